@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/**
+ * Fields whose values are secrets: `changewatch config check` prints them as `<redacted>` and logs never
+ * carry them. Mark a field with {@link secret} and redaction follows; there is no second list to keep in step.
+ */
+export const secretFields = z.registry<{ secret: true }>();
+
+function secret<T extends z.ZodType>(schema: T): T {
+  secretFields.add(schema, { secret: true });
+  return schema;
+}
+
+/** Earth Search v1 by Element 84: public Sentinel-2 L2A and Landsat C2 L2 STAC API (no key needed). */
+export const EARTH_SEARCH_V1 = 'https://earth-search.aws.element84.com/v1';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** An absolute http(s) URL, or a path or file:// URL of a local static catalog. */
+const StacLocation = z.string().min(1, 'must not be empty');
+
+/** `file://PATH` (a local folder) or `s3://BUCKET[/PREFIX]`. */
+const StoreUrl = z.string().regex(/^(file:\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/, {
+  message: 'must be file://PATH or s3://BUCKET[/PREFIX] (bucket names: lowercase letters, digits, dots, hyphens)',
+});
+
+export const StacConfigSchema = z.strictObject({
+  /** STAC API root, or a static `catalog.json` (path or URL). Default: Earth Search v1. */
+  url: StacLocation.default(EARTH_SEARCH_V1),
+  /**
+   * Collections searched, in order of preference. Default: Sentinel-2 L2A on Earth Search v1.
+   * Landsat C2 L2 on Earth Search lives in requester-pays buckets and is not in the default.
+   */
+  collections: z.array(z.string().min(1)).min(1).default(['sentinel-2-l2a']),
+  /** Scenes whose `eo:cloud_cover` (percent, 0-100) exceeds this are not used. Default 60. AOIs may override. */
+  maxCloudCover: z.number().min(0).max(100).default(60),
+  /** Extra HTTP headers for the STAC API (e.g. `Authorization` of a private catalog). Secret. */
+  headers: secret(z.record(z.string(), z.string())).default({}),
+  /** Timeout of one STAC request, in milliseconds. Default 30000. */
+  timeoutMs: z.number().int().positive().default(30_000),
+});
+
+export const S3ConfigSchema = z.strictObject({
+  /**
+   * Endpoint of an S3-compatible server (MinIO, Ceph, Swift), e.g. `http://127.0.0.1:9000`. Unset: AWS.
+   * Credentials never live in this file: they come from the standard AWS chain (env, profile, instance role).
+   */
+  endpoint: z.url().optional(),
+  /** Region. Default `us-east-1`. */
+  region: z.string().min(1).default('us-east-1'),
+  /** Path-style addressing (`endpoint/bucket/key`), needed by most self-hosted servers. Default false. */
+  forcePathStyle: z.boolean().default(false),
+});
+
+export const StoreConfigSchema = z.strictObject({
+  /** Where outputs, state and reports go: `file://PATH` or `s3://BUCKET[/PREFIX]`. Default `file://./out`. */
+  url: StoreUrl.default('file://./out'),
+  s3: S3ConfigSchema.prefault({}),
+});
+
+export const AoiConfigSchema = z.strictObject({
+  /** Folder holding one GeoJSON file per AOI (`*.geojson`). Default `aoi` (the seed AOIs). */
+  dir: z.string().min(1).default('aoi'),
+  /**
+   * AOIs larger than this (km², geodesic on WGS84) are refused: a typo in a polygon should not order a
+   * continent's worth of scenes. Default 10000 km² (Kahuzi-Biega National Park is about 6,000 km²).
+   */
+  maxAreaKm2: z.number().positive().default(10_000),
+});
+
+export const LogConfigSchema = z.strictObject({
+  /** pino level. Default `info`. */
+  level: z.enum(LOG_LEVELS).default('info'),
+});
+
+/** The whole configuration: the single source of truth for its types. */
+export const ConfigSchema = z.strictObject({
+  stac: StacConfigSchema.prefault({}),
+  store: StoreConfigSchema.prefault({}),
+  aoi: AoiConfigSchema.prefault({}),
+  log: LogConfigSchema.prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+/** What a config file, env vars or flags may say: any subset of {@link Config}. */
+export type ConfigInput = z.input<typeof ConfigSchema>;

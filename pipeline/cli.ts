@@ -1,0 +1,173 @@
+import { Command, CommanderError, Option } from 'commander';
+import { formatProblem, type Aoi } from '../aoi/aoi.schema.js';
+import { redactConfig } from '../config/config.load.js';
+import { loadAoiDir, loadAoiFiles } from './aoi.repository.js';
+import { loadConfig } from './config.read.js';
+import { ChangewatchError, EXIT } from './errors.js';
+import { createLogger } from './log.js';
+import { VERSION } from './version.js';
+
+/** Output streams, swappable so tests can run the CLI in-process. */
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+const defaultIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+interface GlobalOptions {
+  config?: string;
+  stac?: string;
+  store?: string;
+  aoiDir?: string;
+  logLevel?: string;
+}
+
+/** Hectares, the unit of every figure changewatch reports. */
+function formatArea(hectares: number): string {
+  return `${hectares.toLocaleString('en-US', { maximumFractionDigits: hectares >= 100 ? 0 : 1 })} ha`;
+}
+
+function describeAoi(aoi: Aoi): Record<string, unknown> {
+  return {
+    id: aoi.id,
+    name: aoi.name,
+    kind: aoi.kind,
+    analyses: aoi.analyses,
+    areaHa: Math.round(aoi.areaHa * 100) / 100,
+    bbox: aoi.bbox.map((value) => Math.round(value * 1e6) / 1e6),
+    zones: aoi.zones.map((zone) => ({ id: zone.id, name: zone.name, areaHa: Math.round(zone.areaHa * 100) / 100 })),
+    windows: Object.fromEntries(Object.entries(aoi.windows).map(([name, window]) => [name, window.text])),
+    ...(aoi.maxCloudCover !== undefined ? { maxCloudCover: aoi.maxCloudCover } : {}),
+    ...(aoi.source !== undefined ? { source: aoi.source } : {}),
+    file: aoi.file,
+  };
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** Builds the command tree. Each action returns the exit code. */
+export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: () => number } {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('changewatch')
+    .description('Watches areas of interest for mining and forest change in Sentinel-2 and Landsat imagery')
+    .version(VERSION)
+    .option('--config <path>', 'config file (default: ./changewatch.config.json when present)')
+    .option('--stac <url>', 'STAC API root, or a static catalog.json path or URL')
+    .option('--store <url>', 'where outputs go: file://PATH or s3://BUCKET/PREFIX')
+    .option('--aoi-dir <dir>', 'folder of AOI GeoJSON files')
+    .addOption(
+      new Option('--log-level <level>', 'log level').choices([
+        'fatal',
+        'error',
+        'warn',
+        'info',
+        'debug',
+        'trace',
+        'silent',
+      ]),
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
+
+  const globals = (command: Command): GlobalOptions => command.optsWithGlobals<GlobalOptions>();
+  const configOf = (command: Command) => loadConfig(globals(command), io.env, io.cwd);
+
+  const config = program.command('config').description('inspect the configuration');
+  config
+    .command('check')
+    .description('print the resolved configuration (secrets redacted), or every problem with its path')
+    .action((_options, command: Command) => {
+      const loaded = configOf(command);
+      io.out(JSON.stringify({ file: loaded.file ?? null, config: redactConfig(loaded.config) }, null, 2));
+    });
+
+  const aoi = program.command('aoi').description('areas of interest');
+  aoi
+    .command('validate')
+    .description('check AOI GeoJSON files; one line per problem, exit code 2 when any')
+    .argument('<files...>', 'AOI GeoJSON files')
+    .action(async (files: string[], _options, command: Command) => {
+      const { config: resolved } = configOf(command);
+      const log = createLogger(resolved.log.level);
+      const result = await loadAoiFiles(files, { maxAreaKm2: resolved.aoi.maxAreaKm2 });
+      for (const problem of result.problems) io.err(formatProblem(problem));
+      const failed = new Set(result.problems.map((problem) => problem.file));
+      for (const valid of result.aois) {
+        if (failed.has(valid.file)) continue;
+        io.out(
+          `${valid.file}: ok: ${valid.id} (${valid.kind}, ${formatArea(valid.areaHa)}, ${valid.zones.length} zones)`,
+        );
+      }
+      log.info(
+        { files: files.length, valid: result.aois.length, problems: result.problems.length },
+        'Aoi:Validate:Done',
+      );
+      if (result.problems.length > 0) exitCode = EXIT.usage;
+    });
+  aoi
+    .command('list')
+    .description('list the configured AOIs (aoi.dir)')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { config: resolved } = configOf(command);
+      const result = await loadAoiDir(resolved.aoi.dir, { maxAreaKm2: resolved.aoi.maxAreaKm2 });
+      for (const problem of result.problems) io.err(formatProblem(problem));
+      if (options.json) {
+        io.out(JSON.stringify(result.aois.map(describeAoi), null, 2));
+      } else {
+        const rows = [['ID', 'KIND', 'AREA', 'ZONES', 'ANALYSES', 'WINDOWS', 'NAME']];
+        for (const item of result.aois) {
+          const windows = Object.entries(item.windows).map(([name, window]) => `${name} ${window.text}`);
+          rows.push([
+            item.id,
+            item.kind,
+            formatArea(item.areaHa),
+            String(item.zones.length),
+            item.analyses.join(','),
+            windows.join('; ') || 'rolling',
+            item.name,
+          ]);
+        }
+        for (const line of table(rows)) io.out(line);
+        io.out(`${result.aois.length} AOI(s) in ${resolved.aoi.dir}`);
+      }
+      if (result.problems.length > 0) exitCode = EXIT.usage;
+    });
+
+  return { program, exitCode: () => exitCode };
+}
+
+/** Runs the CLI; resolves to the process exit code. Known errors print one clear message, never a stack trace. */
+export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const { program, exitCode } = buildCli(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode();
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof ChangewatchError) {
+      io.err(error.message);
+      return error.outcome === 'usage' ? EXIT.usage : EXIT.failed;
+    }
+    io.err(`changewatch: unexpected error: ${(error as Error).stack ?? String(error)}`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests use as peers (GDAL, pyproj from Debian), only when missing.
+# Idempotent and quiet when everything is there already.
+set -euo pipefail
+
+need=()
+command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
+/usr/bin/python3 -c 'import osgeo.gdal' >/dev/null 2>&1 || need+=(python3-gdal)
+/usr/bin/python3 -c 'import pyproj' >/dev/null 2>&1 || need+=(python3-pyproj)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test/setup.sh: installing Debian packages: ${need[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+      echo "test/setup.sh: need root (or sudo) to install ${need[*]}: run 'apt-get install ${need[*]}' as root" >&2
+      exit 1
+    fi
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -d ../shared/data ]; then
+  echo "test/setup.sh: ../shared/data is missing: the tests read real imagery and STAC JSON from it" >&2
+  exit 1
+fi

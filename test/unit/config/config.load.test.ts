@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { ENV_FIELDS, envName, redactConfig, resolveConfig, REDACTED } from '../../../config/config.load.js';
+import { EARTH_SEARCH_V1 } from '../../../config/config.schema.js';
+
+const file = (value: unknown) => ({ path: 'changewatch.config.json', text: JSON.stringify(value) });
+
+describe('resolveConfig', () => {
+  it('has the documented defaults', () => {
+    const result = resolveConfig({ env: {} });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.stac.url).toBe(EARTH_SEARCH_V1);
+    expect(result.config.store.url).toBe('file://./out');
+    expect(result.config.aoi).toEqual({ dir: 'aoi', maxAreaKm2: 10_000 });
+  });
+
+  it('layers file < env < flags and records where each value came from', () => {
+    const result = resolveConfig({
+      file: file({
+        stac: { url: 'http://file', maxCloudCover: 10 },
+        store: { url: 'file:///data' },
+        aoi: { dir: 'mine' },
+      }),
+      env: { CHANGEWATCH_STAC_URL: 'http://env', CHANGEWATCH_STAC_MAX_CLOUD_COVER: '20', PATH: '/bin' },
+      flags: { values: { stac: { url: 'http://flag' } }, names: { 'stac.url': '--stac' } },
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.stac.url).toBe('http://flag');
+    expect(result.config.stac.maxCloudCover).toBe(20);
+    expect(result.config.store.url).toBe('file:///data');
+    expect(result.config.aoi.dir).toBe('mine');
+    expect(result.sources.get('stac.url')).toBe('flag --stac');
+    expect(result.sources.get('stac.maxCloudCover')).toBe('env CHANGEWATCH_STAC_MAX_CLOUD_COVER');
+    expect(result.sources.get('aoi.dir')).toBe('file changewatch.config.json');
+  });
+
+  it('parses env values by the type of their field', () => {
+    const result = resolveConfig({
+      env: {
+        CHANGEWATCH_STORE_S3_FORCE_PATH_STYLE: 'true',
+        CHANGEWATCH_STAC_COLLECTIONS: '["sentinel-2-c1-l2a","landsat-c2-l2"]',
+        CHANGEWATCH_AOI_MAX_AREA_KM2: '500.5',
+      },
+    });
+    expect(result.ok && result.config.store.s3.forcePathStyle).toBe(true);
+    expect(result.ok && result.config.stac.collections).toEqual(['sentinel-2-c1-l2a', 'landsat-c2-l2']);
+    expect(result.ok && result.config.aoi.maxAreaKm2).toBe(500.5);
+  });
+
+  it('treats an empty env var as unset, never as 0', () => {
+    const result = resolveConfig({ env: { CHANGEWATCH_STAC_MAX_CLOUD_COVER: '' } });
+    expect(result.ok && result.config.stac.maxCloudCover).toBe(60);
+  });
+
+  it('reports every problem with its path and source, never falling back silently', () => {
+    const result = resolveConfig({
+      file: file({ stac: { maxCloudCover: 'lots', colections: [] }, extra: 1 }),
+      env: {
+        CHANGEWATCH_AOI_MAX_AREA_KM2: 'big',
+        CHANGEWATCH_STAC_URLL: 'x',
+        CHANGEWATCH_STORE_S3_FORCE_PATH_STYLE: 'maybe',
+      },
+      flags: { values: { store: { url: 'ftp://nope' } }, names: { 'store.url': '--store' } },
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.problems.join('\n');
+    expect(text).toContain('env CHANGEWATCH_STAC_URLL: unknown variable');
+    expect(text).toContain(
+      'stac.maxCloudCover [file changewatch.config.json]: Invalid input: expected number, received string',
+    );
+    expect(text).toMatch(/stac \[file changewatch.config.json\]: Unrecognized key: "colections"/);
+    expect(text).toContain('(root)');
+    expect(text).toContain('aoi.maxAreaKm2 [env CHANGEWATCH_AOI_MAX_AREA_KM2]');
+    expect(text).toContain('store.s3.forcePathStyle [env CHANGEWATCH_STORE_S3_FORCE_PATH_STYLE]');
+    expect(text).toContain('store.url [flag --store]: must be file://PATH or s3://BUCKET');
+    expect(result.problems.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('says so when the file is not JSON', () => {
+    const result = resolveConfig({ file: { path: 'c.json', text: '{ stac: ' }, env: {} });
+    expect(!result.ok && result.problems[0]).toMatch(/^c\.json: not valid JSON/);
+  });
+
+  it('maps every field to a CHANGEWATCH_ variable', () => {
+    expect(envName(['stac', 'maxCloudCover'])).toBe('CHANGEWATCH_STAC_MAX_CLOUD_COVER');
+    expect(ENV_FIELDS.map((field) => field.env)).toContain('CHANGEWATCH_STORE_S3_ENDPOINT');
+  });
+});
+
+describe('redactConfig', () => {
+  it('hides secret fields and credentials in URLs', () => {
+    const result = resolveConfig({
+      env: {
+        CHANGEWATCH_STAC_HEADERS: '{"Authorization":"Bearer s3cr3t"}',
+        CHANGEWATCH_STAC_URL: 'https://user:pw@stac.example/v1?token=abc',
+      },
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const text = JSON.stringify(redactConfig(result.config));
+    expect(text).not.toContain('s3cr3t');
+    expect(text).not.toContain('abc');
+    expect(text).not.toContain(':pw@');
+    expect(text).toContain(`"Authorization":"${REDACTED}"`);
+    expect(text).toContain(`token=${REDACTED}`);
+    // the config itself is untouched
+    expect(result.config.stac.headers.Authorization).toBe('Bearer s3cr3t');
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ChangewatchError, ERROR_CODES, redactUrl } from '../../../pipeline/errors.js';
+
+describe('redactUrl', () => {
+  it.each([
+    [
+      'https://planetarycomputer.example/x.tif?st=2021&sig=abc%2F',
+      'https://planetarycomputer.example/x.tif?<redacted>',
+    ],
+    ['https://user:secret@host/path', 'https://host/path'],
+    ['https://earth-search.aws.element84.com/v1/search', 'https://earth-search.aws.element84.com/v1/search'],
+    ['s3://bucket/key?versionId=1', 's3://bucket/key?<redacted>'],
+    ['../shared/data/a.tif', '../shared/data/a.tif'],
+  ])('%s → %s', (input, expected) => {
+    expect(redactUrl(input)).toBe(expected);
+  });
+});
+
+describe('ChangewatchError', () => {
+  it('carries its code, its outcome from the one table, and its cause', () => {
+    const cause = new Error('ECONNRESET');
+    const error = new ChangewatchError('E_NETWORK', 'stac: connection reset', { cause });
+    expect(error.code).toBe('E_NETWORK');
+    expect(error.outcome).toBe('retry');
+    expect(error.cause).toBe(cause);
+    expect(error).toBeInstanceOf(Error);
+  });
+  it('maps every code to an outcome', () => {
+    for (const entry of Object.values(ERROR_CODES)) expect(['usage', 'retry', 'fail-aoi']).toContain(entry.outcome);
+  });
+});
