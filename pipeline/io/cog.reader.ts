@@ -1,0 +1,329 @@
+import { inflateSync } from 'node:zlib';
+import { addDecoder, BaseDecoder, GeoTIFF, type GeoTIFFImage, type TypedArray } from 'geotiff';
+import { ChangewatchError, redactUrl } from '../errors.js';
+import type { ByteSource, ReadStats } from '../ports.js';
+import type { PixelWindow } from '../../workers/grid.js';
+
+/**
+ * Reads windows of (Cloud-Optimized) GeoTIFFs through a {@link ByteSource} with geotiff.js: the header once,
+ * then only the tiles a window needs, adjacent tiles coalesced into one request, every request counted.
+ */
+
+/**
+ * DEFLATE (TIFF compression 8 and the old 32946) with node:zlib, which is native code, instead of geotiff.js's
+ * pure-JavaScript pako. The predictor is applied by BaseDecoder.decode.
+ */
+class ZlibDeflateDecoder extends BaseDecoder {
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
+    const out = inflateSync(new Uint8Array(buffer));
+    return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+  }
+}
+
+let zlibRegistered = false;
+/** Registers the node:zlib DEFLATE decoder with geotiff.js (idempotent). */
+export function useZlibDeflate(): void {
+  if (zlibRegistered) return;
+  addDecoder([8, 32946], () => Promise.resolve(ZlibDeflateDecoder as unknown as typeof BaseDecoder), undefined, false);
+  zlibRegistered = true;
+}
+
+/** Bytes fetched with the first request: a COG keeps its IFDs and tile indexes there (GDAL ingests 16 KiB). */
+export const DEFAULT_HEADER_BYTES = 64 * 1024;
+/**
+ * Ranges closer than this are read as one request. GDAL's COGs put a 4-byte leader before each tile, so
+ * "adjacent" tiles are never quite contiguous; a few KiB read in vain cost far less than another round trip.
+ */
+export const DEFAULT_GAP_BYTES = 8 * 1024;
+
+interface Slice {
+  offset: number;
+  length: number;
+}
+
+interface Pending extends Slice {
+  resolve: (data: ArrayBuffer) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The geotiff.js source contract (`fetch(slices, signal)`) over a ByteSource: serves the header from one
+ * prefetched block, batches the slices asked for in the same turn of the event loop, merges those that touch
+ * (or lie within `gapBytes` of each other) into one range request, and counts requests and bytes.
+ */
+export class CoalescingSource {
+  readonly stats: ReadStats = { requests: 0, bytes: 0 };
+  private header: Promise<Uint8Array> | undefined;
+  private queue: Pending[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly options: { headerBytes?: number; gapBytes?: number } = {},
+  ) {}
+
+  get fileSize(): number | null {
+    return this.source.size ?? null;
+  }
+
+  async close(): Promise<void> {}
+
+  private readHeader(signal?: AbortSignal): Promise<Uint8Array> {
+    this.header ??= this.request(0, this.options.headerBytes ?? DEFAULT_HEADER_BYTES, signal).catch(
+      (error: unknown) => {
+        this.header = undefined;
+        throw error;
+      },
+    );
+    return this.header;
+  }
+
+  private async request(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+    this.stats.requests += 1;
+    const data = await this.source.fetch(offset, length, signal ? { signal } : {});
+    this.stats.bytes += data.length;
+    return data;
+  }
+
+  async fetch(slices: Slice[], signal?: AbortSignal): Promise<ArrayBuffer[]> {
+    const header = await this.readHeader(signal);
+    return Promise.all(
+      slices.map((slice) => {
+        if (slice.offset + slice.length <= header.length) {
+          return copy(header, slice.offset, slice.length);
+        }
+        if (slice.offset < header.length && header.length < (this.options.headerBytes ?? DEFAULT_HEADER_BYTES)) {
+          // The header block reached the end of the file and this slice runs past it.
+          return Promise.reject(this.truncated(slice));
+        }
+        return new Promise<ArrayBuffer>((resolve, reject) => {
+          this.queue.push({ ...slice, resolve, reject });
+          if (!this.scheduled) {
+            this.scheduled = true;
+            setImmediate(() => void this.flush(signal));
+          }
+        });
+      }),
+    );
+  }
+
+  private truncated(slice: Slice): ChangewatchError {
+    const size = this.source.size;
+    return new ChangewatchError(
+      'E_READ',
+      `${redactUrl(this.source.url)}: bytes ${slice.offset}-${slice.offset + slice.length - 1} lie past the end of the file${size !== undefined ? ` (${size} bytes)` : ''}: the file is truncated; fetch it again`,
+    );
+  }
+
+  private async flush(signal?: AbortSignal): Promise<void> {
+    const batch = this.queue.sort((a, b) => a.offset - b.offset);
+    this.queue = [];
+    this.scheduled = false;
+    const gap = this.options.gapBytes ?? DEFAULT_GAP_BYTES;
+    const groups: Pending[][] = [];
+    for (const slice of batch) {
+      const group = groups[groups.length - 1];
+      const end = group ? Math.max(...group.map((s) => s.offset + s.length)) : -Infinity;
+      if (group && slice.offset <= end + gap) group.push(slice);
+      else groups.push([slice]);
+    }
+    await Promise.all(
+      groups.map(async (group) => {
+        const start = group[0]!.offset;
+        const end = Math.max(...group.map((s) => s.offset + s.length));
+        try {
+          const data = await this.request(start, end - start, signal);
+          for (const slice of group) {
+            if (slice.offset - start + slice.length > data.length) slice.reject(this.truncated(slice));
+            else slice.resolve(copy(data, slice.offset - start, slice.length));
+          }
+        } catch (error) {
+          for (const slice of group) slice.reject(error);
+        }
+      }),
+    );
+  }
+}
+
+function copy(data: Uint8Array, offset: number, length: number): ArrayBuffer {
+  const out = new Uint8Array(length);
+  out.set(data.subarray(offset, offset + length));
+  return out.buffer;
+}
+
+export type DataType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
+
+/** One resolution level of a raster: level 0 is full resolution, then its overviews. */
+export interface RasterLevel {
+  width: number;
+  height: number;
+  /** Pixel size in CRS units (x, y), both positive. */
+  resolution: [number, number];
+}
+
+export interface RasterInfo {
+  url: string;
+  width: number;
+  height: number;
+  bands: number;
+  dataType: DataType;
+  /** EPSG code of the CRS, from the GeoKeys. */
+  epsg: number | undefined;
+  /** GDAL geotransform: [originX, pixelWidth, 0, originY, 0, -pixelHeight]. */
+  transform: [number, number, number, number, number, number];
+  /** GDAL_NODATA, if set. NaN for "nan". */
+  nodata: number | undefined;
+  /** Band descriptions from GDAL_METADATA (e.g. "B4"), or undefined per band. */
+  bandNames: Array<string | undefined>;
+  tileWidth: number;
+  tileHeight: number;
+  compression: number;
+  levels: RasterLevel[];
+}
+
+export interface WindowRead {
+  /** One typed array per requested band, row-major, `width × height`. */
+  bands: TypedArray[];
+  width: number;
+  height: number;
+  level: number;
+}
+
+function dataTypeOf(image: GeoTIFFImage): DataType {
+  const format = image.getSampleFormat(0);
+  const bits = image.getBitsPerSample(0);
+  const name = format === 3 ? `float${bits}` : format === 2 ? `int${bits}` : `uint${bits}`;
+  if (!['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'].includes(name)) {
+    throw new ChangewatchError('E_DECODE', `unsupported sample type ${name}: changewatch reads 8- to 64-bit bands`);
+  }
+  return name as DataType;
+}
+
+function bandNamesOf(metadata: unknown, bands: number): Array<string | undefined> {
+  const names: Array<string | undefined> = new Array<string | undefined>(bands).fill(undefined);
+  if (typeof metadata !== 'string') return names;
+  for (const match of metadata.matchAll(
+    /<Item name="DESCRIPTION" sample="(\d+)" role="description">([^<]*)<\/Item>/g,
+  )) {
+    const index = Number(match[1]);
+    if (index < bands) names[index] = match[2];
+  }
+  return names;
+}
+
+/** An open raster: its metadata and window reads at any level. */
+export class RasterReader {
+  private constructor(
+    readonly info: RasterInfo,
+    private readonly images: GeoTIFFImage[],
+    private readonly source: CoalescingSource,
+  ) {}
+
+  /** Requests and bytes this raster has cost so far (header included). */
+  get stats(): ReadStats {
+    return { ...this.source.stats };
+  }
+
+  static async open(
+    byteSource: ByteSource,
+    options: { headerBytes?: number; gapBytes?: number } = {},
+  ): Promise<RasterReader> {
+    useZlibDeflate();
+    const source = new CoalescingSource(byteSource, options);
+    const shown = redactUrl(byteSource.url);
+    let tiff: GeoTIFF;
+    try {
+      tiff = await GeoTIFF.fromSource(source as never, { cache: false });
+    } catch (error) {
+      if (error instanceof ChangewatchError) throw error;
+      throw new ChangewatchError('E_DECODE', `${shown}: not a readable GeoTIFF (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+    try {
+      const count = await tiff.getImageCount();
+      const all: GeoTIFFImage[] = [];
+      for (let i = 0; i < count; i++) all.push(await tiff.getImage(i));
+      const full = all[0]!;
+      // Overviews are reduced-resolution images (NewSubfileType bit 0) with the same band count; masks are skipped.
+      const images = [
+        full,
+        ...all.slice(1).filter((image) => {
+          const type = Number(image.getFileDirectory().getValue('NewSubfileType') ?? 0);
+          return (type & 1) === 1 && (type & 4) === 0 && image.getSamplesPerPixel() === full.getSamplesPerPixel();
+        }),
+      ];
+      const [originX, originY] = full.getOrigin() as [number, number];
+      const [resX, resY] = full.getResolution() as [number, number];
+      const geoKeys = full.getGeoKeys() ?? {};
+      const epsgKey = geoKeys.ProjectedCSTypeGeoKey ?? geoKeys.GeographicTypeGeoKey;
+      const nodata = full.getGDALNoData();
+      const directory = full.getFileDirectory();
+      const info: RasterInfo = {
+        url: byteSource.url,
+        width: full.getWidth(),
+        height: full.getHeight(),
+        bands: full.getSamplesPerPixel(),
+        dataType: dataTypeOf(full),
+        epsg: typeof epsgKey === 'number' && epsgKey !== 32767 ? epsgKey : undefined,
+        transform: [originX, resX, 0, originY, 0, resY],
+        nodata: nodata ?? undefined,
+        bandNames: bandNamesOf(await directory.loadValue('GDAL_METADATA'), full.getSamplesPerPixel()),
+        tileWidth: full.getTileWidth(),
+        tileHeight: full.getTileHeight(),
+        compression: Number(await directory.loadValue('Compression')),
+        levels: images.map((image) => ({
+          width: image.getWidth(),
+          height: image.getHeight(),
+          resolution: [
+            (Math.abs(resX) * full.getWidth()) / image.getWidth(),
+            (Math.abs(resY) * full.getHeight()) / image.getHeight(),
+          ],
+        })),
+      };
+      return new RasterReader(info, images, source);
+    } catch (error) {
+      if (error instanceof ChangewatchError) throw error;
+      throw new ChangewatchError('E_DECODE', `${shown}: unreadable GeoTIFF structure (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Reads a window (pixel coordinates of `level`, end-exclusive, clipped to the image) of the given bands
+   * (0-based; default all). Parts of the window outside the image are filled with `fill` (default: nodata, else 0).
+   */
+  async readWindow(
+    window: PixelWindow,
+    options: { bands?: number[]; level?: number; fill?: number; signal?: AbortSignal } = {},
+  ): Promise<WindowRead> {
+    const level = options.level ?? 0;
+    const image = this.images[level];
+    if (!image) {
+      throw new RangeError(`readWindow: level ${level} does not exist (the raster has ${this.images.length})`);
+    }
+    const bands = options.bands ?? [...Array(this.info.bands).keys()];
+    const width = window.x1 - window.x0;
+    const height = window.y1 - window.y0;
+    if (width <= 0 || height <= 0) throw new RangeError(`readWindow: empty window ${JSON.stringify(window)}`);
+    const fill = options.fill ?? this.info.nodata ?? 0;
+    try {
+      const data = await image.readRasters({
+        window: [window.x0, window.y0, window.x1, window.y1],
+        samples: bands,
+        interleave: false,
+        fillValue: fill,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return { bands: [...(data as unknown as TypedArray[])], width, height, level };
+    } catch (error) {
+      if (error instanceof ChangewatchError) throw error;
+      throw new ChangewatchError(
+        'E_DECODE',
+        `${redactUrl(this.info.url)}: cannot decode window ${window.x0},${window.y0}-${window.x1},${window.y1} (${(error as Error).message}): the file may be corrupt; fetch it again`,
+        { cause: error },
+      );
+    }
+  }
+}

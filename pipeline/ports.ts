@@ -1,0 +1,24 @@
+/**
+ * The seams between changewatch and the outside world. One method each where possible, as cogeotiff's Source:
+ * adapters in `pipeline/io/` implement them, tests substitute recording or misbehaving ones.
+ */
+
+/** Random access to the bytes of one file: local, HTTP(S) or S3. */
+export interface ByteSource {
+  /** Where the bytes come from, for messages (query strings are redacted before logging). */
+  readonly url: string;
+  /**
+   * Reads `length` bytes at `offset`. Resolves with fewer bytes only when the range runs past the end of the file
+   * (then {@link ByteSource.size} is known); rejects with E_READ when the offset lies beyond the end, with
+   * E_NETWORK for transient faults (after the adapter's own retries), and when a server ignores the range.
+   */
+  fetch(offset: number, length: number, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+  /** The file size in bytes, once a read has revealed it. */
+  readonly size: number | undefined;
+}
+
+/** Counts of what reading cost, per source or per run: how a COG read whole gets noticed. */
+export interface ReadStats {
+  requests: number;
+  bytes: number;
+}

@@ -1,0 +1,190 @@
+import { copyFileSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
+import { HttpByteSource } from '../../pipeline/io/byte.source.http.js';
+import { RasterReader } from '../../pipeline/io/cog.reader.js';
+import { ChangewatchError } from '../../pipeline/errors.js';
+import { gdalWindow } from '../helpers/gdal.js';
+import { SHARED_DATA } from '../helpers/paths.js';
+import { startRangeServer, type RangeServer } from '../helpers/range.server.js';
+import { RecordingSource } from '../helpers/recording.source.js';
+
+const MOROCCO_B04 = 's2l2a-morocco/B04.tif';
+const BUKAVU = 's2-bukavu-rusizi/T35MPT_bukavu_drc/20210825T080611_20210825T082711_T35MPT.tif';
+const BUKAVU_COG = 's2-bukavu-rusizi/derived_cog_pair/20210825_T35MPT_red.cog.tif';
+
+const bytesOf = (array: ArrayBufferView) => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+
+/** Byte equality of large arrays without vitest's slow element-by-element diff. */
+function expectSameBytes(ours: ArrayBufferView, peer: Uint8Array | undefined): void {
+  expect(peer).toBeDefined();
+  const a = bytesOf(ours);
+  const b = Buffer.from(peer!.buffer, peer!.byteOffset, peer!.byteLength);
+  expect(a.length).toBe(b.length);
+  let differing = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differing++;
+  expect(differing, `${differing} of ${a.length} bytes differ`).toBe(0);
+}
+
+let server: RangeServer;
+beforeAll(async () => {
+  server = await startRangeServer(SHARED_DATA);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const fast = { retries: 3, baseDelayMs: 10, maxDelayMs: 2_000, timeoutMs: 1_000 };
+
+describe('RasterReader against GDAL (gdal_translate -srcwin)', () => {
+  it('reads real L2A COG metadata (Morocco B04: UInt16, DEFLATE, 512 tiles, 2 overviews)', async () => {
+    const reader = await RasterReader.open(new FileByteSource(join(SHARED_DATA, MOROCCO_B04)));
+    expect(reader.info).toMatchObject({
+      width: 1098,
+      height: 1098,
+      bands: 1,
+      dataType: 'uint16',
+      epsg: 32629,
+      nodata: 0,
+      tileWidth: 512,
+      compression: 8,
+      transform: [199980, 100, 0, 2800020, 0, -100],
+    });
+    expect(reader.info.levels.map((level) => level.width)).toEqual([1098, 549, 275]);
+  });
+
+  it.each([
+    ['file', false],
+    ['http', true],
+  ])('a multi-tile window of the DEFLATE COG equals GDAL byte for byte (%s)', async (_name, http) => {
+    const source = http
+      ? new HttpByteSource(`${server.url}/${MOROCCO_B04}`, { policy: fast })
+      : new FileByteSource(join(SHARED_DATA, MOROCCO_B04));
+    const reader = await RasterReader.open(source);
+    const window = { x0: 300, y0: 450, x1: 700, y1: 1098 };
+    const ours = await reader.readWindow(window);
+    const peer = gdalWindow(join(SHARED_DATA, MOROCCO_B04), window, { bytesPerSample: 2 });
+    expect(ours.bands).toHaveLength(1);
+    expectSameBytes(ours.bands[0]!, peer[0]);
+  });
+
+  it('an overview level equals the overview GDAL reads', async () => {
+    const reader = await RasterReader.open(new FileByteSource(join(SHARED_DATA, MOROCCO_B04)));
+    const window = { x0: 10, y0: 20, x1: 540, y1: 549 };
+    const ours = await reader.readWindow(window, { level: 1 });
+    const peer = gdalWindow(join(SHARED_DATA, MOROCCO_B04), window, { bytesPerSample: 2, overview: 0 });
+    expectSameBytes(ours.bands[0]!, peer[0]);
+  });
+
+  it('a window of a Bukavu export (LZW, Float32, two bands, NaN for clouds) equals GDAL', async () => {
+    const reader = await RasterReader.open(new FileByteSource(join(SHARED_DATA, BUKAVU)));
+    expect(reader.info).toMatchObject({ bands: 2, dataType: 'float32', epsg: 32735, bandNames: ['B4', 'B8'] });
+    const window = { x0: 200, y0: 500, x1: 835, y1: 1121 };
+    const ours = await reader.readWindow(window);
+    const peer = gdalWindow(join(SHARED_DATA, BUKAVU), window, { bytesPerSample: 4 });
+    expect(peer).toHaveLength(2);
+    expectSameBytes(ours.bands[0]!, peer[0]);
+    expectSameBytes(ours.bands[1]!, peer[1]);
+    const red = ours.bands[0] as Float32Array;
+    expect(red.some(Number.isNaN)).toBe(true);
+  });
+
+  it('a GDAL-made Float32 COG with predictor 3 equals GDAL', async () => {
+    const reader = await RasterReader.open(new FileByteSource(join(SHARED_DATA, BUKAVU_COG)));
+    const window = { x0: 0, y0: 0, x1: 835, y1: 1121 };
+    const ours = await reader.readWindow(window);
+    expectSameBytes(ours.bands[0]!, gdalWindow(join(SHARED_DATA, BUKAVU_COG), window, { bytesPerSample: 4 })[0]);
+  });
+});
+
+describe('range requests', () => {
+  it('a one-tile window costs the header plus that tile, not the file', async () => {
+    const recording = new RecordingSource(new HttpByteSource(`${server.url}/${MOROCCO_B04}`, { policy: fast }));
+    const reader = await RasterReader.open(recording);
+    await reader.readWindow({ x0: 520, y0: 520, x1: 600, y1: 600 });
+    const size = statSync(join(SHARED_DATA, MOROCCO_B04)).size;
+    expect(recording.requests[0]).toEqual({ offset: 0, length: 65_536 });
+    expect(recording.requests).toHaveLength(2);
+    expect(recording.requests[1]!.offset).toBeGreaterThan(65_536);
+    expect(reader.stats.requests).toBe(2);
+    expect(reader.stats.bytes).toBeLessThan(65_536 + 600_000);
+    expect(reader.stats.bytes).toBeLessThan(size / 2);
+  });
+
+  it('coalesces the tiles of a row into one request (GDAL COG, 4-byte tile leaders between them)', async () => {
+    const window = { x0: 0, y0: 300, x1: 700, y1: 400 }; // tiles (0..2, 1) of 256×256
+    const merged = new RecordingSource(new FileByteSource(join(SHARED_DATA, BUKAVU_COG)));
+    await (await RasterReader.open(merged)).readWindow(window);
+    expect(merged.requests).toHaveLength(2);
+    const separate = new RecordingSource(new FileByteSource(join(SHARED_DATA, BUKAVU_COG)));
+    await (await RasterReader.open(separate, { gapBytes: 0 })).readWindow(window);
+    expect(separate.requests).toHaveLength(4);
+  });
+
+  it('a truncated COG fails with a clear E_READ, not garbage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-trunc-'));
+    const path = join(dir, 'B04-truncated.tif');
+    copyFileSync(join(SHARED_DATA, MOROCCO_B04), path);
+    truncateSync(path, Math.floor(readFileSync(path).length * 0.6));
+    const reader = await RasterReader.open(new FileByteSource(path));
+    const error = await reader.readWindow({ x0: 600, y0: 600, x1: 1098, y1: 1098 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChangewatchError);
+    expect((error as ChangewatchError).code).toBe('E_READ');
+    expect((error as Error).message).toMatch(/truncated; fetch it again/);
+  });
+
+  it('a file that is not a GeoTIFF fails with E_DECODE', async () => {
+    const error = await RasterReader.open(new FileByteSource(join(SHARED_DATA, 'README.md'))).catch((e: unknown) => e);
+    expect((error as ChangewatchError).code).toBe('E_DECODE');
+    expect((error as Error).message).toContain('not a readable GeoTIFF');
+  });
+});
+
+describe('HTTP faults', () => {
+  const url = () => `${server.url}/${MOROCCO_B04}`;
+
+  it('retries a 503 and a cut body, then reads correctly', async () => {
+    const retries: string[] = [];
+    const source = new HttpByteSource(url(), { policy: fast, onRetry: (event) => retries.push(event.reason) });
+    server.misbehave({ kind: 'status', status: 503 }, { kind: 'truncate', bytes: 100 });
+    const data = await source.fetch(0, 4096);
+    expect(data.length).toBe(4096);
+    expect(retries[0]).toMatch(/HTTP 503/);
+    expect(retries[1]).toMatch(/body cut short|network error/);
+  });
+
+  it('honours 429 Retry-After', async () => {
+    const delays: number[] = [];
+    const source = new HttpByteSource(url(), { policy: fast, onRetry: (event) => delays.push(event.delayMs) });
+    server.misbehave({ kind: 'status', status: 429, retryAfter: '1' });
+    await source.fetch(0, 16);
+    expect(delays).toEqual([1000]);
+  });
+
+  it('gives up on a hang past the timeout after its retries, naming the URL without its query', async () => {
+    const source = new HttpByteSource(`${url()}?token=SECRET`, { policy: { ...fast, retries: 1, timeoutMs: 300 } });
+    server.misbehave({ kind: 'hang' }, { kind: 'hang' });
+    const error = (await source.fetch(0, 16).catch((e: unknown) => e)) as ChangewatchError;
+    expect(error.code).toBe('E_NETWORK');
+    expect(error.message).toMatch(/no complete answer within 300 ms: gave up after 2 attempts/);
+    expect(error.message).not.toContain('SECRET');
+  });
+
+  it('refuses a 200 answer to a range request instead of reading the whole file', async () => {
+    const source = new HttpByteSource(url(), { policy: fast });
+    server.misbehave({ kind: 'ignore-range' });
+    const error = (await source.fetch(0, 16).catch((e: unknown) => e)) as ChangewatchError;
+    expect(error.code).toBe('E_READ');
+    expect(error.message).toContain('answered 200 to a range request');
+  });
+
+  it('does not retry a 404', async () => {
+    const retries: unknown[] = [];
+    const source = new HttpByteSource(`${server.url}/nope.tif`, { policy: fast, onRetry: (e) => retries.push(e) });
+    const error = (await source.fetch(0, 16).catch((e: unknown) => e)) as ChangewatchError;
+    expect(error.message).toMatch(/HTTP 404.*not found: check the URL/);
+    expect(retries).toEqual([]);
+  });
+});
