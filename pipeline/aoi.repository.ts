@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findDuplicateIds, parseAoi, type AoiParseOptions } from '../aoi/aoi.parse.js';
-import type { Aoi, AoiProblem } from '../aoi/aoi.schema.js';
+import { formatProblem, type Aoi, type AoiProblem } from '../aoi/aoi.schema.js';
 import { ChangewatchError } from './errors.js';
 
 export interface AoiLoad {
@@ -57,4 +57,25 @@ export async function aoiFilesIn(dir: string): Promise<string[]> {
 /** Loads every AOI of a folder. */
 export async function loadAoiDir(dir: string, options: AoiParseOptions): Promise<AoiLoad> {
   return loadAoiFiles(await aoiFilesIn(dir), options);
+}
+
+/**
+ * An AOI named on the command line: a path to a GeoJSON file (anything with a `/` or ending in `.geojson`), or
+ * the id of an AOI in the configured folder. Throws E_AOI with every problem, or when the id is unknown.
+ */
+export async function resolveAoi(reference: string, dir: string, options: AoiParseOptions): Promise<Aoi> {
+  const isPath = reference.includes('/') || reference.endsWith('.geojson') || reference.endsWith('.json');
+  const result = isPath ? await loadAoiFiles([reference], options) : await loadAoiDir(dir, options);
+  const aoi = result.aois.find((candidate) => (isPath ? true : candidate.id === reference));
+  const own = result.problems.filter((problem) => isPath || problem.file === aoi?.file);
+  if (own.length > 0 || !aoi) {
+    const lines = own.map(formatProblem);
+    if (!aoi && !isPath) {
+      lines.push(
+        `--aoi ${reference}: no AOI with that id in ${dir} (${result.aois.map((a) => a.id).join(', ') || 'none'}): give an id from "changewatch aoi list" or a path to a .geojson file`,
+      );
+    }
+    throw new ChangewatchError('E_AOI', lines.join('\n'));
+  }
+  return aoi;
 }

@@ -1,9 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatProblem, type Aoi } from '../aoi/aoi.schema.js';
 import { redactConfig } from '../config/config.load.js';
-import { loadAoiDir, loadAoiFiles } from './aoi.repository.js';
+import { parseInterval } from '../aoi/interval.js';
+import { loadAoiDir, loadAoiFiles, resolveAoi } from './aoi.repository.js';
+import { openItemFinder } from './io/stac.client.js';
+import { findScenes } from './scenes.find.js';
 import { loadConfig } from './config.read.js';
-import { ChangewatchError, EXIT } from './errors.js';
+import { ChangewatchError, EXIT, redactUrl } from './errors.js';
 import { createLogger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -148,6 +151,72 @@ export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: (
         io.out(`${result.aois.length} AOI(s) in ${resolved.aoi.dir}`);
       }
       if (result.problems.length > 0) exitCode = EXIT.usage;
+    });
+
+  program
+    .command('scenes')
+    .description('print the scenes an AOI would use for a period (id, date, cloud cover, collection, tile)')
+    .requiredOption('--aoi <id|path>', 'AOI id from the AOI folder, or a path to an AOI file')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD (UTC)')
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD (UTC, inclusive)')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (options: { aoi: string; from: string; to: string; json?: boolean }, command: Command) => {
+      const { config: resolved } = configOf(command);
+      const log = createLogger(resolved.log.level);
+      const period = parseInterval(`${options.from}/${options.to}`);
+      if (typeof period === 'string') throw new ChangewatchError('E_USAGE', `--from/--to: ${period}`);
+      const aoiItem = await resolveAoi(options.aoi, resolved.aoi.dir, { maxAreaKm2: resolved.aoi.maxAreaKm2 });
+      const finder = openItemFinder(resolved.stac.url, {
+        headers: resolved.stac.headers,
+        policy: { timeoutMs: resolved.stac.timeoutMs },
+        onRetry: (event) => log.warn(event, 'Stac:Request:Retry'),
+        onPage: (event) => log.debug(event, 'Stac:Page:Done'),
+      });
+      const started = Date.now();
+      const search = await findScenes(finder, aoiItem, period, resolved);
+      log.info(
+        { aoi: aoiItem.id, stac: redactUrl(finder.url), scenes: search.scenes.length, ms: Date.now() - started },
+        'Scenes:Find:Done',
+      );
+      if (options.json) {
+        io.out(
+          JSON.stringify(
+            {
+              aoi: search.aoi,
+              period: search.period,
+              maxCloudCover: search.maxCloudCover,
+              scenes: search.scenes,
+              observations: search.observations.map((o) => ({
+                date: o.date,
+                platform: o.platform,
+                scenes: o.scenes.map((x) => x.id),
+              })),
+              skipped: [...search.skipped, ...search.unusable],
+            },
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      const rows = [['DATE', 'TIME UTC', 'ID', 'CLOUD %', 'COLLECTION', 'TILE', 'PROFILE']];
+      for (const scene of search.scenes) {
+        rows.push([
+          scene.datetime.slice(0, 10),
+          scene.datetime.slice(11, 19),
+          scene.id,
+          scene.cloudCover === undefined ? '?' : scene.cloudCover.toFixed(1),
+          scene.collection,
+          scene.tile ?? '',
+          scene.profile,
+        ]);
+      }
+      for (const line of table(rows)) io.out(line);
+      io.out(
+        `${search.scenes.length} scene(s) on ${search.observations.length} observation date(s) for ${search.aoi}, ${options.from} to ${options.to}, cloud cover ≤ ${search.maxCloudCover}%`,
+      );
+      for (const skip of [...search.skipped, ...search.unusable])
+        io.out(`skipped ${skip.id} (${skip.collection}): ${skip.reason}`);
     });
 
   return { program, exitCode: () => exitCode };

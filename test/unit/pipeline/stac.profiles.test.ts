@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isScene, readItem, type Scene, type StacItem } from '../../../pipeline/stac.profiles.js';
+import { SHARED_DATA } from '../../helpers/paths.js';
+
+const json = (path: string) => JSON.parse(readFileSync(join(SHARED_DATA, path), 'utf8')) as Record<string, unknown>;
+const features = (path: string) => json(path).features as StacItem[];
+
+describe('provider profiles on real STAC JSON', () => {
+  it('Earth Search v1 sentinel-2-l2a: common-name keys, SCL, scale/offset from raster:bands (baseline 05.09)', () => {
+    const scene = readItem(features('stac/pystac-client-cassettes/es1_multi_00.json')[0]!) as Scene;
+    expect(scene).toMatchObject({
+      id: 'S2A_13TDE_20231008_0_L2A',
+      profile: 'earth-search-sentinel-2',
+      platform: 'sentinel-2a',
+      tile: '13TDE',
+      epsg: 32613,
+      processingBaseline: '05.09',
+      datetime: '2023-10-08T18:02:55.276Z',
+      mask: { kind: 'scl', asset: { key: 'scl' } },
+    });
+    expect(scene.bands.red).toMatchObject({ key: 'red', scale: 0.0001, offset: -0.1, nodata: 0 });
+    expect(Object.keys(scene.bands).sort()).toEqual(['blue', 'green', 'nir', 'red', 'swir16', 'swir22']);
+    expect(scene.href).toContain('/collections/sentinel-2-l2a/items/');
+  });
+
+  it('Earth Search landsat-c2-l2 is refused with the requester-pays explanation', () => {
+    const unusable = readItem(features('stac/pystac-client-cassettes/es1_multi_00.json')[1]!);
+    expect(isScene(unusable)).toBe(false);
+    expect(unusable).toMatchObject({ id: 'LC08_L2SP_033032_20231008_02_T1' });
+    expect((unusable as { reason: string }).reason).toMatch(/requester-pays bucket s3:\/\/usgs-landsat/);
+  });
+
+  it('Planetary Computer sentinel-2-l2a: SAFE keys, baseline 02.12 means no offset, hrefs need signing', () => {
+    const scene = readItem(features('stac/odc-stac/site2-2020_jun_jul-35MNM.geojson')[0]!) as Scene;
+    expect(scene).toMatchObject({
+      profile: 'planetary-computer-sentinel-2',
+      tile: '35MNM',
+      signing: 'planetary-computer',
+      epsg: 32735,
+    });
+    expect(scene.bands.red).toMatchObject({ key: 'B04', scale: 0.0001, offset: 0 });
+    expect(scene.bands.nir?.key).toBe('B08');
+    expect(scene.mask).toMatchObject({ kind: 'scl', asset: { key: 'SCL' } });
+  });
+
+  it('applies the baseline 04.00 offset (-1000 DN) where the provider states none', () => {
+    const item = structuredClone(features('stac/odc-stac/site2-2020_jun_jul-35MNM.geojson')[0]!);
+    item.properties['s2:processing_baseline'] = '04.00';
+    expect((readItem(item) as Scene).bands.red).toMatchObject({ scale: 0.0001, offset: -0.1 });
+  });
+
+  it('Planetary Computer landsat-c2-l2: nir08 as NIR, QA_PIXEL, C2 scale and offset', () => {
+    const scene = readItem(features('stac/pystac-client-cassettes/pc_landsat_c2_l2_02.json')[0]!) as Scene;
+    expect(scene).toMatchObject({
+      profile: 'landsat-c2-l2',
+      signing: 'planetary-computer',
+      mask: { kind: 'qa_pixel' },
+    });
+    expect(scene.bands.nir).toMatchObject({ key: 'nir08', scale: 0.0000275, offset: -0.2 });
+  });
+
+  it('Earth Search v0 sentinel-s2-l2a-cogs: B04/B08/SCL, tile from sentinel:* properties', () => {
+    const scene = readItem(json('stac/odc-stac/S2A_28QCH_20200714_0_L2A.json') as StacItem) as Scene;
+    expect(scene).toMatchObject({ profile: 'earth-search-v0-sentinel-2', tile: '28QCH' });
+    expect(scene.bands.red?.key).toBe('B04');
+    expect(scene.mask?.asset.key).toBe('SCL');
+  });
+
+  it('the Morocco sample item (Earth Search v1 layout, baseline 02.14)', () => {
+    const scene = readItem(json('s2l2a-morocco/S2A_29RKH_20200219_0_L2A.json') as StacItem) as Scene;
+    expect(scene).toMatchObject({ profile: 'earth-search-sentinel-2', tile: '29RKH', processingBaseline: '02.14' });
+    expect(scene.bands.red?.scale).toBe(0.0001);
+  });
+
+  it('the generic profile finds bands by eo:common_name (USGS landsatlook item)', () => {
+    const scene = readItem(json('stac/odc-stac/LC08_L2SP_028030_20200114_20200824_02_T1_SR.json') as StacItem);
+    expect(isScene(scene)).toBe(true);
+    expect((scene as Scene).profile).toBe('generic');
+    expect((scene as Scene).bands.red?.href).toMatch(/SR_B4\.TIF$/);
+    expect((scene as Scene).bands.nir?.href).toMatch(/SR_B5\.TIF$/);
+  });
+
+  it('says which band is missing', () => {
+    const item = structuredClone(features('stac/odc-stac/site2-2020_jun_jul-35MNM.geojson')[0]!);
+    delete item.assets.B08;
+    expect(readItem(item)).toMatchObject({
+      reason: 'planetary-computer-sentinel-2: item has no "B08" asset: changewatch needs red and NIR bands',
+    });
+  });
+});
