@@ -4,7 +4,9 @@ import { redactConfig } from '../config/config.load.js';
 import { parseInterval } from '../aoi/interval.js';
 import { loadAoiDir, loadAoiFiles, resolveAoi } from './aoi.repository.js';
 import { openItemFinder } from './io/stac.client.js';
+import { buildCatalog } from './catalog.build.js';
 import { findScenes } from './scenes.find.js';
+import type { BandName } from './stac.profiles.js';
 import { loadConfig } from './config.read.js';
 import { ChangewatchError, EXIT, redactUrl } from './errors.js';
 import { createLogger } from './log.js';
@@ -218,6 +220,64 @@ export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: (
       for (const skip of [...search.skipped, ...search.unusable])
         io.out(`skipped ${skip.id} (${skip.collection}): ${skip.reason}`);
     });
+
+  const catalog = program.command('catalog').description('static STAC catalogs');
+  catalog
+    .command('build')
+    .description('build a static STAC catalog from a folder of plain GeoTIFFs')
+    .argument('<dir>', 'folder of .tif files (searched recursively)')
+    .requiredOption('--out <catalog.json>', 'where to write catalog.json (items go to items/ beside it)')
+    .requiredOption('--bands <names>', 'eo:common_name of each band of the files, in order, e.g. red,nir')
+    .option('--collection <id>', 'collection id (default: the folder name)')
+    .option('--scale <number>', 'value = DN × scale + offset (0.0001 for reflectance × 10000)', '1')
+    .option('--offset <number>', 'value = DN × scale + offset', '0')
+    .option('--no-nodata-is-cloud', 'do not count NaN/nodata pixels as cloud in eo:cloud_cover')
+    .action(
+      async (
+        dir: string,
+        options: {
+          out: string;
+          bands: string;
+          collection?: string;
+          scale: string;
+          offset: string;
+          nodataIsCloud: boolean;
+        },
+        command: Command,
+      ) => {
+        const { config: resolved } = configOf(command);
+        const log = createLogger(resolved.log.level);
+        const [scale, offset] = [Number(options.scale), Number(options.offset)];
+        if (!Number.isFinite(scale) || scale === 0 || !Number.isFinite(offset)) {
+          throw new ChangewatchError(
+            'E_USAGE',
+            `--scale/--offset: "${options.scale}"/"${options.offset}" are not numbers (scale must not be 0)`,
+          );
+        }
+        const result = await buildCatalog({
+          dir,
+          out: options.out,
+          bands: options.bands.split(',').map((band) => band.trim()) as BandName[],
+          ...(options.collection ? { collection: options.collection } : {}),
+          scale,
+          offset,
+          nodataIsCloud: options.nodataIsCloud,
+          onFile: (event) => {
+            if (process.stderr.isTTY) process.stderr.write(`\rcatalog: ${event.index}/${event.total} files`);
+            log.debug(event, 'Catalog:File:Done');
+          },
+        });
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        for (const skip of result.skipped) io.err(`${skip.file}: skipped: ${skip.reason}`);
+        log.info(
+          { catalog: result.catalog, items: result.items, skipped: result.skipped.length },
+          'Catalog:Build:Done',
+        );
+        io.out(
+          `${result.catalog}: ${result.items} item(s)${result.skipped.length ? `, ${result.skipped.length} file(s) skipped` : ''}`,
+        );
+      },
+    );
 
   return { program, exitCode: () => exitCode };
 }

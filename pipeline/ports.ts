@@ -15,6 +15,8 @@ export interface ByteSource {
   fetch(offset: number, length: number, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
   /** The file size in bytes, once a read has revealed it. */
   readonly size: number | undefined;
+  /** Releases what the source holds open (a file handle); reads after it reopen. */
+  close?(): Promise<void>;
 }
 
 /** Counts of what reading cost, per source or per run: how a COG read whole gets noticed. */

@@ -16,6 +16,8 @@ export interface SceneAsset {
   /** Asset key in the item (`red`, `B04`…). */
   key: string;
   href: string;
+  /** Band of the file to read, 0-based (multi-band exports carry several bands in one asset). */
+  band: number;
   /** Physical value = DN × scale + offset (reflectance for spectral bands). */
   scale: number;
   offset: number;
@@ -97,9 +99,9 @@ function baselineAtLeast0400(baseline: string | undefined): boolean {
   return Number.isFinite(value) && value >= 4;
 }
 
-function rasterBand(asset: Json): Json | undefined {
-  const bands = asset['raster:bands'];
-  return Array.isArray(bands) && isObject(bands[0]) ? bands[0] : undefined;
+function rasterBand(asset: Json, index: number): Json | undefined {
+  const bands = asset['raster:bands'] ?? asset.bands;
+  return Array.isArray(bands) && isObject(bands[index]) ? bands[index] : undefined;
 }
 
 function numberOr(value: unknown, fallback: number | undefined): number | undefined {
@@ -107,16 +109,22 @@ function numberOr(value: unknown, fallback: number | undefined): number | undefi
 }
 
 /** An asset, with scale/offset from `raster:bands` when the provider states them, else from `fallback`. */
-function assetOf(item: StacItem, key: string, fallback: { scale: number; offset: number }): SceneAsset | undefined {
+function assetOf(
+  item: StacItem,
+  key: string,
+  fallback: { scale: number; offset: number },
+  band = 0,
+): SceneAsset | undefined {
   const asset = item.assets[key];
   if (!isObject(asset) || typeof asset.href !== 'string') return undefined;
-  const raster = rasterBand(asset);
+  const raster = rasterBand(asset, band);
   const nodata = numberOr(raster?.nodata, numberOr(asset.nodata, undefined));
   return {
     key,
     href: asset.href,
-    scale: numberOr(raster?.scale, fallback.scale)!,
-    offset: numberOr(raster?.offset, fallback.offset)!,
+    band,
+    scale: numberOr(raster?.scale, numberOr(raster?.['raster:scale'], fallback.scale))!,
+    offset: numberOr(raster?.offset, numberOr(raster?.['raster:offset'], fallback.offset))!,
     ...(nodata !== undefined ? { nodata } : {}),
   };
 }
@@ -137,7 +145,7 @@ function common(item: StacItem, profile: string): Omit<Scene, 'bands'> {
       ? `${String(p['sentinel:utm_zone'])}${String(p['sentinel:latitude_band'])}${String(p['sentinel:grid_square'])}`
       : undefined) ??
     // Sentinel-2 ids carry the MGRS tile (S2A_28QCH_…, …_T35MNM_…) when the properties do not.
-    /(?:^S2[A-D]_|_T)(\d{2}[C-X][A-Z]{2})_/.exec(item.id)?.[1];
+    /(?:^S2[A-D]_|_T)(\d{2}[C-X][A-Z]{2})(?:_|$)/.exec(item.id)?.[1];
   const baseline = p['s2:processing_baseline'] ?? p['sentinel:processing_baseline'];
   const self = item.links?.find((link) => link.rel === 'self')?.href;
   const cloudCover = numberOr(p['eo:cloud_cover'], undefined);
@@ -167,19 +175,23 @@ function parseProjCode(code: unknown): number | undefined {
 function fromKeys(
   item: StacItem,
   profile: string,
-  keys: Partial<Record<BandName, string>>,
+  keys: Partial<Record<BandName, string | { key: string; band: number }>>,
   mask: { kind: MaskKind; key: string } | undefined,
   radiometry: { scale: number; offset: number },
   signing?: Signing,
 ): Scene | Unusable {
   const bands: Partial<Record<BandName, SceneAsset>> = {};
-  for (const [band, key] of Object.entries(keys) as Array<[BandName, string]>) {
-    const asset = assetOf(item, key, radiometry);
+  for (const [band, where] of Object.entries(keys) as Array<[BandName, string | { key: string; band: number }]>) {
+    const asset =
+      typeof where === 'string' ? assetOf(item, where, radiometry) : assetOf(item, where.key, radiometry, where.band);
     if (asset) bands[band] = asset;
   }
   const missing = (['red', 'nir'] as const)
     .filter((band) => !bands[band])
-    .map((band) => (keys[band] ? `"${keys[band]}"` : band));
+    .map((band) => {
+      const where = keys[band];
+      return where === undefined ? band : `"${typeof where === 'string' ? where : where.key}"`;
+    });
   if (missing.length > 0) {
     return {
       id: item.id,
@@ -287,27 +299,38 @@ export const PROFILES: readonly Profile[] = [
       ),
   },
   {
-    // Anything else: bands found by eo:common_name (stac-js), single-band data assets only; no quality mask.
+    // Anything else: bands found by eo:common_name (stac-js), in single-band assets first, then in multi-band
+    // data assets (researchers' exports); display assets (visual, overview, thumbnail) never. No quality mask.
     name: 'generic',
     matches: () => true,
     read: (item) => {
       // stac-js migrates older items (eo:bands, raster:bands) to STAC 1.1 `bands` before the lookup.
       const stac = create(structuredClone(item));
-      const keys: Partial<Record<BandName, string>> = {};
+      const found: Partial<Record<BandName, { key: string; band: number; single: boolean }>> = {};
       for (const asset of stac.getAssets()) {
-        const bands = asset.getBands();
         const type = String(asset.getMetadata('type') ?? '');
-        if (bands.length !== 1 || (type !== '' && !type.includes('tiff'))) continue;
-        const name = bands[0]!.getMetadata('eo:common_name');
-        const band = name === 'nir08' ? 'nir' : name;
-        if (BAND_NAMES.includes(band as BandName) && !keys[band as BandName]) keys[band as BandName] = asset.getKey();
+        const roles = asset.getMetadata('roles');
+        const display =
+          Array.isArray(roles) && roles.some((role) => ['visual', 'overview', 'thumbnail'].includes(String(role)));
+        if (display || (type !== '' && !type.includes('tiff'))) continue;
+        const bands = asset.getBands();
+        bands.forEach((band, index) => {
+          const common = band.getMetadata('eo:common_name');
+          const name = (common === 'nir08' ? 'nir' : common) as BandName;
+          if (!BAND_NAMES.includes(name)) return;
+          const single = bands.length === 1;
+          const current = found[name];
+          if (!current || (single && !current.single)) found[name] = { key: asset.getKey(), band: index, single };
+        });
       }
+      const keys = Object.fromEntries(
+        Object.entries(found).map(([name, where]) => [name, { key: where.key, band: where.band }]),
+      ) as Partial<Record<BandName, { key: string; band: number }>>;
       return fromKeys(item, 'generic', keys, undefined, { scale: 1, offset: 0 });
     },
   },
 ];
 
-/** Reads a STAC item with the first profile that matches it. */
 export function readItem(item: StacItem): Scene | Unusable {
   const profile = PROFILES.find((candidate) => candidate.matches(item))!;
   return profile.read(item);

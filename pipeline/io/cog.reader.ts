@@ -3,6 +3,7 @@ import { addDecoder, BaseDecoder, GeoTIFF, type GeoTIFFImage, type TypedArray } 
 import { ChangewatchError, redactUrl } from '../errors.js';
 import type { ByteSource, ReadStats } from '../ports.js';
 import type { PixelWindow } from '../../workers/grid.js';
+import { decodeLzw } from '../../workers/lzw.js';
 
 /**
  * Reads windows of (Cloud-Optimized) GeoTIFFs through a {@link ByteSource} with geotiff.js: the header once,
@@ -20,12 +21,27 @@ class ZlibDeflateDecoder extends BaseDecoder {
   }
 }
 
-let zlibRegistered = false;
-/** Registers the node:zlib DEFLATE decoder with geotiff.js (idempotent). */
-export function useZlibDeflate(): void {
-  if (zlibRegistered) return;
+/** LZW (TIFF compression 5) with changewatch's typed-array decoder; geotiff.js's allocates per table entry. */
+class TypedLzwDecoder extends BaseDecoder {
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
+    const { tileWidth, tileHeight, bitsPerSample } = this.parameters as unknown as {
+      tileWidth: number;
+      tileHeight: number;
+      bitsPerSample: number | number[];
+    };
+    const bits = Array.isArray(bitsPerSample) ? bitsPerSample.reduce((a, b) => a + b, 0) : Number(bitsPerSample);
+    const out = decodeLzw(new Uint8Array(buffer), (tileWidth * tileHeight * bits) / 8);
+    return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+  }
+}
+
+let decodersRegistered = false;
+/** Registers the node:zlib DEFLATE and typed-array LZW decoders with geotiff.js (idempotent). */
+export function useFastDecoders(): void {
+  if (decodersRegistered) return;
   addDecoder([8, 32946], () => Promise.resolve(ZlibDeflateDecoder as unknown as typeof BaseDecoder), undefined, false);
-  zlibRegistered = true;
+  addDecoder(5, () => Promise.resolve(TypedLzwDecoder as unknown as typeof BaseDecoder), undefined, false);
+  decodersRegistered = true;
 }
 
 /** Bytes fetched with the first request: a COG keeps its IFDs and tile indexes there (GDAL ingests 16 KiB). */
@@ -66,7 +82,9 @@ export class CoalescingSource {
     return this.source.size ?? null;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.source.close?.();
+  }
 
   private readHeader(signal?: AbortSignal): Promise<Uint8Array> {
     this.header ??= this.request(0, this.options.headerBytes ?? DEFAULT_HEADER_BYTES, signal).catch(
@@ -228,13 +246,14 @@ export class RasterReader {
     byteSource: ByteSource,
     options: { headerBytes?: number; gapBytes?: number } = {},
   ): Promise<RasterReader> {
-    useZlibDeflate();
+    useFastDecoders();
     const source = new CoalescingSource(byteSource, options);
     const shown = redactUrl(byteSource.url);
     let tiff: GeoTIFF;
     try {
       tiff = await GeoTIFF.fromSource(source as never, { cache: false });
     } catch (error) {
+      await byteSource.close?.();
       if (error instanceof ChangewatchError) throw error;
       throw new ChangewatchError('E_DECODE', `${shown}: not a readable GeoTIFF (${(error as Error).message})`, {
         cause: error,
@@ -283,11 +302,23 @@ export class RasterReader {
       };
       return new RasterReader(info, images, source);
     } catch (error) {
+      await byteSource.close?.();
       if (error instanceof ChangewatchError) throw error;
       throw new ChangewatchError('E_DECODE', `${shown}: unreadable GeoTIFF structure (${(error as Error).message})`, {
         cause: error,
       });
     }
+  }
+
+  /** Releases the underlying source (file handles). */
+  async close(): Promise<void> {
+    await this.source.close();
+  }
+
+  /** A TIFF tag of the full-resolution image by name (e.g. `DateTime`), or undefined when absent. */
+  async tag(name: string): Promise<unknown> {
+    const directory = this.images[0]!.getFileDirectory();
+    return directory.hasTag(name as never) ? directory.loadValue(name as never) : undefined;
   }
 
   /**

@@ -6,7 +6,8 @@ import { fetchWithRetry, type RetryEvent, type RetryPolicy } from './http.retry.
 
 /**
  * Finding items: a STAC API (`POST /search`, paged) or a static catalog (`catalog.json`, walked), behind one
- * interface. Both filter again locally, so a server that ignores a filter cannot sneak in a cloudy scene.
+ * interface. Both filter again locally (period, box; cloud cover in scene selection), so a server that ignores a
+ * filter cannot sneak in an unwanted scene.
  */
 
 export interface ItemQuery {
@@ -41,14 +42,15 @@ const isObject = (value: unknown): value is Json =>
 /** At most this many pages per search: a server looping on its `next` link must not run forever. */
 const MAX_PAGES = 500;
 
-/** Where the local filter keeps an item: the query's collections, period, box and cloud limit. */
+/**
+ * Where the local filter keeps an item: the query's collections, period and box. The cloud limit is left to
+ * scene selection, which reports each scene it leaves out and why.
+ */
 export function itemMatches(item: StacItem, query: ItemQuery): boolean {
   if (query.collections.length > 0 && !query.collections.includes(item.collection ?? '')) return false;
   const datetime =
     typeof item.properties.datetime === 'string' ? new Date(item.properties.datetime).toISOString() : undefined;
   if (!datetime || datetime < query.start || datetime >= query.end) return false;
-  const cloud = item.properties['eo:cloud_cover'];
-  if (query.maxCloudCover !== undefined && typeof cloud === 'number' && cloud > query.maxCloudCover) return false;
   const box = item.bbox;
   if (Array.isArray(box) && box.length >= 4) {
     const [west, south, east, north] = box.length === 6 ? [box[0]!, box[1]!, box[3]!, box[4]!] : (box as number[]);
@@ -288,7 +290,8 @@ export class StaticCatalog implements ItemFinder {
       if (document.type === 'Feature') {
         const item = checkItem(document, 0, location);
         this.stats.items += 1;
-        if (itemMatches(item, query)) yield absolutiseAssets(item, location);
+        // A static catalog is a curated set, used whole: the collections filter is for APIs.
+        if (itemMatches(item, { ...query, collections: [] })) yield absolutiseAssets(item, location);
         continue;
       }
       if (document.type !== 'Catalog' && document.type !== 'Collection') {

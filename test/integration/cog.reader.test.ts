@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
 import { HttpByteSource } from '../../pipeline/io/byte.source.http.js';
 import { RasterReader } from '../../pipeline/io/cog.reader.js';
@@ -28,6 +29,17 @@ function expectSameBytes(ours: ArrayBufferView, peer: Uint8Array | undefined): v
   expect(differing, `${differing} of ${a.length} bytes differ`).toBe(0);
 }
 
+/** Every reader a test opens, closed after it (file handles must not be left to the garbage collector). */
+const opened: RasterReader[] = [];
+async function open(...args: Parameters<typeof RasterReader.open>): Promise<RasterReader> {
+  const reader = await RasterReader.open(...args);
+  opened.push(reader);
+  return reader;
+}
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((reader) => reader.close()));
+});
+
 let server: RangeServer;
 beforeAll(async () => {
   server = await startRangeServer(SHARED_DATA);
@@ -40,7 +52,7 @@ const fast = { retries: 3, baseDelayMs: 10, maxDelayMs: 2_000, timeoutMs: 1_000 
 
 describe('RasterReader against GDAL (gdal_translate -srcwin)', () => {
   it('reads real L2A COG metadata (Morocco B04: UInt16, DEFLATE, 512 tiles, 2 overviews)', async () => {
-    const reader = await RasterReader.open(new FileByteSource(join(SHARED_DATA, MOROCCO_B04)));
+    const reader = await open(new FileByteSource(join(SHARED_DATA, MOROCCO_B04)));
     expect(reader.info).toMatchObject({
       width: 1098,
       height: 1098,
@@ -62,7 +74,7 @@ describe('RasterReader against GDAL (gdal_translate -srcwin)', () => {
     const source = http
       ? new HttpByteSource(`${server.url}/${MOROCCO_B04}`, { policy: fast })
       : new FileByteSource(join(SHARED_DATA, MOROCCO_B04));
-    const reader = await RasterReader.open(source);
+    const reader = await open(source);
     const window = { x0: 300, y0: 450, x1: 700, y1: 1098 };
     const ours = await reader.readWindow(window);
     const peer = gdalWindow(join(SHARED_DATA, MOROCCO_B04), window, { bytesPerSample: 2 });
@@ -71,7 +83,7 @@ describe('RasterReader against GDAL (gdal_translate -srcwin)', () => {
   });
 
   it('an overview level equals the overview GDAL reads', async () => {
-    const reader = await RasterReader.open(new FileByteSource(join(SHARED_DATA, MOROCCO_B04)));
+    const reader = await open(new FileByteSource(join(SHARED_DATA, MOROCCO_B04)));
     const window = { x0: 10, y0: 20, x1: 540, y1: 549 };
     const ours = await reader.readWindow(window, { level: 1 });
     const peer = gdalWindow(join(SHARED_DATA, MOROCCO_B04), window, { bytesPerSample: 2, overview: 0 });
@@ -79,7 +91,7 @@ describe('RasterReader against GDAL (gdal_translate -srcwin)', () => {
   });
 
   it('a window of a Bukavu export (LZW, Float32, two bands, NaN for clouds) equals GDAL', async () => {
-    const reader = await RasterReader.open(new FileByteSource(join(SHARED_DATA, BUKAVU)));
+    const reader = await open(new FileByteSource(join(SHARED_DATA, BUKAVU)));
     expect(reader.info).toMatchObject({ bands: 2, dataType: 'float32', epsg: 32735, bandNames: ['B4', 'B8'] });
     const window = { x0: 200, y0: 500, x1: 835, y1: 1121 };
     const ours = await reader.readWindow(window);
@@ -92,17 +104,39 @@ describe('RasterReader against GDAL (gdal_translate -srcwin)', () => {
   });
 
   it('a GDAL-made Float32 COG with predictor 3 equals GDAL', async () => {
-    const reader = await RasterReader.open(new FileByteSource(join(SHARED_DATA, BUKAVU_COG)));
+    const reader = await open(new FileByteSource(join(SHARED_DATA, BUKAVU_COG)));
     const window = { x0: 0, y0: 0, x1: 835, y1: 1121 };
     const ours = await reader.readWindow(window);
     expectSameBytes(ours.bands[0]!, gdalWindow(join(SHARED_DATA, BUKAVU_COG), window, { bytesPerSample: 4 })[0]);
   });
 });
 
+describe('LZW (changewatch decoder) against GDAL', () => {
+  it.each([
+    [
+      'UInt16, predictor 2, 256 tiles',
+      MOROCCO_B04,
+      ['-co', 'PREDICTOR=2', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=256', '-co', 'BLOCKYSIZE=256'],
+      2,
+    ],
+    ['Float32 strips, predictor 3', BUKAVU, ['-co', 'PREDICTOR=3'], 4],
+  ])('%s', async (_name, input, creation, bytesPerSample) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-lzw-'));
+    const path = join(dir, 'lzw.tif');
+    execFileSync('gdal_translate', ['-q', '-co', 'COMPRESS=LZW', ...creation, join(SHARED_DATA, input), path]);
+    const reader = await open(new FileByteSource(path));
+    expect(reader.info.compression).toBe(5);
+    const window = { x0: 0, y0: 0, x1: reader.info.width, y1: reader.info.height };
+    const ours = await reader.readWindow(window);
+    const peer = gdalWindow(path, window, { bytesPerSample });
+    ours.bands.forEach((band, index) => expectSameBytes(band, peer[index]));
+  });
+});
+
 describe('range requests', () => {
   it('a one-tile window costs the header plus that tile, not the file', async () => {
     const recording = new RecordingSource(new HttpByteSource(`${server.url}/${MOROCCO_B04}`, { policy: fast }));
-    const reader = await RasterReader.open(recording);
+    const reader = await open(recording);
     await reader.readWindow({ x0: 520, y0: 520, x1: 600, y1: 600 });
     const size = statSync(join(SHARED_DATA, MOROCCO_B04)).size;
     expect(recording.requests[0]).toEqual({ offset: 0, length: 65_536 });
@@ -116,10 +150,10 @@ describe('range requests', () => {
   it('coalesces the tiles of a row into one request (GDAL COG, 4-byte tile leaders between them)', async () => {
     const window = { x0: 0, y0: 300, x1: 700, y1: 400 }; // tiles (0..2, 1) of 256×256
     const merged = new RecordingSource(new FileByteSource(join(SHARED_DATA, BUKAVU_COG)));
-    await (await RasterReader.open(merged)).readWindow(window);
+    await (await open(merged)).readWindow(window);
     expect(merged.requests).toHaveLength(2);
     const separate = new RecordingSource(new FileByteSource(join(SHARED_DATA, BUKAVU_COG)));
-    await (await RasterReader.open(separate, { gapBytes: 0 })).readWindow(window);
+    await (await open(separate, { gapBytes: 0 })).readWindow(window);
     expect(separate.requests).toHaveLength(4);
   });
 
@@ -128,7 +162,7 @@ describe('range requests', () => {
     const path = join(dir, 'B04-truncated.tif');
     copyFileSync(join(SHARED_DATA, MOROCCO_B04), path);
     truncateSync(path, Math.floor(readFileSync(path).length * 0.6));
-    const reader = await RasterReader.open(new FileByteSource(path));
+    const reader = await open(new FileByteSource(path));
     const error = await reader.readWindow({ x0: 600, y0: 600, x1: 1098, y1: 1098 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ChangewatchError);
     expect((error as ChangewatchError).code).toBe('E_READ');
@@ -136,7 +170,7 @@ describe('range requests', () => {
   });
 
   it('a file that is not a GeoTIFF fails with E_DECODE', async () => {
-    const error = await RasterReader.open(new FileByteSource(join(SHARED_DATA, 'README.md'))).catch((e: unknown) => e);
+    const error = await open(new FileByteSource(join(SHARED_DATA, 'README.md'))).catch((e: unknown) => e);
     expect((error as ChangewatchError).code).toBe('E_DECODE');
     expect((error as Error).message).toContain('not a readable GeoTIFF');
   });

@@ -1,0 +1,274 @@
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { fromCrs } from '../aoi/aoi.project.js';
+import type { Position } from '../aoi/geometry.js';
+import { ChangewatchError } from './errors.js';
+import { FileByteSource } from './io/byte.source.file.js';
+import { RasterReader, type RasterInfo } from './io/cog.reader.js';
+import { BAND_NAMES, type BandName } from './stac.profiles.js';
+import { VERSION } from './version.js';
+
+/**
+ * `changewatch catalog build`: a static STAC catalog from a folder of plain GeoTIFFs (researchers' own exports).
+ * Footprint and projection come from the files, the date from the file name (or the TIFF DateTime tag), bands
+ * from `--bands`, and `eo:cloud_cover` from the share of no-data pixels when clouds were masked to NaN/nodata.
+ */
+
+export interface CatalogBuildOptions {
+  /** Folder of .tif/.tiff files (searched recursively). */
+  dir: string;
+  /** Where catalog.json goes; items go to `items/` beside it. */
+  out: string;
+  /** eo:common_name of each band of the files, in order. */
+  bands: BandName[];
+  /** Collection id; default: the folder name as a slug. */
+  collection?: string;
+  /** DN → physical value: value × scale + offset (e.g. 0.0001 for reflectance × 10000). */
+  scale: number;
+  offset: number;
+  /** Count no-data pixels as cloud for eo:cloud_cover (files whose producer masked clouds to NaN/nodata). */
+  nodataIsCloud: boolean;
+  /** Called after each file, for progress. */
+  onFile?: (event: { file: string; index: number; total: number; cloudCover?: number }) => void;
+}
+
+export interface CatalogBuildResult {
+  catalog: string;
+  items: number;
+  skipped: Array<{ file: string; reason: string }>;
+}
+
+/**
+ * The acquisition time a file name carries: a GEE/Sentinel-2 index (`20210601T080609_…`), a compact date
+ * (`20210611_…`, `LC08_…_20201031_…`) or an ISO date (`2021-06-11`). Undefined when none.
+ */
+export function dateFromName(name: string): string | undefined {
+  const stamp = /(?:^|[^\d])(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:[^\d]|$)/.exec(name);
+  if (stamp) return validDate(stamp.slice(1, 7).map(Number));
+  const iso = /(?:^|[^\d])(\d{4})-(\d{2})-(\d{2})(?:[^\d]|$)/.exec(name);
+  if (iso) return validDate([...iso.slice(1, 4).map(Number), 0, 0, 0]);
+  const compact = /(?:^|[^\d])((?:19|20)\d{2})(\d{2})(\d{2})(?:[^\d]|$)/.exec(name);
+  if (compact) return validDate([...compact.slice(1, 4).map(Number), 0, 0, 0]);
+  return undefined;
+}
+
+function validDate([year, month, day, hour, minute, second]: number[]): string | undefined {
+  const date = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
+  if (date.getUTCMonth() !== month! - 1 || date.getUTCDate() !== day! || hour! > 23 || minute! > 59 || second! > 59) {
+    return undefined;
+  }
+  return date.toISOString();
+}
+
+/** TIFF DateTime (tag 306) "YYYY:MM:DD HH:MM:SS" → ISO, when the name has no date. */
+function dateFromTag(value: unknown): string | undefined {
+  const match = typeof value === 'string' ? /^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})/.exec(value) : null;
+  return match ? validDate(match.slice(1, 7).map(Number)) : undefined;
+}
+
+/** The footprint of a raster in lon/lat: its outline densified (8 points an edge) and transformed. */
+export function footprint(info: RasterInfo): {
+  geometry: { type: 'Polygon'; coordinates: Position[][] };
+  bbox: number[];
+} {
+  if (info.epsg === undefined) {
+    throw new ChangewatchError('E_READ', `${info.url}: no EPSG code in the GeoKeys: export the file with its CRS`);
+  }
+  const [x0, dx, , y0, , dy] = info.transform;
+  const corners: Position[] = [
+    [x0, y0],
+    [x0 + info.width * dx, y0],
+    [x0 + info.width * dx, y0 + info.height * dy],
+    [x0, y0 + info.height * dy],
+  ];
+  const inverse = fromCrs(info.epsg);
+  const ring: Position[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [a, b] = [corners[i]!, corners[(i + 1) % 4]!];
+    for (let step = 0; step < 8; step++) {
+      const t = step / 8;
+      const [lon, lat] = inverse([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]);
+      ring.push([Number(lon.toFixed(7)), Number(lat.toFixed(7))]);
+    }
+  }
+  // Counter-clockwise exterior, as RFC 7946 asks: the corners above run clockwise in a north-up image.
+  ring.reverse();
+  ring.push(ring[0]!);
+  const lons = ring.map((p) => p[0]);
+  const lats = ring.map((p) => p[1]);
+  return {
+    geometry: { type: 'Polygon', coordinates: [ring] },
+    bbox: [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)],
+  };
+}
+
+/** Share (0-1) of pixels where any band is NaN or nodata, read at the coarsest level at least 512 px wide. */
+async function nodataFraction(reader: RasterReader): Promise<number> {
+  const levels = reader.info.levels;
+  let level = 0;
+  levels.forEach((candidate, index) => {
+    if (candidate.width >= 512) level = index;
+  });
+  const { width, height } = levels[level]!;
+  const read = await reader.readWindow({ x0: 0, y0: 0, x1: width, y1: height }, { level });
+  const nodata = reader.info.nodata;
+  let missing = 0;
+  for (let i = 0; i < width * height; i++) {
+    for (const band of read.bands) {
+      const value = band[i]!;
+      if (Number.isNaN(value) || (nodata !== undefined && value === nodata)) {
+        missing++;
+        break;
+      }
+    }
+  }
+  return missing / (width * height);
+}
+
+async function tiffsIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new ChangewatchError('E_USAGE', `${dir}: cannot list (${error.code ?? 'error'}): give a folder of GeoTIFFs`, {
+      cause: error,
+    });
+  });
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await tiffsIn(path)));
+    else if (/\.tiff?$/i.test(entry.name)) files.push(path);
+  }
+  return files;
+}
+
+const slug = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '') || 'local';
+
+export async function buildCatalog(options: CatalogBuildOptions): Promise<CatalogBuildResult> {
+  for (const band of options.bands) {
+    if (!BAND_NAMES.includes(band)) {
+      throw new ChangewatchError(
+        'E_USAGE',
+        `--bands: unknown band "${band}": use eo:common_name values (${BAND_NAMES.join(', ')})`,
+      );
+    }
+  }
+  const files = await tiffsIn(options.dir);
+  if (files.length === 0) throw new ChangewatchError('E_USAGE', `${options.dir}: no .tif or .tiff files found`);
+  const out = resolve(options.out);
+  const root = dirname(out);
+  const collection = options.collection ?? slug(basename(resolve(options.dir)));
+  const skipped: CatalogBuildResult['skipped'] = [];
+  const itemLinks: Array<{ rel: string; href: string; type: string }> = [];
+  const extent = { west: Infinity, south: Infinity, east: -Infinity, north: -Infinity, start: '', end: '' };
+  await mkdir(join(root, 'items'), { recursive: true });
+
+  for (const [index, file] of files.entries()) {
+    const source = new FileByteSource(file);
+    try {
+      const reader = await RasterReader.open(source);
+      const info = reader.info;
+      if (info.bands !== options.bands.length) {
+        skipped.push({
+          file,
+          reason: `has ${info.bands} band(s) but --bands names ${options.bands.length}: name every band of the file, in order`,
+        });
+        continue;
+      }
+      const datetime = dateFromName(basename(file)) ?? dateFromTag(await reader.tag('DateTime'));
+      if (!datetime) {
+        skipped.push({ file, reason: 'no date in the file name or DateTime tag: name files like 20210611_…tif' });
+        continue;
+      }
+      const { geometry, bbox } = footprint(info);
+      const fraction = await nodataFraction(reader);
+      const id = basename(file, extname(file));
+      const itemPath = join(root, 'items', `${id}.json`);
+      const cloudCover = Number((fraction * 100).toFixed(3));
+      const item = {
+        type: 'Feature',
+        stac_version: '1.0.0',
+        stac_extensions: [
+          'https://stac-extensions.github.io/eo/v1.1.0/schema.json',
+          'https://stac-extensions.github.io/projection/v1.1.0/schema.json',
+          'https://stac-extensions.github.io/raster/v1.1.0/schema.json',
+        ],
+        id,
+        collection,
+        geometry,
+        bbox,
+        properties: {
+          datetime,
+          ...(options.nodataIsCloud ? { 'eo:cloud_cover': cloudCover } : {}),
+          'proj:epsg': info.epsg,
+          'proj:shape': [info.height, info.width],
+          'proj:transform': info.transform,
+          gsd: Math.abs(info.transform[1]),
+          'changewatch:nodata_percent': cloudCover,
+          'changewatch:source_file': basename(file),
+          created: new Date().toISOString(),
+          'processing:software': { changewatch: VERSION },
+        },
+        links: [
+          { rel: 'root', href: relative(join(root, 'items'), out), type: 'application/json' },
+          { rel: 'parent', href: relative(join(root, 'items'), out), type: 'application/json' },
+          { rel: 'self', href: `${id}.json`, type: 'application/geo+json' },
+        ],
+        assets: {
+          data: {
+            href: relative(join(root, 'items'), resolve(file)),
+            type: 'image/tiff; application=geotiff',
+            roles: ['data'],
+            'eo:bands': info.bandNames.map((name, band) => ({
+              name: name ?? options.bands[band],
+              common_name: options.bands[band],
+            })),
+            'raster:bands': info.bandNames.map(() => ({
+              data_type: info.dataType,
+              scale: options.scale,
+              offset: options.offset,
+              ...(info.nodata !== undefined && !Number.isNaN(info.nodata) ? { nodata: info.nodata } : {}),
+              ...(info.dataType.startsWith('float') && info.nodata === undefined ? { nodata: 'nan' } : {}),
+            })),
+          },
+        },
+      };
+      await writeFile(itemPath, `${JSON.stringify(item, null, 2)}\n`);
+      itemLinks.push({ rel: 'item', href: `./items/${id}.json`, type: 'application/geo+json' });
+      extent.west = Math.min(extent.west, bbox[0]!);
+      extent.south = Math.min(extent.south, bbox[1]!);
+      extent.east = Math.max(extent.east, bbox[2]!);
+      extent.north = Math.max(extent.north, bbox[3]!);
+      extent.start = !extent.start || datetime < extent.start ? datetime : extent.start;
+      extent.end = !extent.end || datetime > extent.end ? datetime : extent.end;
+      options.onFile?.({ file, index: index + 1, total: files.length, cloudCover });
+    } catch (error) {
+      if (!(error instanceof ChangewatchError) || error.outcome === 'usage') throw error;
+      skipped.push({ file, reason: error.message });
+    } finally {
+      await source.close();
+    }
+  }
+  if (itemLinks.length === 0) {
+    throw new ChangewatchError(
+      'E_USAGE',
+      `${options.dir}: no file could be catalogued:\n${skipped.map((s) => `${s.file}: ${s.reason}`).join('\n')}`,
+    );
+  }
+  const catalog = {
+    type: 'Collection',
+    stac_version: '1.0.0',
+    id: collection,
+    description: `Static catalog of ${itemLinks.length} GeoTIFF(s) from ${basename(resolve(options.dir))}, built by changewatch ${VERSION}`,
+    license: 'other',
+    extent: {
+      spatial: { bbox: [[extent.west, extent.south, extent.east, extent.north]] },
+      temporal: { interval: [[extent.start, extent.end]] },
+    },
+    links: [{ rel: 'root', href: `./${basename(out)}`, type: 'application/json' }, ...itemLinks],
+  };
+  await writeFile(out, `${JSON.stringify(catalog, null, 2)}\n`);
+  return { catalog: out, items: itemLinks.length, skipped };
+}

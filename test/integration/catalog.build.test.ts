@@ -1,0 +1,162 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dateFromName } from '../../pipeline/catalog.build.js';
+import { CLI, ROOT, SHARED_DATA } from '../helpers/paths.js';
+
+const BUKAVU_DIR = join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc');
+
+function cli(args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** MANIFEST.csv of the Bukavu series: valid (non-NaN) fraction per file, computed with GDAL/numpy. */
+function manifest(): Map<string, number> {
+  const lines = readFileSync(join(SHARED_DATA, 's2-bukavu-rusizi', 'MANIFEST.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1);
+  return new Map(
+    lines.map((line) => {
+      const cells = line.split(',');
+      return [
+        cells[0]!
+          .split('/')
+          .pop()!
+          .replace(/\.tif$/, ''),
+        Number(cells[6]),
+      ];
+    }),
+  );
+}
+
+describe('changewatch catalog build', () => {
+  let dir: string;
+  let build: ReturnType<typeof cli>;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cw-catalog-'));
+    build = cli([
+      'catalog',
+      'build',
+      BUKAVU_DIR,
+      '--out',
+      join(dir, 'catalog.json'),
+      '--bands',
+      'red,nir',
+      '--scale',
+      '0.0001',
+    ]);
+  }, 120_000);
+
+  it('catalogues every file of the Bukavu series', () => {
+    expect(build.stderr).not.toMatch(/: skipped: /);
+    expect(build.code).toBe(0);
+    expect(build.stdout).toContain('catalog.json: 23 item(s)');
+    const catalog = JSON.parse(readFileSync(join(dir, 'catalog.json'), 'utf8')) as {
+      type: string;
+      id: string;
+      links: Array<{ rel: string }>;
+    };
+    expect(catalog.type).toBe('Collection');
+    expect(catalog.links.filter((link) => link.rel === 'item')).toHaveLength(23);
+    expect(readdirSync(join(dir, 'items'))).toHaveLength(23);
+  });
+
+  it('derives eo:cloud_cover from the NaN share, agreeing with the GDAL/numpy manifest', () => {
+    const expected = manifest();
+    let compared = 0;
+    for (const name of readdirSync(join(dir, 'items'))) {
+      const item = JSON.parse(readFileSync(join(dir, 'items', name), 'utf8')) as {
+        id: string;
+        properties: Record<string, number>;
+      };
+      const valid = expected.get(item.id);
+      expect(valid, item.id).toBeDefined();
+      // The manifest rounds to 3 decimals.
+      expect(Math.abs(item.properties['eo:cloud_cover']! - (1 - valid!) * 100)).toBeLessThanOrEqual(0.05 + 1e-9);
+      compared++;
+    }
+    expect(compared).toBe(23);
+  });
+
+  it('reads footprint, projection, date and bands from the files', () => {
+    const item = JSON.parse(
+      readFileSync(join(dir, 'items', '20210825T080611_20210825T082711_T35MPT.json'), 'utf8'),
+    ) as {
+      bbox: number[];
+      properties: Record<string, unknown>;
+      assets: { data: { href: string; 'eo:bands': unknown[]; 'raster:bands': unknown[] } };
+    };
+    expect(item.properties.datetime).toBe('2021-08-25T08:06:11.000Z');
+    expect(item.properties['proj:epsg']).toBe(32735);
+    expect(item.properties['proj:shape']).toEqual([1121, 835]);
+    // gdalinfo corner coordinates: 28°48'40.84"E … 28°53'11.61"E, 2°26'12.54"S … 2°32'17.84"S.
+    expect(item.bbox[0]).toBeCloseTo(28.81134, 4);
+    expect(item.bbox[2]).toBeCloseTo(28.88656, 4);
+    expect(item.bbox[1]).toBeCloseTo(-2.53829, 4);
+    expect(item.bbox[3]).toBeCloseTo(-2.43682, 4);
+    expect(item.assets.data['eo:bands']).toEqual([
+      { name: 'B4', common_name: 'red' },
+      { name: 'B8', common_name: 'nir' },
+    ]);
+    expect(item.assets.data['raster:bands'][0]).toMatchObject({
+      data_type: 'float32',
+      scale: 0.0001,
+      offset: 0,
+      nodata: 'nan',
+    });
+  });
+
+  it('is a catalog `changewatch scenes` can search, with cloudy dates reported, not hidden', () => {
+    const result = cli([
+      'scenes',
+      '--aoi',
+      'bukavu-demo',
+      '--from',
+      '2021-08-01',
+      '--to',
+      '2021-08-31',
+      '--stac',
+      join(dir, 'catalog.json'),
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout) as {
+      scenes: Array<{ id: string; bands: Record<string, { band: number; key: string }> }>;
+      skipped: Array<{ id: string; reason: string }>;
+    };
+    expect(parsed.scenes.map((scene) => scene.id.slice(0, 8))).toEqual(['20210805', '20210825', '20210830']);
+    expect(parsed.scenes[0]!.bands.nir).toMatchObject({ key: 'data', band: 1 });
+    expect(parsed.skipped.map((skip) => skip.id.slice(0, 8))).toEqual(['20210810', '20210815', '20210820']);
+    expect(parsed.skipped[0]!.reason).toMatch(/^cloud cover \d+\.\d% is over the limit of 60%$/);
+  });
+
+  it('refuses a band list that does not fit the files, and unknown band names', () => {
+    const wrong = cli(['catalog', 'build', BUKAVU_DIR, '--out', join(dir, 'x.json'), '--bands', 'red']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('has 2 band(s) but --bands names 1');
+    const unknown = cli(['catalog', 'build', BUKAVU_DIR, '--out', join(dir, 'y.json'), '--bands', 'red,nir2']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--bands: unknown band "nir2"');
+  });
+});
+
+describe('dateFromName', () => {
+  it.each([
+    ['20210601T080609_20210601T082518_T35MPT.tif', '2021-06-01T08:06:09.000Z'],
+    ['20210611_T35MPT_nir.cog.tif', '2021-06-11T00:00:00.000Z'],
+    ['LC08_L2SP_001062_20201031_20201106_02_T2_SR_B4.TIF', '2020-10-31T00:00:00.000Z'],
+    ['bukavu_2021-08-25.tif', '2021-08-25T00:00:00.000Z'],
+    ['LandCover_35MPT.tif', undefined],
+    ['scene_20211345.tif', undefined],
+  ])('%s → %s', (name, expected) => {
+    expect(dateFromName(name)).toBe(expected);
+  });
+});
