@@ -247,8 +247,6 @@ export async function buildCatalog(options: CatalogBuildOptions): Promise<Catalo
     } catch (error) {
       if (!(error instanceof ChangewatchError) || error.outcome === 'usage') throw error;
       skipped.push({ file, reason: error.message });
-    } finally {
-      await source.close();
     }
   }
   if (itemLinks.length === 0) {
