@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { TestProject } from 'vitest/node';
+import { SHARED_DATA } from './helpers/paths.js';
+
+/**
+ * Starts a real S3-compatible server (Ceph radosgw, from ../shared/tools/s3) on 127.0.0.1 for the whole test run
+ * and stops it afterwards. Ceph, not Swift or s3rver: it verifies SigV4, serves suffix ranges correctly and
+ * enforces If-None-Match (leases need it), as measured in ../shared/tools/s3/README.md.
+ */
+export interface S3TestServer {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    s3: S3TestServer;
+  }
+}
+
+const run = promisify(execFile);
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    if ((await portFree(port)) && (await portFree(port + 1))) return port;
+  }
+  throw new Error('global.s3: no free pair of loopback ports');
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const script = join(SHARED_DATA, '..', 'tools', 's3', 'start-ceph-rgw.sh');
+  const port = await freePortPair();
+  const started = Date.now();
+  const { stdout } = await run('bash', [script, String(port)], { maxBuffer: 1 << 24, timeout: 300_000 }).catch(
+    (error: unknown) => {
+      const stderr = (error as { stderr?: string }).stderr ?? '';
+      throw new Error(`global.s3: Ceph radosgw did not start (${script}):\n${stderr.slice(-2000)}`);
+    },
+  );
+  const env = Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => /^(\w+)="?(.*?)"?$/.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map((match) => [match[1]!, match[2]!]),
+  );
+  console.log(`global.s3: Ceph radosgw on ${env.S3_ENDPOINT} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  project.provide('s3', {
+    endpoint: env.S3_ENDPOINT!,
+    accessKeyId: env.AWS_ACCESS_KEY_ID!,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
+    region: env.AWS_REGION ?? 'us-east-1',
+  });
+  return async () => {
+    await run('bash', [join(env.S3_BASE!, 'stop.sh'), '--purge']).catch(() => undefined);
+  };
+}
