@@ -3,7 +3,11 @@ import { formatProblem, type Aoi } from '../aoi/aoi.schema.js';
 import { redactConfig } from '../config/config.load.js';
 import { parseInterval } from '../aoi/interval.js';
 import { loadAoiDir, loadAoiFiles, resolveAoi } from './aoi.repository.js';
+import { PlanetaryComputerSigner } from './io/pc.signer.js';
+import { createS3Client } from './io/s3.client.js';
 import { openItemFinder } from './io/stac.client.js';
+import { createRasterOpener } from './raster.opener.js';
+import { readSceneForAoi } from './scene.read.js';
 import { buildCatalog } from './catalog.build.js';
 import { findScenes } from './scenes.find.js';
 import type { BandName } from './stac.profiles.js';
@@ -162,64 +166,119 @@ export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: (
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD (UTC)')
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD (UTC, inclusive)')
     .option('--json', 'print JSON instead of a table')
-    .action(async (options: { aoi: string; from: string; to: string; json?: boolean }, command: Command) => {
-      const { config: resolved } = configOf(command);
-      const log = createLogger(resolved.log.level);
-      const period = parseInterval(`${options.from}/${options.to}`);
-      if (typeof period === 'string') throw new ChangewatchError('E_USAGE', `--from/--to: ${period}`);
-      const aoiItem = await resolveAoi(options.aoi, resolved.aoi.dir, { maxAreaKm2: resolved.aoi.maxAreaKm2 });
-      const finder = openItemFinder(resolved.stac.url, {
-        headers: resolved.stac.headers,
-        policy: { timeoutMs: resolved.stac.timeoutMs },
-        onRetry: (event) => log.warn(event, 'Stac:Request:Retry'),
-        onPage: (event) => log.debug(event, 'Stac:Page:Done'),
-      });
-      const started = Date.now();
-      const search = await findScenes(finder, aoiItem, period, resolved);
-      log.info(
-        { aoi: aoiItem.id, stac: redactUrl(finder.url), scenes: search.scenes.length, ms: Date.now() - started },
-        'Scenes:Find:Done',
-      );
-      if (options.json) {
-        io.out(
-          JSON.stringify(
-            {
-              aoi: search.aoi,
-              period: search.period,
-              maxCloudCover: search.maxCloudCover,
-              scenes: search.scenes,
-              observations: search.observations.map((o) => ({
-                date: o.date,
-                platform: o.platform,
-                scenes: o.scenes.map((x) => x.id),
-              })),
-              skipped: [...search.skipped, ...search.unusable],
-            },
-            null,
-            2,
-          ),
+    .option('--read', "also read each scene's red and NIR pixels over the AOI and report what that cost")
+    .action(
+      async (options: { aoi: string; from: string; to: string; json?: boolean; read?: boolean }, command: Command) => {
+        const { config: resolved } = configOf(command);
+        const log = createLogger(resolved.log.level);
+        const period = parseInterval(`${options.from}/${options.to}`);
+        if (typeof period === 'string') throw new ChangewatchError('E_USAGE', `--from/--to: ${period}`);
+        const aoiItem = await resolveAoi(options.aoi, resolved.aoi.dir, { maxAreaKm2: resolved.aoi.maxAreaKm2 });
+        const finder = openItemFinder(resolved.stac.url, {
+          headers: resolved.stac.headers,
+          policy: { timeoutMs: resolved.stac.timeoutMs },
+          onRetry: (event) => log.warn(event, 'Stac:Request:Retry'),
+          onPage: (event) => log.debug(event, 'Stac:Page:Done'),
+        });
+        const started = Date.now();
+        const search = await findScenes(finder, aoiItem, period, resolved);
+        log.info(
+          { aoi: aoiItem.id, stac: redactUrl(finder.url), scenes: search.scenes.length, ms: Date.now() - started },
+          'Scenes:Find:Done',
         );
-        return;
-      }
-      const rows = [['DATE', 'TIME UTC', 'ID', 'CLOUD %', 'COLLECTION', 'TILE', 'PROFILE']];
-      for (const scene of search.scenes) {
-        rows.push([
-          scene.datetime.slice(0, 10),
-          scene.datetime.slice(11, 19),
-          scene.id,
-          scene.cloudCover === undefined ? '?' : scene.cloudCover.toFixed(1),
-          scene.collection,
-          scene.tile ?? '',
-          scene.profile,
-        ]);
-      }
-      for (const line of table(rows)) io.out(line);
-      io.out(
-        `${search.scenes.length} scene(s) on ${search.observations.length} observation date(s) for ${search.aoi}, ${options.from} to ${options.to}, cloud cover ≤ ${search.maxCloudCover}%`,
-      );
-      for (const skip of [...search.skipped, ...search.unusable])
-        io.out(`skipped ${skip.id} (${skip.collection}): ${skip.reason}`);
-    });
+        const reads = new Map<string, { pixels: number; valid: number; requests: number; bytes: number }>();
+        if (options.read) {
+          const opener = createRasterOpener({
+            signer: new PlanetaryComputerSigner(),
+            s3: () => createS3Client(resolved.store.s3),
+            onRetry: (event) => log.warn(event, 'Raster:Request:Retry'),
+          });
+          try {
+            for (const [index, scene] of search.scenes.entries()) {
+              const read = await readSceneForAoi(scene, aoiItem, {
+                bands: ['red', 'nir'],
+                mask: false,
+                open: opener.open,
+              });
+              if (!read) continue;
+              const red = read.bands.red!;
+              let valid = 0;
+              for (let i = 0; i < red.data.length; i++) {
+                const value = red.data[i]!;
+                if (!Number.isNaN(value) && value !== red.nodata) valid++;
+              }
+              const cost = {
+                requests: red.cost.requests + read.bands.nir!.cost.requests,
+                bytes: red.cost.bytes + read.bands.nir!.cost.bytes,
+              };
+              reads.set(scene.id, { pixels: red.data.length, valid, ...cost });
+              log.info({ aoi: aoiItem.id, scene: scene.id, window: red.window, ...cost }, 'Scene:Read:Done');
+              if (process.stderr.isTTY) process.stderr.write(`\rread ${index + 1}/${search.scenes.length} scenes`);
+            }
+            if (process.stderr.isTTY) process.stderr.write('\n');
+            log.info({ aoi: aoiItem.id, ...opener.stats() }, 'Scenes:Read:Done');
+          } finally {
+            await opener.close();
+          }
+        }
+        if (options.json) {
+          io.out(
+            JSON.stringify(
+              {
+                aoi: search.aoi,
+                period: search.period,
+                maxCloudCover: search.maxCloudCover,
+                scenes: search.scenes,
+                observations: search.observations.map((o) => ({
+                  date: o.date,
+                  platform: o.platform,
+                  scenes: o.scenes.map((x) => x.id),
+                })),
+                skipped: [...search.skipped, ...search.unusable],
+              },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        const rows = [
+          [
+            'DATE',
+            'TIME UTC',
+            'ID',
+            'CLOUD %',
+            'COLLECTION',
+            'TILE',
+            'PROFILE',
+            ...(options.read ? ['VALID %', 'REQUESTS', 'BYTES'] : []),
+          ],
+        ];
+        for (const scene of search.scenes) {
+          const read = reads.get(scene.id);
+          rows.push([
+            scene.datetime.slice(0, 10),
+            scene.datetime.slice(11, 19),
+            scene.id,
+            scene.cloudCover === undefined ? '?' : scene.cloudCover.toFixed(1),
+            scene.collection,
+            scene.tile ?? '',
+            scene.profile,
+            ...(options.read
+              ? read
+                ? [((read.valid / read.pixels) * 100).toFixed(1), String(read.requests), String(read.bytes)]
+                : ['outside', '', '']
+              : []),
+          ]);
+        }
+        for (const line of table(rows)) io.out(line);
+        io.out(
+          `${search.scenes.length} scene(s) on ${search.observations.length} observation date(s) for ${search.aoi}, ${options.from} to ${options.to}, cloud cover ≤ ${search.maxCloudCover}%`,
+        );
+        for (const skip of [...search.skipped, ...search.unusable])
+          io.out(`skipped ${skip.id} (${skip.collection}): ${skip.reason}`);
+      },
+    );
 
   const catalog = program.command('catalog').description('static STAC catalogs');
   catalog

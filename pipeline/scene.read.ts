@@ -29,6 +29,8 @@ export interface AoiBand {
   scale: number;
   offset: number;
   nodata: number | undefined;
+  /** What this window read cost: range requests and bytes (the header, read on opening, is in the opener totals). */
+  cost: ReadStats;
 }
 
 export interface AoiScene {
@@ -48,25 +50,33 @@ export interface SceneReadOptions {
   signal?: AbortSignal;
 }
 
-async function readAsset(
-  asset: SceneAsset,
+/**
+ * Reads the AOI window of one file for every asset of it asked for (a multi-band export holds red and NIR in one
+ * file: one read, not two). Undefined when the file does not overlap the AOI.
+ */
+async function readFile(
+  assets: SceneAsset[],
   scene: Scene,
   aoi: Aoi,
   options: SceneReadOptions,
-): Promise<AoiBand | undefined> {
-  const reader = await options.open(asset, scene);
+): Promise<AoiBand[] | undefined> {
+  const first = assets[0]!;
+  const reader = await options.open(first, scene);
+  const before = reader.stats;
   const info = reader.info;
   if (info.epsg === undefined) {
     throw new ChangewatchError(
       'E_READ',
-      `${scene.id} ${asset.key}: the raster has no EPSG code: changewatch cannot place it`,
+      `${scene.id} ${first.key}: the raster has no EPSG code: changewatch cannot place it`,
     );
   }
-  if (asset.band >= info.bands) {
-    throw new ChangewatchError(
-      'E_READ',
-      `${scene.id} ${asset.key}: band ${asset.band + 1} asked for, the file has ${info.bands}`,
-    );
+  for (const asset of assets) {
+    if (asset.band >= info.bands) {
+      throw new ChangewatchError(
+        'E_READ',
+        `${scene.id} ${asset.key}: band ${asset.band + 1} asked for, the file has ${info.bands}`,
+      );
+    }
   }
   const bounds = projectedBounds(aoi.geometry, info.epsg);
   const full = windowForBounds(bounds, info.transform, info.width, info.height);
@@ -77,19 +87,20 @@ async function readAsset(
   const factorY = info.height / levelHeight;
   const window = level === 0 ? full : scaleWindow(full, factorX, factorY, levelWidth, levelHeight);
   const read = await reader.readWindow(window, {
-    bands: [asset.band],
+    bands: assets.map((asset) => asset.band),
     level,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const [originX, pixelWidth, , originY, , pixelHeight] = info.transform;
   const levelPixelWidth = pixelWidth * factorX;
   const levelPixelHeight = pixelHeight * factorY;
-  return {
+  const cost = { requests: reader.stats.requests - before.requests, bytes: reader.stats.bytes - before.bytes };
+  return assets.map((asset, index) => ({
     href: asset.href,
-    data: read.bands[0]!,
+    data: read.bands[index]!,
     width: read.width,
     height: read.height,
-    epsg: info.epsg,
+    epsg: info.epsg!,
     transform: [
       originX + window.x0 * levelPixelWidth,
       levelPixelWidth,
@@ -97,13 +108,15 @@ async function readAsset(
       originY + window.y0 * levelPixelHeight,
       0,
       levelPixelHeight,
-    ],
+    ] as const,
     window: full,
     level,
     scale: asset.scale,
     offset: asset.offset,
     nodata: asset.nodata ?? info.nodata,
-  };
+    // The file's cost is booked on its first band; the others share that read.
+    cost: index === 0 ? cost : { requests: 0, bytes: 0 },
+  }));
 }
 
 /** Reads the AOI's pixels of a scene; undefined when the scene's rasters do not overlap the AOI at all. */
@@ -112,16 +125,31 @@ export async function readSceneForAoi(
   aoi: Aoi,
   options: SceneReadOptions,
 ): Promise<AoiScene | undefined> {
-  const bands: Partial<Record<BandName, AoiBand>> = {};
+  const wanted: Array<{ name: BandName | 'mask'; asset: SceneAsset }> = [];
   for (const name of options.bands) {
     const asset = scene.bands[name];
     if (!asset)
       throw new ChangewatchError('E_READ', `${scene.id}: no ${name} band in this scene (profile ${scene.profile})`);
-    const read = await readAsset(asset, scene, aoi, options);
-    if (!read) return undefined;
-    bands[name] = read;
+    wanted.push({ name, asset });
   }
-  const mask = options.mask && scene.mask ? await readAsset(scene.mask.asset, scene, aoi, options) : undefined;
+  if (options.mask && scene.mask) wanted.push({ name: 'mask', asset: scene.mask.asset });
+  const byFile = new Map<string, Array<{ name: BandName | 'mask'; asset: SceneAsset }>>();
+  for (const entry of wanted) byFile.set(entry.asset.href, [...(byFile.get(entry.asset.href) ?? []), entry]);
+  const bands: Partial<Record<BandName, AoiBand>> = {};
+  let mask: AoiBand | undefined;
+  for (const entries of byFile.values()) {
+    const reads = await readFile(
+      entries.map((entry) => entry.asset),
+      scene,
+      aoi,
+      options,
+    );
+    if (!reads) return undefined;
+    entries.forEach((entry, index) => {
+      if (entry.name === 'mask') mask = reads[index];
+      else bands[entry.name] = reads[index];
+    });
+  }
   return { scene, bands, ...(mask ? { mask } : {}) };
 }
 

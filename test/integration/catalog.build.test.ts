@@ -138,6 +138,30 @@ describe('changewatch catalog build', () => {
     expect(parsed.skipped[0]!.reason).toMatch(/^cloud cover \d+\.\d% is over the limit of 60%$/);
   });
 
+  it('reads the AOI pixels of each scene with --read: one request per file after its header, valid share reported', () => {
+    const result = cli([
+      'scenes',
+      '--aoi',
+      'bukavu-demo',
+      '--from',
+      '2021-08-25',
+      '--to',
+      '2021-08-25',
+      '--stac',
+      join(dir, 'catalog.json'),
+      '--read',
+    ]);
+    expect(result.code).toBe(0);
+    const row = result.stdout.split('\n').find((line) => line.startsWith('2021-08-25'))!;
+    const [valid, requests, bytes] = row.trim().split(/\s+/).slice(-3).map(Number);
+    // 2021-08-25 is 98 % valid over the whole file (MANIFEST); the AOI is mostly land, and red+NIR come in one read.
+    expect(valid).toBeGreaterThan(95);
+    expect(requests).toBe(1);
+    expect(bytes).toBeLessThan(3_800_000);
+    expect(result.stderr).toMatch(/"msg":"Scene:Read:Done"/);
+    expect(result.stderr).toMatch(/"requests":\d+,"bytes":\d+,"msg":"Scenes:Read:Done"/);
+  });
+
   it('refuses a band list that does not fit the files, and unknown band names', () => {
     const wrong = cli(['catalog', 'build', BUKAVU_DIR, '--out', join(dir, 'x.json'), '--bands', 'red']);
     expect(wrong.code).toBe(2);

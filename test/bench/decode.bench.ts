@@ -1,0 +1,124 @@
+/**
+ * `npm run bench`: decode throughput of whole real COGs with changewatch's decoders (node:zlib DEFLATE,
+ * typed-array LZW), with geotiff.js's default decoders, and with GDAL in the same run; and range requests per
+ * window. Figures, not a pass/fail test: run it on an idle machine and compare runs of the same machine.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fromFile } from 'geotiff';
+import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
+import { RasterReader } from '../../pipeline/io/cog.reader.js';
+import { SHARED_DATA, DEBIAN_PYTHON } from '../helpers/paths.js';
+import { RecordingSource } from '../helpers/recording.source.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const FILES = [
+  { name: 'L2A B04 DEFLATE UInt16 pred2 1098² (Morocco)', path: join(SHARED_DATA, 's2l2a-morocco', 'B04.tif') },
+  {
+    name: 'Bukavu red DEFLATE Float32 pred3 835×1121 COG',
+    path: join(SHARED_DATA, 's2-bukavu-rusizi', 'derived_cog_pair', '20210825_T35MPT_red.cog.tif'),
+  },
+  {
+    name: 'Bukavu export LZW Float32 2 bands 835×1121',
+    path: join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc', '20210825T080611_20210825T082711_T35MPT.tif'),
+  },
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** geotiff.js with its own (pure JavaScript) decoders: must run before changewatch registers its decoders. */
+async function geotiffDefault(path: string): Promise<{ ms: number; pixels: number }> {
+  const times: number[] = [];
+  let pixels = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const started = performance.now();
+    const tiff = await fromFile(path);
+    const image = await tiff.getImage();
+    await image.readRasters();
+    await tiff.close();
+    times.push(performance.now() - started);
+    pixels = image.getWidth() * image.getHeight() * image.getSamplesPerPixel();
+  }
+  return { ms: median(times), pixels };
+}
+
+async function changewatch(path: string): Promise<{ ms: number; pixels: number }> {
+  const times: number[] = [];
+  let pixels = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const started = performance.now();
+    const reader = await RasterReader.open(new FileByteSource(path));
+    const { width, height, bands } = reader.info;
+    await reader.readWindow({ x0: 0, y0: 0, x1: width, y1: height });
+    times.push(performance.now() - started);
+    pixels = width * height * bands;
+  }
+  return { ms: median(times), pixels };
+}
+
+/** GDAL reading the whole file in one Debian python3 process (no process start-up in the figure). */
+function gdal(path: string): { ms: number } {
+  const script = [
+    'import sys, time',
+    'from osgeo import gdal',
+    'gdal.SetCacheMax(0)',
+    'times = []',
+    'for _ in range(int(sys.argv[2])):',
+    '    t = time.perf_counter()',
+    '    ds = gdal.Open(sys.argv[1])',
+    '    ds.ReadRaster()',
+    '    ds = None',
+    '    times.append((time.perf_counter() - t) * 1000)',
+    'times.sort()',
+    'n = len(times)',
+    'print(times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2)',
+  ].join('\n');
+  return { ms: Number(execFileSync(DEBIAN_PYTHON, ['-c', script, path, String(ROUNDS)], { encoding: 'utf8' }).trim()) };
+}
+
+async function rangeRequests(): Promise<void> {
+  const path = join(SHARED_DATA, 's2-bukavu-rusizi', 'derived_cog_pair', '20210825_T35MPT_red.cog.tif');
+  const windows = [
+    { name: 'one tile (64×64 px inside tile 2,2)', window: { x0: 530, y0: 530, x1: 594, y1: 594 } },
+    { name: 'one tile row (700×100 px)', window: { x0: 0, y0: 300, x1: 700, y1: 400 } },
+    { name: 'bukavu-demo AOI (790×1080 px)', window: { x0: 20, y0: 20, x1: 810, y1: 1100 } },
+  ];
+  console.log('\nRange requests per window (GDAL COG, 256² tiles, 64 KiB header read, ranges merged within 8 KiB)');
+  console.log('window'.padEnd(40), 'requests', 'bytes'.padStart(10), 'file bytes'.padStart(12));
+  for (const { name, window } of windows) {
+    const recording = new RecordingSource(new FileByteSource(path));
+    const reader = await RasterReader.open(recording);
+    await reader.readWindow(window);
+    console.log(
+      name.padEnd(40),
+      String(reader.stats.requests).padStart(8),
+      String(reader.stats.bytes).padStart(10),
+      String(recording.size).padStart(12),
+    );
+  }
+}
+
+const defaults: Array<{ ms: number; pixels: number }> = [];
+for (const file of FILES) defaults.push(await geotiffDefault(file.path));
+const ours: Array<{ ms: number; pixels: number }> = [];
+for (const file of FILES) ours.push(await changewatch(file.path));
+console.log(`Decode throughput, whole file, median of ${ROUNDS} rounds (Mpx/s; higher is better)`);
+console.log('file'.padEnd(48), 'changewatch', 'geotiff.js', 'GDAL 3.6', ' cw/geotiff', ' cw/GDAL');
+FILES.forEach((file, index) => {
+  const peer = gdal(file.path);
+  const mpx = (ms: number) => ours[index]!.pixels / 1e6 / (ms / 1000);
+  const [cw, js, native] = [mpx(ours[index]!.ms), mpx(defaults[index]!.ms), mpx(peer.ms)];
+  console.log(
+    file.name.padEnd(48),
+    cw.toFixed(1).padStart(11),
+    js.toFixed(1).padStart(10),
+    native.toFixed(1).padStart(8),
+    `${(cw / js).toFixed(2)}×`.padStart(11),
+    `${(cw / native).toFixed(2)}×`.padStart(8),
+  );
+});
+await rangeRequests();
