@@ -5,7 +5,7 @@ import type { Position } from '../aoi/geometry.js';
 import { ChangewatchError } from './errors.js';
 import { FileByteSource } from './io/byte.source.file.js';
 import { RasterReader, type RasterInfo } from './io/cog.reader.js';
-import { BAND_NAMES, type BandName } from './stac.profiles.js';
+import { BAND_NAMES, type BandName } from '../workers/bands.js';
 import { VERSION } from './version.js';
 
 /**

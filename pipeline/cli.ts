@@ -10,7 +10,7 @@ import { createRasterOpener } from './raster.opener.js';
 import { readSceneForAoi } from './scene.read.js';
 import { buildCatalog } from './catalog.build.js';
 import { findScenes } from './scenes.find.js';
-import type { BandName } from './stac.profiles.js';
+import type { BandName } from '../workers/bands.js';
 import { loadConfig } from './config.read.js';
 import { ChangewatchError, EXIT, redactUrl } from './errors.js';
 import { createLogger } from './log.js';

@@ -5,7 +5,8 @@ import { chooseLevel, scaleWindow, windowForBounds, type GeoTransform, type Pixe
 import { ChangewatchError } from './errors.js';
 import type { RasterReader } from './io/cog.reader.js';
 import type { ReadStats } from './ports.js';
-import type { BandName, Scene, SceneAsset } from './stac.profiles.js';
+import type { BandName } from '../workers/bands.js';
+import type { Scene, SceneAsset } from './stac.profiles.js';
 
 /**
  * The pixels of one scene that cover an AOI, in memory: for each band asked for (and the quality mask), the

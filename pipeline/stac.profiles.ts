@@ -1,13 +1,10 @@
 import create from 'stac-js';
+import { BAND_NAMES, type BandName } from '../workers/bands.js';
 
 /**
  * Provider profiles: how the items of one collection at one provider map onto changewatch's bands, masks and
  * radiometry. A registry of small objects, first match wins, instead of `if` chains in the readers. Pure.
  */
-
-/** Spectral bands changewatch uses, named by their `eo:common_name`. */
-export const BAND_NAMES = ['blue', 'green', 'red', 'nir', 'swir16', 'swir22'] as const;
-export type BandName = (typeof BAND_NAMES)[number];
 
 /** Per-pixel quality layers changewatch understands. */
 export type MaskKind = 'scl' | 'qa_pixel' | 'fmask';
