@@ -1,0 +1,52 @@
+import { projectGeometry } from './aoi.project.js';
+import type { AreaGeometry } from './geometry.js';
+
+/**
+ * Burns an AOI or zone into a pixel grid: 1 where the pixel centre lies inside the polygon (even-odd over all
+ * rings, so holes are holes), as GDAL's default rasterisation does. Pure.
+ */
+export interface Grid {
+  epsg: number;
+  width: number;
+  height: number;
+  /** GDAL geotransform, north-up. */
+  transform: readonly [number, number, number, number, number, number];
+}
+
+export function rasterize(geometry: AreaGeometry, grid: Grid): Uint8Array {
+  const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
+  const mask = new Uint8Array(grid.width * grid.height);
+  const edges: Array<[number, number, number, number]> = [];
+  for (const polygon of projectGeometry(geometry, grid.epsg)) {
+    for (const ring of polygon) {
+      for (let i = 0; i < ring.length - 1; i++) {
+        // Edges in pixel coordinates (column, row), so scanlines run along pixel-centre rows.
+        const [x1, y1] = ring[i]!;
+        const [x2, y2] = ring[i + 1]!;
+        edges.push([
+          (x1 - originX) / pixelWidth,
+          (y1 - originY) / pixelHeight,
+          (x2 - originX) / pixelWidth,
+          (y2 - originY) / pixelHeight,
+        ]);
+      }
+    }
+  }
+  const crossings: number[] = [];
+  for (let row = 0; row < grid.height; row++) {
+    const y = row + 0.5;
+    crossings.length = 0;
+    for (const [x1, y1, x2, y2] of edges) {
+      // Half-open rule: an edge counts when y is in [min, max), so a vertex on the scanline is counted once.
+      if ((y1 <= y && y < y2) || (y2 <= y && y < y1)) crossings.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
+    }
+    crossings.sort((a, b) => a - b);
+    for (let k = 0; k + 1 < crossings.length; k += 2) {
+      // Pixel centres x + 0.5 within [start, end).
+      const start = Math.max(0, Math.ceil(crossings[k]! - 0.5));
+      const end = Math.min(grid.width, Math.ceil(crossings[k + 1]! - 0.5));
+      mask.fill(1, row * grid.width + start, row * grid.width + Math.max(start, end));
+    }
+  }
+  return mask;
+}

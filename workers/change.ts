@@ -1,0 +1,120 @@
+import { label8 } from './components.js';
+
+/**
+ * Forest loss between a baseline and a monitoring period, from NDVI. Pure.
+ *
+ * Rule: a pixel is forest when its baseline median NDVI is at least `forestNdvi`; it is lost when its monitoring
+ * median NDVI has dropped by at least `ndviDrop`. Confidence counts the clear monitoring observations that show
+ * the drop: one is `low`, two or more `high`, as GLAD and DIST-ALERT confirm alerts on a repeat observation
+ * (Hansen et al. 2016; Pickens et al. 2023). Patches smaller than the minimum mapping unit (8-connected) are
+ * returned to stable forest. Ground not seen clear in either period is NOT_SEEN, never "no change".
+ */
+
+/** forest-loss class codes (uint8). */
+export const FOREST_LOSS_CLASSES = {
+  notSeen: 0,
+  nonForest: 1,
+  stableForest: 2,
+  loss: 3,
+  /** Outside the AOI polygon: nodata. */
+  outside: 255,
+} as const;
+
+/** Confidence codes (uint8). */
+export const CONFIDENCE = { none: 0, low: 1, high: 2, outside: 255 } as const;
+
+export interface ForestLossParameters {
+  /** Baseline NDVI at or above which a pixel is forest. Default 0.6 (dense tropical canopy is > 0.7). */
+  forestNdvi: number;
+  /** NDVI decrease that counts as loss. Default 0.2. */
+  ndviDrop: number;
+  /** Minimum mapping unit, hectares, on 8-connected patches. Default 0.2 ha (20 pixels at 10 m). */
+  minimumMappingUnitHa: number;
+}
+
+export const DEFAULT_FOREST_LOSS: ForestLossParameters = { forestNdvi: 0.6, ndviDrop: 0.2, minimumMappingUnitHa: 0.2 };
+
+export interface ForestLossInput {
+  width: number;
+  height: number;
+  /** Baseline median NDVI (NaN where not seen). */
+  baselineNdvi: Float32Array;
+  /** Monitoring median NDVI (NaN where not seen). */
+  monitoringNdvi: Float32Array;
+  /** Per monitoring date: NDVI of that date and whether the pixel was clear. */
+  monitoringDates: ReadonlyArray<{ ndvi: ArrayLike<number>; clear: ArrayLike<number> }>;
+  /** 1 inside the AOI, 0 outside. */
+  inside: ArrayLike<number>;
+  /** Area of one pixel of each column, hectares (true area on the ellipsoid). */
+  pixelAreaHa: ArrayLike<number>;
+}
+
+export interface ForestLoss {
+  classes: Uint8Array;
+  confidence: Uint8Array;
+  /** Loss patches found, and those dropped below the minimum mapping unit. */
+  patches: { kept: number; belowMmu: number };
+}
+
+export function forestLoss(input: ForestLossInput, parameters: ForestLossParameters = DEFAULT_FOREST_LOSS): ForestLoss {
+  const { width, height } = input;
+  const pixels = width * height;
+  for (const [name, array] of [
+    ['baselineNdvi', input.baselineNdvi],
+    ['monitoringNdvi', input.monitoringNdvi],
+    ['inside', input.inside],
+  ] as const) {
+    if (array.length !== pixels)
+      throw new RangeError(`forestLoss: ${name} has ${array.length} pixels, expected ${pixels}`);
+  }
+  if (input.pixelAreaHa.length !== width)
+    throw new RangeError(`forestLoss: pixelAreaHa needs one value per column (${width})`);
+  const classes = new Uint8Array(pixels);
+  const confidence = new Uint8Array(pixels);
+  for (let i = 0; i < pixels; i++) {
+    if (!input.inside[i]) {
+      classes[i] = FOREST_LOSS_CLASSES.outside;
+      confidence[i] = CONFIDENCE.outside;
+      continue;
+    }
+    const before = input.baselineNdvi[i]!;
+    const after = input.monitoringNdvi[i]!;
+    if (Number.isNaN(before) || Number.isNaN(after)) {
+      classes[i] = FOREST_LOSS_CLASSES.notSeen;
+      continue;
+    }
+    if (before < parameters.forestNdvi) {
+      classes[i] = FOREST_LOSS_CLASSES.nonForest;
+      continue;
+    }
+    const limit = before - parameters.ndviDrop;
+    if (after > limit) {
+      classes[i] = FOREST_LOSS_CLASSES.stableForest;
+      continue;
+    }
+    let showing = 0;
+    for (const date of input.monitoringDates) if (date.clear[i] === 1 && date.ndvi[i]! <= limit) showing++;
+    classes[i] = FOREST_LOSS_CLASSES.loss;
+    confidence[i] = showing >= 2 ? CONFIDENCE.high : CONFIDENCE.low;
+  }
+  const lossMask = new Uint8Array(pixels);
+  for (let i = 0; i < pixels; i++) lossMask[i] = classes[i] === FOREST_LOSS_CLASSES.loss ? 1 : 0;
+  const { labels, count } = label8(lossMask, width, height);
+  const area = new Float64Array(count + 1);
+  for (let i = 0; i < pixels; i++) if (labels[i]) area[labels[i]!] += input.pixelAreaHa[i % width]!;
+  let belowMmu = 0;
+  const small = new Uint8Array(count + 1);
+  for (let patch = 1; patch <= count; patch++) {
+    if (area[patch]! < parameters.minimumMappingUnitHa) {
+      small[patch] = 1;
+      belowMmu++;
+    }
+  }
+  for (let i = 0; i < pixels; i++) {
+    if (labels[i] && small[labels[i]!]) {
+      classes[i] = FOREST_LOSS_CLASSES.stableForest;
+      confidence[i] = CONFIDENCE.none;
+    }
+  }
+  return { classes, confidence, patches: { kept: count - belowMmu, belowMmu } };
+}

@@ -1,0 +1,68 @@
+/**
+ * Zonal statistics with honest numbers: pixels and hectares per class (and per class and confidence) inside a
+ * zone mask, from the actual pixels and each column's true pixel area. Pure.
+ */
+
+export interface ClassTally {
+  pixels: number;
+  hectares: number;
+}
+
+export interface ZonalStats {
+  /** Pixels of the zone (inside the mask). */
+  pixels: number;
+  hectares: number;
+  /** By class code. */
+  classes: Record<number, ClassTally>;
+  /** By class code, then confidence code. */
+  byConfidence: Record<number, Record<number, ClassTally>>;
+}
+
+export function zonalStats(input: {
+  width: number;
+  classes: Uint8Array;
+  confidence?: Uint8Array;
+  /** 1 inside the zone. */
+  zone: ArrayLike<number>;
+  pixelAreaHa: ArrayLike<number>;
+}): ZonalStats {
+  const { width, classes, confidence, zone, pixelAreaHa } = input;
+  if (zone.length !== classes.length)
+    throw new RangeError(`zonalStats: zone has ${zone.length} pixels, classes ${classes.length}`);
+  const stats: ZonalStats = { pixels: 0, hectares: 0, classes: {}, byConfidence: {} };
+  for (let i = 0; i < classes.length; i++) {
+    if (!zone[i]) continue;
+    const area = pixelAreaHa[i % width]!;
+    const code = classes[i]!;
+    stats.pixels++;
+    stats.hectares += area;
+    const tally = (stats.classes[code] ??= { pixels: 0, hectares: 0 });
+    tally.pixels++;
+    tally.hectares += area;
+    if (confidence) {
+      const byClass = (stats.byConfidence[code] ??= {});
+      const level = (byClass[confidence[i]!] ??= { pixels: 0, hectares: 0 });
+      level.pixels++;
+      level.hectares += area;
+    }
+  }
+  return stats;
+}
+
+/** Share (0-1) of the zone's area seen clear at least once (count > 0). */
+export function clearFraction(
+  count: ArrayLike<number>,
+  zone: ArrayLike<number>,
+  width: number,
+  pixelAreaHa: ArrayLike<number>,
+): number {
+  let seen = 0;
+  let total = 0;
+  for (let i = 0; i < count.length; i++) {
+    if (!zone[i]) continue;
+    const area = pixelAreaHa[i % width]!;
+    total += area;
+    if (count[i]! > 0) seen += area;
+  }
+  return total === 0 ? 0 : seen / total;
+}
