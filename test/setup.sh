@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests use as peers (GDAL, pyproj from Debian), only when missing.
+# Installs the system packages the tests use as peers (GDAL, numpy, scipy, pyproj from Debian), only when missing.
 # Idempotent and quiet when everything is there already.
 set -euo pipefail
 
@@ -7,6 +7,8 @@ need=()
 command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
 /usr/bin/python3 -c 'import osgeo.gdal' >/dev/null 2>&1 || need+=(python3-gdal)
 /usr/bin/python3 -c 'import pyproj' >/dev/null 2>&1 || need+=(python3-pyproj)
+/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+/usr/bin/python3 -c 'import scipy.ndimage' >/dev/null 2>&1 || need+=(python3-scipy)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "test/setup.sh: installing Debian packages: ${need[*]}"

@@ -1,0 +1,157 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAoi } from '../../aoi/aoi.parse.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import { loadConfig } from '../../pipeline/config.read.js';
+import { runForestLoss, type ForestLossRun } from '../../pipeline/analysis.forest.js';
+import { buildCatalog } from '../../pipeline/catalog.build.js';
+import { StaticCatalog } from '../../pipeline/io/stac.client.js';
+import { createRasterOpener, type RasterOpener } from '../../pipeline/raster.opener.js';
+import { findScenes } from '../../pipeline/scenes.find.js';
+import { DEBIAN_PYTHON, ROOT, SHARED_DATA } from '../helpers/paths.js';
+
+/**
+ * The whole forest-loss chain on the real Bukavu series against an independent GDAL + numpy + scipy + pyproj
+ * implementation (test/peer/forest_loss_peer.py): composites, clear counts and NDVI per pixel, hectares per class.
+ */
+const AOI_FILE = join(ROOT, 'aoi', 'bukavu-demo.geojson');
+let run: ForestLossRun;
+let peerDir: string;
+let opener: RasterOpener;
+
+function bin<T>(name: string, type: { new (buffer: ArrayBuffer): T }): T {
+  const bytes = readFileSync(join(peerDir, `${name}.bin`));
+  return new type(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-peer-'));
+  const catalog = await buildCatalog({
+    dir: join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc'),
+    out: join(dir, 'catalog.json'),
+    bands: ['red', 'nir'],
+    scale: 1e-4,
+    offset: 0,
+    nodataIsCloud: true,
+  });
+  const aoi: Aoi = parseAoi(readFileSync(AOI_FILE, 'utf8'), AOI_FILE, { maxAreaKm2: 10_000 }).aoi!;
+  const { config } = loadConfig({}, {}, ROOT);
+  const finder = new StaticCatalog(catalog.catalog);
+  const periods = {
+    baseline: { start: aoi.windows.baseline!.start, end: aoi.windows.baseline!.end },
+    monitoring: { start: aoi.windows.monitoring!.start, end: aoi.windows.monitoring!.end },
+  };
+  const baseline = await findScenes(finder, aoi, periods.baseline, config);
+  const monitoring = await findScenes(finder, aoi, periods.monitoring, config);
+  opener = createRasterOpener({});
+  run = await runForestLoss({ aoi, baseline: baseline.observations, monitoring: monitoring.observations, opener });
+  peerDir = mkdtempSync(join(tmpdir(), 'cw-peer-out-'));
+  const file = (id: string) => join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc', `${id}.tif`);
+  const spec = {
+    grid: run.grid,
+    aoi: AOI_FILE,
+    scale: 1e-4,
+    baseline: run.baseline.scenes.map(file),
+    monitoring: run.monitoring.scenes.map(file),
+    parameters: run.parameters.forestLoss,
+  };
+  writeFileSync(join(peerDir, 'spec.json'), JSON.stringify(spec));
+  execFileSync(
+    DEBIAN_PYTHON,
+    [join(ROOT, 'test', 'peer', 'forest_loss_peer.py'), join(peerDir, 'spec.json'), peerDir],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await opener?.close();
+});
+
+function compareFloat(
+  ours: Float32Array,
+  peer: Float32Array,
+  tolerance: number,
+): { worst: number; nanMismatch: number } {
+  expect(ours.length).toBe(peer.length);
+  let worst = 0;
+  let nanMismatch = 0;
+  for (let i = 0; i < ours.length; i++) {
+    const [a, b] = [ours[i]!, peer[i]!];
+    if (Number.isNaN(a) || Number.isNaN(b)) {
+      if (Number.isNaN(a) !== Number.isNaN(b)) nanMismatch++;
+      continue;
+    }
+    worst = Math.max(worst, Math.abs(a - b));
+  }
+  expect(nanMismatch).toBe(0);
+  expect(worst).toBeLessThanOrEqual(tolerance);
+  return { worst, nanMismatch };
+}
+
+describe('forest loss on the Bukavu series against GDAL + numpy', () => {
+  it('uses the scenes the windows and cloud limit select', () => {
+    expect(run.baseline.scenes.length).toBeGreaterThan(3);
+    expect(run.monitoring.scenes.length).toBeGreaterThan(3);
+    expect(run.grid.epsg).toBe(32735);
+  });
+
+  it('median composites and clear counts agree per pixel', () => {
+    // Reflectance = DN × 1e-4: changewatch multiplies in float64 and rounds once; numpy multiplies by float32(1e-4)
+    // in float32. They differ by at most one unit in the last place of a float32 reflectance (6e-8).
+    for (const period of ['baseline', 'monitoring'] as const) {
+      compareFloat(run[period].red.median, bin(`${period}_red`, Float32Array), 1.2e-7);
+      compareFloat(run[period].nir.median, bin(`${period}_nir`, Float32Array), 1.2e-7);
+      expect(
+        Buffer.from(run[period].red.count.buffer).equals(Buffer.from(bin(`${period}_count`, Uint16Array).buffer)),
+      ).toBe(true);
+    }
+  });
+
+  it('NDVI agrees within 1e-6', () => {
+    compareFloat(run.baseline.ndvi, bin('baseline_ndvi', Float32Array), 1e-6);
+    compareFloat(run.monitoring.ndvi, bin('monitoring_ndvi', Float32Array), 1e-6);
+  });
+
+  it('the AOI mask agrees with gdal.RasterizeLayer except at most a few boundary pixels', () => {
+    const peer = bin('inside', Uint8Array);
+    let differ = 0;
+    let inside = 0;
+    for (let i = 0; i < peer.length; i++) {
+      if (peer[i] !== run.inside[i]) differ++;
+      inside += run.inside[i]!;
+    }
+    expect(differ / inside).toBeLessThan(1e-4);
+  });
+
+  it('hectares per class agree within 0.1 %, and so does the clear fraction', () => {
+    const peer = JSON.parse(readFileSync(join(peerDir, 'summary.json'), 'utf8')) as {
+      hectares: Record<string, number>;
+      pixels: Record<string, number>;
+      clearFraction: { baseline: number; monitoring: number };
+    };
+    for (const code of [0, 1, 2, 3]) {
+      const ours = run.stats.aoi.classes[code]?.hectares ?? 0;
+      const theirs = peer.hectares[String(code)] ?? 0;
+      if (theirs > 1)
+        expect(Math.abs(ours - theirs) / theirs, `class ${code}: ${ours} vs ${theirs} ha`).toBeLessThan(0.001);
+      else expect(Math.abs(ours - theirs)).toBeLessThan(0.05);
+    }
+    expect(run.stats.clearFraction.baseline).toBeCloseTo(peer.clearFraction.baseline, 3);
+    expect(run.stats.clearFraction.monitoring).toBeCloseTo(peer.clearFraction.monitoring, 3);
+    console.log(
+      JSON.stringify({
+        hectares: Object.fromEntries(
+          Object.entries(run.stats.aoi.classes).map(([c, t]) => [c, Number(t.hectares.toFixed(2))]),
+        ),
+        peer: peer.hectares,
+        clearFraction: run.stats.clearFraction,
+        patches: run.change.patches,
+      }),
+    );
+  });
+});
