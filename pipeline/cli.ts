@@ -120,7 +120,7 @@ export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: (
       for (const valid of result.aois) {
         if (failed.has(valid.file)) continue;
         io.out(
-          `${valid.file}: ok: ${valid.id} (${valid.kind}, ${formatArea(valid.areaHa)}, ${valid.zones.length} zones)`,
+          `${valid.file}: ok: ${valid.id} (${valid.kind}, ${formatArea(valid.areaHa)}, ${valid.zones.length} zone${valid.zones.length === 1 ? '' : 's'})`,
         );
       }
       log.info(
