@@ -1,4 +1,4 @@
-import { label8 } from './components.js';
+import { applyMinimumMappingUnit } from './components.js';
 
 /**
  * Forest loss between a baseline and a monitoring period, from NDVI. Pure.
@@ -97,24 +97,17 @@ export function forestLoss(input: ForestLossInput, parameters: ForestLossParamet
     classes[i] = FOREST_LOSS_CLASSES.loss;
     confidence[i] = showing >= 2 ? CONFIDENCE.high : CONFIDENCE.low;
   }
-  const lossMask = new Uint8Array(pixels);
-  for (let i = 0; i < pixels; i++) lossMask[i] = classes[i] === FOREST_LOSS_CLASSES.loss ? 1 : 0;
-  const { labels, count } = label8(lossMask, width, height);
-  const area = new Float64Array(count + 1);
-  for (let i = 0; i < pixels; i++) if (labels[i]) area[labels[i]!] += input.pixelAreaHa[i % width]!;
-  let belowMmu = 0;
-  const small = new Uint8Array(count + 1);
-  for (let patch = 1; patch <= count; patch++) {
-    if (area[patch]! < parameters.minimumMappingUnitHa) {
-      small[patch] = 1;
-      belowMmu++;
-    }
-  }
-  for (let i = 0; i < pixels; i++) {
-    if (labels[i] && small[labels[i]!]) {
-      classes[i] = FOREST_LOSS_CLASSES.stableForest;
+  const patches = applyMinimumMappingUnit(
+    classes,
+    [FOREST_LOSS_CLASSES.loss],
+    FOREST_LOSS_CLASSES.stableForest,
+    parameters.minimumMappingUnitHa,
+    width,
+    height,
+    input.pixelAreaHa,
+  );
+  for (let i = 0; i < pixels; i++)
+    if (classes[i] !== FOREST_LOSS_CLASSES.loss && confidence[i] !== CONFIDENCE.outside)
       confidence[i] = CONFIDENCE.none;
-    }
-  }
-  return { classes, confidence, patches: { kept: count - belowMmu, belowMmu } };
+  return { classes, confidence, patches };
 }

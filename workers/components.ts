@@ -61,3 +61,27 @@ export function label8(mask: ArrayLike<number>, width: number, height: number): 
   }
   return { labels, count };
 }
+
+/**
+ * Minimum mapping unit: 8-connected patches of the given class codes smaller than `mmuHa` (true pixel areas) are
+ * set to `replacement`, in place. Returns how many patches were kept and dropped.
+ */
+export function applyMinimumMappingUnit(
+  classes: Uint8Array,
+  codes: readonly number[],
+  replacement: number,
+  mmuHa: number,
+  width: number,
+  height: number,
+  pixelAreaHa: ArrayLike<number>,
+): { kept: number; belowMmu: number } {
+  const mask = new Uint8Array(classes.length);
+  for (let i = 0; i < classes.length; i++) mask[i] = codes.includes(classes[i]!) ? 1 : 0;
+  const { labels, count } = label8(mask, width, height);
+  const area = new Float64Array(count + 1);
+  for (let i = 0; i < labels.length; i++) if (labels[i]) area[labels[i]!] += pixelAreaHa[i % width]!;
+  let belowMmu = 0;
+  for (let patch = 1; patch <= count; patch++) if (area[patch]! < mmuHa) belowMmu++;
+  for (let i = 0; i < labels.length; i++) if (labels[i] && area[labels[i]!]! < mmuHa) classes[i] = replacement;
+  return { kept: count - belowMmu, belowMmu };
+}
