@@ -1,27 +1,26 @@
 import { fromCrs, toCrs } from '../aoi/aoi.project.js';
 import { aoiGrid } from '../aoi/aoi.grid.js';
 import type { Aoi } from '../aoi/aoi.schema.js';
+import type { Position } from '../aoi/geometry.js';
 import { pixelAreaHaByColumn } from '../aoi/pixel.area.js';
 import { rasterize, type Grid } from '../aoi/rasterize.js';
-import { medianComposite, type Composite } from '../workers/composite.js';
 import { DEFAULT_FOREST_LOSS, forestLoss, type ForestLoss, type ForestLossParameters } from '../workers/change.js';
-import { normalizedDifference } from '../workers/indices.js';
-import { CLEAR, CLOUD, fmaskStates, markMissing, qaPixelStates, sclStates } from '../workers/masks.js';
-import { dilate, open } from '../workers/morphology.js';
+import { cleanupHalo, type DateBlock, type ForestBlockResult, type ForestBlockTask } from '../workers/forest.block.js';
+import { CLEAR, NOT_OBSERVED, fmaskStates, qaPixelStates, sclStates } from '../workers/masks.js';
 import { resampleToGrid, type PointTransformer } from '../workers/resample.js';
+import { runTask } from '../workers/tasks.js';
 import { clearFraction, zonalStats, type ZonalStats } from '../workers/zonal.js';
 import { ChangewatchError } from './errors.js';
+import type { ComputePool } from './pool.js';
 import type { RasterOpener } from './raster.opener.js';
 import { readSceneForAoi, type AoiBand } from './scene.read.js';
 import type { Observation } from './scene.select.js';
 
 /**
- * Forest loss for one AOI, composed from the pure kernels: scenes read over the AOI, brought onto the AOI grid,
- * masked (quality layer and NaN; cloud opened then dilated), mosaicked per observation date, composited per period
- * (median of clear observations), NDVI from the composites, change with confidence and MMU, zonal statistics.
- *
- * This is the single-threaded composition on whole-AOI arrays; block-wise streaming through the worker pool is
- * built on the same kernels.
+ * Forest loss for one AOI: the AOI grid cut into blocks; for each block, the scenes of each observation date read
+ * over the block (plus a halo for the cloud morphology), brought onto the grid and mosaicked; the block's masks,
+ * composites and NDVI computed in the worker pool (or in-process without one); then, over the whole AOI, the
+ * change classes with the minimum mapping unit (patches cross blocks) and the zonal statistics.
  */
 
 export interface CloudCleanup {
@@ -35,16 +34,19 @@ export interface CloudCleanup {
 
 export const DEFAULT_CLOUD_CLEANUP: CloudCleanup = { openPx: 2, dilatePx: 5, excludeSnow: true };
 
+/** Block edge, pixels: 512 × 512 blocks keep a 23-date, two-band block under 50 MB. */
+export const DEFAULT_BLOCK_SIZE = 512;
+
 export interface PeriodComposite {
-  /** Observation dates used (YYYY-MM-DD), in order. */
+  /** Observation dates with at least one scene over the AOI (YYYY-MM-DD). */
   dates: string[];
-  /** Scene ids used. */
+  /** Scene ids that covered some of the AOI. */
   scenes: string[];
-  red: Composite;
-  nir: Composite;
+  red: Float32Array;
+  nir: Float32Array;
+  count: Uint16Array;
+  lastDay: Int32Array;
   ndvi: Float32Array;
-  /** Per observation date: NDVI of that date and the clear mask. */
-  perDate: Array<{ date: string; ndvi: Float32Array; clear: Uint8Array }>;
 }
 
 export interface ForestLossRun {
@@ -59,7 +61,8 @@ export interface ForestLossRun {
     zones: Record<string, ZonalStats>;
     clearFraction: { baseline: number; monitoring: number };
   };
-  parameters: { forestLoss: ForestLossParameters; cloud: CloudCleanup; resolution: number };
+  blocks: number;
+  parameters: { forestLoss: ForestLossParameters; cloud: CloudCleanup; resolution: number; blockSize: number };
 }
 
 const DAY_MS = 86_400_000;
@@ -90,55 +93,47 @@ function bandOnGrid(band: AoiBand, grid: Grid, method: 'nearest' | 'bilinear', p
   );
 }
 
-/** Clear mask of one scene on the grid: quality states, NaN bands unobserved, cloud opened then dilated. */
-function clearOnGrid(
-  states: Uint8Array,
-  red: Float32Array,
-  nir: Float32Array,
-  grid: Grid,
-  cloud: CloudCleanup,
-): Uint8Array {
-  markMissing(states, red);
-  markMissing(states, nir);
-  const cloudMask = new Uint8Array(states.length);
-  for (let i = 0; i < states.length; i++) cloudMask[i] = states[i] === CLOUD ? 1 : 0;
-  const opened = open(cloudMask, grid.width, grid.height, cloud.openPx);
-  const grown = dilate(opened, grid.width, grid.height, cloud.dilatePx);
-  const clear = new Uint8Array(states.length);
-  for (let i = 0; i < states.length; i++) {
-    // A cloud speck removed by the opening is a false detection: the pixel counts as clear (ODC mask_cleanup).
-    const state = states[i]!;
-    clear[i] = (state === CLEAR || (state === CLOUD && opened[i] === 0)) && grown[i] === 0 ? 1 : 0;
+/** The outline of a grid in lon/lat (edges densified), to read scenes over exactly that area. */
+function gridOutline(grid: Grid): Pick<Aoi, 'geometry'> {
+  const inverse = fromCrs(grid.epsg);
+  const [x0, dx, , y0, , dy] = grid.transform;
+  const corners: Position[] = [
+    [x0, y0],
+    [x0 + grid.width * dx, y0],
+    [x0 + grid.width * dx, y0 + grid.height * dy],
+    [x0, y0 + grid.height * dy],
+  ];
+  const ring: Position[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [a, b] = [corners[i]!, corners[(i + 1) % 4]!];
+    for (let step = 0; step < 8; step++)
+      ring.push(inverse([a[0] + ((b[0] - a[0]) * step) / 8, a[1] + ((b[1] - a[1]) * step) / 8]));
   }
-  return clear;
+  ring.push(ring[0]!);
+  return { geometry: { type: 'Polygon', coordinates: [ring] } };
 }
 
-async function compositePeriod(
+/** The observation dates of a period over one block: tiles of a pass mosaicked, first observed value wins. */
+async function datesForBlock(
   observations: readonly Observation[],
-  aoi: Aoi,
   grid: Grid,
   opener: RasterOpener,
   cloud: CloudCleanup,
-): Promise<PeriodComposite> {
-  const redDates: Float32Array[] = [];
-  const nirDates: Float32Array[] = [];
-  const clearDates: Uint8Array[] = [];
-  const days: number[] = [];
-  const dates: string[] = [];
-  const scenes: string[] = [];
+  used: Set<string>,
+  dated: Set<string>,
+): Promise<DateBlock[]> {
+  const outline = gridOutline(grid);
   const pixels = grid.width * grid.height;
+  const blocks: DateBlock[] = [];
   for (const observation of observations) {
-    const red = new Float32Array(pixels).fill(NaN);
-    const nir = new Float32Array(pixels).fill(NaN);
-    const clear = new Uint8Array(pixels);
-    let used = false;
+    let block: DateBlock | undefined;
     for (const scene of observation.scenes) {
-      const read = await readSceneForAoi(scene, aoi, { bands: ['red', 'nir'], mask: true, open: opener.open });
+      const read = await readSceneForAoi(scene, outline, { bands: ['red', 'nir'], mask: true, open: opener.open });
       if (!read) continue;
-      used = true;
-      scenes.push(scene.id);
-      const sceneRed = bandOnGrid(read.bands.red!, grid, 'bilinear', true);
-      const sceneNir = bandOnGrid(read.bands.nir!, grid, 'bilinear', true);
+      used.add(scene.id);
+      dated.add(observation.date);
+      const red = bandOnGrid(read.bands.red!, grid, 'bilinear', true);
+      const nir = bandOnGrid(read.bands.nir!, grid, 'bilinear', true);
       let states: Uint8Array;
       if (read.mask && scene.mask) {
         const mask = bandOnGrid(read.mask, grid, 'nearest', false);
@@ -149,41 +144,58 @@ async function compositePeriod(
             : scene.mask.kind === 'qa_pixel'
               ? qaPixelStates(mask, options)
               : fmaskStates(mask, options);
-        // Resampled-away mask pixels (NaN) are unobserved.
-        for (let i = 0; i < mask.length; i++) if (Number.isNaN(mask[i]!)) states[i] = 0;
+        for (let i = 0; i < pixels; i++) if (Number.isNaN(mask[i]!)) states[i] = NOT_OBSERVED;
       } else {
         states = new Uint8Array(pixels).fill(CLEAR);
       }
-      const sceneClear = clearOnGrid(states, sceneRed, sceneNir, grid, cloud);
-      // Mosaic the tiles of one pass: the first clear value of a pixel wins.
+      if (!block) {
+        block = { day: Math.floor(Date.parse(`${observation.date}T00:00:00Z`) / DAY_MS), red, nir, states };
+        continue;
+      }
       for (let i = 0; i < pixels; i++) {
-        if (clear[i] === 1 || sceneClear[i] !== 1) continue;
-        clear[i] = 1;
-        red[i] = sceneRed[i]!;
-        nir[i] = sceneNir[i]!;
+        const missing = block.states[i] === NOT_OBSERVED || Number.isNaN(block.red[i]!) || Number.isNaN(block.nir[i]!);
+        if (missing && states[i] !== NOT_OBSERVED) {
+          block.red[i] = red[i]!;
+          block.nir[i] = nir[i]!;
+          block.states[i] = states[i]!;
+        }
       }
     }
-    if (!used) continue;
-    redDates.push(red);
-    nirDates.push(nir);
-    clearDates.push(clear);
-    days.push(Math.floor(Date.parse(`${observation.date}T00:00:00Z`) / DAY_MS));
-    dates.push(observation.date);
+    if (block) blocks.push(block);
   }
-  const red = medianComposite({ values: redDates, clear: clearDates, days });
-  const nir = medianComposite({ values: nirDates, clear: clearDates, days });
+  return blocks;
+}
+
+function emptyPeriod(pixels: number): PeriodComposite {
   return {
-    dates,
-    scenes,
-    red,
-    nir,
-    ndvi: normalizedDifference(nir.median, red.median),
-    perDate: dates.map((date, d) => ({
-      date,
-      ndvi: normalizedDifference(nirDates[d]!, redDates[d]!),
-      clear: clearDates[d]!,
-    })),
+    dates: [],
+    scenes: [],
+    red: new Float32Array(pixels).fill(NaN),
+    nir: new Float32Array(pixels).fill(NaN),
+    count: new Uint16Array(pixels),
+    lastDay: new Int32Array(pixels).fill(-1),
+    ndvi: new Float32Array(pixels).fill(NaN),
   };
+}
+
+function paste(
+  target: PeriodComposite,
+  source: ForestBlockResult['baseline'],
+  grid: Grid,
+  x0: number,
+  y0: number,
+  width: number,
+  height: number,
+): void {
+  for (let row = 0; row < height; row++) {
+    const at = (y0 + row) * grid.width + x0;
+    const from = row * width;
+    target.red.set(source.red.subarray(from, from + width), at);
+    target.nir.set(source.nir.subarray(from, from + width), at);
+    target.count.set(source.count.subarray(from, from + width), at);
+    target.lastDay.set(source.lastDay.subarray(from, from + width), at);
+    target.ndvi.set(source.ndvi.subarray(from, from + width), at);
+  }
 }
 
 export async function runForestLoss(input: {
@@ -191,31 +203,109 @@ export async function runForestLoss(input: {
   baseline: readonly Observation[];
   monitoring: readonly Observation[];
   opener: RasterOpener;
+  pool?: ComputePool;
   resolution?: number;
+  blockSize?: number;
   forestLoss?: ForestLossParameters;
   cloud?: CloudCleanup;
+  onBlock?: (event: { block: number; blocks: number }) => void;
 }): Promise<ForestLossRun> {
   const resolution = input.resolution ?? 10;
+  const blockSize = input.blockSize ?? DEFAULT_BLOCK_SIZE;
   const parameters = input.forestLoss ?? DEFAULT_FOREST_LOSS;
   const cloud = input.cloud ?? DEFAULT_CLOUD_CLEANUP;
   const grid = aoiGrid(input.aoi.geometry, input.aoi.bbox, resolution);
-  if (grid.width * grid.height > 50_000_000) {
+  const pixels = grid.width * grid.height;
+  if (pixels > 200_000_000) {
     throw new ChangewatchError(
       'E_COMPUTE',
-      `${input.aoi.id}: ${grid.width}×${grid.height} pixels is too large for whole-AOI processing: use the block-wise run`,
+      `${input.aoi.id}: ${grid.width}×${grid.height} pixels: split the AOI (limit 200 Mpx)`,
     );
   }
   const inside = rasterize(input.aoi.geometry, grid);
   const pixelAreaHa = pixelAreaHaByColumn(grid);
-  const baseline = await compositePeriod(input.baseline, input.aoi, grid, input.opener, cloud);
-  const monitoring = await compositePeriod(input.monitoring, input.aoi, grid, input.opener, cloud);
+  const baseline = emptyPeriod(pixels);
+  const monitoring = emptyPeriod(pixels);
+  const showing = new Uint8Array(pixels);
+  const halo = cleanupHalo(cloud.openPx, cloud.dilatePx);
+  const used = { baseline: new Set<string>(), monitoring: new Set<string>() };
+  const dated = { baseline: new Set<string>(), monitoring: new Set<string>() };
+  const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
+
+  const windows: Array<{ x0: number; y0: number; x1: number; y1: number }> = [];
+  for (let y0 = 0; y0 < grid.height; y0 += blockSize) {
+    for (let x0 = 0; x0 < grid.width; x0 += blockSize) {
+      const x1 = Math.min(grid.width, x0 + blockSize);
+      const y1 = Math.min(grid.height, y0 + blockSize);
+      let any = false;
+      for (let row = y0; row < y1 && !any; row++)
+        for (let column = x0; column < x1 && !any; column++) any = inside[row * grid.width + column] === 1;
+      if (any) windows.push({ x0, y0, x1, y1 });
+    }
+  }
+
+  const inFlight: Array<Promise<void>> = [];
+  const maxInFlight = input.pool ? input.pool.threads + 1 : 1;
+  for (const [index, window] of windows.entries()) {
+    const hx0 = Math.max(0, window.x0 - halo);
+    const hy0 = Math.max(0, window.y0 - halo);
+    const hx1 = Math.min(grid.width, window.x1 + halo);
+    const hy1 = Math.min(grid.height, window.y1 + halo);
+    const blockGrid: Grid = {
+      epsg: grid.epsg,
+      width: hx1 - hx0,
+      height: hy1 - hy0,
+      transform: [originX + hx0 * pixelWidth, pixelWidth, 0, originY + hy0 * pixelHeight, 0, pixelHeight],
+    };
+    const task: ForestBlockTask = {
+      type: 'forest-block',
+      width: blockGrid.width,
+      height: blockGrid.height,
+      halo: [window.x0 - hx0, window.y0 - hy0, hx1 - window.x1, hy1 - window.y1],
+      baseline: await datesForBlock(input.baseline, blockGrid, input.opener, cloud, used.baseline, dated.baseline),
+      monitoring: await datesForBlock(
+        input.monitoring,
+        blockGrid,
+        input.opener,
+        cloud,
+        used.monitoring,
+        dated.monitoring,
+      ),
+      openPx: cloud.openPx,
+      dilatePx: cloud.dilatePx,
+      ndviDrop: parameters.ndviDrop,
+    };
+    const compute = input.pool ? input.pool.run(task) : Promise.resolve(runTask(task));
+    inFlight.push(
+      compute.then((result) => {
+        const width = window.x1 - window.x0;
+        const height = window.y1 - window.y0;
+        paste(baseline, result.baseline, grid, window.x0, window.y0, width, height);
+        paste(monitoring, result.monitoring, grid, window.x0, window.y0, width, height);
+        for (let row = 0; row < height; row++) {
+          showing.set(
+            result.showing.subarray(row * width, (row + 1) * width),
+            (window.y0 + row) * grid.width + window.x0,
+          );
+        }
+        input.onBlock?.({ block: index + 1, blocks: windows.length });
+      }),
+    );
+    if (inFlight.length >= maxInFlight) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  baseline.scenes = [...used.baseline];
+  monitoring.scenes = [...used.monitoring];
+  baseline.dates = [...dated.baseline].sort();
+  monitoring.dates = [...dated.monitoring].sort();
+
   const change = forestLoss(
     {
       width: grid.width,
       height: grid.height,
       baselineNdvi: baseline.ndvi,
       monitoringNdvi: monitoring.ndvi,
-      monitoringDates: monitoring.perDate,
+      showing,
       inside,
       pixelAreaHa,
     },
@@ -250,10 +340,11 @@ export async function runForestLoss(input: {
       }),
       zones,
       clearFraction: {
-        baseline: clearFraction(baseline.red.count, inside, grid.width, pixelAreaHa),
-        monitoring: clearFraction(monitoring.red.count, inside, grid.width, pixelAreaHa),
+        baseline: clearFraction(baseline.count, inside, grid.width, pixelAreaHa),
+        monitoring: clearFraction(monitoring.count, inside, grid.width, pixelAreaHa),
       },
     },
-    parameters: { forestLoss: parameters, cloud, resolution },
+    blocks: windows.length,
+    parameters: { forestLoss: parameters, cloud, resolution, blockSize },
   };
 }

@@ -58,7 +58,7 @@ export interface SceneReadOptions {
 async function readFile(
   assets: SceneAsset[],
   scene: Scene,
-  aoi: Aoi,
+  aoi: Pick<Aoi, 'geometry'>,
   options: SceneReadOptions,
 ): Promise<AoiBand[] | undefined> {
   const first = assets[0]!;
@@ -123,7 +123,7 @@ async function readFile(
 /** Reads the AOI's pixels of a scene; undefined when the scene's rasters do not overlap the AOI at all. */
 export async function readSceneForAoi(
   scene: Scene,
-  aoi: Aoi,
+  aoi: Pick<Aoi, 'geometry'>,
   options: SceneReadOptions,
 ): Promise<AoiScene | undefined> {
   const wanted: Array<{ name: BandName | 'mask'; asset: SceneAsset }> = [];

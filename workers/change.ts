@@ -41,8 +41,8 @@ export interface ForestLossInput {
   baselineNdvi: Float32Array;
   /** Monitoring median NDVI (NaN where not seen). */
   monitoringNdvi: Float32Array;
-  /** Per monitoring date: NDVI of that date and whether the pixel was clear. */
-  monitoringDates: ReadonlyArray<{ ndvi: ArrayLike<number>; clear: ArrayLike<number> }>;
+  /** Per pixel: how many clear monitoring observations show NDVI at or below baseline − drop ({@link countShowingDrop}). */
+  showing: ArrayLike<number>;
   /** 1 inside the AOI, 0 outside. */
   inside: ArrayLike<number>;
   /** Area of one pixel of each column, hectares (true area on the ellipsoid). */
@@ -92,10 +92,8 @@ export function forestLoss(input: ForestLossInput, parameters: ForestLossParamet
       classes[i] = FOREST_LOSS_CLASSES.stableForest;
       continue;
     }
-    let showing = 0;
-    for (const date of input.monitoringDates) if (date.clear[i] === 1 && date.ndvi[i]! <= limit) showing++;
     classes[i] = FOREST_LOSS_CLASSES.loss;
-    confidence[i] = showing >= 2 ? CONFIDENCE.high : CONFIDENCE.low;
+    confidence[i] = input.showing[i]! >= 2 ? CONFIDENCE.high : CONFIDENCE.low;
   }
   const patches = applyMinimumMappingUnit(
     classes,
@@ -110,4 +108,25 @@ export function forestLoss(input: ForestLossInput, parameters: ForestLossParamet
     if (classes[i] !== FOREST_LOSS_CLASSES.loss && confidence[i] !== CONFIDENCE.outside)
       confidence[i] = CONFIDENCE.none;
   return { classes, confidence, patches };
+}
+
+/**
+ * For each pixel, the number of clear monitoring observations whose NDVI is at or below the baseline median NDVI
+ * minus `ndviDrop`: the evidence behind a loss pixel's confidence.
+ */
+export function countShowingDrop(
+  baselineNdvi: Float32Array,
+  monitoringDates: ReadonlyArray<{ ndvi: ArrayLike<number>; clear: ArrayLike<number> }>,
+  ndviDrop: number,
+): Uint8Array {
+  const showing = new Uint8Array(baselineNdvi.length);
+  for (let i = 0; i < baselineNdvi.length; i++) {
+    const before = baselineNdvi[i]!;
+    if (Number.isNaN(before)) continue;
+    const limit = before - ndviDrop;
+    let count = 0;
+    for (const date of monitoringDates) if (date.clear[i] === 1 && date.ndvi[i]! <= limit) count++;
+    showing[i] = Math.min(255, count);
+  }
+  return showing;
 }

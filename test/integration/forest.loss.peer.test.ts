@@ -10,6 +10,9 @@ import { runForestLoss, type ForestLossRun } from '../../pipeline/analysis.fores
 import { buildCatalog } from '../../pipeline/catalog.build.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { createRasterOpener, type RasterOpener } from '../../pipeline/raster.opener.js';
+import { ChangewatchError } from '../../pipeline/errors.js';
+import { ComputePool } from '../../pipeline/pool.js';
+import type { Observation } from '../../pipeline/scene.select.js';
 import { findScenes } from '../../pipeline/scenes.find.js';
 import { DEBIAN_PYTHON, ROOT, SHARED_DATA } from '../helpers/paths.js';
 
@@ -19,6 +22,7 @@ import { DEBIAN_PYTHON, ROOT, SHARED_DATA } from '../helpers/paths.js';
  */
 const AOI_FILE = join(ROOT, 'aoi', 'bukavu-demo.geojson');
 let run: ForestLossRun;
+let observations: { baseline: Observation[]; monitoring: Observation[] };
 let peerDir: string;
 let opener: RasterOpener;
 
@@ -47,6 +51,7 @@ beforeAll(async () => {
   const baseline = await findScenes(finder, aoi, periods.baseline, config);
   const monitoring = await findScenes(finder, aoi, periods.monitoring, config);
   opener = createRasterOpener({});
+  observations = { baseline: baseline.observations, monitoring: monitoring.observations };
   run = await runForestLoss({ aoi, baseline: baseline.observations, monitoring: monitoring.observations, opener });
   peerDir = mkdtempSync(join(tmpdir(), 'cw-peer-out-'));
   const file = (id: string) => join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc', `${id}.tif`);
@@ -72,6 +77,7 @@ afterAll(async () => {
   await opener?.close();
 });
 
+/** Compares inside the AOI: outside it changewatch computes nothing (blocks wholly outside are skipped). */
 function compareFloat(
   ours: Float32Array,
   peer: Float32Array,
@@ -81,6 +87,7 @@ function compareFloat(
   let worst = 0;
   let nanMismatch = 0;
   for (let i = 0; i < ours.length; i++) {
+    if (!run.inside[i]) continue;
     const [a, b] = [ours[i]!, peer[i]!];
     if (Number.isNaN(a) || Number.isNaN(b)) {
       if (Number.isNaN(a) !== Number.isNaN(b)) nanMismatch++;
@@ -104,11 +111,12 @@ describe('forest loss on the Bukavu series against GDAL + numpy', () => {
     // Reflectance = DN × 1e-4: changewatch multiplies in float64 and rounds once; numpy multiplies by float32(1e-4)
     // in float32. They differ by at most one unit in the last place of a float32 reflectance (6e-8).
     for (const period of ['baseline', 'monitoring'] as const) {
-      compareFloat(run[period].red.median, bin(`${period}_red`, Float32Array), 1.2e-7);
-      compareFloat(run[period].nir.median, bin(`${period}_nir`, Float32Array), 1.2e-7);
-      expect(
-        Buffer.from(run[period].red.count.buffer).equals(Buffer.from(bin(`${period}_count`, Uint16Array).buffer)),
-      ).toBe(true);
+      compareFloat(run[period].red, bin(`${period}_red`, Float32Array), 1.2e-7);
+      compareFloat(run[period].nir, bin(`${period}_nir`, Float32Array), 1.2e-7);
+      const peerCount = bin(`${period}_count`, Uint16Array);
+      let differ = 0;
+      for (let i = 0; i < peerCount.length; i++) if (run.inside[i] && peerCount[i] !== run[period].count[i]) differ++;
+      expect(differ).toBe(0);
     }
   });
 
@@ -153,5 +161,56 @@ describe('forest loss on the Bukavu series against GDAL + numpy', () => {
         patches: run.change.patches,
       }),
     );
+  });
+});
+
+describe('the same run in the worker pool', () => {
+  it('gives identical composites and classes with 2 threads and 256-pixel blocks (buffers transferred)', async () => {
+    const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: 2 });
+    try {
+      const aoi: Aoi = parseAoi(readFileSync(AOI_FILE, 'utf8'), AOI_FILE, { maxAreaKm2: 10_000 }).aoi!;
+      const pooled = await runForestLoss({
+        aoi,
+        baseline: observations.baseline,
+        monitoring: observations.monitoring,
+        opener,
+        pool,
+        blockSize: 256,
+      });
+      expect(pooled.blocks).toBeGreaterThan(run.blocks);
+      expect(Buffer.from(pooled.change.classes.buffer).equals(Buffer.from(run.change.classes.buffer))).toBe(true);
+      expect(Buffer.from(pooled.change.confidence.buffer).equals(Buffer.from(run.change.confidence.buffer))).toBe(true);
+      for (let i = 0; i < run.inside.length; i++) {
+        if (!run.inside[i]) continue;
+        const [a, b] = [pooled.monitoring.ndvi[i]!, run.monitoring.ndvi[i]!];
+        if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) throw new Error(`pixel ${i}: ${a} vs ${b}`);
+      }
+    } finally {
+      await pool.destroy();
+    }
+  }, 120_000);
+
+  it('turns a failing task into E_COMPUTE naming the task', async () => {
+    const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: 1 });
+    try {
+      const error = (await pool
+        .run({
+          type: 'forest-block',
+          width: 2,
+          height: 2,
+          halo: [0, 0, 0, 0],
+          baseline: [{ day: 1, red: new Float32Array(3), nir: new Float32Array(4), states: new Uint8Array(4) }],
+          monitoring: [],
+          openPx: 0,
+          dilatePx: 0,
+          ndviDrop: 0.2,
+        })
+        .catch((e: unknown) => e)) as ChangewatchError;
+      expect(error).toBeInstanceOf(ChangewatchError);
+      expect(error.code).toBe('E_COMPUTE');
+      expect(error.message).toMatch(/^worker task forest-block: markMissing: lengths differ/);
+    } finally {
+      await pool.destroy();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIDENCE, FOREST_LOSS_CLASSES as C, forestLoss } from '../../../workers/change.js';
+import { CONFIDENCE, FOREST_LOSS_CLASSES as C, countShowingDrop, forestLoss } from '../../../workers/change.js';
 import { label8 } from '../../../workers/components.js';
 import { clearFraction, zonalStats } from '../../../workers/zonal.js';
 
@@ -27,8 +27,12 @@ describe('forestLoss', () => {
     inside: Uint8Array.from([1, 1, 1, 1]),
     pixelAreaHa: area,
   };
-  const dates = (ndvis: number[][], clear: number[][]) =>
-    ndvis.map((ndvi, d) => ({ ndvi: Float32Array.from(ndvi), clear: Uint8Array.from(clear[d]!) }));
+  const showing = (baseline: Float32Array, ndvis: number[][], clear: number[][]) =>
+    countShowingDrop(
+      baseline,
+      ndvis.map((ndvi, d) => ({ ndvi: Float32Array.from(ndvi), clear: Uint8Array.from(clear[d]!) })),
+      0.2,
+    );
 
   it('classifies not seen, non-forest, stable and loss, with low/high confidence', () => {
     const result = forestLoss(
@@ -36,7 +40,8 @@ describe('forestLoss', () => {
         ...base,
         baselineNdvi: Float32Array.from([NaN, 0.4, 0.8, 0.8]),
         monitoringNdvi: Float32Array.from([0.5, 0.3, 0.75, 0.3]),
-        monitoringDates: dates(
+        showing: showing(
+          Float32Array.from([NaN, 0.4, 0.8, 0.8]),
           [
             [0.5, 0.3, 0.7, 0.3],
             [0.5, 0.3, 0.8, 0.9],
@@ -56,7 +61,8 @@ describe('forestLoss', () => {
         ...base,
         baselineNdvi: Float32Array.from([0.8, 0.8, 0.8, 0.8]),
         monitoringNdvi: Float32Array.from([0.3, 0.3, 0.3, 0.3]),
-        monitoringDates: dates(
+        showing: showing(
+          Float32Array.from([0.8, 0.8, 0.8, 0.8]),
           [
             [0.3, 0.3, 0.3, 0.3],
             [0.2, 0.7, 0.3, 0.3],
@@ -82,7 +88,7 @@ describe('forestLoss', () => {
         pixelAreaHa: new Float64Array(5).fill(0.01),
         baselineNdvi: Float32Array.from([0.8, 0.8, 0.8, 0.8, 0.8]),
         monitoringNdvi: Float32Array.from([0.3, 0.8, 0.3, 0.3, 0.3]),
-        monitoringDates: [],
+        showing: new Uint8Array(5),
       },
       { forestNdvi: 0.6, ndviDrop: 0.2, minimumMappingUnitHa: 0.015 },
     );
