@@ -61,7 +61,14 @@ function clearMask(date: DateBlock, width: number, height: number, openPx: numbe
   markMissing(states, date.red);
   markMissing(states, date.nir);
   const cloud = new Uint8Array(states.length);
-  for (let i = 0; i < states.length; i++) cloud[i] = states[i] === CLOUD ? 1 : 0;
+  let clouds = 0;
+  for (let i = 0; i < states.length; i++) if (states[i] === CLOUD) clouds += cloud[i] = 1;
+  if (clouds === 0) {
+    // No flagged cloud (e.g. exports masked to NaN): nothing to open or dilate.
+    const clear = new Uint8Array(states.length);
+    for (let i = 0; i < states.length; i++) clear[i] = states[i] === CLEAR ? 1 : 0;
+    return clear;
+  }
   const opened = open(cloud, width, height, openPx);
   const grown = dilate(opened, width, height, dilatePx);
   const clear = new Uint8Array(states.length);

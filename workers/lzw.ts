@@ -1,7 +1,8 @@
 /**
  * TIFF LZW decompression (TIFF 6.0 section 13: 9- to 12-bit codes, MSB first, ClearCode 256, EndOfInformation
- * 257, code width growing one code early as libtiff writes it). A typed-array table with prefix links instead of
- * per-entry arrays: geotiff.js's own decoder spends most of a Bukavu scene's read time allocating.
+ * 257, code width growing one code early as libtiff writes it). Each table entry points at where its string was
+ * already written in the output (a new entry is the previous string plus one byte, which follows it there), so
+ * emitting a code is a short forward copy, with no per-entry allocation. Pure.
  */
 
 const CLEAR = 256;
@@ -10,81 +11,70 @@ const FIRST = 258;
 const MAX_CODES = 4096;
 
 export function decodeLzw(input: Uint8Array, expectedBytes = input.length * 4): Uint8Array {
-  const prefix = new Int32Array(MAX_CODES);
-  const suffix = new Uint8Array(MAX_CODES);
-  const length = new Uint16Array(MAX_CODES);
-  const first = new Uint8Array(MAX_CODES);
-  for (let code = 0; code < 256; code++) {
-    prefix[code] = -1;
-    suffix[code] = code;
-    length[code] = 1;
-    first[code] = code;
-  }
+  const offsets = new Int32Array(MAX_CODES);
+  const lengths = new Uint16Array(MAX_CODES);
   let out = new Uint8Array(Math.max(expectedBytes, 16));
   let position = 0;
-  const ensure = (extra: number) => {
-    if (position + extra <= out.length) return;
-    const grown = new Uint8Array(Math.max(out.length * 2, position + extra));
-    grown.set(out.subarray(0, position));
-    out = grown;
-  };
-  const write = (code: number) => {
-    const size = length[code]!;
-    ensure(size);
-    let at = position + size - 1;
-    for (let c = code; c >= 0; c = prefix[c]!) out[at--] = suffix[c]!;
-    position += size;
-  };
-
   let bitBuffer = 0;
   let bitCount = 0;
   let byteIndex = 0;
   let width = 9;
+  let mask = 511;
   let next = FIRST;
-  let previous = -1;
+  let previousStart = -1;
+  let previousLength = 0;
+  const inputLength = input.length;
   for (;;) {
     while (bitCount < width) {
-      if (byteIndex >= input.length) return out.subarray(0, position);
-      bitBuffer = ((bitBuffer << 8) | input[byteIndex++]!) >>> 0;
+      if (byteIndex >= inputLength) return out.subarray(0, position);
+      bitBuffer = ((bitBuffer << 8) | input[byteIndex++]!) & 0xffffff;
       bitCount += 8;
     }
-    const code = (bitBuffer >>> (bitCount - width)) & ((1 << width) - 1);
+    const code = (bitBuffer >>> (bitCount - width)) & mask;
     bitCount -= width;
-    bitBuffer &= (1 << bitCount) - 1;
     if (code === END) break;
     if (code === CLEAR) {
       width = 9;
+      mask = 511;
       next = FIRST;
-      previous = -1;
+      previousStart = -1;
       continue;
     }
-    if (previous < 0) {
-      if (code > 255) throw new RangeError(`decodeLzw: stream starts with code ${code}, not a literal`);
-      write(code);
-      previous = code;
-      continue;
-    }
-    if (code < next) {
-      write(code);
-      if (next < MAX_CODES) {
-        prefix[next] = previous;
-        suffix[next] = first[code]!;
-        length[next] = length[previous]! + 1;
-        first[next] = first[previous]!;
-        next++;
-      }
-    } else if (code === next && next < MAX_CODES) {
-      prefix[next] = previous;
-      suffix[next] = first[previous]!;
-      length[next] = length[previous]! + 1;
-      first[next] = first[previous]!;
-      next++;
-      write(code);
+    let start: number;
+    let size: number;
+    if (code < 256) {
+      start = -1;
+      size = 1;
+    } else if (code < next) {
+      start = offsets[code]!;
+      size = lengths[code]!;
+    } else if (code === next && previousStart >= 0) {
+      // KwKwK: the previous string plus its own first byte, which the forward copy below reproduces.
+      start = previousStart;
+      size = previousLength + 1;
     } else {
       throw new RangeError(`decodeLzw: code ${code} is beyond the table (${next}): the data is corrupt`);
     }
-    previous = code;
-    if (next + 1 >= 1 << width && width < 12) width++;
+    if (position + size > out.length) {
+      const grown = new Uint8Array(Math.max(out.length * 2, position + size));
+      grown.set(out.subarray(0, position));
+      out = grown;
+    }
+    if (start < 0) out[position] = code;
+    else for (let k = 0; k < size; k++) out[position + k] = out[start + k]!;
+    if (previousStart >= 0 && next < MAX_CODES) {
+      // The new entry is the previous string and the first byte of this one, which follows it in the output.
+      offsets[next] = previousStart;
+      lengths[next] = previousLength + 1;
+      next++;
+      if (next + 1 >= 1 << width && width < 12) {
+        width++;
+        mask = (1 << width) - 1;
+      }
+    }
+    previousStart = position;
+    previousLength = size;
+    position += size;
   }
   return out.subarray(0, position);
 }

@@ -109,6 +109,18 @@ function sourcePixelCoordinates(
   }
 }
 
+/** The whole-pixel offset of target in source when both grids share pixel size and alignment. */
+function alignedOffset(source: SourceRaster, target: TargetGrid): [number, number] | undefined {
+  const [sx0, sdx, srx, sy0, sry, sdy] = source.transform;
+  const [tx0, tdx, trx, ty0, try_, tdy] = target.transform;
+  if (srx || sry || trx || try_ || sdx !== tdx || sdy !== tdy) return undefined;
+  const dx = (tx0 - sx0) / sdx;
+  const dy = (ty0 - sy0) / sdy;
+  const rx = Math.round(dx);
+  const ry = Math.round(dy);
+  return Math.abs(dx - rx) < 1e-9 && Math.abs(dy - ry) < 1e-9 ? [rx, ry] : undefined;
+}
+
 /**
  * Resamples `source` onto `target`. `fill` where the target pixel falls outside the source (default NaN).
  * `transformer` is needed only when the CRSs differ.
@@ -121,6 +133,27 @@ export function resampleToGrid(
 ): Float32Array {
   const out = options.out ?? new Float32Array(target.width * target.height);
   const fill = options.fill ?? NaN;
+  const aligned = options.transformer ? undefined : alignedOffset(source, target);
+  if (aligned) {
+    // Same CRS, same pixel size, whole-pixel offset: a copy of rows, whatever the method.
+    const [dx, dy] = aligned;
+    for (let row = 0; row < target.height; row++) {
+      const sourceRow = row + dy;
+      const start = row * target.width;
+      if (sourceRow < 0 || sourceRow >= source.height) {
+        out.fill(fill, start, start + target.width);
+        continue;
+      }
+      for (let column = 0; column < target.width; column++) {
+        const sourceColumn = column + dx;
+        out[start + column] =
+          sourceColumn < 0 || sourceColumn >= source.width
+            ? fill
+            : source.data[sourceRow * source.width + sourceColumn]!;
+      }
+    }
+    return out;
+  }
   const { columns, rows } = sourcePixelCoordinates(source, target, options.transformer);
   const { data, width, height } = source;
   for (let i = 0; i < out.length; i++) {

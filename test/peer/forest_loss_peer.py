@@ -9,7 +9,9 @@ areal scale factor (get_factors), a different method from changewatch's geodesic
 Usage: forest_loss_peer.py SPEC.json OUT_DIR. Writes float32/uint8/uint16 .bin arrays and summary.json.
 """
 import json
+import resource
 import sys
+import time
 
 import numpy as np
 from osgeo import gdal, ogr, osr
@@ -17,6 +19,7 @@ from pyproj import Proj, Transformer
 from scipy import ndimage
 
 gdal.UseExceptions()
+started = time.perf_counter()
 spec = json.load(open(sys.argv[1]))
 out = sys.argv[2]
 grid = spec["grid"]
@@ -107,4 +110,14 @@ for name, array in {
     "inside": inside.astype(np.uint8), "classes": classes, "confidence": confidence,
 }.items():
     np.ascontiguousarray(array).tofile(f"{out}/{name}.bin")
-json.dump({"hectares": hectares, "pixels": pixels, "clearFraction": clear_fraction, "patches": int(n - small[1:].sum())}, open(f"{out}/summary.json", "w"))
+json.dump(
+    {
+        "hectares": hectares,
+        "pixels": pixels,
+        "clearFraction": clear_fraction,
+        "patches": int(n - small[1:].sum()),
+        "seconds": time.perf_counter() - started,
+        "maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    },
+    open(f"{out}/summary.json", "w"),
+)

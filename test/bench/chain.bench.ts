@@ -1,0 +1,99 @@
+/**
+ * `npm run bench`, second part: the whole forest-loss chain (read, mask, median composites of every date,
+ * NDVI, change, MMU, zonal stats) on the Bukavu demo AOI with 1 and 2 worker threads, and the same chain in
+ * numpy (test/peer/forest_loss_peer.py) on the same data in the same run, with peak RSS of each.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCatalog } from '../../pipeline/catalog.build.js';
+import { DEBIAN_PYTHON, ROOT, SHARED_DATA } from '../helpers/paths.js';
+
+interface ChainFigures {
+  threads: number;
+  seconds: number;
+  pixels: number;
+  dates: number;
+  maxRssKiB: number;
+  lossHa: number;
+  read: { requests: number; bytes: number };
+  grid: unknown;
+  baselineScenes: string[];
+  monitoringScenes: string[];
+  parameters: unknown;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'cw-bench-'));
+const series = join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc');
+const catalog = await buildCatalog({
+  dir: series,
+  out: join(dir, 'catalog.json'),
+  bands: ['red', 'nir'],
+  scale: 1e-4,
+  offset: 0,
+  nodataIsCloud: true,
+});
+const runner = join(ROOT, 'dist-bench', 'test', 'bench', 'chain.run.js');
+const figures: ChainFigures[] = [1, 2].map(
+  (threads) =>
+    JSON.parse(
+      execFileSync(process.execPath, [runner, catalog.catalog, String(threads)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop()!,
+    ) as ChainFigures,
+);
+const first = figures[0]!;
+
+// The numpy peer on the same files and grid.
+const file = (id: string) => join(series, `${id}.tif`);
+const spec = {
+  grid: first.grid,
+  aoi: join(ROOT, 'aoi', 'bukavu-demo.geojson'),
+  scale: 1e-4,
+  baseline: first.baselineScenes.map(file),
+  monitoring: first.monitoringScenes.map(file),
+  parameters: first.parameters,
+};
+writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+execFileSync(DEBIAN_PYTHON, [join(ROOT, 'test', 'peer', 'forest_loss_peer.py'), join(dir, 'spec.json'), dir]);
+const peer = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
+  seconds: number;
+  maxRssKiB: number;
+  hectares: Record<string, number>;
+};
+
+const mpx = (seconds: number) => (first.pixels * first.dates) / 1e6 / seconds;
+console.log(
+  `\nForest-loss chain on bukavu-demo: ${first.pixels} px grid × ${first.dates} dates (Mpx/s counts pixel-dates)`,
+);
+console.log(
+  'run'.padEnd(28),
+  'seconds'.padStart(8),
+  'Mpx/s'.padStart(8),
+  'peak RSS MiB'.padStart(13),
+  'loss ha'.padStart(9),
+  ' time ratio cw/numpy',
+);
+for (const f of figures) {
+  console.log(
+    `changewatch, ${f.threads} thread${f.threads > 1 ? 's' : ''}`.padEnd(28),
+    f.seconds.toFixed(2).padStart(8),
+    mpx(f.seconds).toFixed(1).padStart(8),
+    (f.maxRssKiB / 1024).toFixed(0).padStart(13),
+    f.lossHa.toFixed(2).padStart(9),
+    `${(f.seconds / peer.seconds).toFixed(2)}`.padStart(20),
+  );
+}
+console.log(
+  'numpy + GDAL peer'.padEnd(28),
+  peer.seconds.toFixed(2).padStart(8),
+  mpx(peer.seconds).toFixed(1).padStart(8),
+  (peer.maxRssKiB / 1024).toFixed(0).padStart(13),
+  (peer.hectares['3'] ?? 0).toFixed(2).padStart(9),
+  '1.00'.padStart(20),
+);
+console.log(
+  `(ratio ≤ 1.0 means changewatch is at least as fast as the numpy peer; both read the same ${first.dates} files)`,
+);

@@ -1,0 +1,52 @@
+/**
+ * One forest-loss run on the Bukavu demo AOI, for `npm run bench` (chain.bench.ts spawns it once per thread
+ * count, so each figure has its own process and peak RSS). Prints one JSON line.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAoi } from '../../aoi/aoi.parse.js';
+import { runForestLoss } from '../../pipeline/analysis.forest.js';
+import { loadConfig } from '../../pipeline/config.read.js';
+import { StaticCatalog } from '../../pipeline/io/stac.client.js';
+import { ComputePool } from '../../pipeline/pool.js';
+import { createRasterOpener } from '../../pipeline/raster.opener.js';
+import { findScenes } from '../../pipeline/scenes.find.js';
+import { ROOT } from '../helpers/paths.js';
+
+const [catalogPath, threadsArgument] = process.argv.slice(2);
+const threads = Number(threadsArgument);
+const aoiFile = join(ROOT, 'aoi', 'bukavu-demo.geojson');
+const aoi = parseAoi(readFileSync(aoiFile, 'utf8'), aoiFile, { maxAreaKm2: 10_000 }).aoi!;
+const { config } = loadConfig({}, {}, ROOT);
+const finder = new StaticCatalog(catalogPath!);
+const baseline = await findScenes(finder, aoi, aoi.windows.baseline!, config);
+const monitoring = await findScenes(finder, aoi, aoi.windows.monitoring!, config);
+const opener = createRasterOpener({});
+const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: threads });
+const started = performance.now();
+const run = await runForestLoss({
+  aoi,
+  baseline: baseline.observations,
+  monitoring: monitoring.observations,
+  opener,
+  pool,
+});
+const seconds = (performance.now() - started) / 1000;
+await pool.destroy();
+await opener.close();
+const dates = run.baseline.dates.length + run.monitoring.dates.length;
+console.log(
+  JSON.stringify({
+    threads,
+    seconds,
+    pixels: run.grid.width * run.grid.height,
+    dates,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    lossHa: run.stats.aoi.classes[3]?.hectares ?? 0,
+    read: opener.stats(),
+    grid: run.grid,
+    baselineScenes: run.baseline.scenes,
+    monitoringScenes: run.monitoring.scenes,
+    parameters: run.parameters.forestLoss,
+  }),
+);
