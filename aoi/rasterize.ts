@@ -1,5 +1,5 @@
-import { projectGeometry } from './aoi.project.js';
-import type { AreaGeometry } from './geometry.js';
+import { fromCrs, projectGeometry } from './aoi.project.js';
+import type { AreaGeometry, Position } from './geometry.js';
 
 /**
  * Burns an AOI or zone into a pixel grid: 1 where the pixel centre lies inside the polygon (even-odd over all
@@ -49,4 +49,31 @@ export function rasterize(geometry: AreaGeometry, grid: Grid): Uint8Array {
     }
   }
   return mask;
+}
+
+/**
+ * The outline of a grid in lon/lat: its four edges, each split into `stepsPerEdge` pieces and transformed, as a
+ * closed counter-clockwise ring (RFC 7946), since straight grid edges bend in lon/lat.
+ */
+export function gridOutline(grid: Grid, stepsPerEdge = 8): Position[] {
+  const inverse = fromCrs(grid.epsg);
+  const [x0, dx, , y0, , dy] = grid.transform;
+  const corners: Position[] = [
+    [x0, y0],
+    [x0 + grid.width * dx, y0],
+    [x0 + grid.width * dx, y0 + grid.height * dy],
+    [x0, y0 + grid.height * dy],
+  ];
+  const ring: Position[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [a, b] = [corners[i]!, corners[(i + 1) % 4]!];
+    for (let step = 0; step < stepsPerEdge; step++) {
+      const t = step / stepsPerEdge;
+      ring.push(inverse([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]));
+    }
+  }
+  // The corners above run clockwise in a north-up grid.
+  ring.reverse();
+  ring.push(ring[0]!);
+  return ring;
 }

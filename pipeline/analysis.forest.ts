@@ -1,9 +1,8 @@
 import { fromCrs, toCrs } from '../aoi/aoi.project.js';
 import { aoiGrid } from '../aoi/aoi.grid.js';
 import type { Aoi } from '../aoi/aoi.schema.js';
-import type { Position } from '../aoi/geometry.js';
 import { pixelAreaHaByColumn } from '../aoi/pixel.area.js';
-import { rasterize, type Grid } from '../aoi/rasterize.js';
+import { gridOutline, rasterize, type Grid } from '../aoi/rasterize.js';
 import { DEFAULT_FOREST_LOSS, forestLoss, type ForestLoss, type ForestLossParameters } from '../workers/change.js';
 import { cleanupHalo, type DateBlock, type ForestBlockResult, type ForestBlockTask } from '../workers/forest.block.js';
 import { CLEAR, NOT_OBSERVED, fmaskStates, qaPixelStates, sclStates } from '../workers/masks.js';
@@ -93,26 +92,6 @@ function bandOnGrid(band: AoiBand, grid: Grid, method: 'nearest' | 'bilinear', p
   );
 }
 
-/** The outline of a grid in lon/lat (edges densified), to read scenes over exactly that area. */
-function gridOutline(grid: Grid): Pick<Aoi, 'geometry'> {
-  const inverse = fromCrs(grid.epsg);
-  const [x0, dx, , y0, , dy] = grid.transform;
-  const corners: Position[] = [
-    [x0, y0],
-    [x0 + grid.width * dx, y0],
-    [x0 + grid.width * dx, y0 + grid.height * dy],
-    [x0, y0 + grid.height * dy],
-  ];
-  const ring: Position[] = [];
-  for (let i = 0; i < 4; i++) {
-    const [a, b] = [corners[i]!, corners[(i + 1) % 4]!];
-    for (let step = 0; step < 8; step++)
-      ring.push(inverse([a[0] + ((b[0] - a[0]) * step) / 8, a[1] + ((b[1] - a[1]) * step) / 8]));
-  }
-  ring.push(ring[0]!);
-  return { geometry: { type: 'Polygon', coordinates: [ring] } };
-}
-
 /** The observation dates of a period over one block: tiles of a pass mosaicked, first observed value wins. */
 async function datesForBlock(
   observations: readonly Observation[],
@@ -122,7 +101,7 @@ async function datesForBlock(
   used: Set<string>,
   dated: Set<string>,
 ): Promise<DateBlock[]> {
-  const outline = gridOutline(grid);
+  const outline: Pick<Aoi, 'geometry'> = { geometry: { type: 'Polygon', coordinates: [gridOutline(grid)] } };
   const pixels = grid.width * grid.height;
   const blocks: DateBlock[] = [];
   for (const observation of observations) {

@@ -1,7 +1,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import { fromCrs } from '../aoi/aoi.project.js';
 import type { Position } from '../aoi/geometry.js';
+import { gridOutline } from '../aoi/rasterize.js';
 import { ChangewatchError } from './errors.js';
 import { FileByteSource } from './io/byte.source.file.js';
 import { RasterReader, type RasterInfo } from './io/cog.reader.js';
@@ -74,26 +74,9 @@ export function footprint(info: RasterInfo): {
   if (info.epsg === undefined) {
     throw new ChangewatchError('E_READ', `${info.url}: no EPSG code in the GeoKeys: export the file with its CRS`);
   }
-  const [x0, dx, , y0, , dy] = info.transform;
-  const corners: Position[] = [
-    [x0, y0],
-    [x0 + info.width * dx, y0],
-    [x0 + info.width * dx, y0 + info.height * dy],
-    [x0, y0 + info.height * dy],
-  ];
-  const inverse = fromCrs(info.epsg);
-  const ring: Position[] = [];
-  for (let i = 0; i < 4; i++) {
-    const [a, b] = [corners[i]!, corners[(i + 1) % 4]!];
-    for (let step = 0; step < 8; step++) {
-      const t = step / 8;
-      const [lon, lat] = inverse([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]);
-      ring.push([Number(lon.toFixed(7)), Number(lat.toFixed(7))]);
-    }
-  }
-  // Counter-clockwise exterior, as RFC 7946 asks: the corners above run clockwise in a north-up image.
-  ring.reverse();
-  ring.push(ring[0]!);
+  const ring = gridOutline({ epsg: info.epsg, width: info.width, height: info.height, transform: info.transform }).map(
+    ([lon, lat]): Position => [Number(lon.toFixed(7)), Number(lat.toFixed(7))],
+  );
   const lons = ring.map((p) => p[0]);
   const lats = ring.map((p) => p[1]);
   return {

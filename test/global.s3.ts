@@ -43,14 +43,20 @@ async function freePortPair(): Promise<number> {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const script = join(SHARED_DATA, '..', 'tools', 's3', 'start-ceph-rgw.sh');
-  const port = await freePortPair();
   const started = Date.now();
-  const { stdout } = await run('bash', [script, String(port)], { maxBuffer: 1 << 24, timeout: 300_000 }).catch(
-    (error: unknown) => {
+  // A start can fail when another cluster on the machine holds a port the script chose: try a fresh port pair.
+  let stdout = '';
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePortPair();
+    try {
+      ({ stdout } = await run('bash', [script, String(port)], { maxBuffer: 1 << 24, timeout: 300_000 }));
+      break;
+    } catch (error) {
       const stderr = (error as { stderr?: string }).stderr ?? '';
-      throw new Error(`global.s3: Ceph radosgw did not start (${script}):\n${stderr.slice(-2000)}`);
-    },
-  );
+      if (attempt >= 3) throw new Error(`global.s3: Ceph radosgw did not start (${script}):\n${stderr.slice(-2000)}`);
+      console.warn(`global.s3: start ${attempt} on port ${port} failed, trying another port`);
+    }
+  }
   const env = Object.fromEntries(
     stdout
       .trim()
