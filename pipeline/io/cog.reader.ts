@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { addDecoder, BaseDecoder, GeoTIFF, type GeoTIFFImage, type TypedArray } from 'geotiff';
+import { addDecoder, BaseDecoder, GeoTIFF, getDecoder, type GeoTIFFImage, type TypedArray } from 'geotiff';
 import { ChangewatchError, redactUrl } from '../errors.js';
 import type { ByteSource, ReadStats } from '../ports.js';
 import type { PixelWindow } from '../../workers/grid.js';
@@ -10,6 +10,13 @@ import { decodeLzw } from '../../workers/lzw.js';
  * then only the tiles a window needs, adjacent tiles coalesced into one request, every request counted.
  */
 
+/** The bytes as an ArrayBuffer of their own: the backing buffer itself when they fill it, else a copy. */
+function ownBuffer(bytes: Uint8Array): ArrayBufferLike {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes.buffer
+    : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
+
 /**
  * DEFLATE (TIFF compression 8 and the old 32946) with node:zlib, which is native code, instead of geotiff.js's
  * pure-JavaScript pako. The predictor is applied by BaseDecoder.decode.
@@ -17,7 +24,7 @@ import { decodeLzw } from '../../workers/lzw.js';
 class ZlibDeflateDecoder extends BaseDecoder {
   override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
     const out = inflateSync(new Uint8Array(buffer));
-    return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+    return ownBuffer(out);
   }
 }
 
@@ -31,7 +38,7 @@ class TypedLzwDecoder extends BaseDecoder {
     };
     const bits = Array.isArray(bitsPerSample) ? bitsPerSample.reduce((a, b) => a + b, 0) : Number(bitsPerSample);
     const out = decodeLzw(new Uint8Array(buffer), (tileWidth * tileHeight * bits) / 8);
-    return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+    return ownBuffer(out);
   }
 }
 
@@ -153,7 +160,10 @@ export class CoalescingSource {
           const data = await this.request(start, end - start, signal);
           for (const slice of group) {
             if (slice.offset - start + slice.length > data.length) slice.reject(this.truncated(slice));
-            else slice.resolve(copy(data, slice.offset - start, slice.length));
+            else if (group.length === 1 && slice.offset === start && slice.length === data.length) {
+              // One slice, the whole read: hand over the buffer itself.
+              slice.resolve(ownBuffer(data) as ArrayBuffer);
+            } else slice.resolve(copy(data, slice.offset - start, slice.length));
           }
         } catch (error) {
           for (const slice of group) slice.reject(error);
@@ -228,6 +238,20 @@ function bandNamesOf(metadata: unknown, bands: number): Array<string | undefined
   }
   return names;
 }
+
+const TYPED_ARRAYS = {
+  uint8: Uint8Array,
+  int8: Int8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+} as const;
+
+/** Compressions whose decoder takes geotiff.js's default parameters: none, LZW, DEFLATE. */
+const TILE_PATH_COMPRESSIONS = new Set([1, 5, 8, 32946]);
 
 /** An open raster: its metadata and window reads at any level. */
 export class RasterReader {
@@ -310,6 +334,94 @@ export class RasterReader {
     }
   }
 
+  /**
+   * Window read assembling decoded tiles with typed-array copies (geotiff.js's readRasters goes through a DataView
+   * call per sample). Used for little-endian files with byte-aligned samples and the compressions above; returns
+   * undefined otherwise, and readRasters does the work.
+   */
+  private async readTiles(
+    image: GeoTIFFImage,
+    window: PixelWindow,
+    bands: number[],
+    fill: number,
+    signal?: AbortSignal,
+  ): Promise<TypedArray[] | undefined> {
+    const info = this.info;
+    const directory = image.getFileDirectory();
+    const planar = Number((await directory.loadValue('PlanarConfiguration')) ?? 1);
+    const samples = image.getSamplesPerPixel();
+    const bits = image.getBitsPerSample(0);
+    if (
+      !(image as unknown as { littleEndian: boolean }).littleEndian ||
+      !TILE_PATH_COMPRESSIONS.has(info.compression) ||
+      bits % 8 !== 0 ||
+      [...Array(samples).keys()].some(
+        (sample) =>
+          image.getBitsPerSample(sample) !== bits || image.getSampleFormat(sample) !== image.getSampleFormat(0),
+      )
+    ) {
+      return undefined;
+    }
+    const Typed = TYPED_ARRAYS[info.dataType];
+    const tileWidth = image.getTileWidth();
+    const tileHeight = image.getTileHeight();
+    const decoder = await getDecoder(info.compression, {
+      tileWidth,
+      tileHeight,
+      planarConfiguration: planar,
+      bitsPerSample: await directory.loadValue('BitsPerSample'),
+      predictor: Number((await directory.loadValue('Predictor')) ?? 1),
+    } as never);
+    const width = window.x1 - window.x0;
+    const height = window.y1 - window.y0;
+    const outputs = bands.map(() => {
+      const out = new Typed(width * height);
+      if (fill !== 0) out.fill(fill);
+      return out;
+    });
+    const imageWidth = image.getWidth();
+    const imageHeight = image.getHeight();
+    const x0 = Math.max(0, window.x0);
+    const y0 = Math.max(0, window.y0);
+    const x1 = Math.min(imageWidth, window.x1);
+    const y1 = Math.min(imageHeight, window.y1);
+    if (x1 <= x0 || y1 <= y0) return outputs;
+    const jobs: Array<Promise<void>> = [];
+    for (let ty = Math.floor(y0 / tileHeight); ty * tileHeight < y1; ty++) {
+      for (let tx = Math.floor(x0 / tileWidth); tx * tileWidth < x1; tx++) {
+        const place = (data: ArrayBufferLike, band: number, sample: number, stride: number) => {
+          const view = new Typed(data as ArrayBuffer);
+          const out = outputs[band]!;
+          const top = Math.max(y0, ty * tileHeight);
+          const bottom = Math.min(y1, (ty + 1) * tileHeight, ty * tileHeight + image.getBlockHeight(ty));
+          const left = Math.max(x0, tx * tileWidth);
+          const right = Math.min(x1, (tx + 1) * tileWidth);
+          for (let y = top; y < bottom; y++) {
+            const source = ((y - ty * tileHeight) * tileWidth + (left - tx * tileWidth)) * stride + sample;
+            const target = (y - window.y0) * width + (left - window.x0);
+            if (stride === 1) out.set(view.subarray(source, source + (right - left)) as never, target);
+            else for (let x = 0; x < right - left; x++) out[target + x] = view[source + x * stride]!;
+          }
+        };
+        if (planar === 2) {
+          bands.forEach((sample, band) => {
+            jobs.push(
+              image.getTileOrStrip(tx, ty, sample, decoder, signal).then((tile) => place(tile.data, band, 0, 1)),
+            );
+          });
+        } else {
+          jobs.push(
+            image.getTileOrStrip(tx, ty, 0, decoder, signal).then((tile) => {
+              bands.forEach((sample, band) => place(tile.data, band, sample, samples));
+            }),
+          );
+        }
+      }
+    }
+    await Promise.all(jobs);
+    return outputs;
+  }
+
   /** Releases the underlying source (file handles). */
   async close(): Promise<void> {
     await this.source.close();
@@ -340,6 +452,8 @@ export class RasterReader {
     if (width <= 0 || height <= 0) throw new RangeError(`readWindow: empty window ${JSON.stringify(window)}`);
     const fill = options.fill ?? this.info.nodata ?? 0;
     try {
+      const fast = await this.readTiles(image, window, bands, fill, options.signal);
+      if (fast) return { bands: fast, width, height, level };
       const data = await image.readRasters({
         window: [window.x0, window.y0, window.x1, window.y1],
         samples: bands,
