@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_FOREST_LOSS } from '../workers/change.js';
+import { DEFAULT_MINING, DEFAULT_SETTLEMENT } from '../workers/settlement.js';
 
 /**
  * Fields whose values are secrets: `changewatch config check` prints them as `<redacted>` and logs never
@@ -73,11 +75,70 @@ export const LogConfigSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default('info'),
 });
 
+const Ndvi = z.number().min(-1).max(1);
+const Hectares = z.number().min(0);
+
+export const AnalysisConfigSchema = z.strictObject({
+  /** Output pixel size, metres. Default 10 (Sentinel-2); use 30 for Landsat-only analyses. */
+  resolution: z.number().positive().default(10),
+  /** Block edge, pixels, for block-wise processing. Default 512. */
+  blockSize: z.number().int().min(64).max(4096).default(512),
+  /** Worker threads. Default: the machine's parallelism. */
+  maxThreads: z.number().int().min(1).optional(),
+  cloud: z
+    .strictObject({
+      /** Opening radius of the cloud/shadow mask, pixels. Default 2 (Open Data Cube geomedian). */
+      openPx: z.number().int().min(0).max(50).default(2),
+      /** Dilation radius after the opening, pixels. Default 5 (Open Data Cube geomedian). */
+      dilatePx: z.number().int().min(0).max(100).default(5),
+      /** Exclude snow/ice (SCL 11, QA_PIXEL bit 5, Fmask 3). Default true. */
+      excludeSnow: z.boolean().default(true),
+    })
+    .prefault({}),
+  forestLoss: z
+    .strictObject({
+      /** Baseline NDVI at or above which a pixel is forest. Default 0.6. */
+      forestNdvi: Ndvi.default(DEFAULT_FOREST_LOSS.forestNdvi),
+      /** NDVI decrease counted as loss. Default 0.2. */
+      ndviDrop: z.number().positive().max(2).default(DEFAULT_FOREST_LOSS.ndviDrop),
+      /** Minimum mapping unit, hectares (8-connected patches). Default 0.2. */
+      minimumMappingUnitHa: Hectares.default(DEFAULT_FOREST_LOSS.minimumMappingUnitHa),
+    })
+    .prefault({}),
+  settlementChange: z
+    .strictObject({
+      /** NDBI above which a low-NDVI pixel looks built-up or bare. Default 0. */
+      ndbiBuilt: z.number().min(-1).max(1).default(DEFAULT_SETTLEMENT.ndbiBuilt),
+      /** NDVI below which a pixel can look built-up or bare. Default 0.3. */
+      ndviMax: Ndvi.default(DEFAULT_SETTLEMENT.ndviMax),
+      /** NDBI decrease counted as built-up lost. Default 0.1. */
+      ndbiDrop: z.number().positive().max(2).default(DEFAULT_SETTLEMENT.ndbiDrop),
+      /** NDVI decrease required for built-up gained. Default 0.2. */
+      ndviDrop: z.number().positive().max(2).default(DEFAULT_SETTLEMENT.ndviDrop),
+      /** Minimum mapping unit, hectares. Default 0.1. */
+      minimumMappingUnitHa: Hectares.default(DEFAULT_SETTLEMENT.minimumMappingUnitHa),
+    })
+    .prefault({}),
+  miningExpansion: z
+    .strictObject({
+      /** NDVI below which ground is bare. Default 0.2. */
+      bareNdviMax: Ndvi.default(DEFAULT_MINING.bareNdviMax),
+      /** NDBI above which low-NDVI ground is bare (not water). Default -0.1. */
+      bareNdbiMin: z.number().min(-1).max(1).default(DEFAULT_MINING.bareNdbiMin),
+      /** MNDWI above which a pixel is open water. Default 0. */
+      waterMndwi: z.number().min(-1).max(1).default(DEFAULT_MINING.waterMndwi),
+      /** Minimum mapping unit, hectares. Default 0.5. */
+      minimumMappingUnitHa: Hectares.default(DEFAULT_MINING.minimumMappingUnitHa),
+    })
+    .prefault({}),
+});
+
 /** The whole configuration: the single source of truth for its types. */
 export const ConfigSchema = z.strictObject({
   stac: StacConfigSchema.prefault({}),
   store: StoreConfigSchema.prefault({}),
   aoi: AoiConfigSchema.prefault({}),
+  analysis: AnalysisConfigSchema.prefault({}),
   log: LogConfigSchema.prefault({}),
 });
 

@@ -100,6 +100,7 @@ async function datesForBlock(
   cloud: CloudCleanup,
   used: Set<string>,
   dated: Set<string>,
+  signal?: AbortSignal,
 ): Promise<DateBlock[]> {
   const outline: Pick<Aoi, 'geometry'> = { geometry: { type: 'Polygon', coordinates: [gridOutline(grid)] } };
   const pixels = grid.width * grid.height;
@@ -107,7 +108,13 @@ async function datesForBlock(
   for (const observation of observations) {
     let block: DateBlock | undefined;
     for (const scene of observation.scenes) {
-      const read = await readSceneForAoi(scene, outline, { bands: ['red', 'nir'], mask: true, open: opener.open });
+      signal?.throwIfAborted();
+      const read = await readSceneForAoi(scene, outline, {
+        bands: ['red', 'nir'],
+        mask: true,
+        open: opener.open,
+        ...(signal ? { signal } : {}),
+      });
       if (!read) continue;
       used.add(scene.id);
       dated.add(observation.date);
@@ -188,6 +195,8 @@ export async function runForestLoss(input: {
   forestLoss?: ForestLossParameters;
   cloud?: CloudCleanup;
   onBlock?: (event: { block: number; blocks: number }) => void;
+  /** Stops the run between reads and blocks; running worker tasks are abandoned by the pool. */
+  signal?: AbortSignal;
 }): Promise<ForestLossRun> {
   const resolution = input.resolution ?? 10;
   const blockSize = input.blockSize ?? DEFAULT_BLOCK_SIZE;
@@ -225,38 +234,41 @@ export async function runForestLoss(input: {
 
   const inFlight: Array<Promise<void>> = [];
   const maxInFlight = input.pool ? input.pool.threads + 1 : 1;
-  for (const [index, window] of windows.entries()) {
-    const hx0 = Math.max(0, window.x0 - halo);
-    const hy0 = Math.max(0, window.y0 - halo);
-    const hx1 = Math.min(grid.width, window.x1 + halo);
-    const hy1 = Math.min(grid.height, window.y1 + halo);
-    const blockGrid: Grid = {
-      epsg: grid.epsg,
-      width: hx1 - hx0,
-      height: hy1 - hy0,
-      transform: [originX + hx0 * pixelWidth, pixelWidth, 0, originY + hy0 * pixelHeight, 0, pixelHeight],
-    };
-    const task: ForestBlockTask = {
-      type: 'forest-block',
-      width: blockGrid.width,
-      height: blockGrid.height,
-      halo: [window.x0 - hx0, window.y0 - hy0, hx1 - window.x1, hy1 - window.y1],
-      baseline: await datesForBlock(input.baseline, blockGrid, input.opener, cloud, used.baseline, dated.baseline),
-      monitoring: await datesForBlock(
-        input.monitoring,
-        blockGrid,
-        input.opener,
-        cloud,
-        used.monitoring,
-        dated.monitoring,
-      ),
-      openPx: cloud.openPx,
-      dilatePx: cloud.dilatePx,
-      ndviDrop: parameters.ndviDrop,
-    };
-    const compute = input.pool ? input.pool.run(task) : Promise.resolve(runTask(task));
-    inFlight.push(
-      compute.then((result) => {
+  try {
+    for (const [index, window] of windows.entries()) {
+      input.signal?.throwIfAborted();
+      const hx0 = Math.max(0, window.x0 - halo);
+      const hy0 = Math.max(0, window.y0 - halo);
+      const hx1 = Math.min(grid.width, window.x1 + halo);
+      const hy1 = Math.min(grid.height, window.y1 + halo);
+      const blockGrid: Grid = {
+        epsg: grid.epsg,
+        width: hx1 - hx0,
+        height: hy1 - hy0,
+        transform: [originX + hx0 * pixelWidth, pixelWidth, 0, originY + hy0 * pixelHeight, 0, pixelHeight],
+      };
+      const task: ForestBlockTask = {
+        type: 'forest-block',
+        width: blockGrid.width,
+        height: blockGrid.height,
+        halo: [window.x0 - hx0, window.y0 - hy0, hx1 - window.x1, hy1 - window.y1],
+        baseline: await datesForBlock(input.baseline, blockGrid, input.opener, cloud, used.baseline, dated.baseline),
+        monitoring: await datesForBlock(
+          input.monitoring,
+          blockGrid,
+          input.opener,
+          cloud,
+          used.monitoring,
+          dated.monitoring,
+        ),
+        openPx: cloud.openPx,
+        dilatePx: cloud.dilatePx,
+        ndviDrop: parameters.ndviDrop,
+      };
+      const compute = input.pool
+        ? input.pool.run(task, input.signal ? { signal: input.signal } : {})
+        : Promise.resolve(runTask(task));
+      const placed = compute.then((result) => {
         const width = window.x1 - window.x0;
         const height = window.y1 - window.y0;
         paste(baseline, result.baseline, grid, window.x0, window.y0, width, height);
@@ -268,11 +280,19 @@ export async function runForestLoss(input: {
           );
         }
         input.onBlock?.({ block: index + 1, blocks: windows.length });
-      }),
-    );
-    if (inFlight.length >= maxInFlight) await inFlight.shift();
+      });
+      // Marked handled now: if the run stops early (cancelled, a read failed), blocks still in flight must not
+      // surface as unhandled rejections; they are awaited below.
+      placed.catch(() => undefined);
+      inFlight.push(placed);
+      if (inFlight.length >= maxInFlight) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+  } catch (error) {
+    await Promise.allSettled(inFlight);
+    throw error;
   }
-  await Promise.all(inFlight);
+  input.signal?.throwIfAborted();
   baseline.scenes = [...used.baseline];
   monitoring.scenes = [...used.monitoring];
   baseline.dates = [...dated.baseline].sort();

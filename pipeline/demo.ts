@@ -54,7 +54,10 @@ async function main(): Promise<number> {
   const baseline = await findScenes(finder, aoi, periods.baseline, config);
   const monitoring = await findScenes(finder, aoi, periods.monitoring, config);
   const opener = createRasterOpener({});
-  const pool = new ComputePool({ entry: new URL('../workers/pool.entry.js', import.meta.url) });
+  const pool = new ComputePool({
+    entry: new URL('../workers/pool.entry.js', import.meta.url),
+    ...(config.analysis.maxThreads ? { maxThreads: config.analysis.maxThreads } : {}),
+  });
   const started = Date.now();
   const run = await runForestLoss({
     aoi,
@@ -62,6 +65,10 @@ async function main(): Promise<number> {
     monitoring: monitoring.observations,
     opener,
     pool,
+    resolution: config.analysis.resolution,
+    blockSize: config.analysis.blockSize,
+    forestLoss: config.analysis.forestLoss,
+    cloud: config.analysis.cloud,
     onBlock: (event) => log.info(event, 'Block:Compute:Done'),
   }).finally(() => pool.destroy());
   const reads = opener.stats();

@@ -190,6 +190,33 @@ describe('the same run in the worker pool', () => {
     }
   }, 120_000);
 
+  it('stops when cancelled, between blocks, and leaves the pool usable', async () => {
+    const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: 2 });
+    try {
+      const aoi: Aoi = parseAoi(readFileSync(AOI_FILE, 'utf8'), AOI_FILE, { maxAreaKm2: 10_000 }).aoi!;
+      const controller = new AbortController();
+      const blocks: number[] = [];
+      const cancelled = await runForestLoss({
+        aoi,
+        ...observations,
+        opener,
+        pool,
+        blockSize: 128,
+        signal: controller.signal,
+        onBlock: (event) => {
+          blocks.push(event.block);
+          controller.abort(new Error('SIGTERM'));
+        },
+      }).catch((e: unknown) => e);
+      expect((cancelled as Error).message).toBe('SIGTERM');
+      expect(blocks.length).toBeLessThan(5);
+      const again = await runForestLoss({ aoi, ...observations, opener, pool, blockSize: 512 });
+      expect(again.stats.aoi.classes[3]?.pixels).toBe(run.stats.aoi.classes[3]?.pixels);
+    } finally {
+      await pool.destroy();
+    }
+  }, 120_000);
+
   it('turns a failing task into E_COMPUTE naming the task', async () => {
     const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: 1 });
     try {

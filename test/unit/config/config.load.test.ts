@@ -48,6 +48,27 @@ describe('resolveConfig', () => {
     expect(result.ok && result.config.aoi.maxAreaKm2).toBe(500.5);
   });
 
+  it('carries the analysis thresholds with their documented defaults, settable from env and refused out of range', () => {
+    const result = resolveConfig({ env: { CHANGEWATCH_ANALYSIS_FOREST_LOSS_NDVI_DROP: '0.25' } });
+    expect(result.ok && result.config.analysis).toMatchObject({
+      resolution: 10,
+      blockSize: 512,
+      cloud: { openPx: 2, dilatePx: 5, excludeSnow: true },
+      forestLoss: { forestNdvi: 0.6, ndviDrop: 0.25, minimumMappingUnitHa: 0.2 },
+      settlementChange: { minimumMappingUnitHa: 0.1 },
+      miningExpansion: { minimumMappingUnitHa: 0.5 },
+    });
+    const bad = resolveConfig({
+      env: {},
+      file: file({ analysis: { forestLoss: { forestNdvi: 1.5 }, cloud: { openPx: -1 } } }),
+    });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.problems.join('\n')).toMatch(
+      /analysis\.forestLoss\.forestNdvi \[file changewatch\.config\.json\]: Too big/,
+    );
+    expect(!bad.ok && bad.problems.join('\n')).toMatch(/analysis\.cloud\.openPx/);
+  });
+
   it('treats an empty env var as unset, never as 0', () => {
     const result = resolveConfig({ env: { CHANGEWATCH_STAC_MAX_CLOUD_COVER: '' } });
     expect(result.ok && result.config.stac.maxCloudCover).toBe(60);
