@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
+import { RasterReader } from '../../pipeline/io/cog.reader.js';
+import { encodeCog, type CogInput } from '../../pipeline/io/cog.writer.js';
+import { normalizedDifference } from '../../workers/indices.js';
+import { DEBIAN_PYTHON, SHARED_DATA } from '../helpers/paths.js';
+
+/** GDAL's own COG validator and gdalinfo statistics, from Debian's python3-gdal. */
+function gdalCheck(path: string): {
+  errors: string[];
+  warnings: string[];
+  stats: Array<{ min: number; max: number; mean: number }>;
+  info: Record<string, unknown>;
+} {
+  const script = `
+import json, sys
+from osgeo import gdal
+from osgeo_utils.samples.validate_cloud_optimized_geotiff import validate
+gdal.UseExceptions()
+warnings, errors, details = validate(sys.argv[1], full_check=True)
+info = gdal.Info(sys.argv[1], format="json")
+ds = gdal.Open(sys.argv[1])
+stats = [ds.GetRasterBand(i + 1).ComputeStatistics(False) for i in range(ds.RasterCount)]
+print(json.dumps({"errors": errors, "warnings": warnings, "info": info,
+  "stats": [{"min": s[0], "max": s[1], "mean": s[2]} for s in stats]}))
+`;
+  return JSON.parse(
+    execFileSync(DEBIAN_PYTHON, ['-c', script, path], { encoding: 'utf8', maxBuffer: 1 << 26 }),
+  ) as ReturnType<typeof gdalCheck>;
+}
+
+function ourStats(band: ArrayLike<number>, nodata?: number): { min: number; max: number; mean: number } {
+  let [min, max, sum, count] = [Infinity, -Infinity, 0, 0];
+  for (let i = 0; i < band.length; i++) {
+    const value = band[i]!;
+    if (Number.isNaN(value) || value === nodata) continue;
+    min = Math.min(min, value);
+    max = Math.max(max, value);
+    sum += value;
+    count++;
+  }
+  return { min, max, mean: sum / count };
+}
+
+let dir: string;
+let ndvi: Float32Array;
+let width: number;
+let height: number;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cw-cog-'));
+  const reader = await RasterReader.open(
+    new FileByteSource(
+      join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc', '20210825T080611_20210825T082711_T35MPT.tif'),
+    ),
+  );
+  ({ width, height } = reader.info);
+  const read = await reader.readWindow({ x0: 0, y0: 0, x1: width, y1: height });
+  ndvi = normalizedDifference(read.bands[1]!, read.bands[0]!);
+});
+
+async function roundTrip(name: string, input: CogInput) {
+  const path = join(dir, name);
+  writeFileSync(path, encodeCog(input));
+  const check = gdalCheck(path);
+  const reader = await RasterReader.open(new FileByteSource(path));
+  const back = await reader.readWindow({ x0: 0, y0: 0, x1: input.width, y1: input.height });
+  return { path, check, reader, back };
+}
+
+describe('encodeCog: COGs GDAL validates, whose values GDAL and geotiff.js read back', () => {
+  it('Float32 NDVI of a real Bukavu scene: NaN nodata, predictor 3, average overviews', async () => {
+    const { check, reader, back } = await roundTrip('ndvi.tif', {
+      width,
+      height,
+      bands: [ndvi],
+      dataType: 'float32',
+      epsg: 32735,
+      transform: [701_410, 10, 0, 9_730_510, 0, -10],
+      nodata: NaN,
+      bandNames: ['ndvi-monitoring'],
+      metadata: { UNITS: 'NDVI', SOFTWARE: 'changewatch' },
+      resampling: 'average',
+    });
+    expect(check.errors).toEqual([]);
+    expect(check.warnings).toEqual([]);
+    const ours = ourStats(ndvi);
+    expect(check.stats[0]!.min).toBeCloseTo(ours.min, 6);
+    expect(check.stats[0]!.max).toBeCloseTo(ours.max, 6);
+    expect(check.stats[0]!.mean).toBeCloseTo(ours.mean, 5);
+    expect(reader.info).toMatchObject({
+      epsg: 32735,
+      bands: 1,
+      dataType: 'float32',
+      compression: 8,
+      bandNames: ['ndvi-monitoring'],
+    });
+    expect(Number.isNaN(reader.info.nodata)).toBe(true);
+    expect(reader.info.transform).toEqual([701_410, 10, 0, 9_730_510, 0, -10]);
+    expect(reader.info.levels.map((level) => level.width)).toEqual([835, 418, 209]);
+    expect(Buffer.from(back.bands[0]!.buffer).equals(Buffer.from(ndvi.buffer))).toBe(true);
+    const info = check.info as { coordinateSystem: { wkt: string }; metadata: Record<string, Record<string, string>> };
+    expect(info.coordinateSystem.wkt).toContain('UTM zone 35S');
+    expect(info.metadata['']).toMatchObject({ UNITS: 'NDVI', SOFTWARE: 'changewatch' });
+  });
+
+  it('UInt8 classes with nodata 255 and nearest overviews', async () => {
+    const classes = new Uint8Array(ndvi.length);
+    for (let i = 0; i < ndvi.length; i++) classes[i] = Number.isNaN(ndvi[i]!) ? 255 : ndvi[i]! >= 0.6 ? 2 : 1;
+    const { check, back } = await roundTrip('classes.tif', {
+      width,
+      height,
+      bands: [classes],
+      dataType: 'uint8',
+      epsg: 32735,
+      transform: [701_410, 10, 0, 9_730_510, 0, -10],
+      nodata: 255,
+      resampling: 'nearest',
+    });
+    expect(check.errors).toEqual([]);
+    const ours = ourStats(classes, 255);
+    expect([check.stats[0]!.min, check.stats[0]!.max]).toEqual([ours.min, ours.max]);
+    expect(check.stats[0]!.mean).toBeCloseTo(ours.mean, 6);
+    expect(Buffer.from(back.bands[0]!.buffer).equals(Buffer.from(classes.buffer))).toBe(true);
+  });
+
+  it('two UInt16 bands, pixel-interleaved, larger than two tiles each way', async () => {
+    const [w, h] = [1100, 1030];
+    const a = new Uint16Array(w * h).map((_, i) => (i * 7) % 65_521);
+    const b = new Uint16Array(w * h).map((_, i) => (i % w) + Math.floor(i / w));
+    const { check, reader, back } = await roundTrip('two-bands.tif', {
+      width: w,
+      height: h,
+      bands: [a, b],
+      dataType: 'uint16',
+      epsg: 4326,
+      transform: [28.8, 0.0001, 0, -2.4, 0, -0.0001],
+      bandNames: ['count-baseline', 'count-monitoring'],
+      resampling: 'nearest',
+    });
+    expect(check.errors).toEqual([]);
+    expect(reader.info.levels.map((level) => level.width)).toEqual([1100, 550, 275]);
+    expect(reader.info.epsg).toBe(4326);
+    expect(Buffer.from(back.bands[0]!.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    expect(Buffer.from(back.bands[1]!.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+  });
+});
