@@ -24,3 +24,16 @@ export interface ReadStats {
   requests: number;
   bytes: number;
 }
+
+/** Where outputs, state and reports live: a local folder or an S3 bucket prefix. Keys use `/` separators. */
+export interface ObjectStore {
+  /** `file:///abs/path` or `s3://bucket/prefix`, for messages. */
+  readonly url: string;
+  /** Writes an object whole: readers see the old object or the new one, never a part. */
+  put(key: string, body: Uint8Array | string, options: { contentType: string; cacheControl?: string }): Promise<void>;
+  /** The object's bytes, or null when there is none. */
+  get(key: string): Promise<Uint8Array | null>;
+  /** Keys under a prefix, in lexicographic order. */
+  list(prefix: string): AsyncIterable<string>;
+  delete(key: string): Promise<void>;
+}

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { ChangewatchError } from '../errors.js';
+import type { ObjectStore } from '../ports.js';
+import { checkKey } from './object.store.key.js';
+
+/**
+ * A local folder as an object store (the embedded default). A put writes a temporary file beside the target and
+ * renames it over: rename is atomic on POSIX file systems, so readers never see half an object.
+ */
+export class FileObjectStore implements ObjectStore {
+  readonly root: string;
+
+  /** `file:///absolute/path`, `file://./relative/path` (the config's default `file://./out`) or a plain path. */
+  constructor(url: string) {
+    this.root = resolve(url.startsWith('file://') ? decodeURIComponent(url.slice('file://'.length)) : url);
+  }
+
+  get url(): string {
+    return `file://${this.root}`;
+  }
+
+  private path(key: string): string {
+    return join(this.root, ...checkKey(key).split('/'));
+  }
+
+  /** Content type and cache headers are for HTTP stores; a folder has no place to keep them. */
+  async put(
+    key: string,
+    body: Uint8Array | string,
+    _options?: { contentType: string; cacheControl?: string },
+  ): Promise<void> {
+    const target = this.path(key);
+    const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(temporary, body);
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new ChangewatchError(
+        'E_WRITE',
+        `${this.url}/${key}: cannot write (${code}): check the folder's permissions and free space`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    try {
+      return new Uint8Array(await readFile(this.path(key)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new ChangewatchError(
+        'E_READ',
+        `${this.url}/${key}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const keys: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (!/\.tmp-\d+-[0-9a-f]{8}$/.test(entry.name)) keys.push(relative(this.root, path).split(sep).join('/'));
+      }
+    };
+    await walk(this.root);
+    yield* keys.filter((key) => key.startsWith(prefix)).sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+}

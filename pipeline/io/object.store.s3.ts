@@ -1,0 +1,120 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  S3ServiceException,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { ChangewatchError } from '../errors.js';
+import type { ObjectStore } from '../ports.js';
+import { checkKey } from './object.store.key.js';
+import { parseS3Url } from './s3.client.js';
+
+/** Objects above this go up in parts (S3's minimum part is 5 MiB). */
+export const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
+
+/**
+ * An S3 bucket prefix as an object store. PutObject replaces an object whole, and a multipart upload only becomes
+ * visible when completed, so readers never see a part; a failed upload is aborted so no parts linger.
+ */
+export class S3ObjectStore implements ObjectStore {
+  private readonly bucket: string;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly client: S3Client,
+    readonly url: string,
+    private readonly options: { pageSize?: number } = {},
+  ) {
+    const { bucket, key } = parseS3Url(url);
+    this.bucket = bucket;
+    this.prefix = key.replace(/\/+$/, '');
+  }
+
+  private key(key: string): string {
+    checkKey(key);
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  private fail(action: string, key: string, error: unknown): ChangewatchError {
+    const name = (error as { name?: string }).name ?? 'Error';
+    const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+    const transient = status === undefined || status >= 500 || status === 429;
+    return new ChangewatchError(
+      transient ? 'E_NETWORK' : action === 'read' ? 'E_READ' : 'E_WRITE',
+      `${this.url}/${key}: cannot ${action} (${name}${status ? `, HTTP ${status}` : ''}): ${transient ? 'the store is unreachable or failing; the next run retries' : 'check the bucket, its policy and the credentials'}`,
+      { cause: error },
+    );
+  }
+
+  async put(
+    key: string,
+    body: Uint8Array | string,
+    options: { contentType: string; cacheControl?: string },
+  ): Promise<void> {
+    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+    try {
+      const upload = new Upload({
+        client: this.client,
+        params: {
+          Bucket: this.bucket,
+          Key: this.key(key),
+          Body: bytes,
+          ContentType: options.contentType,
+          ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
+        },
+        partSize: MULTIPART_THRESHOLD,
+        queueSize: 2,
+        leavePartsOnError: false,
+      });
+      await upload.done();
+    } catch (error) {
+      if (error instanceof ChangewatchError) throw error;
+      throw this.fail('write', key, error);
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      return (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchKey') return null;
+      if (error instanceof ChangewatchError) throw error;
+      throw this.fail('read', key, error);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const full = this.prefix ? `${this.prefix}/${prefix}` : prefix;
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: full,
+            ...(token ? { ContinuationToken: token } : {}),
+            ...(this.options.pageSize ? { MaxKeys: this.options.pageSize } : {}),
+          }),
+        );
+      } catch (error) {
+        throw this.fail('list', prefix, error);
+      }
+      for (const object of page.Contents ?? []) {
+        if (object.Key) yield this.prefix ? object.Key.slice(this.prefix.length + 1) : object.Key;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+    } catch (error) {
+      throw this.fail('delete', key, error);
+    }
+  }
+}

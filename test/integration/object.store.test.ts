@@ -1,0 +1,116 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { ChangewatchError } from '../../pipeline/errors.js';
+import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
+import { S3ObjectStore } from '../../pipeline/io/object.store.s3.js';
+import { createS3Client } from '../../pipeline/io/s3.client.js';
+import type { ObjectStore } from '../../pipeline/ports.js';
+
+const BUCKET = `cw-store-${Date.now()}`;
+let client: S3Client;
+
+beforeAll(async () => {
+  const s3 = inject('s3');
+  process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+  client = createS3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true });
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+
+async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const key of iterable) out.push(key);
+  return out;
+}
+
+const stores: Array<[string, () => ObjectStore]> = [
+  ['file', () => new FileObjectStore(mkdtempSync(join(tmpdir(), 'cw-store-')))],
+  [
+    's3 (Ceph radosgw on loopback)',
+    () => new S3ObjectStore(client, `s3://${BUCKET}/run-${Math.random().toString(36).slice(2)}`, { pageSize: 2 }),
+  ],
+];
+
+describe.each(stores)('ObjectStore contract: %s', (_name, make) => {
+  it('puts, gets, overwrites, lists by prefix in order, deletes', async () => {
+    const store = make();
+    await store.put('aoi/kibali/summary.json', '{"a":1}', { contentType: 'application/json' });
+    await store.put('aoi/kibali/forest-loss.tif', Uint8Array.from([1, 2, 3]), {
+      contentType: 'image/tiff; application=geotiff; profile=cloud-optimized',
+    });
+    await store.put('aoi/bukavu-demo/summary.json', '{}', { contentType: 'application/json' });
+    await store.put('catalog.json', '{}', { contentType: 'application/json' });
+    await store.put('aoi/kibali/summary.json', '{"a":2}', { contentType: 'application/json' });
+    expect(new TextDecoder().decode((await store.get('aoi/kibali/summary.json'))!)).toBe('{"a":2}');
+    expect([...(await store.get('aoi/kibali/forest-loss.tif'))!]).toEqual([1, 2, 3]);
+    expect(await store.get('aoi/nope.json')).toBeNull();
+    expect(await collect(store.list('aoi/'))).toEqual([
+      'aoi/bukavu-demo/summary.json',
+      'aoi/kibali/forest-loss.tif',
+      'aoi/kibali/summary.json',
+    ]);
+    expect(await collect(store.list(''))).toHaveLength(4);
+    await store.delete('aoi/kibali/forest-loss.tif');
+    expect(await store.get('aoi/kibali/forest-loss.tif')).toBeNull();
+  });
+
+  it('refuses keys that could climb out of the store', async () => {
+    const store = make();
+    for (const key of ['../escape.json', '/etc/passwd', 'a//b', 'a/./b', 'a\\b', '']) {
+      const error = (await store
+        .put(key, 'x', { contentType: 'text/plain' })
+        .catch((e: unknown) => e)) as ChangewatchError;
+      expect(error, key).toBeInstanceOf(ChangewatchError);
+      expect(error.message).toContain('is not a safe relative key');
+    }
+  });
+});
+
+describe('FileObjectStore', () => {
+  it('leaves no temporary file behind and resolves file://./relative against the working directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-store-'));
+    const store = new FileObjectStore(`file://${dir}`);
+    await store.put('a/b.json', '{}', { contentType: 'application/json' });
+    expect(readdirSync(join(dir, 'a'))).toEqual(['b.json']);
+    expect(new FileObjectStore('file://./out').root).toBe(join(process.cwd(), 'out'));
+  });
+});
+
+describe('S3ObjectStore', () => {
+  it('stores content type and cache headers, and uploads large objects in parts', async () => {
+    const store = new S3ObjectStore(client, `s3://${BUCKET}/headers`);
+    await store.put('x/preview.png', Uint8Array.from([137, 80, 78, 71]), {
+      contentType: 'image/png',
+      cacheControl: 'public, max-age=3600',
+    });
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'headers/x/preview.png' }));
+    expect(head.ContentType).toBe('image/png');
+    expect(head.CacheControl).toBe('public, max-age=3600');
+    const big = new Uint8Array(20 * 1024 * 1024).map((_, i) => (i * 31) & 0xff);
+    await store.put('x/big.tif', big, { contentType: 'image/tiff' });
+    const back = await store.get('x/big.tif');
+    expect(Buffer.from(back!).equals(Buffer.from(big))).toBe(true);
+  }, 120_000);
+
+  it('fails with a clear E_WRITE on wrong credentials, never echoing them', async () => {
+    const s3 = inject('s3');
+    const saved = process.env.AWS_SECRET_ACCESS_KEY;
+    process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret-123';
+    try {
+      const wrong = createS3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true });
+      const error = (await new S3ObjectStore(wrong, `s3://${BUCKET}/denied`)
+        .put('a.json', '{}', { contentType: 'application/json' })
+        .catch((e: unknown) => e)) as ChangewatchError;
+      expect(error.code).toBe('E_WRITE');
+      expect(error.message).toMatch(
+        /cannot write \(SignatureDoesNotMatch, HTTP 403\): check the bucket, its policy and the credentials/,
+      );
+      expect(error.message).not.toContain('not-the-secret-123');
+    } finally {
+      process.env.AWS_SECRET_ACCESS_KEY = saved;
+    }
+  });
+});
