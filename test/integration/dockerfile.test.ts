@@ -1,0 +1,47 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/paths.js';
+
+/**
+ * Docker cannot build on these machines, so the Dockerfile is checked against the build output instead: the entry
+ * point it runs exists in dist/, what it copies exists, and it runs as a non-root user.
+ */
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+
+  it('runs an entry point the build produces, as a non-root user', () => {
+    const entrypoint = /^ENTRYPOINT\s+(\[.*\])$/m.exec(dockerfile);
+    expect(entrypoint).not.toBeNull();
+    const [node, script] = JSON.parse(entrypoint![1]!) as string[];
+    expect(node).toBe('node');
+    expect(script).toMatch(/^\/app\//);
+    expect(existsSync(join(ROOT, script!.replace(/^\/app\//, '')))).toBe(true);
+    expect(dockerfile).toMatch(/^USER\s+node$/m);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(`/app/${pkg.bin.changewatch!}`).toBe(script);
+  });
+
+  it('copies only what exists in the build stage', () => {
+    for (const match of dockerfile.matchAll(/^COPY --from=build \/app\/(\S+) /gm)) {
+      const source = match[1]!;
+      if (source.includes('*')) {
+        const [folder, pattern] = [source.slice(0, source.lastIndexOf('/')), source.slice(source.lastIndexOf('/') + 1)];
+        const suffix = pattern.replace('*', '');
+        expect(
+          readdirSync(join(ROOT, folder)).some((name) => name.endsWith(suffix)),
+          source,
+        ).toBe(true);
+      } else {
+        expect(existsSync(join(ROOT, source)), source).toBe(true);
+      }
+    }
+  });
+
+  it('builds with the same scripts the repository defines', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    for (const match of dockerfile.matchAll(/npm run (\S+)/g)) expect(pkg.scripts[match[1]!], match[1]).toBeDefined();
+    const base = /^FROM node:(\d+)/m.exec(dockerfile);
+    expect(Number(base![1])).toBe(20);
+  });
+});
