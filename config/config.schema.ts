@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_FOREST_LOSS } from '../workers/change.js';
+import { DEFAULT_CLOUD_CLEANUP } from '../workers/forest.block.js';
 import { DEFAULT_MINING, DEFAULT_SETTLEMENT } from '../workers/settlement.js';
 
 /**
@@ -88,11 +89,11 @@ export const AnalysisConfigSchema = z.strictObject({
   cloud: z
     .strictObject({
       /** Opening radius of the cloud/shadow mask, pixels. Default 2 (Open Data Cube geomedian). */
-      openPx: z.number().int().min(0).max(50).default(2),
+      openPx: z.number().int().min(0).max(50).default(DEFAULT_CLOUD_CLEANUP.openPx),
       /** Dilation radius after the opening, pixels. Default 5 (Open Data Cube geomedian). */
-      dilatePx: z.number().int().min(0).max(100).default(5),
+      dilatePx: z.number().int().min(0).max(100).default(DEFAULT_CLOUD_CLEANUP.dilatePx),
       /** Exclude snow/ice (SCL 11, QA_PIXEL bit 5, Fmask 3). Default true. */
-      excludeSnow: z.boolean().default(true),
+      excludeSnow: z.boolean().default(DEFAULT_CLOUD_CLEANUP.excludeSnow),
     })
     .prefault({}),
   forestLoss: z

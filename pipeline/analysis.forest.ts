@@ -4,7 +4,14 @@ import type { Aoi } from '../aoi/aoi.schema.js';
 import { pixelAreaHaByColumn } from '../aoi/pixel.area.js';
 import { gridOutline, rasterize, type Grid } from '../aoi/rasterize.js';
 import { DEFAULT_FOREST_LOSS, forestLoss, type ForestLoss, type ForestLossParameters } from '../workers/change.js';
-import { cleanupHalo, type DateBlock, type ForestBlockResult, type ForestBlockTask } from '../workers/forest.block.js';
+import {
+  cleanupHalo,
+  DEFAULT_CLOUD_CLEANUP,
+  type CloudCleanup,
+  type DateBlock,
+  type ForestBlockResult,
+  type ForestBlockTask,
+} from '../workers/forest.block.js';
 import { CLEAR, NOT_OBSERVED, fmaskStates, qaPixelStates, sclStates } from '../workers/masks.js';
 import { resampleToGrid, type PointTransformer } from '../workers/resample.js';
 import { runTask } from '../workers/tasks.js';
@@ -21,17 +28,6 @@ import type { Observation } from './scene.select.js';
  * composites and NDVI computed in the worker pool (or in-process without one); then, over the whole AOI, the
  * change classes with the minimum mapping unit (patches cross blocks) and the zonal statistics.
  */
-
-export interface CloudCleanup {
-  /** Opening radius of the cloud/shadow mask, pixels. Default 2 (Open Data Cube geomedian). */
-  openPx: number;
-  /** Dilation radius after opening, pixels. Default 5 (Open Data Cube geomedian). */
-  dilatePx: number;
-  /** Exclude snow/ice. Default true. */
-  excludeSnow: boolean;
-}
-
-export const DEFAULT_CLOUD_CLEANUP: CloudCleanup = { openPx: 2, dilatePx: 5, excludeSnow: true };
 
 /** Block edge, pixels: 512 × 512 blocks keep a 23-date, two-band block under 50 MB. */
 export const DEFAULT_BLOCK_SIZE = 512;

@@ -8,6 +8,7 @@ import { parseAoi } from '../aoi/aoi.parse.js';
 import { formatProblem, type Analysis, type AoiKind } from '../aoi/aoi.schema.js';
 import {
   areaM2,
+  bboxOf,
   simplifyRing,
   type AreaGeometry,
   type PolygonCoordinates,
@@ -41,19 +42,13 @@ const round = (value: number) => Number(value.toFixed(DECIMALS));
 const roundRing = (ring: Ring): Ring => ring.map(([lon, lat]) => [round(lon), round(lat)] as Position);
 
 function boxAround(features: SourceFeature[], marginM: number): AreaGeometry {
-  let [west, south, east, north] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const feature of features) {
-    const polygons =
-      feature.geometry.type === 'Polygon' ? [feature.geometry.coordinates] : feature.geometry.coordinates;
-    for (const [lon, lat] of polygons.flatMap((polygon) => polygon[0] ?? [])) {
-      [west, east, south, north] = [
-        Math.min(west, lon),
-        Math.max(east, lon),
-        Math.min(south, lat),
-        Math.max(north, lat),
-      ];
-    }
-  }
+  const boxes = features.map((feature) => bboxOf(feature.geometry));
+  let [west, south, east, north] = [
+    Math.min(...boxes.map((box) => box[0])),
+    Math.min(...boxes.map((box) => box[1])),
+    Math.max(...boxes.map((box) => box[2])),
+    Math.max(...boxes.map((box) => box[3])),
+  ];
   const dLat = marginM / 110_574;
   const dLon = marginM / (111_320 * Math.cos((((south + north) / 2) * Math.PI) / 180));
   [west, south, east, north] = [west - dLon, south - dLat, east + dLon, north + dLat];

@@ -17,7 +17,7 @@ import { StaticCatalog } from './io/stac.client.js';
 import { createLogger } from './log.js';
 import { ComputePool } from './pool.js';
 import { createRasterOpener } from './raster.opener.js';
-import { findScenes } from './scenes.find.js';
+import { findWindowScenes } from './scenes.find.js';
 import { VERSION } from './version.js';
 
 const SERIES = resolve('..', 'shared', 'data', 's2-bukavu-rusizi', 'T35MPT_bukavu_drc');
@@ -51,8 +51,7 @@ async function main(): Promise<number> {
   const aoi = await resolveAoi('bukavu-demo', config.aoi.dir, { maxAreaKm2: config.aoi.maxAreaKm2 });
   const finder = new StaticCatalog(catalog.catalog);
   const periods = { baseline: aoi.windows.baseline!, monitoring: aoi.windows.monitoring! };
-  const baseline = await findScenes(finder, aoi, periods.baseline, config);
-  const monitoring = await findScenes(finder, aoi, periods.monitoring, config);
+  const { baseline, monitoring } = await findWindowScenes(finder, aoi, config);
   const opener = createRasterOpener({});
   const pool = new ComputePool({
     entry: new URL('../workers/pool.entry.js', import.meta.url),

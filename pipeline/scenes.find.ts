@@ -1,5 +1,6 @@
 import type { Aoi } from '../aoi/aoi.schema.js';
 import type { Config } from '../config/config.schema.js';
+import { ChangewatchError } from './errors.js';
 import type { ItemFinder } from './io/stac.client.js';
 import { selectScenes, type Selection } from './scene.select.js';
 import { isScene, readItem, type Scene, type Unusable } from './stac.profiles.js';
@@ -41,4 +42,27 @@ export async function findScenes(
   }
   const selection = selectScenes(scenes, { maxCloudCover, collections: config.stac.collections, period });
   return { aoi: aoi.id, period, maxCloudCover, unusable, ...selection };
+}
+
+/**
+ * The scenes of an AOI's two explicit windows (baseline and monitoring). AOIs without both windows get rolling
+ * windows from the nightly run instead; asking for them here is an error.
+ */
+export async function findWindowScenes(
+  finder: ItemFinder,
+  aoi: Aoi,
+  config: Config,
+  options: { signal?: AbortSignal } = {},
+): Promise<{ baseline: SceneSearch; monitoring: SceneSearch }> {
+  const { baseline, monitoring } = aoi.windows;
+  if (!baseline || !monitoring) {
+    throw new ChangewatchError(
+      'E_AOI',
+      `${aoi.file}: ${aoi.id} has no baseline and monitoring windows: add "windows" to the AOI`,
+    );
+  }
+  return {
+    baseline: await findScenes(finder, aoi, baseline, config, options),
+    monitoring: await findScenes(finder, aoi, monitoring, config, options),
+  };
 }

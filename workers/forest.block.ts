@@ -12,6 +12,17 @@ import { dilate, open } from './morphology.js';
  * inner block. Pure.
  */
 
+export interface CloudCleanup {
+  /** Opening radius of the cloud/shadow mask, pixels. Default 2 (Open Data Cube geomedian). */
+  openPx: number;
+  /** Dilation radius after opening, pixels. Default 5 (Open Data Cube geomedian). */
+  dilatePx: number;
+  /** Exclude snow/ice. Default true. */
+  excludeSnow: boolean;
+}
+
+export const DEFAULT_CLOUD_CLEANUP: CloudCleanup = { openPx: 2, dilatePx: 5, excludeSnow: true };
+
 export interface DateBlock {
   /** Days since 1970-01-01 UTC. */
   day: number;

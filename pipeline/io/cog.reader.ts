@@ -145,17 +145,16 @@ export class CoalescingSource {
     this.queue = [];
     this.scheduled = false;
     const gap = this.options.gapBytes ?? DEFAULT_GAP_BYTES;
-    const groups: Pending[][] = [];
+    const groups: Array<{ slices: Pending[]; start: number; end: number }> = [];
     for (const slice of batch) {
       const group = groups[groups.length - 1];
-      const end = group ? Math.max(...group.map((s) => s.offset + s.length)) : -Infinity;
-      if (group && slice.offset <= end + gap) group.push(slice);
-      else groups.push([slice]);
+      if (group && slice.offset <= group.end + gap) {
+        group.slices.push(slice);
+        group.end = Math.max(group.end, slice.offset + slice.length);
+      } else groups.push({ slices: [slice], start: slice.offset, end: slice.offset + slice.length });
     }
     await Promise.all(
-      groups.map(async (group) => {
-        const start = group[0]!.offset;
-        const end = Math.max(...group.map((s) => s.offset + s.length));
+      groups.map(async ({ slices: group, start, end }) => {
         try {
           const data = await this.request(start, end - start, signal);
           for (const slice of group) {

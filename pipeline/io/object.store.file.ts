@@ -81,7 +81,9 @@ export class FileObjectStore implements ObjectStore {
         else if (!/\.tmp-\d+-[0-9a-f]{8}$/.test(entry.name)) keys.push(relative(this.root, path).split(sep).join('/'));
       }
     };
-    await walk(this.root);
+    // Only the folder the prefix reaches into needs walking: "aoi/kib" → <root>/aoi.
+    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    await walk(folder ? join(this.root, ...checkKey(folder).split('/')) : this.root);
     yield* keys.filter((key) => key.startsWith(prefix)).sort();
   }
 
