@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCatalog } from '../../pipeline/catalog.build.js';
-import { DEBIAN_PYTHON, ROOT, SHARED_DATA } from '../helpers/paths.js';
+import { BUKAVU_SERIES, buildBukavuCatalog } from '../helpers/bukavu.js';
+import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
 
 interface ChainFigures {
   threads: number;
@@ -25,15 +25,7 @@ interface ChainFigures {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'cw-bench-'));
-const series = join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc');
-const catalog = await buildCatalog({
-  dir: series,
-  out: join(dir, 'catalog.json'),
-  bands: ['red', 'nir'],
-  scale: 1e-4,
-  offset: 0,
-  nodataIsCloud: true,
-});
+const catalog = await buildBukavuCatalog(dir);
 const runner = join(ROOT, 'dist-bench', 'test', 'bench', 'chain.run.js');
 const figures: ChainFigures[] = [1, 2].map(
   (threads) =>
@@ -47,7 +39,7 @@ const figures: ChainFigures[] = [1, 2].map(
 const first = figures[0]!;
 
 // The numpy peer on the same files and grid.
-const file = (id: string) => join(series, `${id}.tif`);
+const file = (id: string) => join(BUKAVU_SERIES, `${id}.tif`);
 const spec = {
   grid: first.grid,
   aoi: join(ROOT, 'aoi', 'bukavu-demo.geojson'),

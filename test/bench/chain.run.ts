@@ -10,7 +10,7 @@ import { loadConfig } from '../../pipeline/config.read.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { ComputePool } from '../../pipeline/pool.js';
 import { createRasterOpener } from '../../pipeline/raster.opener.js';
-import { findScenes } from '../../pipeline/scenes.find.js';
+import { findWindowScenes } from '../../pipeline/scenes.find.js';
 import { ROOT } from '../helpers/paths.js';
 
 const [catalogPath, threadsArgument] = process.argv.slice(2);
@@ -19,8 +19,7 @@ const aoiFile = join(ROOT, 'aoi', 'bukavu-demo.geojson');
 const aoi = parseAoi(readFileSync(aoiFile, 'utf8'), aoiFile, { maxAreaKm2: 10_000 }).aoi!;
 const { config } = loadConfig({}, {}, ROOT);
 const finder = new StaticCatalog(catalogPath!);
-const baseline = await findScenes(finder, aoi, aoi.windows.baseline!, config);
-const monitoring = await findScenes(finder, aoi, aoi.windows.monitoring!, config);
+const { baseline, monitoring } = await findWindowScenes(finder, aoi, config);
 const opener = createRasterOpener({});
 const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: threads });
 const started = performance.now();

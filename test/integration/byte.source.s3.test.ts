@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChangewatchError } from '../../pipeline/errors.js';
 import { openByteSource } from '../../pipeline/io/byte.source.js';
 import { RasterReader } from '../../pipeline/io/cog.reader.js';
-import { createS3Client } from '../../pipeline/io/s3.client.js';
 import { gdalWindow } from '../helpers/gdal.js';
 import { SHARED_DATA } from '../helpers/paths.js';
+import { s3ClientWithBucket, withWrongSecret } from '../helpers/s3.js';
 import { RecordingSource } from '../helpers/recording.source.js';
 
 const B04 = join(SHARED_DATA, 's2l2a-morocco', 'B04.tif');
@@ -15,11 +15,7 @@ const BUCKET = `cw-read-${Date.now()}`;
 let client: S3Client;
 
 beforeAll(async () => {
-  const s3 = inject('s3');
-  process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-  client = createS3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true });
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  client = await s3ClientWithBucket(BUCKET);
   const bytes = readFileSync(B04);
   await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'inputs/B04.tif', Body: bytes }));
   await client.send(
@@ -58,18 +54,10 @@ describe('S3 byte source against Ceph radosgw on loopback', () => {
   });
 
   it('says access is denied with wrong credentials, without printing them', async () => {
-    const s3 = inject('s3');
-    const saved = process.env.AWS_SECRET_ACCESS_KEY;
-    process.env.AWS_SECRET_ACCESS_KEY = 'wrong-secret-value';
-    try {
-      const wrong = createS3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true });
-      const error = (await openByteSource(`s3://${BUCKET}/inputs/B04.tif`, { s3: () => wrong })
-        .fetch(0, 16)
-        .catch((e: unknown) => e)) as ChangewatchError;
-      expect(error.message).toMatch(/access denied \(SignatureDoesNotMatch\)|access denied/);
-      expect(error.message).not.toContain('wrong-secret-value');
-    } finally {
-      process.env.AWS_SECRET_ACCESS_KEY = saved;
-    }
+    const error = (await withWrongSecret('wrong-secret-value', (wrong) =>
+      openByteSource(`s3://${BUCKET}/inputs/B04.tif`, { s3: () => wrong }).fetch(0, 16),
+    ).catch((e: unknown) => e)) as ChangewatchError;
+    expect(error.message).toMatch(/access denied \(SignatureDoesNotMatch\)|access denied/);
+    expect(error.message).not.toContain('wrong-secret-value');
   });
 });

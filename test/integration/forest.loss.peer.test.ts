@@ -7,14 +7,14 @@ import { parseAoi } from '../../aoi/aoi.parse.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { loadConfig } from '../../pipeline/config.read.js';
 import { runForestLoss, type ForestLossRun } from '../../pipeline/analysis.forest.js';
-import { buildCatalog } from '../../pipeline/catalog.build.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { createRasterOpener, type RasterOpener } from '../../pipeline/raster.opener.js';
 import { ChangewatchError } from '../../pipeline/errors.js';
 import { ComputePool } from '../../pipeline/pool.js';
 import type { Observation } from '../../pipeline/scene.select.js';
-import { findScenes } from '../../pipeline/scenes.find.js';
-import { DEBIAN_PYTHON, ROOT, SHARED_DATA } from '../helpers/paths.js';
+import { findWindowScenes } from '../../pipeline/scenes.find.js';
+import { BUKAVU_SERIES, buildBukavuCatalog } from '../helpers/bukavu.js';
+import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
 
 /**
  * The whole forest-loss chain on the real Bukavu series against an independent GDAL + numpy + scipy + pyproj
@@ -33,28 +33,16 @@ function bin<T>(name: string, type: { new (buffer: ArrayBuffer): T }): T {
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-peer-'));
-  const catalog = await buildCatalog({
-    dir: join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc'),
-    out: join(dir, 'catalog.json'),
-    bands: ['red', 'nir'],
-    scale: 1e-4,
-    offset: 0,
-    nodataIsCloud: true,
-  });
+  const catalog = await buildBukavuCatalog(dir);
   const aoi: Aoi = parseAoi(readFileSync(AOI_FILE, 'utf8'), AOI_FILE, { maxAreaKm2: 10_000 }).aoi!;
   const { config } = loadConfig({}, {}, ROOT);
   const finder = new StaticCatalog(catalog.catalog);
-  const periods = {
-    baseline: { start: aoi.windows.baseline!.start, end: aoi.windows.baseline!.end },
-    monitoring: { start: aoi.windows.monitoring!.start, end: aoi.windows.monitoring!.end },
-  };
-  const baseline = await findScenes(finder, aoi, periods.baseline, config);
-  const monitoring = await findScenes(finder, aoi, periods.monitoring, config);
+  const { baseline, monitoring } = await findWindowScenes(finder, aoi, config);
   opener = createRasterOpener({});
   observations = { baseline: baseline.observations, monitoring: monitoring.observations };
   run = await runForestLoss({ aoi, baseline: baseline.observations, monitoring: monitoring.observations, opener });
   peerDir = mkdtempSync(join(tmpdir(), 'cw-peer-out-'));
-  const file = (id: string) => join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc', `${id}.tif`);
+  const file = (id: string) => join(BUKAVU_SERIES, `${id}.tif`);
   const spec = {
     grid: run.grid,
     aoi: AOI_FILE,

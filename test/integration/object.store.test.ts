@@ -1,23 +1,19 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ChangewatchError } from '../../pipeline/errors.js';
 import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { S3ObjectStore } from '../../pipeline/io/object.store.s3.js';
-import { createS3Client } from '../../pipeline/io/s3.client.js';
 import type { ObjectStore } from '../../pipeline/ports.js';
+import { s3ClientWithBucket, withWrongSecret } from '../helpers/s3.js';
 
 const BUCKET = `cw-store-${Date.now()}`;
 let client: S3Client;
 
 beforeAll(async () => {
-  const s3 = inject('s3');
-  process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-  client = createS3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true });
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  client = await s3ClientWithBucket(BUCKET);
 });
 
 async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
@@ -96,21 +92,13 @@ describe('S3ObjectStore', () => {
   }, 120_000);
 
   it('fails with a clear E_WRITE on wrong credentials, never echoing them', async () => {
-    const s3 = inject('s3');
-    const saved = process.env.AWS_SECRET_ACCESS_KEY;
-    process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret-123';
-    try {
-      const wrong = createS3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true });
-      const error = (await new S3ObjectStore(wrong, `s3://${BUCKET}/denied`)
-        .put('a.json', '{}', { contentType: 'application/json' })
-        .catch((e: unknown) => e)) as ChangewatchError;
-      expect(error.code).toBe('E_WRITE');
-      expect(error.message).toMatch(
-        /cannot write \(SignatureDoesNotMatch, HTTP 403\): check the bucket, its policy and the credentials/,
-      );
-      expect(error.message).not.toContain('not-the-secret-123');
-    } finally {
-      process.env.AWS_SECRET_ACCESS_KEY = saved;
-    }
+    const error = (await withWrongSecret('not-the-secret-123', (wrong) =>
+      new S3ObjectStore(wrong, `s3://${BUCKET}/denied`).put('a.json', '{}', { contentType: 'application/json' }),
+    ).catch((e: unknown) => e)) as ChangewatchError;
+    expect(error.code).toBe('E_WRITE');
+    expect(error.message).toMatch(
+      /cannot write \(SignatureDoesNotMatch, HTTP 403\): check the bucket, its policy and the credentials/,
+    );
+    expect(error.message).not.toContain('not-the-secret-123');
   });
 });

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromCrs, utmEpsgFor } from '../../aoi/aoi.project.js';
 import { parseAoi } from '../../aoi/aoi.parse.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
-import { buildCatalog } from '../../pipeline/catalog.build.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { createRasterOpener, type RasterOpener } from '../../pipeline/raster.opener.js';
 import { readSceneForAoi } from '../../pipeline/scene.read.js';
 import { isScene, readItem, type Scene, type StacItem } from '../../pipeline/stac.profiles.js';
+import { buildBukavuCatalog } from '../helpers/bukavu.js';
 import { gdalWindow } from '../helpers/gdal.js';
 import { ROOT, SHARED_DATA } from '../helpers/paths.js';
 import { startRangeServer, type RangeServer } from '../helpers/range.server.js';
@@ -32,22 +32,7 @@ afterAll(async () => {
 describe('readSceneForAoi', () => {
   it('reads the bukavu-demo window of a catalogued multi-band export, equal to GDAL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cw-read-'));
-    await buildCatalog({
-      dir: join(SHARED_DATA, 's2-bukavu-rusizi', 'derived_cog_pair'),
-      out: join(dir, 'pair.json'),
-      bands: ['red'],
-      scale: 1e-4,
-      offset: 0,
-      nodataIsCloud: true,
-    }).catch(() => undefined);
-    const catalog = await buildCatalog({
-      dir: join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc'),
-      out: join(dir, 'catalog.json'),
-      bands: ['red', 'nir'],
-      scale: 1e-4,
-      offset: 0,
-      nodataIsCloud: true,
-    });
+    const catalog = await buildBukavuCatalog(dir);
     const aoi = aoiFile('bukavu-demo.geojson');
     const items: StacItem[] = [];
     for await (const item of new StaticCatalog(catalog.catalog).find({
