@@ -51,6 +51,8 @@ export interface ForestLossRun {
   baseline: PeriodComposite;
   monitoring: PeriodComposite;
   change: ForestLoss;
+  /** Day (since 1970-01-01) of the first clear monitoring observation showing the NDVI drop, -1 for none. */
+  firstShowingDay: Int32Array;
   stats: {
     aoi: ZonalStats;
     zones: Record<string, ZonalStats>;
@@ -211,6 +213,7 @@ export async function runForestLoss(input: {
   const baseline = emptyPeriod(pixels);
   const monitoring = emptyPeriod(pixels);
   const showing = new Uint8Array(pixels);
+  const firstShowingDay = new Int32Array(pixels).fill(-1);
   const halo = cleanupHalo(cloud.openPx, cloud.dilatePx);
   const used = { baseline: new Set<string>(), monitoring: new Set<string>() };
   const dated = { baseline: new Set<string>(), monitoring: new Set<string>() };
@@ -270,10 +273,9 @@ export async function runForestLoss(input: {
         paste(baseline, result.baseline, grid, window.x0, window.y0, width, height);
         paste(monitoring, result.monitoring, grid, window.x0, window.y0, width, height);
         for (let row = 0; row < height; row++) {
-          showing.set(
-            result.showing.subarray(row * width, (row + 1) * width),
-            (window.y0 + row) * grid.width + window.x0,
-          );
+          const at = (window.y0 + row) * grid.width + window.x0;
+          showing.set(result.showing.subarray(row * width, (row + 1) * width), at);
+          firstShowingDay.set(result.firstShowingDay.subarray(row * width, (row + 1) * width), at);
         }
         input.onBlock?.({ block: index + 1, blocks: windows.length });
       });
@@ -325,6 +327,7 @@ export async function runForestLoss(input: {
     baseline,
     monitoring,
     change,
+    firstShowingDay,
     stats: {
       aoi: zonalStats({
         width: grid.width,

@@ -41,7 +41,7 @@ export interface ForestLossInput {
   baselineNdvi: Float32Array;
   /** Monitoring median NDVI (NaN where not seen). */
   monitoringNdvi: Float32Array;
-  /** Per pixel: how many clear monitoring observations show NDVI at or below baseline − drop ({@link countShowingDrop}). */
+  /** Per pixel: how many clear monitoring observations show NDVI at or below baseline − drop ({@link dropEvidence}). */
   showing: ArrayLike<number>;
   /** 1 inside the AOI, 0 outside. */
   inside: ArrayLike<number>;
@@ -110,23 +110,38 @@ export function forestLoss(input: ForestLossInput, parameters: ForestLossParamet
   return { classes, confidence, patches };
 }
 
+/** The evidence behind a loss pixel: how many clear monitoring observations show the drop, and the first of them. */
+export interface DropEvidence {
+  /** Clear monitoring observations whose NDVI is at or below the baseline median NDVI minus the drop (max 255). */
+  showing: Uint8Array;
+  /** Day number (days since 1970-01-01 UTC) of the first of them; -1 when none does. */
+  firstDay: Int32Array;
+}
+
 /**
- * For each pixel, the number of clear monitoring observations whose NDVI is at or below the baseline median NDVI
- * minus `ndviDrop`: the evidence behind a loss pixel's confidence.
+ * For each pixel, the clear monitoring observations whose NDVI is at or below the baseline median NDVI minus
+ * `ndviDrop`, counted, and the day of the earliest: a loss polygon's "first seen" date.
  */
-export function countShowingDrop(
+export function dropEvidence(
   baselineNdvi: Float32Array,
-  monitoringDates: ReadonlyArray<{ ndvi: ArrayLike<number>; clear: ArrayLike<number> }>,
+  monitoringDates: ReadonlyArray<{ ndvi: ArrayLike<number>; clear: ArrayLike<number>; day: number }>,
   ndviDrop: number,
-): Uint8Array {
+): DropEvidence {
   const showing = new Uint8Array(baselineNdvi.length);
+  const firstDay = new Int32Array(baselineNdvi.length).fill(-1);
   for (let i = 0; i < baselineNdvi.length; i++) {
     const before = baselineNdvi[i]!;
     if (Number.isNaN(before)) continue;
     const limit = before - ndviDrop;
     let count = 0;
-    for (const date of monitoringDates) if (date.clear[i] === 1 && date.ndvi[i]! <= limit) count++;
+    let first = -1;
+    for (const date of monitoringDates) {
+      if (date.clear[i] !== 1 || !(date.ndvi[i]! <= limit)) continue;
+      count++;
+      if (first === -1 || date.day < first) first = date.day;
+    }
     showing[i] = Math.min(255, count);
+    firstDay[i] = first;
   }
-  return showing;
+  return { showing, firstDay };
 }

@@ -1,4 +1,4 @@
-import { countShowingDrop } from './change.js';
+import { dropEvidence } from './change.js';
 import { medianComposite } from './composite.js';
 import { normalizedDifference } from './indices.js';
 import { CLEAR, CLOUD, markMissing } from './masks.js';
@@ -60,6 +60,8 @@ export interface ForestBlockResult {
   baseline: PeriodBlock;
   monitoring: PeriodBlock;
   showing: Uint8Array;
+  /** Day of the first clear monitoring observation showing the drop, -1 for none. */
+  firstShowingDay: Int32Array;
 }
 
 /** Halo a cleanup needs: opening by r reaches 2r, then dilation by R reaches R further. */
@@ -113,9 +115,13 @@ export function forestBlock(task: ForestBlockTask): ForestBlockResult {
   };
   const baseline = period(task.baseline);
   const monitoring = period(task.monitoring);
-  const showing = countShowingDrop(
+  const evidence = dropEvidence(
     baseline.ndvi,
-    task.monitoring.map((date, d) => ({ ndvi: normalizedDifference(date.nir, date.red), clear: monitoring.clear[d]! })),
+    task.monitoring.map((date, d) => ({
+      ndvi: normalizedDifference(date.nir, date.red),
+      clear: monitoring.clear[d]!,
+      day: date.day,
+    })),
     task.ndviDrop,
   );
   const pack = (p: typeof baseline): PeriodBlock => ({
@@ -131,6 +137,7 @@ export function forestBlock(task: ForestBlockTask): ForestBlockResult {
     height: height - top - bottom,
     baseline: pack(baseline),
     monitoring: pack(monitoring),
-    showing: crop(showing, task),
+    showing: crop(evidence.showing, task),
+    firstShowingDay: crop(evidence.firstDay, task),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIDENCE, FOREST_LOSS_CLASSES as C, countShowingDrop, forestLoss } from '../../../workers/change.js';
+import { CONFIDENCE, FOREST_LOSS_CLASSES as C, dropEvidence, forestLoss } from '../../../workers/change.js';
 import { label8 } from '../../../workers/components.js';
 import { clearFraction, zonalStats } from '../../../workers/zonal.js';
 
@@ -28,11 +28,11 @@ describe('forestLoss', () => {
     pixelAreaHa: area,
   };
   const showing = (baseline: Float32Array, ndvis: number[][], clear: number[][]) =>
-    countShowingDrop(
+    dropEvidence(
       baseline,
-      ndvis.map((ndvi, d) => ({ ndvi: Float32Array.from(ndvi), clear: Uint8Array.from(clear[d]!) })),
+      ndvis.map((ndvi, d) => ({ ndvi: Float32Array.from(ndvi), clear: Uint8Array.from(clear[d]!), day: 100 + d })),
       0.2,
-    );
+    ).showing;
 
   it('classifies not seen, non-forest, stable and loss, with low/high confidence', () => {
     const result = forestLoss(
@@ -117,5 +117,23 @@ describe('zonalStats and clearFraction', () => {
     expect(
       clearFraction(Uint16Array.from([0, 3, 1, 0]), Uint8Array.from([1, 1, 1, 0]), 2, Float64Array.from([0.01, 0.02])),
     ).toBeCloseTo(0.03 / 0.04, 12);
+  });
+});
+
+describe('dropEvidence', () => {
+  it('counts the clear observations showing the drop and keeps the earliest day, whatever the date order', () => {
+    const baseline = Float32Array.from([0.8, 0.8, NaN, 0.8]);
+    const evidence = dropEvidence(
+      baseline,
+      [
+        { day: 20, ndvi: Float32Array.from([0.5, 0.7, 0.1, 0.55]), clear: Uint8Array.from([1, 1, 1, 0]) },
+        { day: 10, ndvi: Float32Array.from([0.6, 0.5, 0.1, 0.5]), clear: Uint8Array.from([1, 1, 1, 1]) },
+        { day: 30, ndvi: Float32Array.from([0.3, 0.9, 0.1, 0.61]), clear: Uint8Array.from([1, 1, 1, 1]) },
+      ],
+      0.2,
+    );
+    // Pixel 0 on day 10: float32 0.6 (0.60000002) is above float32 0.8 − 0.2 (0.60000001), so it does not count.
+    expect([...evidence.showing]).toEqual([2, 1, 0, 1]);
+    expect([...evidence.firstDay]).toEqual([20, 10, -1, 10]);
   });
 });
