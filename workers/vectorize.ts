@@ -80,17 +80,20 @@ export function tracePatches(labels: Int32Array, count: number, width: number, h
   const from: number[] = [];
   const direction: number[] = [];
   const owner: number[] = [];
+  const addEdge = (vertex: number, d: number, label: number) => {
+    from.push(vertex);
+    direction.push(d);
+    owner.push(label);
+  };
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       const label = labels[i]!;
       if (label === 0) continue;
-      if (y === 0 || labels[i - width] !== label) (from.push(y * columns + x), direction.push(0), owner.push(label));
-      if (x === width - 1 || labels[i + 1] !== label)
-        (from.push(y * columns + x + 1), direction.push(1), owner.push(label));
-      if (y === height - 1 || labels[i + width] !== label)
-        (from.push((y + 1) * columns + x + 1), direction.push(2), owner.push(label));
-      if (x === 0 || labels[i - 1] !== label) (from.push((y + 1) * columns + x), direction.push(3), owner.push(label));
+      if (y === 0 || labels[i - width] !== label) addEdge(y * columns + x, 0, label);
+      if (x === width - 1 || labels[i + 1] !== label) addEdge(y * columns + x + 1, 1, label);
+      if (y === height - 1 || labels[i + width] !== label) addEdge((y + 1) * columns + x + 1, 2, label);
+      if (x === 0 || labels[i - 1] !== label) addEdge((y + 1) * columns + x, 3, label);
     }
   }
   // Outgoing edges per vertex: one, or two where pixels of a patch touch at a corner.
