@@ -65,8 +65,14 @@ function backgroundRegions(labels: Int32Array, width: number, height: number): I
       }
     }
   };
-  for (let x = 0; x < width; x++) (flood(x, 1), flood((height - 1) * width + x, 1));
-  for (let y = 0; y < height; y++) (flood(y * width, 1), flood(y * width + width - 1, 1));
+  for (let x = 0; x < width; x++) {
+    flood(x, 1);
+    flood((height - 1) * width + x, 1);
+  }
+  for (let y = 0; y < height; y++) {
+    flood(y * width, 1);
+    flood(y * width + width - 1, 1);
+  }
   let next = 2;
   for (let i = 0; i < labels.length; i++) if (labels[i] === 0 && regions[i] === 0) flood(i, next++);
   return regions;
