@@ -55,7 +55,7 @@ export interface ForestLossRun {
   firstShowingDay: Int32Array;
   stats: {
     aoi: ZonalStats;
-    zones: Record<string, ZonalStats>;
+    zones: Record<string, ZonalStats & { clearFraction: { baseline: number; monitoring: number } }>;
     clearFraction: { baseline: number; monitoring: number };
   };
   blocks: number;
@@ -308,17 +308,23 @@ export async function runForestLoss(input: {
     },
     parameters,
   );
-  const zones: Record<string, ZonalStats> = {};
+  const zones: ForestLossRun['stats']['zones'] = {};
   for (const zone of input.aoi.zones) {
     const mask = rasterize(zone.geometry, grid);
     for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! & inside[i]!;
-    zones[zone.id] = zonalStats({
-      width: grid.width,
-      classes: change.classes,
-      confidence: change.confidence,
-      zone: mask,
-      pixelAreaHa,
-    });
+    zones[zone.id] = {
+      ...zonalStats({
+        width: grid.width,
+        classes: change.classes,
+        confidence: change.confidence,
+        zone: mask,
+        pixelAreaHa,
+      }),
+      clearFraction: {
+        baseline: clearFraction(baseline.count, mask, grid.width, pixelAreaHa),
+        monitoring: clearFraction(monitoring.count, mask, grid.width, pixelAreaHa),
+      },
+    };
   }
   return {
     grid,

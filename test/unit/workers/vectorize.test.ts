@@ -54,11 +54,18 @@ describe('tracePatches', () => {
     expect(patch!.polygons.map((polygon) => polygon.map(ringArea))).toEqual([[1], [1]]);
   });
 
-  it('draws a loop closed at a corner as a shell with a hole touching it', () => {
-    // The ring of pixels closes diagonally at (2, 2)–(3, 3): the enclosed pixel is a hole, not outside.
-    const [patch] = outlines(['.....', '.###.', '.#.#.', '.##..', '.....']);
+  it('draws a loop of one piece closed at a corner as a shell with a hole touching it', () => {
+    // The 4-connected ring of pixels closes diagonally at corner (3, 4): the three enclosed pixels are a hole.
+    const [patch] = outlines(['......', '.####.', '.#..#.', '.#.##.', '.##...', '......']);
     expect(patch!.polygons).toHaveLength(1);
-    expect(patch!.polygons[0]!.map(ringArea)).toEqual([7 + 1, -1]);
+    expect(patch!.polygons[0]!.map(ringArea)).toEqual([11 + 3, -3]);
+  });
+
+  it('draws two pieces enclosing ground through corners as parts, not a polygon with a hole', () => {
+    // Two L-shaped pieces touch at two corners around the centre pixel: one polygon with that hole would have
+    // a disconnected interior.
+    const [patch] = outlines(['##.', '#.#', '.##']);
+    expect(patch!.polygons.map((polygon) => polygon.map(ringArea))).toEqual([[3], [3]]);
   });
 
   it('returns one outline per patch, in label order', () => {
@@ -84,6 +91,26 @@ describe('tracePatches', () => {
             const corners = ring.slice(0, -1).map(([x, y]) => `${x},${y}`);
             expect(new Set(corners).size).toBe(corners.length);
           }
+        }
+        // Each polygon's interior is connected (OGC): the pixels it covers form one 4-connected piece.
+        for (const polygon of polygons) {
+          const covered = new Set<number>();
+          for (let y = 0; y < height; y++)
+            for (let x = 0; x < width; x++) if (insideEvenOdd(polygon, x + 0.5, y + 0.5)) covered.add(y * width + x);
+          const first = covered.values().next().value!;
+          const reached = new Set([first]);
+          const queue = [first];
+          while (queue.length > 0) {
+            const i = queue.pop()!;
+            const x = i % width;
+            for (const n of [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, i - width, i + width]) {
+              if (covered.has(n) && !reached.has(n)) {
+                reached.add(n);
+                queue.push(n);
+              }
+            }
+          }
+          expect(reached.size).toBe(covered.size);
         }
         const rings = polygons.flat();
         for (let y = 0; y < height; y++) {

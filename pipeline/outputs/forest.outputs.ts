@@ -1,0 +1,442 @@
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { TimeInterval } from '../../aoi/interval.js';
+import { CONFIDENCE, FOREST_LOSS_CLASSES } from '../../workers/change.js';
+import { renderClassesOver, renderNdvi, type Rgb } from '../../workers/render.js';
+import type { ForestLossRun } from '../analysis.forest.js';
+import { encodeCog } from '../io/cog.writer.js';
+import type { SceneSearch } from '../scenes.find.js';
+import { VERSION } from '../version.js';
+import { CONFIDENCE_LEGEND, FOREST_LOSS_LEGEND, rgbOf, type ClassInfo } from './legend.js';
+import { sha256Hex } from './layout.js';
+import { patchPolygons } from './polygons.js';
+import { PREVIEW_MAX_SIDE, encodePng, pngWithLegend, thumbnailPng } from './previews.js';
+import {
+  SUMMARY_SCHEMA_VERSION,
+  roundHa,
+  type PeriodSummary,
+  type ProductSummary,
+  type Summary,
+  type Tally,
+} from './summary.js';
+
+/**
+ * Everything one forest-loss run publishes, as bytes: Cloud-Optimized GeoTIFFs of the composites' NDVI, the
+ * clear-observation counts, the classes and the confidence; the change patches as GeoJSON; PNG previews; and the
+ * summary with the checksums of all of them. Pixels outside the AOI polygon are nodata in every raster, so
+ * counting a class in a raster gives the summary's figure.
+ */
+
+export const COG_TYPE = 'image/tiff; application=geotiff; profile=cloud-optimized';
+
+export interface OutputFile {
+  /** The STAC asset key (`forest-loss`, `summary`…). */
+  asset: string;
+  file: string;
+  bytes: Uint8Array;
+  type: string;
+  title: string;
+  roles: string[];
+  /** Further STAC asset fields: bands, classification:classes. */
+  stac: Record<string, unknown>;
+}
+
+export interface PeriodInput {
+  window: TimeInterval;
+  search: SceneSearch;
+}
+
+export interface ForestOutputsInput {
+  aoi: Aoi;
+  run: ForestLossRun;
+  periods: { baseline: PeriodInput; monitoring: PeriodInput };
+  itemId: string;
+  digest: string;
+}
+
+const CLEAR_COUNT_NODATA = 65_535;
+
+function classesMetadata(legend: readonly ClassInfo[]): string {
+  return legend.map((entry) => `${entry.value}=${entry.name}`).join(',');
+}
+
+function classificationOf(legend: readonly ClassInfo[]) {
+  return legend.map((entry) => ({
+    value: entry.value,
+    name: entry.name,
+    description: entry.description,
+    color_hint: entry.colour.toUpperCase(),
+    ...(entry.nodata ? { nodata: true } : {}),
+  }));
+}
+
+function dayRange(window: TimeInterval): [number, number] {
+  const dayOfYear = (ms: number) => {
+    const date = new Date(ms);
+    return Math.floor((ms - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86_400_000);
+  };
+  return [dayOfYear(Date.parse(window.start)), dayOfYear(Date.parse(window.end) - 1)];
+}
+
+/** Share of the shorter window's days of the year that the other window also covers (windows under a year). */
+function seasonalOverlap(a: TimeInterval, b: TimeInterval): number {
+  const days = (range: [number, number]) => {
+    const set = new Set<number>();
+    for (let d = range[0]; d !== range[1]; d = (d + 1) % 366) set.add(d);
+    set.add(range[1]);
+    return set;
+  };
+  const [da, db] = [days(dayRange(a)), days(dayRange(b))];
+  let shared = 0;
+  for (const d of da) if (db.has(d)) shared++;
+  return shared / Math.min(da.size, db.size);
+}
+
+/** Caveats written from the data: what a reader must know before citing these figures. */
+export function forestLossCaveats(input: ForestOutputsInput): string[] {
+  const { run, periods } = input;
+  const caveats: string[] = [];
+  for (const name of ['baseline', 'monitoring'] as const) {
+    const fraction = run.stats.clearFraction[name];
+    if (fraction < 0.9) {
+      caveats.push(
+        `Only ${(fraction * 100).toFixed(1)} % of the AOI was seen clear in the ${name} period: the figures describe the part seen; "not-seen" hectares are not "no change".`,
+      );
+    }
+  }
+  const overlap = seasonalOverlap(periods.baseline.window, periods.monitoring.window);
+  if (overlap < 0.5) {
+    caveats.push(
+      `The baseline (${periods.baseline.window.text}) and monitoring (${periods.monitoring.window.text}) windows cover different times of the year (${Math.round(overlap * 100)} % overlap): seasonal NDVI change, such as the onset of the dry season, can look like forest loss. Compare windows in the same season.`,
+    );
+  }
+  const scenes = [...periods.baseline.search.scenes, ...periods.monitoring.search.scenes];
+  const unmasked = scenes.filter((scene) => !scene.mask).length;
+  if (unmasked > 0) {
+    caveats.push(
+      `${unmasked} of ${scenes.length} scenes carry no cloud-mask layer: only pixels their producer set to nodata were treated as cloud, and no cloud-edge dilation was applied to them.`,
+    );
+  }
+  const lossHa = run.stats.aoi.classes[FOREST_LOSS_CLASSES.loss]?.hectares ?? 0;
+  if (lossHa > 0 && run.monitoring.dates.length < 2) {
+    caveats.push(
+      'A single monitoring observation date: no loss can be confirmed by a second observation (all low confidence).',
+    );
+  }
+  caveats.push(
+    `Method limits: forest is baseline median NDVI ≥ ${run.parameters.forestLoss.forestNdvi}; loss is a drop of ≥ ${run.parameters.forestLoss.ndviDrop} in the monitoring median; patches under ${run.parameters.forestLoss.minimumMappingUnitHa} ha are dropped. Selective logging under an intact canopy, and clearing that regrows within the monitoring window, are not detected.`,
+  );
+  return caveats;
+}
+
+function tallies(stats: Record<number, Tally>, legend: readonly ClassInfo[], skip: number): Record<string, Tally> {
+  const out: Record<string, Tally> = {};
+  for (const entry of legend) {
+    if (entry.value === skip) continue;
+    const tally = stats[entry.value];
+    out[entry.name] = { pixels: tally?.pixels ?? 0, hectares: roundHa(tally?.hectares ?? 0) };
+  }
+  return out;
+}
+
+function confidenceTallies(byConfidence: Record<number, Record<number, Tally>>): Record<string, Tally> {
+  const loss = byConfidence[FOREST_LOSS_CLASSES.loss] ?? {};
+  return {
+    low: { pixels: loss[CONFIDENCE.low]?.pixels ?? 0, hectares: roundHa(loss[CONFIDENCE.low]?.hectares ?? 0) },
+    high: { pixels: loss[CONFIDENCE.high]?.pixels ?? 0, hectares: roundHa(loss[CONFIDENCE.high]?.hectares ?? 0) },
+  };
+}
+
+function periodSummary(input: PeriodInput, dates: string[], clearFraction: number): PeriodSummary {
+  return {
+    window: input.window.text,
+    start: input.window.start,
+    end: input.window.end,
+    observationDates: dates,
+    clearFraction: Number(clearFraction.toFixed(6)),
+    scenes: input.search.scenes.map((scene) => ({
+      id: scene.id,
+      datetime: scene.datetime,
+      cloudCover: scene.cloudCover ?? null,
+      collection: scene.collection,
+      platform: scene.platform ?? null,
+      href: scene.href ?? null,
+    })),
+  };
+}
+
+export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ files: OutputFile[]; summary: Summary }> {
+  const { aoi, run } = input;
+  const { grid, inside } = run;
+  const pixels = grid.width * grid.height;
+  const resolution = run.parameters.resolution;
+  const common = { width: grid.width, height: grid.height, epsg: grid.epsg, transform: grid.transform };
+  const files: OutputFile[] = [];
+
+  for (const period of ['baseline', 'monitoring'] as const) {
+    const composite = run[period];
+    const ndvi = Float32Array.from(composite.ndvi);
+    const count = Uint16Array.from(composite.count);
+    for (let i = 0; i < pixels; i++) {
+      if (inside[i]) continue;
+      ndvi[i] = NaN;
+      count[i] = CLEAR_COUNT_NODATA;
+    }
+    files.push({
+      asset: `ndvi-${period}`,
+      file: `ndvi-${period}.tif`,
+      bytes: encodeCog({
+        ...common,
+        bands: [ndvi],
+        dataType: 'float32',
+        nodata: NaN,
+        bandNames: [`NDVI ${period}`],
+        metadata: { UNITS: 'NDVI (unitless, -1 to 1)', PERIOD: input.periods[period].window.text },
+        resampling: 'average',
+      }),
+      type: COG_TYPE,
+      title: `NDVI of the ${period} median composite (NaN: not seen clear)`,
+      roles: ['data'],
+      stac: {
+        bands: [
+          { name: 'ndvi', data_type: 'float32', nodata: 'nan', unit: 'NDVI', 'raster:spatial_resolution': resolution },
+        ],
+      },
+    });
+    files.push({
+      asset: `clear-count-${period}`,
+      file: `clear-count-${period}.tif`,
+      bytes: encodeCog({
+        ...common,
+        bands: [count],
+        dataType: 'uint16',
+        nodata: CLEAR_COUNT_NODATA,
+        bandNames: [`clear observations ${period}`],
+        metadata: { UNITS: 'observations', PERIOD: input.periods[period].window.text },
+        resampling: 'nearest',
+      }),
+      type: COG_TYPE,
+      title: `Clear observations per pixel in the ${period} period`,
+      roles: ['data', 'quality'],
+      stac: {
+        bands: [
+          {
+            name: 'clear-count',
+            data_type: 'uint16',
+            nodata: CLEAR_COUNT_NODATA,
+            unit: 'observations',
+            'raster:spatial_resolution': resolution,
+          },
+        ],
+      },
+    });
+  }
+
+  const parameterText = JSON.stringify(run.parameters.forestLoss);
+  const classRaster = (
+    asset: string,
+    band: Uint8Array,
+    legend: readonly ClassInfo[],
+    title: string,
+    roles: string[],
+  ): OutputFile => {
+    const nodata = legend.find((entry) => entry.nodata)!.value;
+    return {
+      asset,
+      file: `${asset}.tif`,
+      bytes: encodeCog({
+        ...common,
+        bands: [band],
+        dataType: 'uint8',
+        nodata,
+        bandNames: [asset],
+        metadata: { CLASSES: classesMetadata(legend), PARAMETERS: parameterText },
+        resampling: 'nearest',
+      }),
+      type: COG_TYPE,
+      title,
+      roles,
+      stac: {
+        bands: [{ name: asset, data_type: 'uint8', nodata, 'raster:spatial_resolution': resolution }],
+        'classification:classes': classificationOf(legend),
+      },
+    };
+  };
+  files.push(
+    classRaster('forest-loss', run.change.classes, FOREST_LOSS_LEGEND, 'Forest loss classes', ['data']),
+    classRaster(
+      'forest-loss-confidence',
+      run.change.confidence,
+      CONFIDENCE_LEGEND,
+      'Confidence of forest loss (clear observations showing it)',
+      ['data', 'quality'],
+    ),
+  );
+
+  const polygons = patchPolygons({
+    grid,
+    classes: run.change.classes,
+    code: FOREST_LOSS_CLASSES.loss,
+    className: 'forest-loss',
+    pixelAreaHa: run.pixelAreaHa,
+    evidence: {
+      confidence: run.change.confidence,
+      highCode: CONFIDENCE.high,
+      clearCount: run.monitoring.count,
+      firstDay: run.firstShowingDay,
+    },
+  });
+  files.push({
+    asset: 'polygons',
+    file: 'polygons.geojson',
+    bytes: new TextEncoder().encode(`${JSON.stringify(polygons)}\n`),
+    type: 'application/geo+json',
+    title: `Forest loss patches (${polygons.features.length}), lon/lat`,
+    roles: ['data'],
+    stac: {},
+  });
+
+  const before = renderNdvi(run.baseline.ndvi, inside, grid.width, grid.height, PREVIEW_MAX_SIDE);
+  const after = renderNdvi(run.monitoring.ndvi, inside, grid.width, grid.height, PREVIEW_MAX_SIDE);
+  // Display codes: loss split by confidence, so the overlay shows both.
+  const LOW = 100;
+  const HIGH = 101;
+  const display = Uint8Array.from(run.change.classes);
+  for (let i = 0; i < pixels; i++) {
+    if (display[i] === FOREST_LOSS_CLASSES.loss) display[i] = run.change.confidence[i] === CONFIDENCE.high ? HIGH : LOW;
+  }
+  const lowColour = CONFIDENCE_LEGEND.find((entry) => entry.name === 'low')!.colour;
+  const highColour = FOREST_LOSS_LEGEND.find((entry) => entry.name === 'forest-loss')!.colour;
+  const notSeenColour = FOREST_LOSS_LEGEND.find((entry) => entry.name === 'not-seen')!.colour;
+  const overlay = renderClassesOver(
+    after,
+    display,
+    grid.width,
+    grid.height,
+    new Map<number, Rgb>([
+      [HIGH, rgbOf(highColour)],
+      [LOW, rgbOf(lowColour)],
+      [FOREST_LOSS_CLASSES.notSeen, rgbOf(notSeenColour)],
+    ]),
+    [HIGH, LOW, FOREST_LOSS_CLASSES.notSeen],
+  );
+  const pictureScale = Math.ceil(Math.max(grid.width, grid.height) / before.width) * resolution;
+  const png = (asset: string, bytes: Uint8Array, title: string, roles: string[]): OutputFile => ({
+    asset,
+    file: `${asset}.png`,
+    bytes,
+    type: 'image/png',
+    title,
+    roles,
+    stac: {},
+  });
+  files.push(
+    png(
+      'preview-baseline',
+      await encodePng(before),
+      `Baseline NDVI (${input.periods.baseline.window.text}), ${pictureScale} m/px`,
+      ['overview'],
+    ),
+    png(
+      'preview-monitoring',
+      await encodePng(after),
+      `Monitoring NDVI (${input.periods.monitoring.window.text}), ${pictureScale} m/px`,
+      ['overview'],
+    ),
+    png(
+      'preview',
+      await pngWithLegend(
+        overlay,
+        `${aoi.name}: forest loss ${input.periods.monitoring.window.text} vs ${input.periods.baseline.window.text}`,
+        [
+          { colour: highColour, label: 'forest loss, high confidence (≥ 2 clear observations)' },
+          { colour: lowColour, label: 'forest loss, low confidence (1 clear observation)' },
+          { colour: notSeenColour, label: 'not seen clear' },
+          { colour: '238443', label: `monitoring NDVI, ${pictureScale} m per preview pixel` },
+        ],
+      ),
+      'Forest loss over the monitoring NDVI, with legend',
+      ['overview', 'visual'],
+    ),
+    png('thumbnail', await thumbnailPng(overlay), 'Forest loss thumbnail', ['thumbnail']),
+  );
+
+  const product: ProductSummary = {
+    classes: tallies(run.stats.aoi.classes, FOREST_LOSS_LEGEND, FOREST_LOSS_CLASSES.outside),
+    confidence: confidenceTallies(run.stats.aoi.byConfidence),
+    patches: { kept: run.change.patches.kept, belowMinimumMappingUnit: run.change.patches.belowMmu },
+    parameters: { ...run.parameters.forestLoss },
+    zones: Object.fromEntries(
+      aoi.zones.map((zone) => {
+        const stats = run.stats.zones[zone.id]!;
+        return [
+          zone.id,
+          {
+            name: zone.name,
+            hectares: roundHa(stats.hectares),
+            classes: tallies(stats.classes, FOREST_LOSS_LEGEND, FOREST_LOSS_CLASSES.outside),
+            confidence: confidenceTallies(stats.byConfidence),
+            clearFraction: {
+              baseline: Number(stats.clearFraction.baseline.toFixed(6)),
+              monitoring: Number(stats.clearFraction.monitoring.toFixed(6)),
+            },
+          },
+        ];
+      }),
+    ),
+  };
+  const summary: Summary = {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    software: { name: 'changewatch', version: VERSION },
+    item: input.itemId,
+    inputs: input.digest,
+    aoi: {
+      id: aoi.id,
+      name: aoi.name,
+      kind: aoi.kind,
+      hectares: roundHa(aoi.areaHa),
+      gridHectares: roundHa(run.stats.aoi.hectares),
+      source: aoi.source ?? null,
+    },
+    grid: {
+      epsg: grid.epsg,
+      width: grid.width,
+      height: grid.height,
+      transform: [...grid.transform],
+      resolution,
+      pixelArea:
+        'geodesic area on WGS84 (GeographicLib) of each pixel column, so UTM scale distortion is accounted for',
+    },
+    periods: {
+      baseline: periodSummary(input.periods.baseline, run.baseline.dates, run.stats.clearFraction.baseline),
+      monitoring: periodSummary(input.periods.monitoring, run.monitoring.dates, run.stats.clearFraction.monitoring),
+    },
+    products: { 'forest-loss': product },
+    parameters: {
+      resolution,
+      blockSize: run.parameters.blockSize,
+      cloud: { ...run.parameters.cloud },
+      forestLoss: { ...run.parameters.forestLoss },
+      maxCloudCover: {
+        baseline: input.periods.baseline.search.maxCloudCover,
+        monitoring: input.periods.monitoring.search.maxCloudCover,
+      },
+    },
+    assets: Object.fromEntries(
+      files.map((file) => [
+        file.asset,
+        { href: `./${file.file}`, type: file.type, bytes: file.bytes.length, sha256: sha256Hex(file.bytes) },
+      ]),
+    ),
+    caveats: forestLossCaveats(input),
+  };
+  files.push({
+    asset: 'summary',
+    file: 'summary.json',
+    bytes: new TextEncoder().encode(`${JSON.stringify(summary, null, 2)}\n`),
+    type: 'application/json',
+    title: 'Summary: hectares per class and zone, clear coverage, scenes, parameters, checksums',
+    roles: ['metadata'],
+    stac: {},
+  });
+  return { files, summary };
+}

@@ -1,0 +1,114 @@
+import type { Aoi } from '../aoi/aoi.schema.js';
+import type { TimeInterval } from '../aoi/interval.js';
+import type { Config } from '../config/config.schema.js';
+import { runForestLoss, type ForestLossRun } from './analysis.forest.js';
+import { forestLossOutputs } from './outputs/forest.outputs.js';
+import { inputsDigest, itemIdFor } from './outputs/layout.js';
+import { resultItem, type ResultItem } from './outputs/stac.js';
+import type { Summary } from './outputs/summary.js';
+import type { ComputePool } from './pool.js';
+import type { ObjectStore } from './ports.js';
+import { publishItem, type PublishEvent } from './publish.js';
+import type { RasterOpener } from './raster.opener.js';
+import type { SceneSearch } from './scenes.find.js';
+import { VERSION } from './version.js';
+
+/**
+ * One AOI and monitoring period, from the scenes found to the published item: compute, build the outputs,
+ * publish them in the safe order. The digest of the inputs names the item's asset folder and is recorded in the
+ * item, which is how a later run knows whether this period must be recomputed.
+ */
+
+export interface PeriodScenes {
+  baseline: { window: TimeInterval; search: SceneSearch };
+  monitoring: { window: TimeInterval; search: SceneSearch };
+}
+
+export function periodParameters(config: Config) {
+  return {
+    resolution: config.analysis.resolution,
+    blockSize: config.analysis.blockSize,
+    cloud: config.analysis.cloud,
+    forestLoss: config.analysis.forestLoss,
+  };
+}
+
+/** The item id and inputs digest a period would be published under. */
+export function periodIdentity(aoi: Aoi, periods: PeriodScenes, config: Config): { itemId: string; digest: string } {
+  return {
+    itemId: itemIdFor(aoi.id, periods.monitoring.window),
+    digest: inputsDigest({
+      version: VERSION,
+      aoi,
+      scenes: {
+        baseline: periods.baseline.search.scenes.map((scene) => scene.id),
+        monitoring: periods.monitoring.search.scenes.map((scene) => scene.id),
+      },
+      windows: { baseline: periods.baseline.window, monitoring: periods.monitoring.window },
+      parameters: {
+        ...periodParameters(config),
+        maxCloudCover: [periods.baseline.search.maxCloudCover, periods.monitoring.search.maxCloudCover],
+      },
+    }),
+  };
+}
+
+export interface PeriodResult {
+  itemId: string;
+  digest: string;
+  item: ResultItem;
+  summary: Summary;
+  run: ForestLossRun;
+  published: { bytes: number; objects: number };
+}
+
+export async function computeAndPublish(input: {
+  aoi: Aoi;
+  periods: PeriodScenes;
+  config: Config;
+  opener: RasterOpener;
+  store: ObjectStore;
+  pool?: ComputePool;
+  signal?: AbortSignal;
+  onBlock?: (event: { block: number; blocks: number }) => void;
+  onPublish?: (event: PublishEvent) => void;
+}): Promise<PeriodResult> {
+  const { aoi, periods, config } = input;
+  const { itemId, digest } = periodIdentity(aoi, periods, config);
+  const parameters = periodParameters(config);
+  const run = await runForestLoss({
+    aoi,
+    baseline: periods.baseline.search.observations,
+    monitoring: periods.monitoring.search.observations,
+    opener: input.opener,
+    ...(input.pool ? { pool: input.pool } : {}),
+    resolution: parameters.resolution,
+    blockSize: parameters.blockSize,
+    forestLoss: parameters.forestLoss,
+    cloud: parameters.cloud,
+    ...(input.onBlock ? { onBlock: input.onBlock } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+  });
+  const { files, summary } = await forestLossOutputs({ aoi, run, periods, itemId, digest });
+  const sources = [...periods.baseline.search.scenes, ...periods.monitoring.search.scenes]
+    .map((scene) => scene.href)
+    .filter((href): href is string => typeof href === 'string' && /^(https?|s3):\/\//.test(href));
+  const item = resultItem({
+    aoi,
+    itemId,
+    digest,
+    grid: run.grid,
+    windows: { baseline: periods.baseline.window, monitoring: periods.monitoring.window },
+    files,
+    sources,
+  });
+  const published = await publishItem(input.store, {
+    aoi,
+    item,
+    digest,
+    files,
+    ...(input.onPublish ? { onEvent: input.onPublish } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+  });
+  return { itemId, digest, item, summary, run, published };
+}

@@ -1,0 +1,145 @@
+import type { Aoi } from '../aoi/aoi.schema.js';
+import { ChangewatchError } from './errors.js';
+import type { OutputFile } from './outputs/forest.outputs.js';
+import { CATALOG_KEY, assetFolder, collectionKey, itemKey, sha256Hex } from './outputs/layout.js';
+import { aoiCollection, rootCatalog, type ResultItem } from './outputs/stac.js';
+import type { ObjectStore } from './ports.js';
+
+/**
+ * Publication in the order that keeps every reader safe: the assets (in a folder named after their inputs), then
+ * the item that points at them, then the AOI's collection, then the root catalog; only then are the assets of
+ * earlier inputs of the same period removed. A run interrupted at any step leaves the previous item pointing at
+ * its complete previous assets (or no item at all), and the next run converges.
+ */
+
+/** Assets under an inputs digest never change, so caches may keep them; the STAC documents always revalidate. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const REVALIDATE = 'no-cache';
+
+export interface PublishEvent {
+  step: 'asset' | 'item' | 'collection' | 'catalog' | 'prune';
+  key: string;
+  bytes?: number;
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
+  const bytes = await store.get(key);
+  if (!bytes) return null;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+  } catch (error) {
+    throw new ChangewatchError('E_READ', `${store.url}/${key}: not valid JSON: delete it and re-run to rebuild it`, {
+      cause: error,
+    });
+  }
+}
+
+/** The items published for an AOI, one per monitoring period (keys `<aoi>/<item>/<item>.json`). */
+export async function publishedItems(store: ObjectStore, aoiId: string): Promise<ResultItem[]> {
+  const items: ResultItem[] = [];
+  for await (const key of store.list(`${aoiId}/`)) {
+    const match = /^[^/]+\/([^/]+)\/([^/]+)\.json$/.exec(key);
+    if (!match || match[1] !== match[2]) continue;
+    const item = await readJson<ResultItem>(store, key);
+    if (item) items.push(item);
+  }
+  return items;
+}
+
+async function updateCatalog(store: ObjectStore, aoi: Aoi): Promise<void> {
+  // Read, merge and write back; another process publishing another AOI at the same moment may write in between,
+  // so the write is checked and retried until this AOI's child is in the catalog.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await readJson<{ links?: Array<{ rel: string; href: string; title?: string }> }>(
+      store,
+      CATALOG_KEY,
+    );
+    const children = new Map<string, string>();
+    for (const link of current?.links ?? []) {
+      const id = /^\.\/([^/]+)\/collection\.json$/.exec(link.href)?.[1];
+      if (link.rel === 'child' && id) children.set(id, link.title ?? id);
+    }
+    children.set(aoi.id, aoi.name);
+    await store.put(CATALOG_KEY, json(rootCatalog([...children].map(([id, title]) => ({ id, title })))), {
+      contentType: 'application/json',
+      cacheControl: REVALIDATE,
+    });
+    const written = await readJson<{ links?: Array<{ href: string }> }>(store, CATALOG_KEY);
+    if (written?.links?.some((link) => link.href === `./${aoi.id}/collection.json`)) return;
+  }
+  throw new ChangewatchError(
+    'E_WRITE',
+    `${store.url}/${CATALOG_KEY}: could not add ${aoi.id} after 5 attempts (other runs writing at once): re-run`,
+  );
+}
+
+export async function publishItem(
+  store: ObjectStore,
+  input: {
+    aoi: Aoi;
+    item: ResultItem;
+    digest: string;
+    files: readonly OutputFile[];
+    onEvent?: (event: PublishEvent) => void;
+    signal?: AbortSignal;
+  },
+): Promise<{ bytes: number; objects: number }> {
+  const { aoi, item, digest, files } = input;
+  const folder = assetFolder(aoi.id, item.id, digest);
+  let bytes = 0;
+  for (const file of files) {
+    input.signal?.throwIfAborted();
+    const key = `${folder}/${file.file}`;
+    await store.put(key, file.bytes, { contentType: file.type, cacheControl: IMMUTABLE });
+    bytes += file.bytes.length;
+    input.onEvent?.({ step: 'asset', key, bytes: file.bytes.length });
+  }
+  input.signal?.throwIfAborted();
+  const key = itemKey(aoi.id, item.id);
+  await store.put(key, json(item), { contentType: 'application/geo+json', cacheControl: REVALIDATE });
+  input.onEvent?.({ step: 'item', key });
+
+  const items = await publishedItems(store, aoi.id);
+  await store.put(collectionKey(aoi.id), json(aoiCollection(aoi, items)), {
+    contentType: 'application/json',
+    cacheControl: REVALIDATE,
+  });
+  input.onEvent?.({ step: 'collection', key: collectionKey(aoi.id) });
+  await updateCatalog(store, aoi);
+  input.onEvent?.({ step: 'catalog', key: CATALOG_KEY });
+
+  // Assets of earlier inputs for this period: no item points at them any more.
+  for await (const stale of store.list(`${aoi.id}/${item.id}/`)) {
+    if (stale === key || stale.startsWith(`${folder}/`)) continue;
+    await store.delete(stale);
+    input.onEvent?.({ step: 'prune', key: stale });
+  }
+  return { bytes, objects: files.length + 3 };
+}
+
+/**
+ * Checks a published item against its assets: each one present, of the recorded size and sha256. Returns the
+ * problems found (none for a sound item); used after interrupted runs and to rebuild state from the store.
+ */
+export async function verifyItem(store: ObjectStore, key: string): Promise<string[]> {
+  const item = await readJson<ResultItem>(store, key);
+  if (!item) return [`${key}: missing`];
+  const folder = key.slice(0, key.lastIndexOf('/'));
+  const problems: string[] = [];
+  for (const [name, asset] of Object.entries(item.assets)) {
+    const assetKey = `${folder}/${asset.href.replace(/^\.\//, '')}`;
+    const bytes = await store.get(assetKey);
+    if (!bytes) {
+      problems.push(`${name}: ${assetKey} is missing`);
+      continue;
+    }
+    if (bytes.length !== asset['file:size']) {
+      problems.push(`${name}: ${assetKey} has ${bytes.length} bytes, the item says ${String(asset['file:size'])}`);
+    } else if (`1220${sha256Hex(bytes)}` !== asset['file:checksum']) {
+      problems.push(`${name}: ${assetKey} does not match its checksum`);
+    }
+  }
+  return problems;
+}

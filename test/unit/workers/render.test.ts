@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import {
+  NOT_SEEN_COLOUR,
+  ndviColour,
+  reductionFactor,
+  renderClassesOver,
+  renderNdvi,
+} from '../../../workers/render.js';
+
+describe('render', () => {
+  it('reduces by the whole factor that fits the longer side', () => {
+    expect(reductionFactor(2048, 100, 2048)).toBe(1);
+    expect(reductionFactor(2049, 100, 2048)).toBe(2);
+    expect(reductionFactor(100, 10_000, 256)).toBe(40);
+  });
+
+  it('colours NDVI along the ramp, clamped at both ends', () => {
+    expect(ndviColour(-1)).toEqual([255, 255, 229]);
+    expect(ndviColour(0.2)).toEqual([217, 240, 163]);
+    expect(ndviColour(0.45)).toEqual([120, 198, 121]);
+    // Halfway between the 0.7 and 0.9 stops, up to rounding of 0.8 in binary.
+    const [r, g, b] = ndviColour(0.8);
+    expect([Math.abs(r - 17.5), Math.abs(g - 100.5), Math.abs(b - 54)].every((d) => d <= 0.5)).toBe(true);
+    expect(ndviColour(1)).toEqual([0, 69, 41]);
+  });
+
+  it('averages the NDVI seen in a cell, greys cells not seen, leaves outside transparent', () => {
+    // 4×2 reduced by 2 (max side 2): cells [0.2, NaN | 0.2, 0.2] → 0.2; [NaN, NaN | NaN, NaN] inside → not seen.
+    const ndvi = Float32Array.from([0.2, NaN, NaN, NaN, 0.2, 0.2, NaN, NaN]);
+    const inside = Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 0]);
+    const picture = renderNdvi(ndvi, inside, 4, 2, 2);
+    expect([picture.width, picture.height]).toEqual([2, 1]);
+    expect([...picture.rgba.subarray(0, 4)]).toEqual([...ndviColour(0.2), 255]);
+    expect([...picture.rgba.subarray(4, 8)]).toEqual([...NOT_SEEN_COLOUR, 255]);
+    const outside = renderNdvi(ndvi, new Uint8Array(8), 4, 2, 2);
+    expect([...outside.rgba]).toEqual(new Array(8).fill(0));
+  });
+
+  it('shows the class of highest priority present in a reduced cell, over the base', () => {
+    const base = { width: 2, height: 1, rgba: Uint8Array.from([1, 2, 3, 255, 4, 5, 6, 255]) };
+    const classes = Uint8Array.from([1, 3, 1, 1, 0, 1, 1, 1]);
+    const picture = renderClassesOver(
+      base,
+      classes,
+      4,
+      2,
+      new Map([
+        [3, [255, 0, 0] as const],
+        [0, [9, 9, 9] as const],
+      ]),
+      [3, 0],
+    );
+    expect([...picture.rgba]).toEqual([255, 0, 0, 255, 4, 5, 6, 255]);
+    expect([...base.rgba]).toEqual([1, 2, 3, 255, 4, 5, 6, 255]);
+  });
+});
