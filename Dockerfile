@@ -8,12 +8,22 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+# Configuration comes through CHANGEWATCH_* variables (see README "Configuration") or a mounted file given by
+# CHANGEWATCH_CONFIG; S3 credentials through the standard AWS variables or an instance role.
+ENV NODE_ENV=production \
+    CHANGEWATCH_STORE_URL=file:///data/out \
+    CHANGEWATCH_SCHEDULE_HEARTBEAT_FILE=/tmp/changewatch.heartbeat.json
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/aoi/*.geojson ./aoi/
+COPY --from=build /app/reports/*.json ./reports/
+RUN mkdir -p /data/out && chown node:node /data/out
+VOLUME ["/data/out"]
 USER node
+# The scheduler touches its heartbeat every minute; three missed beats mean it is stuck or gone.
+HEALTHCHECK --interval=1m --timeout=10s --start-period=30s --retries=3 \
+  CMD ["node", "/app/dist/pipeline/main.js", "health", "--max-age", "180"]
 ENTRYPOINT ["node", "/app/dist/pipeline/main.js"]
-CMD ["aoi", "list"]
+CMD ["schedule"]

@@ -134,6 +134,40 @@ export const AnalysisConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+export const RunConfigSchema = z.strictObject({
+  /** Length of the rolling monitoring window of AOIs without explicit windows, days up to the run date. Default 90. */
+  monitoringDays: z.number().int().min(1).max(366).default(90),
+  /** The baseline is the same calendar window this many years earlier (same season). Default 1. */
+  baselineYearsBack: z.number().int().min(1).max(10).default(1),
+  /** How long an AOI lease lasts without renewal, minutes; a crashed holder blocks the AOI at most this long. Default 60. */
+  leaseMinutes: z.number().int().min(1).max(1440).default(60),
+});
+
+export const ScheduleConfigSchema = z.strictObject({
+  /**
+   * Cron expression (node-cron: optional seconds field first). Default nightly at 02:00. Checked with node-cron's
+   * own parser when the configuration is loaded.
+   */
+  cron: z.string().min(1).default('0 2 * * *'),
+  /** IANA time zone of the cron expression. Default Africa/Lubumbashi (eastern DR Congo, UTC+2). */
+  timezone: z
+    .string()
+    .refine(
+      (zone) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'is not an IANA time zone, e.g. "Africa/Lubumbashi"' },
+    )
+    .default('Africa/Lubumbashi'),
+  /** File the scheduler touches every minute and after each run; the container health check reads it. */
+  heartbeatFile: z.string().min(1).default('/tmp/changewatch.heartbeat.json'),
+});
+
 /** The whole configuration: the single source of truth for its types. */
 export const ConfigSchema = z.strictObject({
   stac: StacConfigSchema.prefault({}),
@@ -141,6 +175,8 @@ export const ConfigSchema = z.strictObject({
   aoi: AoiConfigSchema.prefault({}),
   analysis: AnalysisConfigSchema.prefault({}),
   log: LogConfigSchema.prefault({}),
+  run: RunConfigSchema.prefault({}),
+  schedule: ScheduleConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -9,10 +9,12 @@ import { openItemFinder } from './io/stac.client.js';
 import { createRasterOpener } from './raster.opener.js';
 import { readSceneForAoi } from './scene.read.js';
 import { buildCatalog } from './catalog.build.js';
+import { registerRunCommands } from './cli.run.js';
 import { findScenes } from './scenes.find.js';
 import type { BandName } from '../workers/bands.js';
 import { loadConfig } from './config.read.js';
 import { ChangewatchError, EXIT, redactUrl } from './errors.js';
+import { table } from './text.table.js';
 import { createLogger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -58,16 +60,6 @@ function describeAoi(aoi: Aoi): Record<string, unknown> {
     ...(aoi.source !== undefined ? { source: aoi.source } : {}),
     file: aoi.file,
   };
-}
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 /** Builds the command tree. Each action returns the exit code. */
@@ -337,6 +329,10 @@ export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: (
         );
       },
     );
+
+  registerRunCommands(program, io, configOf, (code) => {
+    exitCode = code;
+  });
 
   return { program, exitCode: () => exitCode };
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { validateDetailed as validateCron } from 'node-cron';
 import { DEFAULT_CONFIG_FILE, ENV_CONFIG_PATH, resolveConfig, type ConfigLayers } from '../config/config.load.js';
 import type { Config } from '../config/config.schema.js';
 import { ChangewatchError } from './errors.js';
@@ -57,6 +58,15 @@ export function loadConfig(
   const result = resolveConfig(layers);
   if (!result.ok) {
     throw new ChangewatchError('E_CONFIG', result.problems.join('\n'));
+  }
+  // The cron syntax is node-cron's, so node-cron checks it (config/ stays free of the scheduler).
+  const cron = validateCron(result.config.schedule.cron);
+  if (!cron.valid) {
+    const why = cron.errors.map((error) => `${error.field}: ${error.message}`).join('; ');
+    throw new ChangewatchError(
+      'E_CONFIG',
+      `schedule.cron: "${result.config.schedule.cron}" is not a cron expression (${why}): e.g. "0 2 * * *" for 02:00 daily`,
+    );
   }
   return { config: result.config, ...(candidate !== undefined ? { file: candidate } : {}) };
 }

@@ -1,31 +1,32 @@
 /**
- * `npm run demo`: the offline demo. Builds a static catalog from ../shared/data/s2-bukavu-rusizi/T35MPT_bukavu_drc,
- * finds the scenes of the bukavu-demo AOI's two windows, computes forest loss in the worker pool, publishes the
- * rasters, polygons, previews, summary and STAC documents into the configured store (default `file://./out`), and
- * prints the figures with their provenance and where the outputs are.
+ * `npm run demo`: the offline demo, the nightly job on embedded defaults. Builds a static catalog from
+ * ../shared/data/s2-bukavu-rusizi/T35MPT_bukavu_drc, then runs `changewatch run` for the bukavu-demo AOI against
+ * it into the configured store (default `file://./out`): plan, compute in the worker pool, publish COGs,
+ * polygons, previews, summary and STAC documents. Prints the run's table, the figures with their provenance, and
+ * where everything is. Run it twice: the second run finds nothing new and writes no output.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { resolveAoi } from './aoi.repository.js';
 import { buildCatalog } from './catalog.build.js';
+import { printRunReport } from './cli.run.js';
 import { loadConfig } from './config.read.js';
 import { ChangewatchError, EXIT } from './errors.js';
 import { openObjectStore } from './io/object.store.js';
-import { StaticCatalog } from './io/stac.client.js';
 import { createLogger } from './log.js';
 import { itemKey } from './outputs/layout.js';
-import { computeAndPublish } from './period.publish.js';
-import { ComputePool } from './pool.js';
-import { createRasterOpener } from './raster.opener.js';
-import { findWindowScenes } from './scenes.find.js';
+import type { ResultItem } from './outputs/stac.js';
+import type { Summary } from './outputs/summary.js';
+import { runAll } from './run.js';
 import { VERSION } from './version.js';
 
 const SERIES = resolve('..', 'shared', 'data', 's2-bukavu-rusizi', 'T35MPT_bukavu_drc');
 const INPUT_CATALOG = resolve('out', 'inputs', 's2-bukavu', 'catalog.json');
+const AOI_ID = 'bukavu-demo';
 
 async function main(): Promise<number> {
-  const { config } = loadConfig({});
-  const log = createLogger(config.log.level);
+  const started = Date.now();
+  const { config: configured } = loadConfig({});
+  const log = createLogger(configured.log.level);
   if (!existsSync(SERIES)) {
     throw new ChangewatchError(
       'E_CONFIG',
@@ -41,38 +42,23 @@ async function main(): Promise<number> {
     nodataIsCloud: true,
   });
   log.info({ catalog: catalog.catalog, items: catalog.items }, 'Catalog:Build:Done');
-  const aoi = await resolveAoi('bukavu-demo', config.aoi.dir, { maxAreaKm2: config.aoi.maxAreaKm2 });
-  const finder = new StaticCatalog(catalog.catalog);
-  const { baseline, monitoring } = await findWindowScenes(finder, aoi, config);
-  const opener = createRasterOpener({});
-  const store = openObjectStore(config.store);
-  const pool = new ComputePool({
-    entry: new URL('../workers/pool.entry.js', import.meta.url),
-    ...(config.analysis.maxThreads ? { maxThreads: config.analysis.maxThreads } : {}),
-  });
-  const started = Date.now();
-  const result = await computeAndPublish({
-    aoi,
-    periods: {
-      baseline: { window: aoi.windows.baseline!, search: baseline },
-      monitoring: { window: aoi.windows.monitoring!, search: monitoring },
-    },
-    config,
-    opener,
-    store,
-    pool,
-    onBlock: (event) => log.info(event, 'Block:Compute:Done'),
-    onPublish: (event) => log.debug(event, 'Publish:Step:Done'),
-  }).finally(() => pool.destroy());
-  const reads = opener.stats();
-  await opener.close();
-  log.info({ aoi: aoi.id, ms: Date.now() - started, ...reads, blocks: result.run.blocks }, 'Run:Done');
-
-  const { summary } = result;
-  const product = summary.products['forest-loss']!;
+  const config = { ...configured, stac: { ...configured.stac, url: catalog.catalog } };
   const out = (line = '') => process.stdout.write(`${line}\n`);
+  const report = await runAll({ config, log, aoiIds: [AOI_ID] });
+  printRunReport(report, { out, err: (line) => process.stderr.write(`${line}\n`) });
+  const entry = report.aois[0]!;
+  if (entry.outcome === 'failed' || !entry.itemId) return EXIT.failed;
+
+  const store = openObjectStore(config.store);
+  const key = itemKey(AOI_ID, entry.itemId);
+  const item = JSON.parse(new TextDecoder().decode((await store.get(key))!)) as ResultItem;
+  const folder = key.slice(0, key.lastIndexOf('/'));
+  const asset = (name: string) => `${folder}/${item.assets[name]!.href.replace(/^\.\//, '')}`;
+  const summary = JSON.parse(new TextDecoder().decode((await store.get(asset('summary')))!)) as Summary;
+  const product = summary.products['forest-loss']!;
+  out();
   out(
-    `changewatch ${VERSION}: forest loss for ${aoi.name} (${aoi.id}), ${Math.round(aoi.areaHa).toLocaleString('en-US')} ha`,
+    `changewatch ${VERSION}: forest loss for ${summary.aoi.name} (${summary.aoi.id}), ${Math.round(summary.aoi.hectares).toLocaleString('en-US')} ha`,
   );
   for (const name of ['baseline', 'monitoring'] as const) {
     const period = summary.periods[name];
@@ -88,12 +74,12 @@ async function main(): Promise<number> {
     `  loss confidence: ${product.confidence.high!.hectares.toFixed(2)} ha high, ${product.confidence.low!.hectares.toFixed(2)} ha low; ${product.patches.kept} patches`,
   );
   for (const caveat of summary.caveats) out(`  caveat: ${caveat}`);
-  const folder = `${aoi.id}/${result.itemId}/${result.digest}`;
   out(`Published to ${store.url}:`);
   out(`  catalog  catalog.json`);
-  out(`  item     ${itemKey(aoi.id, result.itemId)}`);
-  out(`  summary  ${folder}/summary.json`);
-  out(`  preview  ${folder}/preview.png`);
+  out(`  item     ${key}`);
+  out(`  summary  ${asset('summary')}`);
+  out(`  preview  ${asset('preview')}`);
+  out(`demo done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return EXIT.ok;
 }
 

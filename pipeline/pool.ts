@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { buffersOf, type WorkerResult, type WorkerTask } from '../workers/tasks.js';
 import { ChangewatchError } from './errors.js';
@@ -27,6 +29,11 @@ export class ComputePool {
         'E_CONFIG',
         `pool: maxThreads must be a whole number ≥ 1, got ${String(options.maxThreads)}`,
       );
+    }
+    // A worker that cannot load its module never answers: check the file first and say what to do.
+    const path = options.entry instanceof URL ? fileURLToPath(options.entry) : options.entry;
+    if (!existsSync(path)) {
+      throw new ChangewatchError('E_CONFIG', `pool: ${path} does not exist: run "npm run build" first`);
     }
     this.pool = new Piscina({
       filename: options.entry instanceof URL ? options.entry.href : options.entry,

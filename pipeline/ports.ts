@@ -31,6 +31,11 @@ export interface ObjectStore {
   readonly url: string;
   /** Writes an object whole: readers see the old object or the new one, never a part. */
   put(key: string, body: Uint8Array | string, options: { contentType: string; cacheControl?: string }): Promise<void>;
+  /**
+   * Creates the object only if there is none: true when this call created it, false when one existed. Atomic
+   * (S3 `If-None-Match: *`, a hard link on a folder), so two processes racing for one key cannot both win.
+   */
+  putIfAbsent(key: string, body: string, options: { contentType: string }): Promise<boolean>;
   /** The object's bytes, or null when there is none. */
   get(key: string): Promise<Uint8Array | null>;
   /** Keys under a prefix, in lexicographic order. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ChangewatchError } from '../errors.js';
 import type { ObjectStore } from '../ports.js';
@@ -47,6 +47,27 @@ export class FileObjectStore implements ObjectStore {
           cause: error,
         },
       );
+    }
+  }
+
+  /** The content goes to a temporary file first, then a hard link creates the key: whole, and only if absent. */
+  async putIfAbsent(key: string, body: string, _options?: { contentType: string }): Promise<boolean> {
+    const target = this.path(key);
+    const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(temporary, body);
+      await link(temporary, target);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw new ChangewatchError(
+        'E_WRITE',
+        `${this.url}/${key}: cannot create (${(error as NodeJS.ErrnoException).code ?? 'error'}): check the folder's permissions`,
+        { cause: error },
+      );
+    } finally {
+      await rm(temporary, { force: true }).catch(() => undefined);
     }
   }
 

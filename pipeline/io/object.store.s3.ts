@@ -2,6 +2,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -71,6 +72,36 @@ export class S3ObjectStore implements ObjectStore {
       await upload.done();
     } catch (error) {
       if (error instanceof ChangewatchError) throw error;
+      throw this.fail('write', key, error);
+    }
+  }
+
+  /**
+   * A conditional PutObject (`If-None-Match: *`): AWS, Ceph radosgw and MinIO answer 412 when the key exists
+   * (../shared/tools/s3/README.md lists which servers enforce it); 409 is a concurrent conditional write.
+   */
+  async putIfAbsent(key: string, body: string, options: { contentType: string }): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.key(key),
+          Body: body,
+          ContentType: options.contentType,
+          IfNoneMatch: '*',
+        }),
+      );
+      return true;
+    } catch (error) {
+      const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+      if (status === 412 || status === 409) return false;
+      if (status === 501) {
+        // Swift's s3api answers 501 to conditional writes: fall back to look-then-write, which two processes
+        // starting within the same second can both pass. The lease re-reads its object to catch that case.
+        if (await this.get(key)) return false;
+        await this.put(key, body, options);
+        return true;
+      }
       throw this.fail('write', key, error);
     }
   }

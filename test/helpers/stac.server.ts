@@ -24,6 +24,8 @@ export interface StacServer {
   log: Array<{ method: string; path: string; body?: Json }>;
   tokenRequests: string[];
   misbehave(...faults: StacFault[]): void;
+  /** Publishes more items, as a catalog does when new scenes arrive. */
+  addItems(items: Json[]): void;
   close(): Promise<void>;
 }
 
@@ -101,9 +103,15 @@ function matches(item: Json, search: Json): boolean {
 }
 
 export async function startStacServer(
-  options: { pageSize?: number; nextMethod?: 'GET' | 'POST'; conformsTo?: string[] } = {},
+  options: {
+    pageSize?: number;
+    nextMethod?: 'GET' | 'POST';
+    conformsTo?: string[];
+    /** Items to serve instead of the recorded Earth Search ones. */
+    items?: Json[];
+  } = {},
 ): Promise<StacServer> {
-  const items = recordedItems();
+  const items = options.items ? [...options.items] : recordedItems();
   const landing = readJson('pystac-client-cassettes/es1_collections_00.json');
   if (options.conformsTo) landing.conformsTo = options.conformsTo;
   const pageSize = options.pageSize ?? 10;
@@ -212,6 +220,7 @@ export async function startStacServer(
     log,
     tokenRequests,
     misbehave: (...more) => faults.push(...more),
+    addItems: (more) => items.push(...more),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,5 +40,20 @@ describe('npm run demo (dist/pipeline/demo.js)', () => {
     expect(Math.abs(total - 5521.17) / 5521.17).toBeLessThan(0.001);
     expect(summary.periods.baseline.scenes.every((scene) => (scene.cloudCover ?? 0) <= 60)).toBe(true);
     expect(summary.software.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(result.stdout).toMatch(/^bukavu-demo +ok +bukavu-demo-2021-08-15-2021-09-30 /m);
+
+    // The second run finds nothing new and leaves every published file as it was.
+    const itemBefore = statSync(join(store, itemKey)).mtimeMs;
+    const summaryBefore = statSync(join(store, summaryKey)).mtimeMs;
+    const second = spawnSync(process.execPath, [join(ROOT, 'dist', 'pipeline', 'demo.js')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env,
+    });
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/^bukavu-demo +nothing-new +bukavu-demo-2021-08-15-2021-09-30 /m);
+    expect(statSync(join(store, itemKey)).mtimeMs).toBe(itemBefore);
+    expect(statSync(join(store, summaryKey)).mtimeMs).toBe(summaryBefore);
+    expect(second.stdout).toMatch(new RegExp(`forest-loss +${loss.hectares.toFixed(2)} +${loss.pixels}`));
   }, 120_000);
 });

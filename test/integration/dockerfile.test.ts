@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +21,28 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER\s+node$/m);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(`/app/${pkg.bin.changewatch!}`).toBe(script);
+  });
+
+  it('schedules by default and checks the scheduler heartbeat with a command the CLI has', async () => {
+    expect(/^CMD\s+(\[.*\])$/m.exec(dockerfile)?.[1]).toBe('["schedule"]');
+    const health = /^\s+CMD\s+(\[.*\])$/m.exec(dockerfile.slice(dockerfile.indexOf('HEALTHCHECK')));
+    const [node, script, ...args] = JSON.parse(health![1]!) as string[];
+    expect([node, script]).toEqual(['node', '/app/dist/pipeline/main.js']);
+    // The health command exists and says "unhealthy" (exit 1) when there is no heartbeat.
+    const result = spawnSync(process.execPath, [join(ROOT, 'dist/pipeline/main.js'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, CHANGEWATCH_SCHEDULE_HEARTBEAT_FILE: join(ROOT, 'no-such-heartbeat.json') },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/^unhealthy: .*no heartbeat/);
+    // Every CHANGEWATCH_* variable it sets is one the configuration knows.
+    for (const match of dockerfile.matchAll(/(CHANGEWATCH_[A-Z_]+)=/g)) {
+      const check = spawnSync(process.execPath, [join(ROOT, 'dist/pipeline/main.js'), 'config', 'check'], {
+        encoding: 'utf8',
+        env: { ...process.env, [match[1]!]: match[1]!.endsWith('URL') ? 'file:///data/out' : '/tmp/x.json' },
+      });
+      expect(check.status, `${match[1]!}: ${check.stderr}`).toBe(0);
+    }
   });
 
   it('copies only what exists in the build stage', () => {

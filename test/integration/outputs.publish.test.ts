@@ -65,6 +65,7 @@ function failingAfter(store: ObjectStore, allowed: number): ObjectStore {
     get: (key) => store.get(key),
     list: (prefix) => store.list(prefix),
     delete: (key) => store.delete(key),
+    putIfAbsent: (key, body, options) => store.putIfAbsent(key, body, options),
     put: async (key, body, options) => {
       if (++puts > allowed) throw new ChangewatchError('E_NETWORK', `${key}: injected failure`);
       return store.put(key, body, options);

@@ -1,0 +1,136 @@
+import type { Aoi } from '../aoi/aoi.schema.js';
+import type { TimeInterval } from '../aoi/interval.js';
+import type { Config } from '../config/config.schema.js';
+import type { Scene } from './stac.profiles.js';
+
+/**
+ * What a run will do for one AOI, decided before anything is read or written. Pure: the scenes found and what is
+ * already published go in, the decision comes out, so `run --dry-run` prints exactly what `run` would do.
+ */
+
+const DAY_MS = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The AOI's periods: its explicit windows, or a rolling monitoring window of `monitoringDays` whole UTC days
+ * ending with the run date's day, and a baseline of the same calendar days `baselineYearsBack` years earlier —
+ * the same season, so the wet/dry cycle of eastern DR Congo is not mistaken for change.
+ */
+export function periodsFor(
+  aoi: Pick<Aoi, 'windows'>,
+  runDate: Date,
+  run: Config['run'],
+): { baseline: TimeInterval; monitoring: TimeInterval } {
+  const endMs = Date.UTC(runDate.getUTCFullYear(), runDate.getUTCMonth(), runDate.getUTCDate()) + DAY_MS;
+  const startMs = endMs - run.monitoringDays * DAY_MS;
+  const interval = (start: number, end: number): TimeInterval => ({
+    text: `${isoDay(start)}/${isoDay(end - DAY_MS)}`,
+    start: new Date(start).toISOString(),
+    end: new Date(end).toISOString(),
+  });
+  const yearsBack = (ms: number) => {
+    const date = new Date(ms);
+    date.setUTCFullYear(date.getUTCFullYear() - run.baselineYearsBack);
+    return date.getTime();
+  };
+  return {
+    monitoring: aoi.windows.monitoring ?? interval(startMs, endMs),
+    baseline: aoi.windows.baseline ?? interval(yearsBack(startMs), yearsBack(endMs)),
+  };
+}
+
+/** What the store says about the period's item, as far as planning needs. */
+export interface PublishedPeriod {
+  /** Inputs digest recorded in the published item, if there is one. */
+  digest?: string;
+  /** Scene ids the last successful computation of this item used. */
+  scenes: readonly string[];
+}
+
+export interface AoiPlan {
+  aoi: string;
+  itemId: string;
+  digest: string;
+  action: 'compute' | 'nothing-new' | 'no-scenes';
+  /** Why, in one sentence for the run report. */
+  reason: string;
+  windows: { baseline: string; monitoring: string };
+  scenes: { baseline: string[]; monitoring: string[] };
+  /** Scenes not used by the published item. */
+  newScenes: string[];
+  /** Rough estimate of the bytes to read: AOI pixels × 3 bands × scenes × 2 bytes (tiles read whole and block halos add more). */
+  estimatedBytes: number;
+  /** Asset keys the computation will publish. */
+  outputs: string[];
+}
+
+export const FOREST_LOSS_ASSETS = [
+  'ndvi-baseline',
+  'ndvi-monitoring',
+  'clear-count-baseline',
+  'clear-count-monitoring',
+  'forest-loss',
+  'forest-loss-confidence',
+  'polygons',
+  'preview-baseline',
+  'preview-monitoring',
+  'preview',
+  'thumbnail',
+  'summary',
+] as const;
+
+export function planAoi(input: {
+  aoi: Pick<Aoi, 'id' | 'areaHa'>;
+  windows: { baseline: TimeInterval; monitoring: TimeInterval };
+  scenes: { baseline: readonly Scene[]; monitoring: readonly Scene[] };
+  itemId: string;
+  digest: string;
+  published: PublishedPeriod;
+  force: boolean;
+  resolution: number;
+}): AoiPlan {
+  const ids = {
+    baseline: input.scenes.baseline.map((scene) => scene.id),
+    monitoring: input.scenes.monitoring.map((scene) => scene.id),
+  };
+  const used = new Set(input.published.scenes);
+  const newScenes = [...new Set([...ids.baseline, ...ids.monitoring])].filter((id) => !used.has(id));
+  // Red, NIR and a mask per scene, 2 bytes a sample, over the AOI at the output resolution.
+  const pixels = (input.aoi.areaHa * 10_000) / (input.resolution * input.resolution);
+  const estimatedBytes = Math.round(pixels * 3 * 2 * (ids.baseline.length + ids.monitoring.length));
+  const base = {
+    aoi: input.aoi.id,
+    itemId: input.itemId,
+    digest: input.digest,
+    windows: { baseline: input.windows.baseline.text, monitoring: input.windows.monitoring.text },
+    scenes: ids,
+    newScenes,
+  };
+  if (ids.baseline.length === 0 || ids.monitoring.length === 0) {
+    const empty = ids.baseline.length === 0 ? 'baseline' : 'monitoring';
+    return {
+      ...base,
+      action: 'no-scenes',
+      reason: `no usable scene in the ${empty} window ${input.windows[empty].text}: nothing can be computed yet`,
+      estimatedBytes: 0,
+      outputs: [],
+    };
+  }
+  if (!input.force && input.published.digest === input.digest) {
+    return {
+      ...base,
+      action: 'nothing-new',
+      reason: `item ${input.itemId} is published from these scenes and parameters`,
+      estimatedBytes: 0,
+      outputs: [],
+    };
+  }
+  const reason = input.force
+    ? 'recomputation forced (--force)'
+    : input.published.digest === undefined
+      ? `item ${input.itemId} is not published yet`
+      : newScenes.length > 0
+        ? `${newScenes.length} new scene(s) since the published item`
+        : 'parameters or software changed since the published item';
+  return { ...base, action: 'compute', reason, estimatedBytes, outputs: [...FOREST_LOSS_ASSETS] };
+}

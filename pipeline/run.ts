@@ -1,0 +1,342 @@
+import { randomBytes } from 'node:crypto';
+import type { Aoi } from '../aoi/aoi.schema.js';
+import { formatProblem } from '../aoi/aoi.schema.js';
+import type { Config } from '../config/config.schema.js';
+import { loadAoiDir } from './aoi.repository.js';
+import { ChangewatchError, redactUrl } from './errors.js';
+import { openObjectStore } from './io/object.store.js';
+import { PlanetaryComputerSigner } from './io/pc.signer.js';
+import { createS3Client } from './io/s3.client.js';
+import { openItemFinder, type ItemFinder } from './io/stac.client.js';
+import type { Logger } from './log.js';
+import { itemKey } from './outputs/layout.js';
+import type { ResultItem } from './outputs/stac.js';
+import { computeAndPublish, periodIdentity, type PeriodScenes } from './period.publish.js';
+import { ComputePool } from './pool.js';
+import type { ObjectStore } from './ports.js';
+import { createRasterOpener, type RasterOpener } from './raster.opener.js';
+import { periodsFor, planAoi, type AoiPlan } from './run.plan.js';
+import { AoiLease, loadState, saveState, type AoiOutcome, type RunRecord } from './run.state.js';
+import { findScenes } from './scenes.find.js';
+import { VERSION } from './version.js';
+
+/**
+ * One run over the configured AOIs: for each, take its lease, plan (which scenes are new, which period must be
+ * recomputed), execute the plan, record the outcome in its state; one AOI failing does not stop the others.
+ * Every run writes `runs/<run id>.json` to the store.
+ */
+
+export interface AoiRunReport {
+  aoi: string;
+  outcome: AoiOutcome;
+  reason?: string;
+  itemId?: string;
+  digest?: string;
+  windows?: { baseline: string; monitoring: string };
+  scenes?: { baseline: string[]; monitoring: string[] };
+  newScenes?: string[];
+  /** Why the state was rebuilt from the published items, if it was. */
+  stateRebuilt?: 'lost' | 'corrupt';
+  bytesRead: number;
+  requests: number;
+  blocks: number;
+  bytesPublished: number;
+  ms: number;
+}
+
+export interface RunReport {
+  runId: string;
+  software: { name: 'changewatch'; version: string };
+  startedAt: string;
+  endedAt: string;
+  dryRun: boolean;
+  force: boolean;
+  store: string;
+  stac: string;
+  aois: AoiRunReport[];
+  plans: AoiPlan[];
+}
+
+export interface RunOptions {
+  config: Config;
+  log: Logger;
+  aoiIds?: readonly string[];
+  force?: boolean;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  now?: () => Date;
+  /** Progress per AOI, for a TTY. */
+  onProgress?: (event: { aoi: string; stage: string; done?: number; total?: number }) => void;
+  /** The compiled worker entry; default `dist/workers/pool.entry.js` next to this module's build. */
+  poolEntry?: string | URL;
+  /** Test seam: a finder and store other than the configured ones. */
+  finder?: ItemFinder;
+  store?: ObjectStore;
+}
+
+export const runKey = (runId: string) => `runs/${runId}.json`;
+
+export function newRunId(now: Date): string {
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+async function publishedDigest(store: ObjectStore, aoiId: string, itemId: string): Promise<string | undefined> {
+  const bytes = await store.get(itemKey(aoiId, itemId));
+  if (!bytes) return undefined;
+  try {
+    const item = JSON.parse(new TextDecoder().decode(bytes)) as ResultItem;
+    const digest = item.properties['changewatch:inputs'];
+    return typeof digest === 'string' ? digest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function selectAois(config: Config, ids: readonly string[] | undefined): Promise<Aoi[]> {
+  const { aois, problems } = await loadAoiDir(config.aoi.dir, { maxAreaKm2: config.aoi.maxAreaKm2 });
+  const wanted = ids && ids.length > 0 ? new Set(ids) : undefined;
+  const chosen = wanted ? aois.filter((aoi) => wanted.has(aoi.id)) : aois;
+  const unknown = wanted ? [...wanted].filter((id) => !aois.some((aoi) => aoi.id === id)) : [];
+  const relevant = problems.filter((problem) => !wanted || chosen.some((aoi) => aoi.file === problem.file));
+  if (unknown.length > 0 || (wanted && relevant.length > 0)) {
+    throw new ChangewatchError(
+      'E_AOI',
+      [
+        ...relevant.map(formatProblem),
+        ...unknown.map(
+          (id) =>
+            `--aoi ${id}: no AOI with that id in ${config.aoi.dir} (${aois.map((a) => a.id).join(', ') || 'none'})`,
+        ),
+      ].join('\n'),
+    );
+  }
+  if (!wanted && problems.length > 0) {
+    // An invalid file in the folder must not stop the valid AOIs from running; it is reported loudly.
+    throw new ChangewatchError(
+      'E_AOI',
+      `${problems.map(formatProblem).join('\n')}\nfix these AOI files, or run the others with --aoi ID`,
+    );
+  }
+  return chosen;
+}
+
+export async function runAll(options: RunOptions): Promise<RunReport> {
+  const { config, log } = options;
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const runId = newRunId(started);
+  const runLog = log.child({ runId });
+  const aois = await selectAois(config, options.aoiIds);
+  const store = options.store ?? openObjectStore(config.store);
+  const finder =
+    options.finder ??
+    openItemFinder(config.stac.url, {
+      headers: config.stac.headers,
+      policy: { timeoutMs: config.stac.timeoutMs },
+      onRetry: (event) => runLog.warn(event, 'Stac:Request:Retry'),
+    });
+  const report: RunReport = {
+    runId,
+    software: { name: 'changewatch', version: VERSION },
+    startedAt: started.toISOString(),
+    endedAt: started.toISOString(),
+    dryRun: options.dryRun ?? false,
+    force: options.force ?? false,
+    store: redactUrl(store.url),
+    stac: redactUrl(finder.url),
+    aois: [],
+    plans: [],
+  };
+  runLog.info({ aois: aois.map((aoi) => aoi.id), store: report.store, dryRun: report.dryRun }, 'Run:Start');
+  let opener: RasterOpener | undefined;
+  let pool: ComputePool | undefined;
+  try {
+    for (const aoi of aois) {
+      const aoiLog = runLog.child({ aoi: aoi.id });
+      const aoiStarted = Date.now();
+      const entry: AoiRunReport = {
+        aoi: aoi.id,
+        outcome: 'failed',
+        bytesRead: 0,
+        requests: 0,
+        blocks: 0,
+        bytesPublished: 0,
+        ms: 0,
+      };
+      report.aois.push(entry);
+      if (options.signal?.aborted) {
+        entry.reason = 'the run was stopped before this AOI started';
+        continue;
+      }
+      let lease: AoiLease | undefined;
+      let renewal: NodeJS.Timeout | undefined;
+      const aoiAbort = new AbortController();
+      const abortAoi = () => aoiAbort.abort(options.signal?.reason);
+      options.signal?.addEventListener('abort', abortAoi, { once: true });
+      try {
+        if (!options.dryRun) {
+          const acquired = await AoiLease.acquire(store, aoi.id, { runId, minutes: config.run.leaseMinutes, now });
+          if (!(acquired instanceof AoiLease)) {
+            entry.outcome = 'busy';
+            entry.reason = `run ${acquired.heldBy.runId} (${acquired.heldBy.host}, pid ${acquired.heldBy.pid}) holds this AOI until ${acquired.heldBy.expiresAt}`;
+            aoiLog.warn({ heldBy: acquired.heldBy }, 'Aoi:Lease:Busy');
+            continue;
+          }
+          lease = acquired;
+          const renewEvery = (config.run.leaseMinutes * 60_000) / 3;
+          renewal = setInterval(() => {
+            lease!.renew(now()).catch((error: unknown) => {
+              aoiLog.error({ err: error }, 'Aoi:Lease:Lost');
+              aoiAbort.abort(error);
+            });
+          }, renewEvery);
+          renewal.unref();
+        }
+        const { state, rebuilt } = await loadState(store, aoi.id);
+        if (rebuilt) {
+          entry.stateRebuilt = rebuilt;
+          aoiLog.warn({ rebuilt, items: Object.keys(state.items).length }, 'Aoi:State:Rebuilt');
+        }
+        const windows = periodsFor(aoi, started, config.run);
+        options.onProgress?.({ aoi: aoi.id, stage: 'searching scenes' });
+        const search = {
+          baseline: await findScenes(finder, aoi, windows.baseline, config, { signal: aoiAbort.signal }),
+          monitoring: await findScenes(finder, aoi, windows.monitoring, config, { signal: aoiAbort.signal }),
+        };
+        const periods: PeriodScenes = {
+          baseline: { window: windows.baseline, search: search.baseline },
+          monitoring: { window: windows.monitoring, search: search.monitoring },
+        };
+        const { itemId, digest } = periodIdentity(aoi, periods, config);
+        const plan = planAoi({
+          aoi,
+          windows,
+          scenes: { baseline: search.baseline.scenes, monitoring: search.monitoring.scenes },
+          itemId,
+          digest,
+          published: {
+            ...(await publishedDigest(store, aoi.id, itemId).then((d) => (d ? { digest: d } : {}))),
+            scenes: state.items[itemId]?.scenes ?? [],
+          },
+          force: options.force ?? false,
+          resolution: config.analysis.resolution,
+        });
+        report.plans.push(plan);
+        Object.assign(entry, {
+          itemId,
+          digest,
+          windows: plan.windows,
+          scenes: plan.scenes,
+          newScenes: plan.newScenes,
+          reason: plan.reason,
+        });
+        aoiLog.info({ action: plan.action, reason: plan.reason, newScenes: plan.newScenes.length }, 'Aoi:Plan:Done');
+        if (options.dryRun) {
+          entry.outcome = plan.action === 'compute' ? 'ok' : plan.action;
+          continue;
+        }
+        if (plan.action !== 'compute') {
+          entry.outcome = plan.action;
+        } else {
+          opener ??= createRasterOpener({
+            signer: new PlanetaryComputerSigner(),
+            s3: () => createS3Client(config.store.s3),
+            onRetry: (event) => runLog.warn(event, 'Raster:Request:Retry'),
+          });
+          pool ??= new ComputePool({
+            entry: options.poolEntry ?? new URL('../workers/pool.entry.js', import.meta.url),
+            ...(config.analysis.maxThreads ? { maxThreads: config.analysis.maxThreads } : {}),
+          });
+          const readsBefore = opener.stats();
+          const result = await computeAndPublish({
+            aoi,
+            periods,
+            config,
+            opener,
+            store,
+            pool,
+            signal: aoiAbort.signal,
+            onBlock: (event) => {
+              aoiLog.debug(event, 'Block:Compute:Done');
+              options.onProgress?.({ aoi: aoi.id, stage: 'blocks', done: event.block, total: event.blocks });
+            },
+            onPublish: (event) => {
+              aoiLog.debug(event, 'Publish:Step:Done');
+              options.onProgress?.({ aoi: aoi.id, stage: `publishing ${event.step}` });
+            },
+          });
+          const reads = opener.stats();
+          entry.bytesRead = reads.bytes - readsBefore.bytes;
+          entry.requests = reads.requests - readsBefore.requests;
+          entry.blocks = result.run.blocks;
+          entry.bytesPublished = result.published.bytes;
+          entry.outcome = 'ok';
+          state.items[itemId] = {
+            digest,
+            scenes: [...new Set([...plan.scenes.baseline, ...plan.scenes.monitoring])],
+            runId,
+          };
+        }
+        entry.ms = Date.now() - aoiStarted;
+        state.history.push(historyRecord(runId, started, now(), entry));
+        await saveState(store, state);
+      } catch (error) {
+        entry.outcome = 'failed';
+        entry.reason =
+          error instanceof ChangewatchError
+            ? error.message
+            : options.signal?.aborted
+              ? 'the run was stopped (signal) during this AOI'
+              : `unexpected error: ${(error as Error).message}`;
+        aoiLog.error({ err: error, reason: entry.reason }, 'Aoi:Run:Failed');
+        if (!options.dryRun && lease) {
+          // Best effort: the failure goes into the AOI's history; the published items are untouched.
+          try {
+            const { state } = await loadState(store, aoi.id);
+            state.history.push(historyRecord(runId, started, now(), entry));
+            await saveState(store, state);
+          } catch (stateError) {
+            aoiLog.warn({ err: stateError }, 'Aoi:State:NotSaved');
+          }
+        }
+      } finally {
+        options.signal?.removeEventListener('abort', abortAoi);
+        if (renewal) clearInterval(renewal);
+        entry.ms = Date.now() - aoiStarted;
+        if (lease)
+          await lease.release().catch((error: unknown) => aoiLog.warn({ err: error }, 'Aoi:Lease:NotReleased'));
+        aoiLog.info(
+          { outcome: entry.outcome, ms: entry.ms, bytesRead: entry.bytesRead, blocks: entry.blocks },
+          'Aoi:Run:Done',
+        );
+      }
+    }
+  } finally {
+    await pool?.destroy();
+    await opener?.close();
+  }
+  report.endedAt = now().toISOString();
+  if (!options.dryRun) {
+    await store.put(runKey(runId), `${JSON.stringify(report, null, 2)}\n`, {
+      contentType: 'application/json',
+      cacheControl: 'no-cache',
+    });
+  }
+  runLog.info({ outcomes: Object.fromEntries(report.aois.map((entry) => [entry.aoi, entry.outcome])) }, 'Run:Done');
+  return report;
+}
+
+function historyRecord(runId: string, started: Date, ended: Date, entry: AoiRunReport): RunRecord {
+  return {
+    runId,
+    startedAt: started.toISOString(),
+    endedAt: ended.toISOString(),
+    outcome: entry.outcome,
+    ...(entry.itemId ? { itemId: entry.itemId } : {}),
+    ...(entry.scenes ? { scenes: entry.scenes.baseline.length + entry.scenes.monitoring.length } : {}),
+    ...(entry.reason ? { reason: entry.reason } : {}),
+  };
+}

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Config } from '../config/config.schema.js';
+import type { Logger } from './log.js';
+import type { RunReport } from './run.js';
+
+/**
+ * The nightly scheduler: node-cron fires runs at the configured time and zone, never two at once (`noOverlap`);
+ * a heartbeat file says the process is alive and what it last did, for the container health check; SIGTERM or
+ * SIGINT stop taking work, abort the run in progress between blocks (published items stay whole, the AOI's
+ * lease is released) and exit.
+ */
+
+export interface Heartbeat {
+  pid: number;
+  at: string;
+  status: 'idle' | 'running' | 'stopping' | 'stopped';
+  nextRun: string | null;
+  lastRun: { runId: string; endedAt: string; failed: number; aois: number } | null;
+  lastError: string | null;
+}
+
+export async function writeHeartbeat(file: string, heartbeat: Heartbeat): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temporary = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeFile(temporary, `${JSON.stringify(heartbeat)}\n`);
+  await rename(temporary, file);
+}
+
+/** Healthy when the heartbeat is fresh and the scheduler is not stopped. */
+export async function checkHeartbeat(
+  file: string,
+  maxAgeMs: number,
+  now: Date = new Date(),
+): Promise<{ healthy: boolean; reason: string }> {
+  let heartbeat: Heartbeat;
+  try {
+    heartbeat = JSON.parse(await readFile(file, 'utf8')) as Heartbeat;
+  } catch (error) {
+    return {
+      healthy: false,
+      reason: `${file}: no heartbeat (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    };
+  }
+  const age = now.getTime() - Date.parse(heartbeat.at);
+  if (!(age <= maxAgeMs)) return { healthy: false, reason: `heartbeat is ${Math.round(age / 1000)} s old` };
+  if (heartbeat.status === 'stopped') return { healthy: false, reason: 'the scheduler has stopped' };
+  return { healthy: true, reason: `${heartbeat.status}, heartbeat ${Math.round(age / 1000)} s old` };
+}
+
+export const HEARTBEAT_EVERY_MS = 60_000;
+
+export interface Scheduler {
+  task: ScheduledTask;
+  /** Stops taking work, aborts the run in progress and waits for it to wind down. */
+  stop(): Promise<void>;
+  /** The run in progress, if any. */
+  readonly running: Promise<RunReport | undefined> | undefined;
+}
+
+export function startScheduler(input: {
+  config: Config;
+  log: Logger;
+  /** One run; `scheduledAt` is the cron time it fires for. */
+  run: (signal: AbortSignal, scheduledAt: Date) => Promise<RunReport>;
+}): Scheduler {
+  const { config, log } = input;
+  const file = config.schedule.heartbeatFile;
+  const controller = new AbortController();
+  let running: Promise<RunReport | undefined> | undefined;
+  const heartbeat: Heartbeat = {
+    pid: process.pid,
+    at: new Date().toISOString(),
+    status: 'idle',
+    nextRun: null,
+    lastRun: null,
+    lastError: null,
+  };
+  const beat = async (changes: Partial<Heartbeat> = {}) => {
+    Object.assign(heartbeat, changes, {
+      at: new Date().toISOString(),
+      nextRun: task.getNextRun()?.toISOString() ?? null,
+    });
+    await writeHeartbeat(file, heartbeat).catch((error: unknown) =>
+      log.warn({ err: error, file }, 'Heartbeat:Write:Failed'),
+    );
+  };
+  const task = cron.schedule(
+    config.schedule.cron,
+    async (context) => {
+      if (controller.signal.aborted) return;
+      await beat({ status: 'running' });
+      running = input
+        .run(controller.signal, context.date)
+        .then((report) => {
+          heartbeat.lastRun = {
+            runId: report.runId,
+            endedAt: report.endedAt,
+            failed: report.aois.filter((aoi) => aoi.outcome === 'failed').length,
+            aois: report.aois.length,
+          };
+          heartbeat.lastError = null;
+          return report;
+        })
+        .catch((error: unknown) => {
+          heartbeat.lastError = (error as Error).message;
+          log.error({ err: error }, 'Schedule:Run:Failed');
+          return undefined;
+        });
+      await running;
+      running = undefined;
+      await beat({ status: controller.signal.aborted ? 'stopping' : 'idle' });
+    },
+    { name: 'changewatch-run', timezone: config.schedule.timezone, noOverlap: true },
+  );
+  task.on('execution:overlap', () => log.warn('Schedule:Run:Overlap'));
+  const timer = setInterval(() => void beat(), HEARTBEAT_EVERY_MS);
+  void beat();
+  log.info(
+    { cron: config.schedule.cron, timezone: config.schedule.timezone, nextRun: task.getNextRun(), heartbeat: file },
+    'Schedule:Start',
+  );
+  return {
+    task,
+    get running() {
+      return running;
+    },
+    async stop() {
+      await task.stop();
+      controller.abort(new Error('the scheduler is stopping'));
+      await running;
+      clearInterval(timer);
+      await task.destroy();
+      await beat({ status: 'stopped' });
+      log.info('Schedule:Stop');
+    },
+  };
+}

@@ -1,0 +1,301 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync, truncateSync, copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../pipeline/config.read.js';
+import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
+import { S3ObjectStore } from '../../pipeline/io/object.store.s3.js';
+import { createLogger } from '../../pipeline/log.js';
+import { itemKey } from '../../pipeline/outputs/layout.js';
+import type { ObjectStore } from '../../pipeline/ports.js';
+import { verifyItem } from '../../pipeline/publish.js';
+import { runAll, type RunReport } from '../../pipeline/run.js';
+import { leaseKey, loadState, stateKey } from '../../pipeline/run.state.js';
+import { CLI, ROOT } from '../helpers/paths.js';
+import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
+import { s3ClientWithBucket } from '../helpers/s3.js';
+
+/**
+ * The nightly run end to end, with real parts: the real Bukavu scenes behind a STAC API on loopback, the file
+ * store and a real S3 server (Ceph radosgw), the compiled CLI in child processes for exit codes, SIGKILL and
+ * concurrency.
+ */
+type Json = Record<string, unknown>;
+let collection: string;
+let items: Json[];
+const sites: RunSite[] = [];
+const quiet = createLogger('silent');
+const POOL_ENTRY = join(ROOT, 'dist', 'workers', 'pool.entry.js');
+
+/** A second AOI inside the Bukavu tile, smaller than the demo's. */
+const SMALL = { id: 'bukavu-b', bbox: [28.83, -2.5, 28.86, -2.46] };
+
+beforeAll(async () => {
+  ({ collection, items } = await bukavuItems());
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(sites.map((site) => site.stac.close()));
+});
+
+async function site(input: Omit<Parameters<typeof startRunSite>[0], 'collections'>): Promise<RunSite> {
+  const started = await startRunSite({ ...input, collections: [collection] });
+  sites.push(started);
+  return started;
+}
+
+function configOf(site: RunSite) {
+  return loadConfig({ config: site.configFile }, {}, ROOT).config;
+}
+
+/** The CLI in a child process; asynchronous, since the STAC API it talks to lives in this process. */
+function cli(
+  site: RunSite,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_')));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, '--config', site.configFile, ...args], {
+      env: { ...clean, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const key of iterable) out.push(key);
+  return out;
+}
+
+/** Every published output (not state, leases or run reports) with its size and modification time. */
+function outputsOf(storeDir: string, keys: string[]): Record<string, string> {
+  return Object.fromEntries(
+    keys
+      .filter((key) => !key.startsWith('runs/') && !key.endsWith('/state.json') && !key.endsWith('/lease.json'))
+      .map((key) => {
+        const stat = statSync(join(storeDir, key));
+        return [key, `${stat.size}@${stat.mtimeMs}`];
+      }),
+  );
+}
+
+const latestMonitoringScene = () =>
+  items
+    .filter((item) => {
+      const datetime = String((item.properties as Json).datetime);
+      return datetime >= '2021-08-15' && datetime < '2021-10-01';
+    })
+    .map((item) => String(item.id))
+    .sort()
+    .at(-1)!;
+
+describe('changewatch run: incremental', () => {
+  it('processes everything first, then nothing, then exactly the period of one new scene', async () => {
+    const withheld = latestMonitoringScene();
+    const s = await site({ aois: [SMALL], items: items.filter((item) => item.id !== withheld) });
+    const config = configOf(s);
+    const storeDir = join(s.dir, 'store');
+    const store = new FileObjectStore(storeDir);
+
+    const first = await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    expect(first.aois.map((a) => [a.aoi, a.outcome])).toEqual([['bukavu-b', 'ok']]);
+    expect(first.aois[0]!.newScenes).not.toContain(withheld);
+    const itemId = first.aois[0]!.itemId!;
+    expect(await verifyItem(store, itemKey('bukavu-b', itemId))).toEqual([]);
+    const before = outputsOf(storeDir, await collect(store.list('')));
+
+    const second = await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    expect(second.aois.map((a) => [a.outcome, a.newScenes])).toEqual([['nothing-new', []]]);
+    expect(outputsOf(storeDir, await collect(store.list('')))).toEqual(before);
+
+    s.stac.addItems(items.filter((item) => item.id === withheld));
+    const third = await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    expect(third.aois.map((a) => [a.outcome, a.itemId, a.newScenes])).toEqual([['ok', itemId, [withheld]]]);
+    expect(third.aois[0]!.scenes!.monitoring).toContain(withheld);
+    expect(await verifyItem(store, itemKey('bukavu-b', itemId))).toEqual([]);
+    const { state } = await loadState(store, 'bukavu-b');
+    expect(state.history.map((record) => record.outcome)).toEqual(['ok', 'nothing-new', 'ok']);
+    expect(state.items[itemId]!.scenes).toContain(withheld);
+    // Every run left its report in the store.
+    const reports = await collect(store.list('runs/'));
+    expect(reports).toHaveLength(3);
+    const report = JSON.parse(readFileSync(join(storeDir, reports[2]!), 'utf8')) as RunReport;
+    expect(report.aois[0]!.bytesRead).toBeGreaterThan(0);
+    expect(report.software.version).toMatch(/^\d+\.\d+\.\d+/);
+  }, 120_000);
+
+  it('rebuilds a lost or corrupt state from the published items instead of starting over', async () => {
+    const s = await site({ aois: [SMALL], items });
+    const config = configOf(s);
+    const store = new FileObjectStore(join(s.dir, 'store'));
+    await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    await store.put(stateKey('bukavu-b'), '{"stateVersion": 1, "aoi": "bukavu-b", "items": ', {
+      contentType: 'application/json',
+    });
+    const corrupt = await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    expect(corrupt.aois.map((a) => [a.outcome, a.stateRebuilt])).toEqual([['nothing-new', 'corrupt']]);
+    await store.delete(stateKey('bukavu-b'));
+    const lost = await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    expect(lost.aois.map((a) => [a.outcome, a.stateRebuilt])).toEqual([['nothing-new', 'lost']]);
+    const { state } = await loadState(store, 'bukavu-b');
+    expect(Object.values(state.items)[0]!.scenes.length).toBe(
+      lost.aois[0]!.scenes!.baseline.length + lost.aois[0]!.scenes!.monitoring.length,
+    );
+  }, 120_000);
+});
+
+describe('changewatch run: CLI', () => {
+  it('--dry-run prints the plan and writes nothing; a truncated COG fails its AOI only (exit 1)', async () => {
+    // AOI "broken" lies elsewhere; its only scenes are truncated copies of real ones.
+    const brokenDir = mkdtempSync(join(tmpdir(), 'cw-broken-'));
+    const broken = items.slice(0, 2).map((item, index) => {
+      const copy = structuredClone(item) as Json & { assets: Record<string, { href: string }>; properties: Json };
+      const file = join(brokenDir, `broken-${index}.tif`);
+      copyFileSync(copy.assets.data!.href, file);
+      truncateSync(file, 600);
+      copy.assets.data!.href = file;
+      copy.id = `broken-${index}`;
+      copy.properties.datetime = index === 0 ? '2021-06-10T08:00:00Z' : '2021-09-10T08:00:00Z';
+      copy.properties['eo:cloud_cover'] = 5;
+      copy.geometry = {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [29.5, 3.0],
+            [29.7, 3.0],
+            [29.7, 3.2],
+            [29.5, 3.2],
+            [29.5, 3.0],
+          ],
+        ],
+      };
+      copy.bbox = [29.5, 3.0, 29.7, 3.2];
+      return copy;
+    });
+    const s = await site({
+      aois: [SMALL, { id: 'broken', bbox: [29.55, 3.05, 29.6, 3.1] }],
+      items: [...items, ...broken],
+    });
+    const dry = await cli(s, ['run', '--dry-run']);
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toMatch(
+      /^bukavu-b +compute +bukavu-b-2021-08-15-2021-09-30 +\d+\+\d+ +\d+ +[\d.]+ MiB +12 assets/m,
+    );
+    expect(dry.stdout).toMatch(/nothing was read or written/);
+    expect(await collect(new FileObjectStore(join(s.dir, 'store')).list(''))).toEqual([]);
+
+    const run = await cli(s, ['run']);
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/^broken +failed .*broken-\d\.tif/m);
+    expect(run.stdout).toMatch(/^bukavu-b +ok +/m);
+    expect(run.stderr).not.toMatch(/AWS_SECRET|secret/i);
+
+    const unknown = await cli(s, ['run', '--aoi', 'nope']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/--aoi nope: no AOI with that id/);
+
+    const status = await cli(s, ['status']);
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/^broken +\S+ +\S+ +failed/m);
+    expect(status.stdout).toMatch(/^bukavu-b +\S+ +\S+ +ok +bukavu-b-2021-08-15-2021-09-30 +\d+ +1/m);
+    expect(status.stdout).toMatch(
+      /next scheduled run: \d{4}-\d\d-\d\dT00:00:00.000Z \(0 2 \* \* \*, Africa\/Lubumbashi\)/,
+    );
+  }, 180_000);
+
+  it('killed (SIGKILL) mid-run, the next run completes; nothing partial is published, nothing is processed twice', async () => {
+    const s = await site({ aois: [{ id: 'bukavu-a', copyOf: 'bukavu-demo' }, SMALL], items });
+    const storeDir = join(s.dir, 'store');
+    const store = new FileObjectStore(storeDir);
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_')));
+    const child = spawn(process.execPath, [CLI, '--config', s.configFile, '--log-level', 'debug', 'run'], {
+      env: clean,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const killed = await new Promise<boolean>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        // Killed while bukavu-b computes, after bukavu-a was published.
+        if (/"aoi":"bukavu-b".*"msg":"Block:Compute:Done"/.test(stderr) && !child.killed) {
+          child.kill('SIGKILL');
+        }
+      });
+      child.on('exit', (_code, signal) => resolve(signal === 'SIGKILL'));
+    });
+    expect(killed).toBe(true);
+    // The dead run's lease is still there; its pid is gone, so the next run takes it over at once.
+    expect(await store.get(leaseKey('bukavu-b'))).not.toBeNull();
+    const itemB = itemKey('bukavu-b', 'bukavu-b-2021-08-15-2021-09-30');
+    const itemA = itemKey('bukavu-a', 'bukavu-a-2021-08-15-2021-09-30');
+    expect(await verifyItem(store, itemA)).toEqual([]);
+    const partial = await store.get(itemB);
+    if (partial) expect(await verifyItem(store, itemB)).toEqual([]);
+
+    const resumed = await cli(s, ['run']);
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toMatch(/^bukavu-a +nothing-new /m);
+    expect(resumed.stdout).toMatch(partial ? /^bukavu-b +nothing-new /m : /^bukavu-b +ok /m);
+    expect(await verifyItem(store, itemB)).toEqual([]);
+    expect(await store.get(leaseKey('bukavu-b'))).toBeNull();
+    const again = await cli(s, ['run']);
+    expect(again.stdout).toMatch(/^bukavu-a +nothing-new /m);
+    expect(again.stdout).toMatch(/^bukavu-b +nothing-new /m);
+    // No asset folder of an abandoned attempt is left next to the published ones.
+    const folders = new Set(
+      (await collect(store.list('bukavu-b/bukavu-b-2021-08-15-2021-09-30/')))
+        .map((key) => key.split('/')[2]!)
+        .filter((part) => !part.endsWith('.json')),
+    );
+    expect(folders.size).toBe(1);
+  }, 180_000);
+
+  it('two concurrent runs on one S3 store process each AOI exactly once', async () => {
+    const s3 = inject('s3');
+    const bucket = `cw-run-${Date.now()}`;
+    const client = await s3ClientWithBucket(bucket);
+    const storeUrl = `s3://${bucket}/concurrent`;
+    const s = await site({
+      aois: [{ id: 'bukavu-a', copyOf: 'bukavu-demo' }, SMALL],
+      items,
+      storeUrl,
+      extraConfig: { store: { url: storeUrl, s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true } } },
+    });
+    const env = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_')));
+    const start = () =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, '--config', s.configFile, 'run'], {
+          env: { ...clean, ...env },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    const results = await Promise.all([start(), start()]);
+    expect(results.map((r) => r.code)).toEqual([0, 0]);
+    expect(results.map((r) => r.stderr).join('')).not.toContain(s3.secretAccessKey);
+    const store: ObjectStore = new S3ObjectStore(client, storeUrl);
+    const reports = await Promise.all(
+      (await collect(store.list('runs/'))).map(
+        async (key) => JSON.parse(new TextDecoder().decode((await store.get(key))!)) as RunReport,
+      ),
+    );
+    expect(reports).toHaveLength(2);
+    for (const aoi of ['bukavu-a', 'bukavu-b']) {
+      const outcomes = reports.map((report) => report.aois.find((entry) => entry.aoi === aoi)!.outcome).sort();
+      expect(outcomes.filter((outcome) => outcome === 'ok')).toHaveLength(1);
+      expect(outcomes.every((outcome) => ['ok', 'busy', 'nothing-new'].includes(outcome))).toBe(true);
+      expect(await verifyItem(store, itemKey(aoi, `${aoi}-2021-08-15-2021-09-30`))).toEqual([]);
+    }
+  }, 240_000);
+});
