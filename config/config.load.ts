@@ -58,6 +58,11 @@ export function envName(path: readonly string[]): string {
   return ENV_PREFIX + path.map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
 }
 
+/** Shorter names operators expect, for the same fields (the S3 path-style switch as S3 tools document it). */
+export const ENV_ALIASES: Readonly<Record<string, string>> = {
+  CHANGEWATCH_S3_FORCE_PATH_STYLE: 'CHANGEWATCH_STORE_S3_FORCE_PATH_STYLE',
+};
+
 /** Every config field that can be set from the environment, with its variable name. */
 export const ENV_FIELDS: ReadonlyArray<{ env: string; path: string[]; schema: z.ZodType }> = leaves(ConfigSchema).map(
   (leaf) => ({ env: envName(leaf.path), ...leaf }),
@@ -152,7 +157,7 @@ export function resolveConfig(layers: ConfigLayers): ConfigResult {
   const known = new Map(ENV_FIELDS.map((field) => [field.env, field]));
   for (const [name, raw] of Object.entries(layers.env)) {
     if (!name.startsWith(ENV_PREFIX) || name === ENV_CONFIG_PATH || raw === undefined) continue;
-    const field = known.get(name);
+    const field = known.get(ENV_ALIASES[name] ?? name);
     if (!field) {
       problems.push(`env ${name}: unknown variable: use one of ${[...known.keys()].join(', ')}`);
       continue;

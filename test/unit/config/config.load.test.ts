@@ -129,4 +129,8 @@ describe('redactConfig', () => {
     // the config itself is untouched
     expect(result.config.stac.headers.Authorization).toBe('Bearer s3cr3t');
   });
+  it('takes CHANGEWATCH_S3_FORCE_PATH_STYLE as the path-style switch', () => {
+    const result = resolveConfig({ env: { CHANGEWATCH_S3_FORCE_PATH_STYLE: 'true' } });
+    expect(result.ok && result.config.store.s3.forcePathStyle).toBe(true);
+  });
 });
