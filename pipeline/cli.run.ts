@@ -6,6 +6,7 @@ import { table } from './text.table.js';
 import { EXIT } from './errors.js';
 import { openObjectStore } from './io/object.store.js';
 import { createLogger } from './log.js';
+import { pullReport } from './report.pull.js';
 import { runAll, type RunReport } from './run.js';
 import { loadState } from './run.state.js';
 import { checkHeartbeat, HEARTBEAT_EVERY_MS, startScheduler } from './schedule.js';
@@ -178,6 +179,21 @@ export function registerRunCommands(
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+    });
+
+  program
+    .command('reports')
+    .description('report pages for authors')
+    .command('pull')
+    .description("copy a run's report page, item, maps and numbers from the store to a local folder")
+    .requiredOption('--aoi <id>', 'the AOI')
+    .option('--run <id>', 'latest, or a run id from "changewatch status"', 'latest')
+    .requiredOption('--dest <dir>', 'local folder (the store layout is kept, so the page works there)')
+    .action(async (options: { aoi: string; run: string; dest: string }, command: Command) => {
+      const { config } = configOf(command);
+      const store = openObjectStore(config.store);
+      const pulled = await pullReport(store, { aoiId: options.aoi, run: options.run, dest: options.dest });
+      io.out(`${pulled.files} files, ${mib(pulled.bytes)}: open ${pulled.page}`);
     });
 
   program

@@ -15,7 +15,7 @@ import { openObjectStore } from './io/object.store.js';
 import { createLogger } from './log.js';
 import { itemKey } from './outputs/layout.js';
 import type { ResultItem } from './outputs/stac.js';
-import type { Summary } from './outputs/summary.js';
+import type { Summary } from '../reports/summary.js';
 import { runAll } from './run.js';
 import { VERSION } from './version.js';
 

@@ -5,7 +5,7 @@ import { runForestLoss, type ForestLossRun } from './analysis.forest.js';
 import { forestLossOutputs } from './outputs/forest.outputs.js';
 import { inputsDigest, itemIdFor } from './outputs/layout.js';
 import { resultItem, type ResultItem } from './outputs/stac.js';
-import type { Summary } from './outputs/summary.js';
+import type { Summary } from '../reports/summary.js';
 import type { ComputePool } from './pool.js';
 import type { ObjectStore } from './ports.js';
 import { publishItem, type PublishEvent } from './publish.js';

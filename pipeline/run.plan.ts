@@ -74,6 +74,7 @@ export const FOREST_LOSS_ASSETS = [
   'polygons',
   'preview-baseline',
   'preview-monitoring',
+  'preview-change',
   'preview',
   'thumbnail',
   'summary',

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { ChangewatchError } from './errors.js';
 import type { ObjectStore } from './ports.js';
+import type { Summary } from '../reports/summary.js';
 import { publishedItems } from './publish.js';
 
 /**
@@ -23,10 +24,20 @@ export interface RunRecord {
   reason?: string;
 }
 
+/** The figures an index and a history chart show for one published period. */
+export interface Headline {
+  monitoring: string;
+  lossHa: number;
+  lossHighHa: number;
+  clearMonitoring: number;
+}
+
 export interface AoiState {
   stateVersion: 1;
   aoi: string;
-  items: Record<string, { digest: string; scenes: string[]; runId: string | null }>;
+  items: Record<string, { digest: string; scenes: string[]; runId: string | null; headline?: Headline }>;
+  /** Report pages published, oldest first. */
+  reports?: Array<{ runId: string; itemId: string; digest: string; key: string; headline: Headline }>;
   /** Newest last, at most {@link HISTORY_LENGTH} entries. */
   history: RunRecord[];
 }
@@ -48,6 +59,17 @@ function isState(value: unknown, aoiId: string): value is AoiState {
   );
 }
 
+export function headlineOf(summary: Summary): Headline | undefined {
+  const product = summary.products?.['forest-loss'];
+  if (!product) return undefined;
+  return {
+    monitoring: summary.periods.monitoring.window,
+    lossHa: product.classes['forest-loss']?.hectares ?? 0,
+    lossHighHa: product.confidence['high']?.hectares ?? 0,
+    clearMonitoring: summary.periods.monitoring.clearFraction,
+  };
+}
+
 /** The state as the published items imply it: their digests and the scenes their summaries list. */
 export async function rebuildState(store: ObjectStore, aoiId: string): Promise<AoiState> {
   const state: AoiState = { stateVersion: 1, aoi: aoiId, items: {}, history: [] };
@@ -57,13 +79,13 @@ export async function rebuildState(store: ObjectStore, aoiId: string): Promise<A
     if (typeof digest !== 'string' || !summaryHref) continue;
     const bytes = await store.get(`${aoiId}/${item.id}/${summaryHref.replace(/^\.\//, '')}`);
     let scenes: string[] = [];
+    let headline: Headline | undefined;
     if (bytes) {
-      const summary = JSON.parse(new TextDecoder().decode(bytes)) as {
-        periods?: Record<string, { scenes?: Array<{ id: string }> }>;
-      };
+      const summary = JSON.parse(new TextDecoder().decode(bytes)) as Summary;
       scenes = Object.values(summary.periods ?? {}).flatMap((period) => (period.scenes ?? []).map((s) => s.id));
+      headline = headlineOf(summary);
     }
-    state.items[item.id] = { digest, scenes: [...new Set(scenes)], runId: null };
+    state.items[item.id] = { digest, scenes: [...new Set(scenes)], runId: null, ...(headline ? { headline } : {}) };
   }
   return state;
 }

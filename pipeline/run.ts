@@ -16,7 +16,8 @@ import { ComputePool } from './pool.js';
 import type { ObjectStore } from './ports.js';
 import { createRasterOpener, type RasterOpener } from './raster.opener.js';
 import { periodsFor, planAoi, type AoiPlan } from './run.plan.js';
-import { AoiLease, loadState, saveState, type AoiOutcome, type RunRecord } from './run.state.js';
+import { publishAoiReport, publishIndex } from './report.publish.js';
+import { AoiLease, headlineOf, loadState, saveState, type AoiOutcome, type RunRecord } from './run.state.js';
 import { findScenes } from './scenes.find.js';
 import { VERSION } from './version.js';
 
@@ -35,6 +36,8 @@ export interface AoiRunReport {
   windows?: { baseline: string; monitoring: string };
   scenes?: { baseline: string[]; monitoring: string[] };
   newScenes?: string[];
+  /** The report page published for this AOI and run. */
+  report?: string;
   /** Why the state was rebuilt from the published items, if it was. */
   stateRebuilt?: 'lost' | 'corrupt';
   bytesRead: number;
@@ -77,10 +80,8 @@ export interface RunOptions {
 export const runKey = (runId: string) => `runs/${runId}.json`;
 
 export function newRunId(now: Date): string {
-  return `${now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  // Sortable to the millisecond, so runs started within one second list in the order they started.
+  return `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
 }
 
 async function publishedDigest(store: ObjectStore, aoiId: string, itemId: string): Promise<string | undefined> {
@@ -274,11 +275,23 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
           entry.blocks = result.run.blocks;
           entry.bytesPublished = result.published.bytes;
           entry.outcome = 'ok';
+          const headline = headlineOf(result.summary);
           state.items[itemId] = {
             digest,
             scenes: [...new Set([...plan.scenes.baseline, ...plan.scenes.monitoring])],
             runId,
+            ...(headline ? { headline } : {}),
           };
+          const reportKey = await publishAoiReport(store, {
+            aoi,
+            runId,
+            itemId,
+            digest,
+            summary: result.summary,
+            state,
+          });
+          if (headline) state.reports = [...(state.reports ?? []), { runId, itemId, digest, key: reportKey, headline }];
+          entry.report = reportKey;
         }
         entry.ms = Date.now() - aoiStarted;
         state.history.push(historyRecord(runId, started, now(), entry));
@@ -320,6 +333,11 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
   }
   report.endedAt = now().toISOString();
   if (!options.dryRun) {
+    try {
+      await publishIndex(store, aois);
+    } catch (error) {
+      runLog.error({ err: error }, 'Run:Index:Failed');
+    }
     await store.put(runKey(runId), `${JSON.stringify(report, null, 2)}\n`, {
       contentType: 'application/json',
       cacheControl: 'no-cache',

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests use as peers (GDAL, numpy, scipy, pyproj from Debian), only when missing.
+# Installs the system packages the tests use as peers (GDAL, numpy, scipy, pyproj from Debian) and the browser
+# the report is tested in (chromium), only when missing.
 # Idempotent and quiet when everything is there already.
 set -euo pipefail
 
@@ -9,6 +10,10 @@ command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
 /usr/bin/python3 -c 'import pyproj' >/dev/null 2>&1 || need+=(python3-pyproj)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 /usr/bin/python3 -c 'import scipy.ndimage' >/dev/null 2>&1 || need+=(python3-scipy)
+# The HTML report is tested in Debian's chromium, driven by playwright-core (which never downloads a browser).
+[ -x /usr/bin/chromium ] || need+=(chromium)
+# The PNG legends are drawn with DejaVu Sans.
+fc-list 2>/dev/null | grep -q DejaVuSans || need+=(fonts-dejavu-core)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "test/setup.sh: installing Debian packages: ${need[*]}"

@@ -17,7 +17,7 @@ import {
   type ProductSummary,
   type Summary,
   type Tally,
-} from './summary.js';
+} from '../../reports/summary.js';
 
 /**
  * Everything one forest-loss run publishes, as bytes: Cloud-Optimized GeoTIFFs of the composites' NDVI, the
@@ -340,6 +340,12 @@ export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ fi
       'preview-monitoring',
       await encodePng(after),
       `Monitoring NDVI (${input.periods.monitoring.window.text}), ${pictureScale} m/px`,
+      ['overview'],
+    ),
+    png(
+      'preview-change',
+      await encodePng(overlay),
+      `Forest loss over the monitoring NDVI, same extent as the NDVI previews, ${pictureScale} m/px`,
       ['overview'],
     ),
     png(

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Summary } from '../../pipeline/outputs/summary.js';
+import type { Summary } from '../../reports/summary.js';
 import { verifyItem } from '../../pipeline/publish.js';
 import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { ROOT } from '../helpers/paths.js';

@@ -18,7 +18,7 @@ import { createS3Client } from '../../pipeline/io/s3.client.js';
 import { forestLossOutputs, type OutputFile } from '../../pipeline/outputs/forest.outputs.js';
 import { CATALOG_KEY, itemKey } from '../../pipeline/outputs/layout.js';
 import { resultItem, type ResultItem } from '../../pipeline/outputs/stac.js';
-import type { Summary } from '../../pipeline/outputs/summary.js';
+import type { Summary } from '../../reports/summary.js';
 import { periodIdentity, type PeriodScenes } from '../../pipeline/period.publish.js';
 import type { ObjectStore } from '../../pipeline/ports.js';
 import { publishItem, verifyItem } from '../../pipeline/publish.js';
@@ -244,7 +244,7 @@ print(json.dumps({"invalid": invalid, "hectares": total / 1e4, "count": count, "
 
 describe('previews', () => {
   it('are PNGs within 2048 and 256 pixels, the change preview carrying a legend', async () => {
-    for (const asset of ['preview', 'preview-baseline', 'preview-monitoring', 'thumbnail']) {
+    for (const asset of ['preview', 'preview-baseline', 'preview-monitoring', 'preview-change', 'thumbnail']) {
       const meta = await sharp(fileOf(asset)).metadata();
       expect(meta.format).toBe('png');
       expect(Math.max(meta.width, meta.height)).toBeLessThanOrEqual(asset === 'thumbnail' ? 256 : 2048);

@@ -10,6 +10,7 @@ import { createLogger } from '../../pipeline/log.js';
 import { itemKey } from '../../pipeline/outputs/layout.js';
 import type { ObjectStore } from '../../pipeline/ports.js';
 import { verifyItem } from '../../pipeline/publish.js';
+import { pullReport } from '../../pipeline/report.pull.js';
 import { runAll, type RunReport } from '../../pipeline/run.js';
 import { leaseKey, loadState, stateKey } from '../../pipeline/run.state.js';
 import { CLI, ROOT } from '../helpers/paths.js';
@@ -75,11 +76,17 @@ async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
   return out;
 }
 
-/** Every published output (not state, leases or run reports) with its size and modification time. */
+/** Every published output (not state, leases, run reports or the run-level index page) with its size and mtime. */
 function outputsOf(storeDir: string, keys: string[]): Record<string, string> {
   return Object.fromEntries(
     keys
-      .filter((key) => !key.startsWith('runs/') && !key.endsWith('/state.json') && !key.endsWith('/lease.json'))
+      .filter(
+        (key) =>
+          !key.startsWith('runs/') &&
+          key !== 'index.html' &&
+          !key.endsWith('/state.json') &&
+          !key.endsWith('/lease.json'),
+      )
       .map((key) => {
         const stat = statSync(join(storeDir, key));
         return [key, `${stat.size}@${stat.mtimeMs}`];
@@ -127,7 +134,8 @@ describe('changewatch run: incremental', () => {
     // Every run left its report in the store.
     const reports = await collect(store.list('runs/'));
     expect(reports).toHaveLength(3);
-    const report = JSON.parse(readFileSync(join(storeDir, reports[2]!), 'utf8')) as RunReport;
+    const report = JSON.parse(readFileSync(join(storeDir, `runs/${third.runId}.json`), 'utf8')) as RunReport;
+    expect(reports.at(-1)).toBe(`runs/${third.runId}.json`);
     expect(report.aois[0]!.bytesRead).toBeGreaterThan(0);
     expect(report.software.version).toMatch(/^\d+\.\d+\.\d+/);
   }, 120_000);
@@ -187,7 +195,7 @@ describe('changewatch run: CLI', () => {
     const dry = await cli(s, ['run', '--dry-run']);
     expect(dry.status).toBe(0);
     expect(dry.stdout).toMatch(
-      /^bukavu-b +compute +bukavu-b-2021-08-15-2021-09-30 +\d+\+\d+ +\d+ +[\d.]+ MiB +12 assets/m,
+      /^bukavu-b +compute +bukavu-b-2021-08-15-2021-09-30 +\d+\+\d+ +\d+ +[\d.]+ MiB +13 assets/m,
     );
     expect(dry.stdout).toMatch(/nothing was read or written/);
     expect(await collect(new FileObjectStore(join(s.dir, 'store')).list(''))).toEqual([]);
@@ -297,5 +305,13 @@ describe('changewatch run: CLI', () => {
       expect(outcomes.every((outcome) => ['ok', 'busy', 'nothing-new'].includes(outcome))).toBe(true);
       expect(await verifyItem(store, itemKey(aoi, `${aoi}-2021-08-15-2021-09-30`))).toEqual([]);
     }
+    // An author pulls the latest report of an AOI from the bucket to a local folder.
+    const dest = mkdtempSync(join(tmpdir(), 'cw-pull-s3-'));
+    const pulled = await pullReport(store, { aoiId: 'bukavu-b', run: 'latest', dest });
+    expect(pulled.page).toMatch(/bukavu-b\/reports\/.+\.html$/);
+    expect(await verifyItem(new FileObjectStore(dest), itemKey('bukavu-b', 'bukavu-b-2021-08-15-2021-09-30'))).toEqual(
+      [],
+    );
+    expect(readFileSync(pulled.page, 'utf8')).toContain('<table id="classes">');
   }, 240_000);
 });

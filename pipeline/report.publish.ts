@@ -1,0 +1,89 @@
+import type { Aoi } from '../aoi/aoi.schema.js';
+import { indexPage, reportPage, type IndexRow } from '../reports/report.page.js';
+import type { Summary } from '../reports/summary.js';
+import { CONFIDENCE_LEGEND, FOREST_LOSS_LEGEND } from './outputs/legend.js';
+import { CATALOG_KEY } from './outputs/layout.js';
+import type { ObjectStore } from './ports.js';
+import { loadState, type AoiState } from './run.state.js';
+import { VERSION } from './version.js';
+
+/**
+ * The HTML pages of a run, published next to the outputs: `<aoi>/reports/<run id>.html` for each AOI with a new
+ * period, and `index.html` at the store root. Links are relative, so the pages work wherever the store is copied.
+ */
+
+export const INDEX_KEY = 'index.html';
+export const reportKey = (aoiId: string, runId: string) => `${aoiId}/reports/${runId}.html`;
+
+const HTML = { contentType: 'text/html; charset=utf-8', cacheControl: 'no-cache' };
+
+export async function publishAoiReport(
+  store: ObjectStore,
+  input: { aoi: Aoi; runId: string; itemId: string; digest: string; summary: Summary; state: AoiState },
+): Promise<string> {
+  const { aoi, runId, itemId, digest, summary, state } = input;
+  const assetHrefs: Record<string, string> = { summary: `../${itemId}/${digest}/summary.json` };
+  for (const [key, asset] of Object.entries(summary.assets)) {
+    assetHrefs[key] = `../${itemId}/${digest}/${asset.href.replace(/^\.\//, '')}`;
+  }
+  const colour = (legend: typeof FOREST_LOSS_LEGEND, name: string) => legend.find((e) => e.name === name)!.colour;
+  const history = Object.entries(state.items)
+    .filter(([, entry]) => entry.headline)
+    .map(([id, entry]) => ({ itemId: id, ...entry.headline! }))
+    .sort((a, b) => a.monitoring.localeCompare(b.monitoring));
+  const html = reportPage({
+    summary,
+    runId,
+    itemHref: `../${itemId}/${itemId}.json`,
+    assetHrefs,
+    indexHref: `../../${INDEX_KEY}`,
+    geometry: aoi.geometry,
+    zones: aoi.zones.map((zone) => ({ id: zone.id, name: zone.name, geometry: zone.geometry })),
+    legend: [
+      {
+        colour: colour(FOREST_LOSS_LEGEND, 'forest-loss'),
+        label: 'forest loss, high confidence (≥ 2 clear observations)',
+      },
+      { colour: colour(CONFIDENCE_LEGEND, 'low'), label: 'forest loss, low confidence (1 clear observation)' },
+      { colour: colour(FOREST_LOSS_LEGEND, 'not-seen'), label: 'not seen clear' },
+      { colour: '238443', label: 'NDVI, from bare (pale) to dense canopy (dark green)' },
+    ],
+    history,
+  });
+  const key = reportKey(aoi.id, runId);
+  await store.put(key, html, HTML);
+  return key;
+}
+
+/** The index of every AOI the store knows (the root catalog's collections and the AOIs of this run). */
+export async function publishIndex(store: ObjectStore, aois: readonly Aoi[]): Promise<void> {
+  const names = new Map<string, { name: string; kind: string }>();
+  const catalog = await store.get(CATALOG_KEY);
+  if (catalog) {
+    const links = (
+      JSON.parse(new TextDecoder().decode(catalog)) as { links?: Array<{ rel: string; href: string; title?: string }> }
+    ).links;
+    for (const link of links ?? []) {
+      const id = /^\.\/([^/]+)\/collection\.json$/.exec(link.href)?.[1];
+      if (link.rel === 'child' && id) names.set(id, { name: link.title ?? id, kind: '-' });
+    }
+  }
+  for (const aoi of aois) names.set(aoi.id, { name: aoi.name, kind: aoi.kind });
+  const rows: IndexRow[] = [];
+  for (const [id, { name, kind }] of [...names].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const { state } = await loadState(store, id);
+    const last = state.history[state.history.length - 1];
+    const report = state.reports?.[state.reports.length - 1];
+    rows.push({
+      aoi: id,
+      name,
+      kind,
+      lastRun: last?.runId ?? null,
+      lastOutcome: last?.outcome ?? null,
+      lastEndedAt: last?.endedAt ?? null,
+      lastReason: last?.reason ?? null,
+      ...(report ? { report: { href: `./${report.key}`, ...report.headline } } : {}),
+    });
+  }
+  await store.put(INDEX_KEY, indexPage(rows, VERSION), HTML);
+}

@@ -1,0 +1,249 @@
+import type { AreaGeometry } from '../aoi/geometry.js';
+import type { Summary, Tally } from './summary.js';
+
+/**
+ * The HTML pages report authors open: one per AOI and run, and the index of all AOIs. Pure: models in, strings
+ * out. Self-contained (inline CSS, inline SVG, a few lines of inline script, images by relative links), so a page
+ * works from a folder, an S3 static-website endpoint or a copy on a laptop with no network.
+ */
+
+export interface LegendRow {
+  /** RRGGBB. */
+  colour: string;
+  label: string;
+}
+
+export interface HistoryPoint {
+  itemId: string;
+  monitoring: string;
+  lossHa: number;
+  lossHighHa: number;
+  clearMonitoring: number;
+  href?: string;
+}
+
+export interface ReportPageModel {
+  summary: Summary;
+  runId: string;
+  /** Hrefs relative to the page. */
+  itemHref: string;
+  assetHrefs: Record<string, string>;
+  indexHref: string;
+  geometry: AreaGeometry;
+  zones: Array<{ id: string; name: string; geometry: AreaGeometry }>;
+  legend: LegendRow[];
+  history: HistoryPoint[];
+}
+
+export interface IndexRow {
+  aoi: string;
+  name: string;
+  kind: string;
+  lastRun: string | null;
+  lastOutcome: string | null;
+  lastEndedAt: string | null;
+  lastReason: string | null;
+  report?: { href: string; monitoring: string; lossHa: number; lossHighHa: number; clearMonitoring: number };
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const ha = (value: number) => value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;
+
+const STYLE = `
+body{font:15px/1.45 "DejaVu Sans",system-ui,sans-serif;margin:0;color:#1d1d1d;background:#fafaf7}
+header,main,footer{max-width:1100px;margin:0 auto;padding:12px 20px}
+header{border-bottom:3px solid #238443}
+h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin:1.4em 0 .4em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.4em 0}th,td{padding:3px 10px;border-bottom:1px solid #e3e3e3;text-align:left}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.headline{font-size:1.1em;background:#fff;border:1px solid #ddd;padding:10px 14px}
+.compare{position:relative;display:inline-block;max-width:100%;border:1px solid #bbb;background:#fff}
+.compare img{display:block;max-width:100%;height:auto;image-rendering:pixelated}
+.compare img.top{position:absolute;top:0;left:0}
+.controls{margin:6px 0}.controls label{margin-right:14px}
+.legend span.sw{display:inline-block;width:14px;height:14px;border:1px solid #555;vertical-align:-2px;margin-right:6px}
+.caveats li{margin:.3em 0}.muted{color:#666}pre{background:#fff;border:1px solid #ddd;padding:8px;overflow:auto}
+.cite{background:#fff;border-left:4px solid #238443;padding:8px 12px;font-family:"DejaVu Sans Mono",monospace;font-size:.9em}
+svg text{font:11px "DejaVu Sans",sans-serif}
+`;
+
+function page(title: string, body: string, script = ''): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${body}
+${script ? `<script>${script}</script>` : ''}
+</body>
+</html>
+`;
+}
+
+/** The AOI outline and zones as SVG, lon/lat scaled by cos(latitude) so shapes keep their proportions. */
+function outlineSvg(geometry: AreaGeometry, zones: ReportPageModel['zones']): string {
+  const polygons = (g: AreaGeometry) => (g.type === 'Polygon' ? [g.coordinates] : g.coordinates);
+  const all = [geometry, ...zones.map((zone) => zone.geometry)].flatMap(polygons).flat(2);
+  const lons = all.map((p) => p[0]!);
+  const lats = all.map((p) => p[1]!);
+  const [west, east, south, north] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
+  const k = Math.cos((((south + north) / 2) * Math.PI) / 180);
+  const width = 320;
+  const scale = width / Math.max((east - west) * k, 1e-9);
+  const height = Math.max(40, Math.min(420, (north - south) * scale));
+  const path = (g: AreaGeometry) =>
+    polygons(g)
+      .flatMap((rings) =>
+        rings.map(
+          (ring) =>
+            `M${ring.map((p) => `${((p[0]! - west) * k * scale).toFixed(1)},${((north - p[1]!) * scale).toFixed(1)}`).join('L')}Z`,
+        ),
+      )
+      .join('');
+  const zonePaths = zones
+    .map(
+      (zone) =>
+        `<path d="${path(zone.geometry)}" fill="#fdae61" fill-opacity=".35" stroke="#d7301f" stroke-width="1"><title>${escapeHtml(zone.name)}</title></path>`,
+    )
+    .join('');
+  return `<svg id="outline" role="img" aria-label="AOI outline" viewBox="-4 -4 ${width + 8} ${(height + 8).toFixed(1)}" width="${width + 8}" height="${(height + 8).toFixed(1)}"><path d="${path(geometry)}" fill="#238443" fill-opacity=".12" stroke="#238443" stroke-width="1.5" fill-rule="evenodd"/>${zonePaths}</svg>`;
+}
+
+function historyChart(points: HistoryPoint[]): string {
+  if (points.length === 0) return '<p class="muted">No published period yet.</p>';
+  const max = Math.max(...points.map((p) => p.lossHa), 1e-9);
+  const bar = 46;
+  const height = 160;
+  const bars = points
+    .map((p, i) => {
+      const h = (p.lossHa / max) * (height - 40);
+      const hh = (p.lossHighHa / max) * (height - 40);
+      const x = 30 + i * (bar + 14);
+      return `<g><title>${escapeHtml(p.monitoring)}: ${ha(p.lossHa)} ha (${ha(p.lossHighHa)} ha high confidence), ${percent(p.clearMonitoring)} seen clear</title><rect x="${x}" y="${(height - 20 - h).toFixed(1)}" width="${bar}" height="${h.toFixed(1)}" fill="#fd8d3c"/><rect x="${x}" y="${(height - 20 - hh).toFixed(1)}" width="${bar}" height="${hh.toFixed(1)}" fill="#e31a1c"/><text x="${x + bar / 2}" y="${(height - 24 - h).toFixed(1)}" text-anchor="middle">${ha(p.lossHa)}</text><text x="${x + bar / 2}" y="${height - 6}" text-anchor="middle">${escapeHtml(p.monitoring.slice(0, 10))}</text></g>`;
+    })
+    .join('');
+  const width = 40 + points.length * (bar + 14);
+  return `<svg id="history" role="img" aria-label="Forest loss per monitoring period" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><line x1="26" y1="${height - 20}" x2="${width}" y2="${height - 20}" stroke="#888"/>${bars}</svg><p class="muted">Hectares of forest loss per monitoring period (red: high confidence; orange: low), as published.</p>`;
+}
+
+function tallyRows(tallies: Record<string, Tally>, total: number, kind: string): string {
+  return Object.entries(tallies)
+    .map(
+      ([name, tally]) =>
+        `<tr data-${kind}="${escapeHtml(name)}"><td>${escapeHtml(name)}</td><td class="n" data-hectares="${tally.hectares}">${ha(tally.hectares)}</td><td class="n" data-pixels="${tally.pixels}">${tally.pixels.toLocaleString('en-US')}</td><td class="n">${total > 0 ? percent(tally.hectares / total) : '-'}</td></tr>`,
+    )
+    .join('');
+}
+
+export function reportPage(model: ReportPageModel): string {
+  const { summary } = model;
+  const product = summary.products['forest-loss']!;
+  const loss = product.classes['forest-loss'] ?? { pixels: 0, hectares: 0 };
+  const total = summary.aoi.gridHectares;
+  const { baseline, monitoring } = summary.periods;
+  const asset = (key: string) => escapeHtml(model.assetHrefs[key] ?? '#');
+  const zones = Object.entries(product.zones);
+  const scenes = [
+    ...baseline.scenes.map((scene) => ({ ...scene, period: 'baseline' })),
+    ...monitoring.scenes.map((scene) => ({ ...scene, period: 'monitoring' })),
+  ];
+  const cite = `changewatch ${summary.software.version}, run ${model.runId}, item ${summary.item} (inputs ${summary.inputs}). Forest loss in ${summary.aoi.name}, monitoring ${monitoring.window} against baseline ${baseline.window}. Scenes: ${scenes.map((s) => s.id).join(', ')}. Contains modified Copernicus Sentinel and/or USGS Landsat data.`;
+  const body = `<header>
+<p class="muted"><a href="${escapeHtml(model.indexHref)}">All areas</a> · run <code id="run-id">${escapeHtml(model.runId)}</code> · changewatch ${escapeHtml(summary.software.version)}</p>
+<h1>${escapeHtml(summary.aoi.name)}</h1>
+<p>${escapeHtml(summary.aoi.kind)} · <span data-aoi-hectares="${summary.aoi.hectares}">${ha(summary.aoi.hectares)}</span> ha · monitoring <b>${escapeHtml(monitoring.window)}</b> against baseline <b>${escapeHtml(baseline.window)}</b></p>
+</header>
+<main>
+<p class="headline" id="headline"><b data-hectares="${loss.hectares}">${ha(loss.hectares)} ha</b> of forest loss (${ha(product.confidence.high?.hectares ?? 0)} ha high confidence, ${ha(product.confidence.low?.hectares ?? 0)} ha low) in ${product.patches.kept.toLocaleString('en-US')} patches. Seen clear: ${percent(baseline.clearFraction)} of the AOI in the baseline, ${percent(monitoring.clearFraction)} in the monitoring period.</p>
+
+<h2>Before and after</h2>
+<div class="controls">
+<label>Compare <input type="range" id="compare" min="0" max="100" value="50" aria-label="before/after divider"></label>
+<label><input type="radio" name="after" value="change" checked> after with forest loss</label>
+<label><input type="radio" name="after" value="monitoring"> after (NDVI only)</label>
+</div>
+<div class="compare" id="compare-view">
+<img id="before" src="${asset('preview-baseline')}" alt="Baseline NDVI, ${escapeHtml(baseline.window)}">
+<img id="after" class="top" src="${asset('preview-change')}" data-change="${asset('preview-change')}" data-monitoring="${asset('preview-monitoring')}" alt="Monitoring NDVI with forest loss, ${escapeHtml(monitoring.window)}" style="clip-path: inset(0 0 0 50%)">
+</div>
+<p class="muted">Left of the divider: baseline (${escapeHtml(baseline.window)}); right: monitoring (${escapeHtml(monitoring.window)}).</p>
+<div class="legend" id="legend">${model.legend.map((row) => `<div><span class="sw" style="background:#${escapeHtml(row.colour)}"></span>${escapeHtml(row.label)}</div>`).join('')}<div class="muted">Areas in hectares (geodesic, WGS84); NDVI is unitless.</div></div>
+<h2>Area of interest</h2>
+${outlineSvg(model.geometry, model.zones)}
+
+<h2>Hectares by class</h2>
+<table id="classes"><thead><tr><th>class</th><th class="n">hectares</th><th class="n">pixels</th><th class="n">share of AOI</th></tr></thead><tbody>${tallyRows(product.classes, total, 'class')}</tbody></table>
+<table id="confidence"><thead><tr><th>forest loss confidence</th><th class="n">hectares</th><th class="n">pixels</th><th class="n">share of AOI</th></tr></thead><tbody>${tallyRows(product.confidence, total, 'confidence')}</tbody></table>
+<p class="muted">Seen clear at least once: <span id="clear-baseline" data-fraction="${baseline.clearFraction}">${percent(baseline.clearFraction)}</span> (baseline), <span id="clear-monitoring" data-fraction="${monitoring.clearFraction}">${percent(monitoring.clearFraction)}</span> (monitoring). "not-seen" ground has no finding either way.</p>
+${
+  zones.length > 0
+    ? `<h3>By zone</h3><table id="zones"><thead><tr><th>zone</th><th class="n">zone ha</th><th class="n">loss ha</th><th class="n">high</th><th class="n">low</th><th class="n">seen clear (baseline / monitoring)</th></tr></thead><tbody>${zones
+        .map(
+          ([id, zone]) =>
+            `<tr data-zone="${escapeHtml(id)}"><td>${escapeHtml(zone.name)}</td><td class="n">${ha(zone.hectares)}</td><td class="n" data-hectares="${zone.classes['forest-loss']?.hectares ?? 0}">${ha(zone.classes['forest-loss']?.hectares ?? 0)}</td><td class="n">${ha(zone.confidence.high?.hectares ?? 0)}</td><td class="n">${ha(zone.confidence.low?.hectares ?? 0)}</td><td class="n">${percent(zone.clearFraction.baseline)} / ${percent(zone.clearFraction.monitoring)}</td></tr>`,
+        )
+        .join('')}</tbody></table>`
+    : ''
+}
+
+<h2>Change over the run history</h2>
+${historyChart(model.history)}
+
+<h2>What to keep in mind</h2>
+<ul class="caveats" id="caveats">${summary.caveats.map((caveat) => `<li>${escapeHtml(caveat)}</li>`).join('')}</ul>
+
+<h2>Scenes used</h2>
+<table id="scenes"><thead><tr><th>period</th><th>scene</th><th>date (UTC)</th><th class="n">cloud cover</th><th>collection</th></tr></thead><tbody>${scenes
+    .map(
+      (scene) =>
+        `<tr><td>${scene.period}</td><td>${scene.href && /^https?:/.test(scene.href) ? `<a href="${escapeHtml(scene.href)}">${escapeHtml(scene.id)}</a>` : escapeHtml(scene.id)}</td><td>${escapeHtml(scene.datetime.slice(0, 19).replace('T', ' '))}</td><td class="n">${scene.cloudCover === null ? '?' : `${scene.cloudCover.toFixed(1)} %`}</td><td>${escapeHtml(scene.collection)}</td></tr>`,
+    )
+    .join('')}</tbody></table>
+
+<h2>Parameters</h2>
+<pre id="parameters">${escapeHtml(JSON.stringify(summary.parameters, null, 2))}</pre>
+
+<h2>Downloads</h2>
+<ul id="downloads">
+<li><a href="${asset('forest-loss')}">forest-loss.tif</a> and <a href="${asset('forest-loss-confidence')}">forest-loss-confidence.tif</a> — class rasters (COG)</li>
+<li><a href="${asset('ndvi-baseline')}">ndvi-baseline.tif</a>, <a href="${asset('ndvi-monitoring')}">ndvi-monitoring.tif</a>, <a href="${asset('clear-count-baseline')}">clear-count-baseline.tif</a>, <a href="${asset('clear-count-monitoring')}">clear-count-monitoring.tif</a> — composites (COG)</li>
+<li><a href="${asset('polygons')}">polygons.geojson</a> — loss patches with hectares, confidence and first date seen</li>
+<li><a href="${asset('summary')}">summary.json</a> — every figure, scene and parameter, with checksums</li>
+<li><a href="${escapeHtml(model.itemHref)}">STAC item</a></li>
+</ul>
+
+<h2>Cite this</h2>
+<p class="cite" id="cite">${escapeHtml(cite)}</p>
+</main>
+<footer class="muted">Generated by changewatch ${escapeHtml(summary.software.version)} from published outputs; no figure on this page is computed by the page.</footer>`;
+  const script = `
+const after = document.getElementById('after');
+const slider = document.getElementById('compare');
+const clip = () => { after.style.clipPath = 'inset(0 0 0 ' + slider.value + '%)'; };
+slider.addEventListener('input', clip);
+for (const radio of document.querySelectorAll('input[name=after]')) {
+  radio.addEventListener('change', () => { after.src = after.dataset[radio.value]; });
+}
+clip();`;
+  return page(`${summary.aoi.name}: forest loss ${monitoring.window} — changewatch`, body, script);
+}
+
+export function indexPage(rows: readonly IndexRow[], version: string): string {
+  const body = `<header><h1>changewatch: areas of interest</h1><p class="muted">changewatch ${escapeHtml(version)}. Each row: the latest run of the AOI and the figures of its latest published report.</p></header>
+<main>
+<table id="aois"><thead><tr><th>AOI</th><th>kind</th><th>latest run</th><th>outcome</th><th>monitoring</th><th class="n">forest loss ha</th><th class="n">high confidence ha</th><th class="n">seen clear</th><th>report</th></tr></thead><tbody>${rows
+    .map(
+      (row) =>
+        `<tr data-aoi="${escapeHtml(row.aoi)}"><td>${escapeHtml(row.name)} <span class="muted">(${escapeHtml(row.aoi)})</span></td><td>${escapeHtml(row.kind)}</td><td>${row.lastRun ? `<code>${escapeHtml(row.lastRun)}</code>` : 'never'}</td><td title="${escapeHtml(row.lastReason ?? '')}">${escapeHtml(row.lastOutcome ?? '-')}</td><td>${row.report ? escapeHtml(row.report.monitoring) : '-'}</td><td class="n">${row.report ? ha(row.report.lossHa) : '-'}</td><td class="n">${row.report ? ha(row.report.lossHighHa) : '-'}</td><td class="n">${row.report ? percent(row.report.clearMonitoring) : '-'}</td><td>${row.report ? `<a href="${escapeHtml(row.report.href)}">report</a>` : '-'}</td></tr>`,
+    )
+    .join('')}</tbody></table>
+</main>`;
+  return page('changewatch: areas of interest', body);
+}

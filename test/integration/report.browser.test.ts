@@ -1,0 +1,183 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Summary } from '../../reports/summary.js';
+import { ROOT } from '../helpers/paths.js';
+import { serveFolder } from '../helpers/static.server.js';
+
+/**
+ * The demo's HTML report in a real browser: Debian's chromium driven by playwright-core (never a browser
+ * download), the store served from loopback as an S3 website endpoint would serve it. Screenshots go to
+ * test-artifacts/.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+let browser: Browser;
+let server: Awaited<ReturnType<typeof serveFolder>>;
+let store: string;
+let summary: Summary;
+
+beforeAll(async () => {
+  store = mkdtempSync(join(tmpdir(), 'cw-report-'));
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_'))),
+    CHANGEWATCH_STORE_URL: `file://${store}`,
+  };
+  const demo = spawnSync(process.execPath, [join(ROOT, 'dist', 'pipeline', 'demo.js')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env,
+  });
+  expect(demo.status, demo.stderr).toBe(0);
+  const summaryKey = /^ {2}summary +(\S+)$/m.exec(demo.stdout)![1]!;
+  summary = JSON.parse(readFileSync(join(store, summaryKey), 'utf8')) as Summary;
+  server = await serveFolder(store);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  expect(existsSync(CHROMIUM), `${CHROMIUM}: run test/setup.sh (apt-get install chromium)`).toBe(true);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A page that records console errors and failed requests, and refuses anything beyond the loopback server. */
+async function openPage(path: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  await page.route('**/*', (route) =>
+    route.request().url().startsWith(server.url) ? route.continue() : route.abort('blockedbyclient'),
+  );
+  await page.goto(`${server.url}/${path}`, { waitUntil: 'networkidle' });
+  return { page, problems };
+}
+
+describe('HTML report (chromium)', () => {
+  it('the index lists the AOI with its latest run and links to its report', async () => {
+    const { page, problems } = await openPage('index.html');
+    const row = page.locator('tr[data-aoi="bukavu-demo"]');
+    await expect(row.count()).resolves.toBe(1);
+    const cells = await row.locator('td').allInnerTexts();
+    expect(cells[3]).toBe('ok');
+    expect(cells[5]).toBe(
+      summary.products['forest-loss']!.classes['forest-loss']!.hectares.toLocaleString('en-US', {
+        minimumFractionDigits: 2,
+        maximumFractionDigits: 2,
+      }),
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'report-index.png'), fullPage: true });
+    await row.locator('a', { hasText: 'report' }).click();
+    await page.waitForLoadState('networkidle');
+    expect(page.url()).toMatch(/\/bukavu-demo\/reports\/[^/]+\.html$/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('the AOI report shows the summary figures, loads every image offline, and its slider changes the image', async () => {
+    const index = readFileSync(join(store, 'index.html'), 'utf8');
+    const href = /href="\.\/(bukavu-demo\/reports\/[^"]+\.html)"/.exec(index)![1]!;
+    const { page, problems } = await openPage(href);
+    const product = summary.products['forest-loss']!;
+    const fixed = (value: number) =>
+      value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    for (const [name, tally] of Object.entries(product.classes)) {
+      const row = page.locator(`#classes tr[data-class="${name}"]`);
+      await expect(row.locator('td[data-hectares]').getAttribute('data-hectares')).resolves.toBe(
+        String(tally.hectares),
+      );
+      await expect(row.locator('td[data-hectares]').innerText()).resolves.toBe(fixed(tally.hectares));
+      await expect(row.locator('td[data-pixels]').getAttribute('data-pixels')).resolves.toBe(String(tally.pixels));
+    }
+    for (const [name, tally] of Object.entries(product.confidence)) {
+      await expect(
+        page.locator(`#confidence tr[data-confidence="${name}"] td[data-hectares]`).innerText(),
+      ).resolves.toBe(fixed(tally.hectares));
+    }
+    await expect(page.locator('#clear-monitoring').getAttribute('data-fraction')).resolves.toBe(
+      String(summary.periods.monitoring.clearFraction),
+    );
+    await expect(page.locator('#scenes tbody tr').count()).resolves.toBe(
+      summary.periods.baseline.scenes.length + summary.periods.monitoring.scenes.length,
+    );
+    await expect(page.locator('#caveats li').count()).resolves.toBe(summary.caveats.length);
+    await expect(page.locator('#cite').innerText()).resolves.toContain(summary.inputs);
+    // Every image decoded (no broken links), the history chart and outline drawn.
+    const images = await page
+      .locator('img')
+      .evaluateAll((imgs) => imgs.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth));
+    expect(images.every((width) => width > 0)).toBe(true);
+    await expect(page.locator('#history rect').count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('#outline path').count()).resolves.toBeGreaterThan(0);
+    // Download links resolve.
+    for (const link of await page
+      .locator('#downloads a')
+      .evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href))) {
+      const response = await page.request.get(link);
+      expect(response.status(), link).toBe(200);
+    }
+
+    const view = page.locator('#compare-view');
+    await page.screenshot({ path: join(ARTIFACTS, 'report-aoi.png'), fullPage: true });
+    const half = await view.screenshot({ path: join(ARTIFACTS, 'report-compare-50.png') });
+    await page.locator('#compare').fill('5');
+    await expect(
+      page.locator('#after').evaluate((img) => (img as unknown as { style: { clipPath: string } }).style.clipPath),
+    ).resolves.toBe('inset(0px 0px 0px 5%)');
+    const mostlyAfter = await view.screenshot({ path: join(ARTIFACTS, 'report-compare-5.png') });
+    expect(Buffer.compare(half, mostlyAfter)).not.toBe(0);
+    await page.locator('input[name=after][value=monitoring]').check();
+    await expect(page.locator('#after').getAttribute('src')).resolves.toMatch(/preview-monitoring\.png$/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('a report pulled to a local folder works from file:// with no server at all', async () => {
+    const dest = mkdtempSync(join(tmpdir(), 'cw-pulled-'));
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_'))),
+      CHANGEWATCH_STORE_URL: `file://${store}`,
+    };
+    const pull = spawnSync(
+      process.execPath,
+      [join(ROOT, 'dist', 'pipeline', 'main.js'), 'reports', 'pull', '--aoi', 'bukavu-demo', '--dest', dest],
+      { encoding: 'utf8', env },
+    );
+    expect(pull.status, pull.stderr).toBe(0);
+    const opened = /open (\S+\.html)$/m.exec(pull.stdout)![1]!;
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('requestfailed', (request) => problems.push(`failed: ${request.url()}`));
+    await page.route('**/*', (route) =>
+      route.request().url().startsWith('file://') ? route.continue() : route.abort('blockedbyclient'),
+    );
+    await page.goto(`file://${opened}`, { waitUntil: 'load' });
+    const widths = await page
+      .locator('img')
+      .evaluateAll((imgs) => imgs.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth));
+    expect(widths.length).toBeGreaterThan(1);
+    expect(widths.every((width) => width > 0)).toBe(true);
+    await expect(
+      page.locator('#classes tr[data-class="forest-loss"] td[data-pixels]').getAttribute('data-pixels'),
+    ).resolves.toBe(String(summary.products['forest-loss']!.classes['forest-loss']!.pixels));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
