@@ -311,7 +311,10 @@ export class StaticCatalog implements ItemFinder {
   }
 }
 
-/** Asset hrefs relative to the item file become absolute, so readers need not know where the item was. */
+/**
+ * Asset hrefs and link hrefs relative to the item file become absolute, so readers need not know where the item
+ * was, and the `self` link a summary cites as the scene's provenance points at the item itself.
+ */
 function absolutiseAssets(item: StacItem, location: string): StacItem {
   const assets = Object.fromEntries(
     Object.entries(item.assets).map(([key, asset]) => [
@@ -319,7 +322,10 @@ function absolutiseAssets(item: StacItem, location: string): StacItem {
       typeof asset.href === 'string' ? { ...asset, href: toReadable(new URL(asset.href, location).href) } : asset,
     ]),
   );
-  return { ...item, assets };
+  const links = item.links?.map((link) =>
+    typeof link.href === 'string' ? { ...link, href: new URL(link.href, location).href } : link,
+  );
+  return { ...item, assets, ...(links ? { links } : {}) };
 }
 
 /** file:// URLs become plain paths (what the file byte source takes); other URLs stay. */

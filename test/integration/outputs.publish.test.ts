@@ -272,6 +272,9 @@ describe('summary', () => {
   it('records the scenes, parameters, version and the checksum of every other asset', () => {
     expect(summary.periods.baseline.scenes.map((s) => s.id)).toEqual(periods.baseline.search.scenes.map((s) => s.id));
     expect(summary.software.version).toMatch(/^\d+\.\d+\.\d+/);
+    // Each scene points at its own STAC item (absolute), so a figure can be traced to the scene's metadata.
+    for (const scene of summary.periods.monitoring.scenes)
+      expect(scene.href).toMatch(/^file:\/\/\/.+\/items\/.+\.json$/);
     expect(summary.parameters).toMatchObject({ forestLoss: run.parameters.forestLoss, cloud: run.parameters.cloud });
     expect(Object.keys(summary.assets).sort()).toEqual(
       files

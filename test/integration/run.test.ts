@@ -314,4 +314,51 @@ describe('changewatch run: CLI', () => {
     );
     expect(readFileSync(pulled.page, 'utf8')).toContain('<table id="classes">');
   }, 240_000);
+
+  describe('changewatch schedule', () => {
+    it('runs on its cron schedule and stops cleanly on SIGTERM: heartbeat stopped, lease released, outputs whole', async () => {
+      const s = await site({
+        aois: [SMALL],
+        items,
+        extraConfig: {
+          schedule: {
+            cron: '*/2 * * * * *',
+            timezone: 'UTC',
+            heartbeatFile: join(mkdtempSync(join(tmpdir(), 'cw-hb-')), 'hb.json'),
+          },
+          log: { level: 'debug' },
+        },
+      });
+      const config = configOf(s);
+      const store = new FileObjectStore(join(s.dir, 'store'));
+      const clean = Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_')),
+      );
+      const child = spawn(process.execPath, [CLI, '--config', s.configFile, 'schedule'], {
+        env: clean,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          // Stop it in the middle of its first computation.
+          if (stderr.includes('Block:Compute:Done') && !child.killed) {
+            child.kill('SIGTERM');
+            resolve();
+          }
+        });
+      });
+      expect(await exited).toBe(0);
+      expect(stderr).toContain('Schedule:Signal:Stopping');
+      const heartbeat = JSON.parse(readFileSync(config.schedule.heartbeatFile, 'utf8')) as { status: string };
+      expect(heartbeat.status).toBe('stopped');
+      expect(await store.get(leaseKey('bukavu-b'))).toBeNull();
+      const item = itemKey('bukavu-b', 'bukavu-b-2021-08-15-2021-09-30');
+      if (await store.get(item)) expect(await verifyItem(store, item)).toEqual([]);
+      const { state } = await loadState(store, 'bukavu-b');
+      expect(state.history.at(-1)?.outcome).toMatch(/^(ok|failed)$/);
+    }, 120_000);
+  });
 });
