@@ -86,6 +86,11 @@ export const AnalysisConfigSchema = z.strictObject({
   blockSize: z.number().int().min(64).max(4096).default(512),
   /** Worker threads. Default: the machine's parallelism. */
   maxThreads: z.number().int().min(1).optional(),
+  /**
+   * AOIs whose computation would need more memory than this (MiB, estimated before reading anything) fail with a
+   * clear reason instead of exhausting the machine. Default: 75 % of the machine's memory.
+   */
+  memoryLimitMiB: z.number().int().min(256).optional(),
   cloud: z
     .strictObject({
       /** Opening radius of the cloud/shadow mask, pixels. Default 2 (Open Data Cube geomedian). */

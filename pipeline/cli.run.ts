@@ -53,7 +53,7 @@ function progressPrinter():
 
 export function printRunReport(report: RunReport, io: Io): void {
   if (report.dryRun) {
-    const rows = [['AOI', 'ACTION', 'ITEM', 'SCENES', 'NEW', 'EST. READ', 'OUTPUTS', 'WHY']];
+    const rows = [['AOI', 'ACTION', 'ITEM', 'SCENES', 'NEW', 'EST. READ', 'EST. MEMORY', 'OUTPUTS', 'WHY']];
     for (const plan of report.plans) {
       rows.push([
         plan.aoi,
@@ -62,12 +62,13 @@ export function printRunReport(report: RunReport, io: Io): void {
         `${plan.scenes.baseline.length}+${plan.scenes.monitoring.length}`,
         String(plan.newScenes.length),
         plan.action === 'compute' ? mib(plan.estimatedBytes) : '-',
+        mib(plan.estimatedMemoryBytes),
         plan.outputs.length ? `${plan.outputs.length} assets` : '-',
         plan.reason,
       ]);
     }
     for (const entry of report.aois.filter((e) => !report.plans.some((p) => p.aoi === e.aoi))) {
-      rows.push([entry.aoi, entry.outcome, '-', '-', '-', '-', '-', entry.reason ?? '']);
+      rows.push([entry.aoi, entry.outcome, '-', '-', '-', '-', '-', '-', entry.reason ?? '']);
     }
     for (const line of table(rows)) io.out(line);
     io.out(`dry run ${report.runId}: nothing was read or written`);

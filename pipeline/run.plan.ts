@@ -51,7 +51,7 @@ export interface AoiPlan {
   aoi: string;
   itemId: string;
   digest: string;
-  action: 'compute' | 'nothing-new' | 'no-scenes';
+  action: 'compute' | 'nothing-new' | 'no-scenes' | 'too-large';
   /** Why, in one sentence for the run report. */
   reason: string;
   windows: { baseline: string; monitoring: string };
@@ -62,7 +62,17 @@ export interface AoiPlan {
   estimatedBytes: number;
   /** Asset keys the computation will publish. */
   outputs: string[];
+  /** Estimated peak memory of the computation, bytes ({@link FOREST_LOSS_BYTES_PER_PIXEL}). */
+  estimatedMemoryBytes: number;
 }
+
+/**
+ * Peak memory of a forest-loss computation: whole-AOI arrays are held (composites, counts, classes, labels, the
+ * outputs being encoded), about 50 bytes per grid pixel over a ~170 MB base, measured with /usr/bin/time on the
+ * namoya (4.2 Mpx, 377 MB) and kamituga (18.7 Mpx, 1,099 MB) grids. Streaming blocks to disk would bound it.
+ */
+export const FOREST_LOSS_BYTES_PER_PIXEL = 52;
+export const FOREST_LOSS_BASE_BYTES = 200 * 1_048_576;
 
 export const FOREST_LOSS_ASSETS = [
   'ndvi-baseline',
@@ -89,6 +99,9 @@ export function planAoi(input: {
   published: PublishedPeriod;
   force: boolean;
   resolution: number;
+  /** Pixels of the AOI's output grid (its bounding box at the resolution). */
+  gridPixels: number;
+  memoryLimitBytes: number;
 }): AoiPlan {
   const ids = {
     baseline: input.scenes.baseline.map((scene) => scene.id),
@@ -99,7 +112,9 @@ export function planAoi(input: {
   // Red, NIR and a mask per scene, 2 bytes a sample, over the AOI at the output resolution.
   const pixels = (input.aoi.areaHa * 10_000) / (input.resolution * input.resolution);
   const estimatedBytes = Math.round(pixels * 3 * 2 * (ids.baseline.length + ids.monitoring.length));
+  const estimatedMemoryBytes = Math.round(FOREST_LOSS_BASE_BYTES + input.gridPixels * FOREST_LOSS_BYTES_PER_PIXEL);
   const base = {
+    estimatedMemoryBytes,
     aoi: input.aoi.id,
     itemId: input.itemId,
     digest: input.digest,
@@ -122,6 +137,16 @@ export function planAoi(input: {
       ...base,
       action: 'nothing-new',
       reason: `item ${input.itemId} is published from these scenes and parameters`,
+      estimatedBytes: 0,
+      outputs: [],
+    };
+  }
+  if (estimatedMemoryBytes > input.memoryLimitBytes) {
+    const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+    return {
+      ...base,
+      action: 'too-large',
+      reason: `the ${(input.gridPixels / 1e6).toFixed(0)} Mpx grid needs about ${gib(estimatedMemoryBytes)} GiB, over the limit of ${gib(input.memoryLimitBytes)} GiB: raise analysis.memoryLimitMiB, use a coarser analysis.resolution, or split the AOI`,
       estimatedBytes: 0,
       outputs: [],
     };

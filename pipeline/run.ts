@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { totalmem } from 'node:os';
+import { aoiGrid } from '../aoi/aoi.grid.js';
 import type { Aoi } from '../aoi/aoi.schema.js';
 import { formatProblem } from '../aoi/aoi.schema.js';
 import type { Config } from '../config/config.schema.js';
@@ -224,6 +226,11 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
           },
           force: options.force ?? false,
           resolution: config.analysis.resolution,
+          gridPixels: (() => {
+            const grid = aoiGrid(aoi.geometry, aoi.bbox, config.analysis.resolution);
+            return grid.width * grid.height;
+          })(),
+          memoryLimitBytes: (config.analysis.memoryLimitMiB ?? (0.75 * totalmem()) / 1_048_576) * 1_048_576,
         });
         report.plans.push(plan);
         Object.assign(entry, {
@@ -236,8 +243,11 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
         });
         aoiLog.info({ action: plan.action, reason: plan.reason, newScenes: plan.newScenes.length }, 'Aoi:Plan:Done');
         if (options.dryRun) {
-          entry.outcome = plan.action === 'compute' ? 'ok' : plan.action;
+          entry.outcome = plan.action === 'compute' ? 'ok' : plan.action === 'too-large' ? 'failed' : plan.action;
           continue;
+        }
+        if (plan.action === 'too-large') {
+          throw new ChangewatchError('E_COMPUTE', `${aoi.id}: ${plan.reason}`);
         }
         if (plan.action !== 'compute') {
           entry.outcome = plan.action;

@@ -41,6 +41,8 @@ describe('planAoi', () => {
     digest: 'aaaa',
     force: false,
     resolution: 10,
+    gridPixels: 12_000,
+    memoryLimitBytes: 2 ** 30,
   };
 
   it('computes an item not published yet, listing outputs and an estimate of bytes to read', () => {
@@ -74,5 +76,20 @@ describe('planAoi', () => {
     const plan = planAoi({ ...base, scenes: { baseline: [], monitoring: [scene('m1')] }, published: { scenes: [] } });
     expect(plan).toMatchObject({ action: 'no-scenes', outputs: [] });
     expect(plan.reason).toMatch(/baseline window 2020-12-01\/2021-02-28/);
+  });
+
+  it('refuses before reading anything when the grid would need more memory than the limit', () => {
+    // Kahuzi-Biega at 10 m: 15,014 × 11,327 pixels.
+    const plan = planAoi({
+      ...base,
+      gridPixels: 15_014 * 11_327,
+      memoryLimitBytes: 2 * 2 ** 30,
+      published: { scenes: [] },
+    });
+    expect(plan.action).toBe('too-large');
+    expect(plan.estimatedMemoryBytes).toBe(200 * 1_048_576 + 15_014 * 11_327 * 52);
+    expect(plan.reason).toMatch(
+      /^the 170 Mpx grid needs about 8\.4 GiB, over the limit of 2\.0 GiB: raise analysis\.memoryLimitMiB/,
+    );
   });
 });
