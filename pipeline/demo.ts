@@ -17,6 +17,7 @@ import { itemKey } from './outputs/layout.js';
 import type { ResultItem } from './outputs/stac.js';
 import type { Summary } from '../reports/summary.js';
 import { runAll } from './run.js';
+import { loadState } from './run.state.js';
 import { VERSION } from './version.js';
 
 const SERIES = resolve('..', 'shared', 'data', 's2-bukavu-rusizi', 'T35MPT_bukavu_drc');
@@ -79,6 +80,8 @@ async function main(): Promise<number> {
   out(`  item     ${key}`);
   out(`  summary  ${asset('summary')}`);
   out(`  preview  ${asset('preview')}`);
+  const latest = (await loadState(store, AOI_ID)).state.reports?.at(-1)?.key;
+  out(`  report   index.html${latest ? ` and ${latest}` : ''}`);
   out(`demo done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return EXIT.ok;
 }
