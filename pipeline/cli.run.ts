@@ -7,7 +7,7 @@ import { EXIT } from './errors.js';
 import { openObjectStore } from './io/object.store.js';
 import { createLogger } from './log.js';
 import { pullReport } from './report.pull.js';
-import { runAll, type RunReport } from './run.js';
+import { runAll, type RunProgress, type RunReport } from './run.js';
 import { loadState } from './run.state.js';
 import { checkHeartbeat, HEARTBEAT_EVERY_MS, startScheduler } from './schedule.js';
 
@@ -41,12 +41,17 @@ function abortOnSignals(log: { warn: (obj: object, msg: string) => void }): {
   };
 }
 
-function progressPrinter():
-  ((event: { aoi: string; stage: string; done?: number; total?: number }) => void) | undefined {
+/** On a terminal: one progress bar per AOI on stderr (blocks computed, scenes, bytes read); nothing otherwise. */
+function progressPrinter(): ((event: RunProgress) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
   return (event) => {
-    const count = event.total ? ` ${event.done}/${event.total}` : '';
-    process.stderr.write(`\r\x1b[2K${event.aoi}: ${event.stage}${count}`);
+    let line = `${event.aoi}: ${event.stage}`;
+    if (event.total) {
+      const width = 24;
+      const filled = Math.round((width * (event.done ?? 0)) / event.total);
+      line = `${event.aoi} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.done}/${event.total} blocks · ${event.scenes ?? 0} scenes · ${mib(event.bytesRead ?? 0)} read`;
+    }
+    process.stderr.write(`\r\x1b[2K${line}`);
     if (event.total && event.done === event.total) process.stderr.write('\n');
   };
 }
@@ -122,6 +127,7 @@ export function registerRunCommands(
           signal: stop.signal,
           ...(progress ? { onProgress: progress } : {}),
         });
+        if (progress) process.stderr.write('\r\x1b[2K');
         printRunReport(report, io);
         setExitCode(report.aois.some((entry) => entry.outcome === 'failed') ? EXIT.failed : EXIT.ok);
       } finally {

@@ -71,12 +71,22 @@ export interface RunOptions {
   signal?: AbortSignal;
   now?: () => Date;
   /** Progress per AOI, for a TTY. */
-  onProgress?: (event: { aoi: string; stage: string; done?: number; total?: number }) => void;
+  onProgress?: (event: RunProgress) => void;
   /** The compiled worker entry; default `dist/workers/pool.entry.js` next to this module's build. */
   poolEntry?: string | URL;
   /** Test seam: a finder and store other than the configured ones. */
   finder?: ItemFinder;
   store?: ObjectStore;
+}
+
+export interface RunProgress {
+  aoi: string;
+  stage: string;
+  done?: number;
+  total?: number;
+  /** Scenes and bytes read so far for this AOI. */
+  scenes?: number;
+  bytesRead?: number;
 }
 
 export const runKey = (runId: string) => `runs/${runId}.json`;
@@ -272,7 +282,14 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
             signal: aoiAbort.signal,
             onBlock: (event) => {
               aoiLog.debug(event, 'Block:Compute:Done');
-              options.onProgress?.({ aoi: aoi.id, stage: 'blocks', done: event.block, total: event.blocks });
+              options.onProgress?.({
+                aoi: aoi.id,
+                stage: 'blocks',
+                done: event.block,
+                total: event.blocks,
+                scenes: plan.scenes.baseline.length + plan.scenes.monitoring.length,
+                bytesRead: opener!.stats().bytes - readsBefore.bytes,
+              });
             },
             onPublish: (event) => {
               aoiLog.debug(event, 'Publish:Step:Done');
