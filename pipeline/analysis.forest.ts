@@ -37,8 +37,9 @@ export interface PeriodComposite {
   dates: string[];
   /** Scene ids that covered some of the AOI. */
   scenes: string[];
-  red: Float32Array;
-  nir: Float32Array;
+  /** Median red and NIR reflectance: kept only when asked ({@link runForestLoss}'s `keepBandComposites`). */
+  red?: Float32Array;
+  nir?: Float32Array;
   count: Uint16Array;
   lastDay: Int32Array;
   ndvi: Float32Array;
@@ -150,12 +151,11 @@ async function datesForBlock(
   return blocks;
 }
 
-function emptyPeriod(pixels: number): PeriodComposite {
+function emptyPeriod(pixels: number, keepBands: boolean): PeriodComposite {
   return {
     dates: [],
     scenes: [],
-    red: new Float32Array(pixels).fill(NaN),
-    nir: new Float32Array(pixels).fill(NaN),
+    ...(keepBands ? { red: new Float32Array(pixels).fill(NaN), nir: new Float32Array(pixels).fill(NaN) } : {}),
     count: new Uint16Array(pixels),
     lastDay: new Int32Array(pixels).fill(-1),
     ndvi: new Float32Array(pixels).fill(NaN),
@@ -174,8 +174,8 @@ function paste(
   for (let row = 0; row < height; row++) {
     const at = (y0 + row) * grid.width + x0;
     const from = row * width;
-    target.red.set(source.red.subarray(from, from + width), at);
-    target.nir.set(source.nir.subarray(from, from + width), at);
+    target.red?.set(source.red.subarray(from, from + width), at);
+    target.nir?.set(source.nir.subarray(from, from + width), at);
     target.count.set(source.count.subarray(from, from + width), at);
     target.lastDay.set(source.lastDay.subarray(from, from + width), at);
     target.ndvi.set(source.ndvi.subarray(from, from + width), at);
@@ -193,6 +193,11 @@ export async function runForestLoss(input: {
   forestLoss?: ForestLossParameters;
   cloud?: CloudCleanup;
   onBlock?: (event: { block: number; blocks: number }) => void;
+  /**
+   * Keep the whole-AOI red and NIR median composites in the result (16 bytes a pixel; nothing publishes them yet,
+   * the peer test compares them). Default false.
+   */
+  keepBandComposites?: boolean;
   /** Stops the run between reads and blocks; running worker tasks are abandoned by the pool. */
   signal?: AbortSignal;
 }): Promise<ForestLossRun> {
@@ -210,8 +215,9 @@ export async function runForestLoss(input: {
   }
   const inside = rasterize(input.aoi.geometry, grid);
   const pixelAreaHa = pixelAreaHaByColumn(grid);
-  const baseline = emptyPeriod(pixels);
-  const monitoring = emptyPeriod(pixels);
+  const keepBands = input.keepBandComposites ?? false;
+  const baseline = emptyPeriod(pixels, keepBands);
+  const monitoring = emptyPeriod(pixels, keepBands);
   const showing = new Uint8Array(pixels);
   const firstShowingDay = new Int32Array(pixels).fill(-1);
   const halo = cleanupHalo(cloud.openPx, cloud.dilatePx);

@@ -67,11 +67,12 @@ export interface AoiPlan {
 }
 
 /**
- * Peak memory of a forest-loss computation: whole-AOI arrays are held (composites, counts, classes, labels, the
- * outputs being encoded), about 50 bytes per grid pixel over a ~170 MB base, measured with /usr/bin/time on the
- * namoya (4.2 Mpx, 377 MB) and kamituga (18.7 Mpx, 1,099 MB) grids. Streaming blocks to disk would bound it.
+ * Peak memory of a forest-loss computation: whole-AOI arrays are held (NDVI composites, counts, last-clear days,
+ * evidence, classes, labels, the outputs being encoded), about 35 bytes per grid pixel over a ~150 MB base,
+ * measured with /usr/bin/time on the namoya (4.2 Mpx, 296 MB) and kamituga (18.7 Mpx, 804 MB) grids; rounded up.
+ * Streaming blocks to disk would bound it.
  */
-export const FOREST_LOSS_BYTES_PER_PIXEL = 52;
+export const FOREST_LOSS_BYTES_PER_PIXEL = 36;
 export const FOREST_LOSS_BASE_BYTES = 200 * 1_048_576;
 
 export const FOREST_LOSS_ASSETS = [
