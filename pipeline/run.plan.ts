@@ -68,11 +68,11 @@ export interface AoiPlan {
 
 /**
  * Peak memory of a forest-loss computation: whole-AOI arrays are held (NDVI composites, counts, last-clear days,
- * evidence, classes, labels, the outputs being encoded), about 35 bytes per grid pixel over a ~150 MB base,
- * measured with /usr/bin/time on the namoya (4.2 Mpx, 296 MB) and kamituga (18.7 Mpx, 804 MB) grids; rounded up.
- * Streaming blocks to disk would bound it.
+ * evidence, classes, labels, the outputs being encoded), 35-38 bytes per grid pixel over a ~150 MB base, as
+ * `npm run bench` measures on the namoya (4.2 Mpx, ~290 MiB) and kamituga (18.7 Mpx, ~810 MiB) grids; rounded up so
+ * the estimate errs high. Streaming blocks to disk would bound it.
  */
-export const FOREST_LOSS_BYTES_PER_PIXEL = 36;
+export const FOREST_LOSS_BYTES_PER_PIXEL = 40;
 export const FOREST_LOSS_BASE_BYTES = 200 * 1_048_576;
 
 export const FOREST_LOSS_ASSETS = [

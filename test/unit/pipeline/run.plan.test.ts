@@ -87,9 +87,9 @@ describe('planAoi', () => {
       published: { scenes: [] },
     });
     expect(plan.action).toBe('too-large');
-    expect(plan.estimatedMemoryBytes).toBe(200 * 1_048_576 + 15_014 * 11_327 * 36);
+    expect(plan.estimatedMemoryBytes).toBe(200 * 1_048_576 + 15_014 * 11_327 * 40);
     expect(plan.reason).toMatch(
-      /^the 170 Mpx grid needs about 5\.9 GiB, over the limit of 2\.0 GiB: raise analysis\.memoryLimitMiB/,
+      /^the 170 Mpx grid needs about 6\.5 GiB, over the limit of 2\.0 GiB: raise analysis\.memoryLimitMiB/,
     );
   });
 });
