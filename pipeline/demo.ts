@@ -13,7 +13,7 @@ import { loadConfig } from './config.read.js';
 import { ChangewatchError, EXIT } from './errors.js';
 import { openObjectStore } from './io/object.store.js';
 import { createLogger } from './log.js';
-import { itemKey } from './outputs/layout.js';
+import { assetKeyOf, itemKey } from './outputs/layout.js';
 import type { ResultItem } from './outputs/stac.js';
 import type { Summary } from '../reports/summary.js';
 import { runAll } from './run.js';
@@ -53,8 +53,7 @@ async function main(): Promise<number> {
   const store = openObjectStore(config.store);
   const key = itemKey(AOI_ID, entry.itemId);
   const item = JSON.parse(new TextDecoder().decode((await store.get(key))!)) as ResultItem;
-  const folder = key.slice(0, key.lastIndexOf('/'));
-  const asset = (name: string) => `${folder}/${item.assets[name]!.href.replace(/^\.\//, '')}`;
+  const asset = (name: string) => assetKeyOf(key, item.assets[name]!.href);
   const summary = JSON.parse(new TextDecoder().decode((await store.get(asset('summary')))!)) as Summary;
   const product = summary.products['forest-loss']!;
   out();

@@ -2,7 +2,8 @@ import type { Aoi } from '../aoi/aoi.schema.js';
 import type { TimeInterval } from '../aoi/interval.js';
 import type { Config } from '../config/config.schema.js';
 import { runForestLoss, type ForestLossRun } from './analysis.forest.js';
-import { forestLossOutputs } from './outputs/forest.outputs.js';
+import type { Grid } from '../aoi/rasterize.js';
+import { forestLossOutputs, type OutputFile } from './outputs/forest.outputs.js';
 import { inputsDigest, itemIdFor } from './outputs/layout.js';
 import { resultItem, type ResultItem } from './outputs/stac.js';
 import type { Summary } from '../reports/summary.js';
@@ -62,6 +63,33 @@ export interface PeriodResult {
   published: { bytes: number; objects: number };
 }
 
+/**
+ * The STAC item of a period's outputs; `derived_from` links name the source scenes' items that other machines can
+ * reach (http(s) and s3), not paths local to this one.
+ */
+export function periodItem(input: {
+  aoi: Aoi;
+  periods: PeriodScenes;
+  grid: Grid;
+  itemId: string;
+  digest: string;
+  files: readonly OutputFile[];
+}): ResultItem {
+  const { periods } = input;
+  const sources = [...periods.baseline.search.scenes, ...periods.monitoring.search.scenes]
+    .map((scene) => scene.href)
+    .filter((href): href is string => typeof href === 'string' && /^(https?|s3):\/\//.test(href));
+  return resultItem({
+    aoi: input.aoi,
+    itemId: input.itemId,
+    digest: input.digest,
+    grid: input.grid,
+    windows: { baseline: periods.baseline.window, monitoring: periods.monitoring.window },
+    files: input.files,
+    sources,
+  });
+}
+
 export async function computeAndPublish(input: {
   aoi: Aoi;
   periods: PeriodScenes;
@@ -90,18 +118,7 @@ export async function computeAndPublish(input: {
     ...(input.signal ? { signal: input.signal } : {}),
   });
   const { files, summary } = await forestLossOutputs({ aoi, run, periods, itemId, digest });
-  const sources = [...periods.baseline.search.scenes, ...periods.monitoring.search.scenes]
-    .map((scene) => scene.href)
-    .filter((href): href is string => typeof href === 'string' && /^(https?|s3):\/\//.test(href));
-  const item = resultItem({
-    aoi,
-    itemId,
-    digest,
-    grid: run.grid,
-    windows: { baseline: periods.baseline.window, monitoring: periods.monitoring.window },
-    files,
-    sources,
-  });
+  const item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
   const published = await publishItem(input.store, {
     aoi,
     item,

@@ -1,7 +1,7 @@
 import type { Aoi } from '../aoi/aoi.schema.js';
 import { ChangewatchError } from './errors.js';
 import type { OutputFile } from './outputs/forest.outputs.js';
-import { CATALOG_KEY, assetFolder, collectionKey, itemKey, sha256Hex } from './outputs/layout.js';
+import { CATALOG_KEY, assetFolder, assetKeyOf, collectionKey, itemKey, sha256Hex } from './outputs/layout.js';
 import { aoiCollection, rootCatalog, type ResultItem } from './outputs/stac.js';
 import type { ObjectStore } from './ports.js';
 
@@ -48,26 +48,28 @@ export async function publishedItems(store: ObjectStore, aoiId: string): Promise
   return items;
 }
 
+/** The AOI collections the root catalog lists, id → title (none when there is no catalog yet). */
+export async function catalogChildren(store: ObjectStore): Promise<Map<string, string>> {
+  const catalog = await readJson<{ links?: Array<{ rel: string; href: string; title?: string }> }>(store, CATALOG_KEY);
+  const children = new Map<string, string>();
+  for (const link of catalog?.links ?? []) {
+    const id = /^\.\/([^/]+)\/collection\.json$/.exec(link.href)?.[1];
+    if (link.rel === 'child' && id) children.set(id, link.title ?? id);
+  }
+  return children;
+}
+
 async function updateCatalog(store: ObjectStore, aoi: Aoi): Promise<void> {
   // Read, merge and write back; another process publishing another AOI at the same moment may write in between,
   // so the write is checked and retried until this AOI's child is in the catalog.
   for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await readJson<{ links?: Array<{ rel: string; href: string; title?: string }> }>(
-      store,
-      CATALOG_KEY,
-    );
-    const children = new Map<string, string>();
-    for (const link of current?.links ?? []) {
-      const id = /^\.\/([^/]+)\/collection\.json$/.exec(link.href)?.[1];
-      if (link.rel === 'child' && id) children.set(id, link.title ?? id);
-    }
+    const children = await catalogChildren(store);
     children.set(aoi.id, aoi.name);
     await store.put(CATALOG_KEY, json(rootCatalog([...children].map(([id, title]) => ({ id, title })))), {
       contentType: 'application/json',
       cacheControl: REVALIDATE,
     });
-    const written = await readJson<{ links?: Array<{ href: string }> }>(store, CATALOG_KEY);
-    if (written?.links?.some((link) => link.href === `./${aoi.id}/collection.json`)) return;
+    if ((await catalogChildren(store)).has(aoi.id)) return;
   }
   throw new ChangewatchError(
     'E_WRITE',
@@ -126,10 +128,9 @@ export async function publishItem(
 export async function verifyItem(store: ObjectStore, key: string): Promise<string[]> {
   const item = await readJson<ResultItem>(store, key);
   if (!item) return [`${key}: missing`];
-  const folder = key.slice(0, key.lastIndexOf('/'));
   const problems: string[] = [];
   for (const [name, asset] of Object.entries(item.assets)) {
-    const assetKey = `${folder}/${asset.href.replace(/^\.\//, '')}`;
+    const assetKey = assetKeyOf(key, asset.href);
     const bytes = await store.get(assetKey);
     if (!bytes) {
       problems.push(`${name}: ${assetKey} is missing`);

@@ -2,8 +2,8 @@ import type { Aoi } from '../aoi/aoi.schema.js';
 import { indexPage, reportPage, type IndexRow } from '../reports/report.page.js';
 import type { Summary } from '../reports/summary.js';
 import { CONFIDENCE_LEGEND, FOREST_LOSS_LEGEND } from './outputs/legend.js';
-import { CATALOG_KEY } from './outputs/layout.js';
 import type { ObjectStore } from './ports.js';
+import { catalogChildren } from './publish.js';
 import { loadState, type AoiState } from './run.state.js';
 import { VERSION } from './version.js';
 
@@ -58,16 +58,7 @@ export async function publishAoiReport(
 /** The index of every AOI the store knows (the root catalog's collections and the AOIs of this run). */
 export async function publishIndex(store: ObjectStore, aois: readonly Aoi[]): Promise<void> {
   const names = new Map<string, { name: string; kind: string }>();
-  const catalog = await store.get(CATALOG_KEY);
-  if (catalog) {
-    const links = (
-      JSON.parse(new TextDecoder().decode(catalog)) as { links?: Array<{ rel: string; href: string; title?: string }> }
-    ).links;
-    for (const link of links ?? []) {
-      const id = /^\.\/([^/]+)\/collection\.json$/.exec(link.href)?.[1];
-      if (link.rel === 'child' && id) names.set(id, { name: link.title ?? id, kind: '-' });
-    }
-  }
+  for (const [id, title] of await catalogChildren(store)) names.set(id, { name: title, kind: '-' });
   for (const aoi of aois) names.set(aoi.id, { name: aoi.name, kind: aoi.kind });
   const rows: IndexRow[] = [];
   for (const [id, { name, kind }] of [...names].sort((a, b) => a[0].localeCompare(b[0]))) {

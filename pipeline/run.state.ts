@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { ChangewatchError } from './errors.js';
 import type { ObjectStore } from './ports.js';
 import type { Summary } from '../reports/summary.js';
+import { assetKeyOf, itemKey } from './outputs/layout.js';
 import { publishedItems } from './publish.js';
 
 /**
@@ -77,7 +78,7 @@ export async function rebuildState(store: ObjectStore, aoiId: string): Promise<A
     const digest = item.properties['changewatch:inputs'];
     const summaryHref = item.assets['summary']?.href;
     if (typeof digest !== 'string' || !summaryHref) continue;
-    const bytes = await store.get(`${aoiId}/${item.id}/${summaryHref.replace(/^\.\//, '')}`);
+    const bytes = await store.get(assetKeyOf(itemKey(aoiId, item.id), summaryHref));
     let scenes: string[] = [];
     let headline: Headline | undefined;
     if (bytes) {

@@ -25,39 +25,50 @@ export class FileObjectStore implements ObjectStore {
     return join(this.root, ...checkKey(key).split('/'));
   }
 
+  /**
+   * Writes the body to a temporary file beside `target`, then `place` (rename or hard link) puts it there in one
+   * step; the temporary file never outlives the call.
+   */
+  private async viaTemporary(
+    target: string,
+    body: Uint8Array | string,
+    place: (temporary: string, target: string) => Promise<void>,
+  ): Promise<void> {
+    const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(temporary, body);
+      await place(temporary, target);
+    } finally {
+      await rm(temporary, { force: true }).catch(() => undefined);
+    }
+  }
+
   /** Content type and cache headers are for HTTP stores; a folder has no place to keep them. */
   async put(
     key: string,
     body: Uint8Array | string,
     _options?: { contentType: string; cacheControl?: string },
   ): Promise<void> {
+    // The key is checked first: an unsafe key is refused as such, not reported as a failed write.
     const target = this.path(key);
-    const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(temporary, body);
-      await rename(temporary, target);
+      await this.viaTemporary(target, body, rename);
     } catch (error) {
-      await rm(temporary, { force: true }).catch(() => undefined);
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       throw new ChangewatchError(
         'E_WRITE',
         `${this.url}/${key}: cannot write (${code}): check the folder's permissions and free space`,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
   }
 
-  /** The content goes to a temporary file first, then a hard link creates the key: whole, and only if absent. */
+  /** A hard link creates the key from the temporary file: whole, and only if absent. */
   async putIfAbsent(key: string, body: string, _options?: { contentType: string }): Promise<boolean> {
     const target = this.path(key);
-    const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(temporary, body);
-      await link(temporary, target);
+      await this.viaTemporary(target, body, link);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -66,8 +77,6 @@ export class FileObjectStore implements ObjectStore {
         `${this.url}/${key}: cannot create (${(error as NodeJS.ErrnoException).code ?? 'error'}): check the folder's permissions`,
         { cause: error },
       );
-    } finally {
-      await rm(temporary, { force: true }).catch(() => undefined);
     }
   }
 

@@ -20,6 +20,11 @@ export const collectionKey = (aoiId: string): string => `${aoiId}/collection.jso
 
 export const itemKey = (aoiId: string, itemId: string): string => `${aoiId}/${itemId}/${itemId}.json`;
 
+/** The key of an item's asset, from the item's key and the asset's href (relative to the item). */
+export function assetKeyOf(itemKeyValue: string, href: string): string {
+  return `${itemKeyValue.slice(0, itemKeyValue.lastIndexOf('/'))}/${href.replace(/^\.\//, '')}`;
+}
+
 export const assetFolder = (aoiId: string, itemId: string, digest: string): string => `${aoiId}/${itemId}/${digest}`;
 
 const day = (iso: string) => iso.slice(0, 10);

@@ -17,9 +17,9 @@ import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { createS3Client } from '../../pipeline/io/s3.client.js';
 import { forestLossOutputs, type OutputFile } from '../../pipeline/outputs/forest.outputs.js';
 import { CATALOG_KEY, itemKey } from '../../pipeline/outputs/layout.js';
-import { resultItem, type ResultItem } from '../../pipeline/outputs/stac.js';
+import type { ResultItem } from '../../pipeline/outputs/stac.js';
 import type { Summary } from '../../reports/summary.js';
-import { periodIdentity, type PeriodScenes } from '../../pipeline/period.publish.js';
+import { periodIdentity, periodItem, type PeriodScenes } from '../../pipeline/period.publish.js';
 import type { ObjectStore } from '../../pipeline/ports.js';
 import { publishItem, verifyItem } from '../../pipeline/publish.js';
 import { runForestLoss, type ForestLossRun } from '../../pipeline/analysis.forest.js';
@@ -93,15 +93,7 @@ beforeAll(async () => {
   await opener.close();
   ({ itemId, digest } = periodIdentity(aoi, periods, config));
   ({ files, summary } = await forestLossOutputs({ aoi, run, periods, itemId, digest }));
-  item = resultItem({
-    aoi,
-    itemId,
-    digest,
-    grid: run.grid,
-    windows: { baseline: periods.baseline.window, monitoring: periods.monitoring.window },
-    files,
-    sources: [],
-  });
+  item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
   published = mkdtempSync(join(tmpdir(), 'cw-published-'));
   await publishItem(new FileObjectStore(published), { aoi, item, digest, files });
   client = await s3ClientWithBucket(BUCKET);
@@ -379,15 +371,7 @@ describe.each(stores)('publication: %s', (_name, make) => {
     const nextFiles = files.map((f) =>
       f.asset === 'summary' ? { ...f, bytes: new TextEncoder().encode('{"changed":true}\n') } : f,
     );
-    const nextItem = resultItem({
-      aoi,
-      itemId,
-      digest: nextDigest,
-      grid: run.grid,
-      windows: { baseline: periods.baseline.window, monitoring: periods.monitoring.window },
-      files: nextFiles,
-      sources: [],
-    });
+    const nextItem = periodItem({ aoi, periods, grid: run.grid, itemId, digest: nextDigest, files: nextFiles });
     await expect(
       publishItem(failingAfter(store, files.length - 1), { aoi, item: nextItem, digest: nextDigest, files: nextFiles }),
     ).rejects.toThrow(/injected/);
