@@ -26,3 +26,11 @@ export const SHARED_DATA = resolve(ROOT, '..', 'shared', 'data');
 export const CLI = join(ROOT, 'dist', 'pipeline', 'main.js');
 /** Debian's Python, which has GDAL and pyproj (the PATH one may be another interpreter). */
 export const DEBIAN_PYTHON = '/usr/bin/python3';
+
+/** The environment for a child process: this one's without any CHANGEWATCH_* variable, plus `extra`. */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
+  return {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_'))),
+    ...extra,
+  };
+}

@@ -3,14 +3,13 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT } from '../helpers/paths.js';
+import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 
 /** Runs the built CLI as users do: a separate process, real files, real exit codes. */
 function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_')));
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...env, ...options.env },
+    env: childEnv(options.env),
     encoding: 'utf8',
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };

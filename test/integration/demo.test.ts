@@ -6,15 +6,12 @@ import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../reports/summary.js';
 import { verifyItem } from '../../pipeline/publish.js';
 import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
-import { ROOT } from '../helpers/paths.js';
+import { childEnv, ROOT } from '../helpers/paths.js';
 
 describe('npm run demo (dist/pipeline/demo.js)', () => {
   it('runs the offline Bukavu demo, publishes to the store and prints figures that match its summary', async () => {
     const store = mkdtempSync(join(tmpdir(), 'cw-demo-'));
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_'))),
-      CHANGEWATCH_STORE_URL: `file://${store}`,
-    };
+    const env = childEnv({ CHANGEWATCH_STORE_URL: `file://${store}` });
     const result = spawnSync(process.execPath, [join(ROOT, 'dist', 'pipeline', 'demo.js')], {
       cwd: ROOT,
       encoding: 'utf8',

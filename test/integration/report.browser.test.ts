@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../reports/summary.js';
-import { ROOT } from '../helpers/paths.js';
+import { childEnv, ROOT } from '../helpers/paths.js';
 import { serveFolder } from '../helpers/static.server.js';
 
 /**
@@ -22,10 +22,7 @@ let summary: Summary;
 
 beforeAll(async () => {
   store = mkdtempSync(join(tmpdir(), 'cw-report-'));
-  const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_'))),
-    CHANGEWATCH_STORE_URL: `file://${store}`,
-  };
+  const env = childEnv({ CHANGEWATCH_STORE_URL: `file://${store}` });
   const demo = spawnSync(process.execPath, [join(ROOT, 'dist', 'pipeline', 'demo.js')], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -148,10 +145,7 @@ describe('HTML report (chromium)', () => {
 
   it('a report pulled to a local folder works from file:// with no server at all', async () => {
     const dest = mkdtempSync(join(tmpdir(), 'cw-pulled-'));
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_'))),
-      CHANGEWATCH_STORE_URL: `file://${store}`,
-    };
+    const env = childEnv({ CHANGEWATCH_STORE_URL: `file://${store}` });
     const pull = spawnSync(
       process.execPath,
       [join(ROOT, 'dist', 'pipeline', 'main.js'), 'reports', 'pull', '--aoi', 'bukavu-demo', '--dest', dest],

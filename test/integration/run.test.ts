@@ -13,7 +13,7 @@ import { verifyItem } from '../../pipeline/publish.js';
 import { pullReport } from '../../pipeline/report.pull.js';
 import { runAll, type RunReport } from '../../pipeline/run.js';
 import { leaseKey, loadState, stateKey } from '../../pipeline/run.state.js';
-import { CLI, ROOT } from '../helpers/paths.js';
+import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
 import { s3ClientWithBucket } from '../helpers/s3.js';
 
@@ -56,10 +56,9 @@ function cli(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_')));
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, '--config', site.configFile, ...args], {
-      env: { ...clean, ...env },
+      env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -223,9 +222,8 @@ describe('changewatch run: CLI', () => {
     const s = await site({ aois: [{ id: 'bukavu-a', copyOf: 'bukavu-demo' }, SMALL], items });
     const storeDir = join(s.dir, 'store');
     const store = new FileObjectStore(storeDir);
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_')));
     const child = spawn(process.execPath, [CLI, '--config', s.configFile, '--log-level', 'debug', 'run'], {
-      env: clean,
+      env: childEnv(),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -278,11 +276,10 @@ describe('changewatch run: CLI', () => {
       extraConfig: { store: { url: storeUrl, s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true } } },
     });
     const env = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_')));
     const start = () =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [CLI, '--config', s.configFile, 'run'], {
-          env: { ...clean, ...env },
+          env: childEnv(env),
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         let stderr = '';
@@ -331,11 +328,8 @@ describe('changewatch run: CLI', () => {
       });
       const config = configOf(s);
       const store = new FileObjectStore(join(s.dir, 'store'));
-      const clean = Object.fromEntries(
-        Object.entries(process.env).filter(([name]) => !name.startsWith('CHANGEWATCH_')),
-      );
       const child = spawn(process.execPath, [CLI, '--config', s.configFile, 'schedule'], {
-        env: clean,
+        env: childEnv(),
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
