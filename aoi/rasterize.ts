@@ -13,9 +13,20 @@ export interface Grid {
   transform: readonly [number, number, number, number, number, number];
 }
 
-export function rasterize(geometry: AreaGeometry, grid: Grid): Uint8Array {
+/** A window of a grid: columns [x0, x1), rows [y0, y1). */
+export interface PixelWindow {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * Burns windows of the grid one at a time, with the same arithmetic (in whole-grid pixel coordinates) whichever
+ * window is asked, so blocks burnt separately agree with the whole grid burnt at once.
+ */
+export function rasterizer(geometry: AreaGeometry, grid: Grid): (window: PixelWindow) => Uint8Array {
   const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
-  const mask = new Uint8Array(grid.width * grid.height);
   const edges: Array<[number, number, number, number]> = [];
   for (const polygon of projectGeometry(geometry, grid.epsg)) {
     for (const ring of polygon) {
@@ -32,23 +43,32 @@ export function rasterize(geometry: AreaGeometry, grid: Grid): Uint8Array {
       }
     }
   }
-  const crossings: number[] = [];
-  for (let row = 0; row < grid.height; row++) {
-    const y = row + 0.5;
-    crossings.length = 0;
-    for (const [x1, y1, x2, y2] of edges) {
-      // Half-open rule: an edge counts when y is in [min, max), so a vertex on the scanline is counted once.
-      if ((y1 <= y && y < y2) || (y2 <= y && y < y1)) crossings.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
+  return (window) => {
+    const width = window.x1 - window.x0;
+    const mask = new Uint8Array(width * (window.y1 - window.y0));
+    const crossings: number[] = [];
+    for (let row = window.y0; row < window.y1; row++) {
+      const y = row + 0.5;
+      crossings.length = 0;
+      for (const [x1, y1, x2, y2] of edges) {
+        // Half-open rule: an edge counts when y is in [min, max), so a vertex on the scanline is counted once.
+        if ((y1 <= y && y < y2) || (y2 <= y && y < y1)) crossings.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
+      }
+      crossings.sort((a, b) => a - b);
+      const at = (row - window.y0) * width - window.x0;
+      for (let k = 0; k + 1 < crossings.length; k += 2) {
+        // Pixel centres x + 0.5 within [start, end).
+        const start = Math.max(window.x0, Math.ceil(crossings[k]! - 0.5));
+        const end = Math.min(window.x1, Math.ceil(crossings[k + 1]! - 0.5));
+        if (end > start) mask.fill(1, at + start, at + end);
+      }
     }
-    crossings.sort((a, b) => a - b);
-    for (let k = 0; k + 1 < crossings.length; k += 2) {
-      // Pixel centres x + 0.5 within [start, end).
-      const start = Math.max(0, Math.ceil(crossings[k]! - 0.5));
-      const end = Math.min(grid.width, Math.ceil(crossings[k + 1]! - 0.5));
-      mask.fill(1, row * grid.width + start, row * grid.width + Math.max(start, end));
-    }
-  }
-  return mask;
+    return mask;
+  };
+}
+
+export function rasterize(geometry: AreaGeometry, grid: Grid): Uint8Array {
+  return rasterizer(geometry, grid)({ x0: 0, y0: 0, x1: grid.width, y1: grid.height });
 }
 
 /**

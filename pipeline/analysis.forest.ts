@@ -2,8 +2,14 @@ import { fromCrs, toCrs } from '../aoi/aoi.project.js';
 import { aoiGrid } from '../aoi/aoi.grid.js';
 import type { Aoi } from '../aoi/aoi.schema.js';
 import { pixelAreaHaByColumn } from '../aoi/pixel.area.js';
-import { gridOutline, rasterize, type Grid } from '../aoi/rasterize.js';
-import { DEFAULT_FOREST_LOSS, forestLoss, type ForestLoss, type ForestLossParameters } from '../workers/change.js';
+import { gridOutline, rasterizer, type Grid, type PixelWindow } from '../aoi/rasterize.js';
+import {
+  CONFIDENCE,
+  DEFAULT_FOREST_LOSS,
+  FOREST_LOSS_CLASSES,
+  classifyForestLoss,
+  type ForestLossParameters,
+} from '../workers/change.js';
 import {
   cleanupHalo,
   DEFAULT_CLOUD_CLEANUP,
@@ -14,8 +20,17 @@ import {
 } from '../workers/forest.block.js';
 import { CLEAR, NOT_OBSERVED, fmaskStates, qaPixelStates, sclStates } from '../workers/masks.js';
 import { resampleToGrid, type PointTransformer } from '../workers/resample.js';
+import { addRowRuns, labelRuns, runsByPatch, RunTable, type Patch } from '../workers/patches.js';
 import { runTask } from '../workers/tasks.js';
-import { clearFraction, zonalStats, type ZonalStats } from '../workers/zonal.js';
+import {
+  addClearArea,
+  addZonalStats,
+  emptyZonalStats,
+  fractionSeen,
+  type ClearArea,
+  type ZonalStats,
+} from '../workers/zonal.js';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { ChangewatchError } from './errors.js';
 import type { ComputePool } from './pool.js';
 import type { RasterOpener } from './raster.opener.js';
@@ -23,10 +38,14 @@ import { readSceneForAoi, type AoiBand } from './scene.read.js';
 import type { Observation } from './scene.select.js';
 
 /**
- * Forest loss for one AOI: the AOI grid cut into blocks; for each block, the scenes of each observation date read
- * over the block (plus a halo for the cloud morphology), brought onto the grid and mosaicked; the block's masks,
- * composites and NDVI computed in the worker pool (or in-process without one); then, over the whole AOI, the
- * change classes with the minimum mapping unit (patches cross blocks) and the zonal statistics.
+ * Forest loss for one AOI, streamed so memory does not grow with the AOI: the grid is cut into blocks; for each
+ * block, the scenes of each observation date are read over it (plus a halo for the cloud morphology), brought onto
+ * the grid and mosaicked, and the block's masks, composites and NDVI computed in the worker pool (or in-process).
+ * Each finished block goes to the sinks (COG writers, previews) and is classified; its loss pixels are kept as
+ * runs. When all blocks are in, the runs are joined into patches across block seams and the minimum mapping unit
+ * decided; a second pass over the blocks' classes (kept compressed) applies it, sends the final classes to the
+ * sinks and adds up the zonal statistics. What stays whole-AOI is small: the compressed classes (well under a
+ * byte a pixel) and the loss runs.
  */
 
 /** Block edge, pixels: 512 × 512 blocks keep a 23-date, two-band block under 50 MB. */
@@ -37,23 +56,36 @@ export interface PeriodComposite {
   dates: string[];
   /** Scene ids that covered some of the AOI. */
   scenes: string[];
-  /** Median red and NIR reflectance: kept only when asked ({@link runForestLoss}'s `keepBandComposites`). */
-  red?: Float32Array;
-  nir?: Float32Array;
-  count: Uint16Array;
-  lastDay: Int32Array;
-  ndvi: Float32Array;
+}
+
+/** Where a run's blocks go as they are computed: COG writers, previews, a test's whole-AOI arrays. */
+export interface ForestLossSink {
+  /** Called once, before any block. */
+  open(grid: Grid): void;
+  /**
+   * Pass 1: one block's composites, for every block of the grid in turn (`result` null for blocks wholly outside
+   * the AOI); `inside` is 1 inside the AOI polygon.
+   */
+  composites(window: PixelWindow, inside: Uint8Array, result: ForestBlockResult | null): void;
+  /** Pass 2: one block's final classes and confidence (outside the AOI: 255), for every block of the grid. */
+  classified(window: PixelWindow, inside: Uint8Array, classes: Uint8Array, confidence: Uint8Array): void;
+}
+
+/** The loss patches kept by the minimum mapping unit, numbered 1.. in raster order, with their pixel runs. */
+export interface LossPatches {
+  table: RunTable;
+  patches: Patch[];
+  /** Run indices of each kept patch (index = patch id − 1). */
+  runs: Int32Array[];
 }
 
 export interface ForestLossRun {
   grid: Grid;
-  inside: Uint8Array;
   pixelAreaHa: Float64Array;
   baseline: PeriodComposite;
   monitoring: PeriodComposite;
-  change: ForestLoss;
-  /** Day (since 1970-01-01) of the first clear monitoring observation showing the NDVI drop, -1 for none. */
-  firstShowingDay: Int32Array;
+  patches: { kept: number; belowMmu: number };
+  lossPatches: LossPatches;
   stats: {
     aoi: ZonalStats;
     zones: Record<string, ZonalStats & { clearFraction: { baseline: number; monitoring: number } }>;
@@ -151,35 +183,28 @@ async function datesForBlock(
   return blocks;
 }
 
-function emptyPeriod(pixels: number, keepBands: boolean): PeriodComposite {
-  return {
-    dates: [],
-    scenes: [],
-    ...(keepBands ? { red: new Float32Array(pixels).fill(NaN), nir: new Float32Array(pixels).fill(NaN) } : {}),
-    count: new Uint16Array(pixels),
-    lastDay: new Int32Array(pixels).fill(-1),
-    ndvi: new Float32Array(pixels).fill(NaN),
+/**
+ * Masks of full-width strips of `blockSize` rows, the last few kept: blocks of one strip share its burn, and
+ * blocks arrive strip by strip.
+ */
+function stripMasks(burn: (window: PixelWindow) => Uint8Array, grid: Grid, blockSize: number) {
+  const strips = new Map<number, Uint8Array>();
+  return (window: PixelWindow): Uint8Array => {
+    const top = Math.floor(window.y0 / blockSize) * blockSize;
+    let strip = strips.get(top);
+    if (!strip) {
+      strip = burn({ x0: 0, y0: top, x1: grid.width, y1: Math.min(grid.height, top + blockSize) });
+      strips.set(top, strip);
+      if (strips.size > 4) strips.delete(strips.keys().next().value!);
+    }
+    const width = window.x1 - window.x0;
+    const out = new Uint8Array(width * (window.y1 - window.y0));
+    for (let row = window.y0; row < window.y1; row++) {
+      const from = (row - top) * grid.width + window.x0;
+      out.set(strip.subarray(from, from + width), (row - window.y0) * width);
+    }
+    return out;
   };
-}
-
-function paste(
-  target: PeriodComposite,
-  source: ForestBlockResult['baseline'],
-  grid: Grid,
-  x0: number,
-  y0: number,
-  width: number,
-  height: number,
-): void {
-  for (let row = 0; row < height; row++) {
-    const at = (y0 + row) * grid.width + x0;
-    const from = row * width;
-    target.red?.set(source.red.subarray(from, from + width), at);
-    target.nir?.set(source.nir.subarray(from, from + width), at);
-    target.count.set(source.count.subarray(from, from + width), at);
-    target.lastDay.set(source.lastDay.subarray(from, from + width), at);
-    target.ndvi.set(source.ndvi.subarray(from, from + width), at);
-  }
 }
 
 export async function runForestLoss(input: {
@@ -192,12 +217,9 @@ export async function runForestLoss(input: {
   blockSize?: number;
   forestLoss?: ForestLossParameters;
   cloud?: CloudCleanup;
+  /** Receive the blocks: output writers, previews. */
+  sinks?: readonly ForestLossSink[];
   onBlock?: (event: { block: number; blocks: number }) => void;
-  /**
-   * Keep the whole-AOI red and NIR median composites in the result (16 bytes a pixel; nothing publishes them yet,
-   * the peer test compares them). Default false.
-   */
-  keepBandComposites?: boolean;
   /** Stops the run between reads and blocks; running worker tasks are abandoned by the pool. */
   signal?: AbortSignal;
 }): Promise<ForestLossRun> {
@@ -205,43 +227,101 @@ export async function runForestLoss(input: {
   const blockSize = input.blockSize ?? DEFAULT_BLOCK_SIZE;
   const parameters = input.forestLoss ?? DEFAULT_FOREST_LOSS;
   const cloud = input.cloud ?? DEFAULT_CLOUD_CLEANUP;
+  const sinks = input.sinks ?? [];
   const grid = aoiGrid(input.aoi.geometry, input.aoi.bbox, resolution);
-  const pixels = grid.width * grid.height;
-  if (pixels > 200_000_000) {
-    throw new ChangewatchError(
-      'E_COMPUTE',
-      `${input.aoi.id}: ${grid.width}×${grid.height} pixels: split the AOI (limit 200 Mpx)`,
-    );
+  if (grid.width * grid.height > 2 ** 32 - 1) {
+    // Pixel indices and TIFF offsets are 32-bit: over 4 Gpx (400,000 km² at 10 m) an AOI must be split.
+    throw new ChangewatchError('E_COMPUTE', `${input.aoi.id}: ${grid.width}×${grid.height} pixels: split the AOI`);
   }
-  const inside = rasterize(input.aoi.geometry, grid);
   const pixelAreaHa = pixelAreaHaByColumn(grid);
-  const keepBands = input.keepBandComposites ?? false;
-  const baseline = emptyPeriod(pixels, keepBands);
-  const monitoring = emptyPeriod(pixels, keepBands);
-  const showing = new Uint8Array(pixels);
-  const firstShowingDay = new Int32Array(pixels).fill(-1);
+  const insideOf = stripMasks(rasterizer(input.aoi.geometry, grid), grid, blockSize);
+  const zones = input.aoi.zones.map((zone) => ({
+    id: zone.id,
+    maskOf: stripMasks(rasterizer(zone.geometry, grid), grid, blockSize),
+    stats: emptyZonalStats(),
+    clear: { baseline: { seenHa: 0, totalHa: 0 }, monitoring: { seenHa: 0, totalHa: 0 } },
+  }));
+  const aoiStats = emptyZonalStats();
+  const aoiClear: Record<'baseline' | 'monitoring', ClearArea> = {
+    baseline: { seenHa: 0, totalHa: 0 },
+    monitoring: { seenHa: 0, totalHa: 0 },
+  };
   const halo = cleanupHalo(cloud.openPx, cloud.dilatePx);
   const used = { baseline: new Set<string>(), monitoring: new Set<string>() };
   const dated = { baseline: new Set<string>(), monitoring: new Set<string>() };
   const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
+  for (const sink of sinks) sink.open(grid);
 
-  const windows: Array<{ x0: number; y0: number; x1: number; y1: number }> = [];
+  const windows: Array<PixelWindow & { any: boolean }> = [];
   for (let y0 = 0; y0 < grid.height; y0 += blockSize) {
     for (let x0 = 0; x0 < grid.width; x0 += blockSize) {
-      const x1 = Math.min(grid.width, x0 + blockSize);
-      const y1 = Math.min(grid.height, y0 + blockSize);
-      let any = false;
-      for (let row = y0; row < y1 && !any; row++)
-        for (let column = x0; column < x1 && !any; column++) any = inside[row * grid.width + column] === 1;
-      if (any) windows.push({ x0, y0, x1, y1 });
+      const window = { x0, y0, x1: Math.min(grid.width, x0 + blockSize), y1: Math.min(grid.height, y0 + blockSize) };
+      windows.push({ ...window, any: insideOf(window).includes(1) });
     }
   }
+  const computed = windows.filter((window) => window.any).length;
+  /** Each computed block's classes and confidence before the minimum mapping unit, compressed, for pass 2. */
+  const classified = new Map<number, { classes: Buffer; confidence: Buffer }>();
+  const runs = new RunTable();
+  const runBlock: number[] = [];
+  const lossCode = FOREST_LOSS_CLASSES.loss;
+
+  const takeBlock = (index: number, window: PixelWindow, result: ForestBlockResult) => {
+    const inside = insideOf(window);
+    const width = window.x1 - window.x0;
+    for (const sink of sinks) sink.composites(window, inside, result);
+    const { classes, confidence } = classifyForestLoss(
+      {
+        baselineNdvi: result.baseline.ndvi,
+        monitoringNdvi: result.monitoring.ndvi,
+        showing: result.showing,
+        inside,
+      },
+      parameters,
+    );
+    const blockArea = pixelAreaHa.subarray(window.x0, window.x1);
+    for (let row = 0; row < window.y1 - window.y0; row++) {
+      const at = row * width;
+      const before = runs.length;
+      addRowRuns(
+        runs,
+        window.y0 + row,
+        window.x0,
+        width,
+        (x) => classes[at + x] === lossCode,
+        (x) => ({
+          hectares: blockArea[x]!,
+          high: confidence[at + x] === CONFIDENCE.high,
+          clear: result.monitoring.count[at + x]!,
+          firstDay: result.firstShowingDay[at + x]!,
+        }),
+      );
+      for (let k = before; k < runs.length; k++) runBlock.push(index);
+    }
+    for (const period of ['baseline', 'monitoring'] as const) {
+      addClearArea(aoiClear[period], result[period].count, inside, width, blockArea);
+    }
+    for (const zone of zones) {
+      const mask = zone.maskOf(window);
+      for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! & inside[i]!;
+      for (const period of ['baseline', 'monitoring'] as const) {
+        addClearArea(zone.clear[period], result[period].count, mask, width, blockArea);
+      }
+    }
+    classified.set(index, { classes: deflateSync(classes), confidence: deflateSync(confidence) });
+  };
 
   const inFlight: Array<Promise<void>> = [];
   const maxInFlight = input.pool ? input.pool.threads + 1 : 1;
+  let done = 0;
   try {
     for (const [index, window] of windows.entries()) {
       input.signal?.throwIfAborted();
+      if (!window.any) {
+        const outside = new Uint8Array((window.x1 - window.x0) * (window.y1 - window.y0));
+        for (const sink of sinks) sink.composites(window, outside, null);
+        continue;
+      }
       const hx0 = Math.max(0, window.x0 - halo);
       const hy0 = Math.max(0, window.y0 - halo);
       const hx1 = Math.min(grid.width, window.x1 + halo);
@@ -274,16 +354,9 @@ export async function runForestLoss(input: {
         ? input.pool.run(task, input.signal ? { signal: input.signal } : {})
         : Promise.resolve(runTask(task));
       const placed = compute.then((result) => {
-        const width = window.x1 - window.x0;
-        const height = window.y1 - window.y0;
-        paste(baseline, result.baseline, grid, window.x0, window.y0, width, height);
-        paste(monitoring, result.monitoring, grid, window.x0, window.y0, width, height);
-        for (let row = 0; row < height; row++) {
-          const at = (window.y0 + row) * grid.width + window.x0;
-          showing.set(result.showing.subarray(row * width, (row + 1) * width), at);
-          firstShowingDay.set(result.firstShowingDay.subarray(row * width, (row + 1) * width), at);
-        }
-        input.onBlock?.({ block: index + 1, blocks: windows.length });
+        input.signal?.throwIfAborted();
+        takeBlock(index, window, result);
+        input.onBlock?.({ block: ++done, blocks: computed });
       });
       // Marked handled now: if the run stops early (cancelled, a read failed), blocks still in flight must not
       // surface as unhandled rejections; they are awaited below.
@@ -297,64 +370,84 @@ export async function runForestLoss(input: {
     throw error;
   }
   input.signal?.throwIfAborted();
-  baseline.scenes = [...used.baseline];
-  monitoring.scenes = [...used.monitoring];
-  baseline.dates = [...dated.baseline].sort();
-  monitoring.dates = [...dated.monitoring].sort();
 
-  const change = forestLoss(
-    {
-      width: grid.width,
-      height: grid.height,
-      baselineNdvi: baseline.ndvi,
-      monitoringNdvi: monitoring.ndvi,
-      showing,
-      inside,
-      pixelAreaHa,
-    },
-    parameters,
-  );
-  const zones: ForestLossRun['stats']['zones'] = {};
-  for (const zone of input.aoi.zones) {
-    const mask = rasterize(zone.geometry, grid);
-    for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! & inside[i]!;
-    zones[zone.id] = {
-      ...zonalStats({
-        width: grid.width,
-        classes: change.classes,
-        confidence: change.confidence,
-        zone: mask,
-        pixelAreaHa,
-      }),
-      clearFraction: {
-        baseline: clearFraction(baseline.count, mask, grid.width, pixelAreaHa),
-        monitoring: clearFraction(monitoring.count, mask, grid.width, pixelAreaHa),
-      },
-    };
+  // Patches across block seams, and the minimum mapping unit on their true areas.
+  const labels = labelRuns(runs);
+  const keep = new Uint8Array(labels.patches.length + 1);
+  const kept: Patch[] = [];
+  const byPatch = runsByPatch(labels);
+  const keptRuns: Int32Array[] = [];
+  for (const patch of labels.patches) {
+    if (patch.hectares < parameters.minimumMappingUnitHa) continue;
+    keep[patch.id] = 1;
+    keptRuns.push(byPatch[patch.id]!);
+    kept.push({ ...patch, id: kept.length + 1 });
   }
+  const dropsOfBlock = new Map<number, number[]>();
+  for (let run = 0; run < runs.length; run++) {
+    if (keep[labels.patchOfRun[run]!]) continue;
+    const list = dropsOfBlock.get(runBlock[run]!) ?? [];
+    list.push(run);
+    dropsOfBlock.set(runBlock[run]!, list);
+  }
+
+  for (const [index, window] of windows.entries()) {
+    input.signal?.throwIfAborted();
+    const width = window.x1 - window.x0;
+    const pixels = width * (window.y1 - window.y0);
+    const stored = classified.get(index);
+    if (!stored) {
+      const outside = new Uint8Array(pixels).fill(FOREST_LOSS_CLASSES.outside);
+      for (const sink of sinks) sink.classified(window, new Uint8Array(pixels), outside, outside);
+      continue;
+    }
+    classified.delete(index);
+    const classes = new Uint8Array(inflateSync(stored.classes));
+    const confidence = new Uint8Array(inflateSync(stored.confidence));
+    for (const run of dropsOfBlock.get(index) ?? []) {
+      const at = (runs.row[run]! - window.y0) * width - window.x0;
+      classes.fill(FOREST_LOSS_CLASSES.stableForest, at + runs.start[run]!, at + runs.end[run]!);
+      confidence.fill(CONFIDENCE.none, at + runs.start[run]!, at + runs.end[run]!);
+    }
+    const inside = insideOf(window);
+    const blockArea = pixelAreaHa.subarray(window.x0, window.x1);
+    addZonalStats(aoiStats, { width, classes, confidence, zone: inside, pixelAreaHa: blockArea });
+    for (const zone of zones) {
+      const mask = zone.maskOf(window);
+      for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! & inside[i]!;
+      addZonalStats(zone.stats, { width, classes, confidence, zone: mask, pixelAreaHa: blockArea });
+    }
+    for (const sink of sinks) sink.classified(window, inside, classes, confidence);
+  }
+
+  const period = (name: 'baseline' | 'monitoring'): PeriodComposite => ({
+    dates: [...dated[name]].sort(),
+    scenes: [...used[name]],
+  });
   return {
     grid,
-    inside,
     pixelAreaHa,
-    baseline,
-    monitoring,
-    change,
-    firstShowingDay,
+    baseline: period('baseline'),
+    monitoring: period('monitoring'),
+    patches: { kept: kept.length, belowMmu: labels.patches.length - kept.length },
+    lossPatches: { table: runs, patches: kept, runs: keptRuns },
     stats: {
-      aoi: zonalStats({
-        width: grid.width,
-        classes: change.classes,
-        confidence: change.confidence,
-        zone: inside,
-        pixelAreaHa,
-      }),
-      zones,
-      clearFraction: {
-        baseline: clearFraction(baseline.count, inside, grid.width, pixelAreaHa),
-        monitoring: clearFraction(monitoring.count, inside, grid.width, pixelAreaHa),
-      },
+      aoi: aoiStats,
+      zones: Object.fromEntries(
+        zones.map((zone) => [
+          zone.id,
+          {
+            ...zone.stats,
+            clearFraction: {
+              baseline: fractionSeen(zone.clear.baseline),
+              monitoring: fractionSeen(zone.clear.monitoring),
+            },
+          },
+        ]),
+      ),
+      clearFraction: { baseline: fractionSeen(aoiClear.baseline), monitoring: fractionSeen(aoiClear.monitoring) },
     },
-    blocks: windows.length,
+    blocks: computed,
     parameters: { forestLoss: parameters, cloud, resolution, blockSize },
   };
 }

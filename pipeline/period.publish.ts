@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Aoi } from '../aoi/aoi.schema.js';
 import type { TimeInterval } from '../aoi/interval.js';
 import type { Config } from '../config/config.schema.js';
 import { runForestLoss, type ForestLossRun } from './analysis.forest.js';
 import type { Grid } from '../aoi/rasterize.js';
-import { forestLossOutputs, type OutputFile } from './outputs/forest.outputs.js';
+import { ForestOutputSink, forestLossOutputs, type OutputFile } from './outputs/forest.outputs.js';
 import { inputsDigest, itemIdFor } from './outputs/layout.js';
 import { resultItem, type ResultItem } from './outputs/stac.js';
 import type { Summary } from '../reports/summary.js';
@@ -104,28 +107,38 @@ export async function computeAndPublish(input: {
   const { aoi, periods, config } = input;
   const { itemId, digest } = periodIdentity(aoi, periods, config);
   const parameters = periodParameters(config);
-  const run = await runForestLoss({
-    aoi,
-    baseline: periods.baseline.search.observations,
-    monitoring: periods.monitoring.search.observations,
-    opener: input.opener,
-    ...(input.pool ? { pool: input.pool } : {}),
-    resolution: parameters.resolution,
-    blockSize: parameters.blockSize,
-    forestLoss: parameters.forestLoss,
-    cloud: parameters.cloud,
-    ...(input.onBlock ? { onBlock: input.onBlock } : {}),
-    ...(input.signal ? { signal: input.signal } : {}),
-  });
-  const { files, summary } = await forestLossOutputs({ aoi, run, periods, itemId, digest });
-  const item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
-  const published = await publishItem(input.store, {
-    aoi,
-    item,
-    digest,
-    files,
-    ...(input.onPublish ? { onEvent: input.onPublish } : {}),
-    ...(input.signal ? { signal: input.signal } : {}),
-  });
-  return { itemId, digest, item, summary, run, published };
+  // Rasters are written to files as the blocks stream, then uploaded from them: nothing AOI-sized stays in memory.
+  // The folder follows TMPDIR; it needs room for the rasters of one period (about 3 bytes a pixel).
+  const workDir = mkdtempSync(join(tmpdir(), `changewatch-${aoi.id}-`));
+  const rasters = new ForestOutputSink(workDir, periods, parameters);
+  try {
+    const run = await runForestLoss({
+      aoi,
+      baseline: periods.baseline.search.observations,
+      monitoring: periods.monitoring.search.observations,
+      opener: input.opener,
+      ...(input.pool ? { pool: input.pool } : {}),
+      resolution: parameters.resolution,
+      blockSize: parameters.blockSize,
+      forestLoss: parameters.forestLoss,
+      cloud: parameters.cloud,
+      sinks: [rasters],
+      ...(input.onBlock ? { onBlock: input.onBlock } : {}),
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+    const { files, summary } = await forestLossOutputs({ aoi, run, rasters, periods, itemId, digest });
+    const item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
+    const published = await publishItem(input.store, {
+      aoi,
+      item,
+      digest,
+      files,
+      ...(input.onPublish ? { onEvent: input.onPublish } : {}),
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+    return { itemId, digest, item, summary, run, published };
+  } finally {
+    rasters.abort();
+    rmSync(workDir, { recursive: true, force: true });
+  }
 }

@@ -25,12 +25,17 @@ export interface ReadStats {
   bytes: number;
 }
 
+export type ObjectBody = Uint8Array | string | { path: string };
+
 /** Where outputs, state and reports live: a local folder or an S3 bucket prefix. Keys use `/` separators. */
 export interface ObjectStore {
   /** `file:///abs/path` or `s3://bucket/prefix`, for messages. */
   readonly url: string;
-  /** Writes an object whole: readers see the old object or the new one, never a part. */
-  put(key: string, body: Uint8Array | string, options: { contentType: string; cacheControl?: string }): Promise<void>;
+  /**
+   * Writes an object whole: readers see the old object or the new one, never a part. A `{ path }` body is a local
+   * file streamed from disk (large rasters), never read into memory whole.
+   */
+  put(key: string, body: ObjectBody, options: { contentType: string; cacheControl?: string }): Promise<void>;
   /**
    * Creates the object only if there is none: true when this call created it, false when one existed. Atomic
    * (S3 `If-None-Match: *`, a hard link on a folder), so two processes racing for one key cannot both win.

@@ -94,9 +94,9 @@ export async function publishItem(
   for (const file of files) {
     input.signal?.throwIfAborted();
     const key = `${folder}/${file.file}`;
-    await store.put(key, file.bytes, { contentType: file.type, cacheControl: IMMUTABLE });
-    bytes += file.bytes.length;
-    input.onEvent?.({ step: 'asset', key, bytes: file.bytes.length });
+    await store.put(key, file.body, { contentType: file.type, cacheControl: IMMUTABLE });
+    bytes += file.size;
+    input.onEvent?.({ step: 'asset', key, bytes: file.size });
   }
   input.signal?.throwIfAborted();
   const key = itemKey(aoi.id, item.id);

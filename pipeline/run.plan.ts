@@ -67,13 +67,14 @@ export interface AoiPlan {
 }
 
 /**
- * Peak memory of a forest-loss computation: whole-AOI arrays are held (NDVI composites, counts, last-clear days,
- * evidence, classes, labels, the outputs being encoded), 35-38 bytes per grid pixel over a ~150 MB base, as
- * `npm run bench` measures on the namoya (4.2 Mpx, ~290 MiB) and kamituga (18.7 Mpx, ~810 MiB) grids; rounded up so
- * the estimate errs high. Streaming blocks to disk would bound it.
+ * Peak memory of a forest-loss computation. Blocks stream to the COG writers, so what stays is a base (the blocks
+ * in flight with their scenes, the preview cells, capped at 2048 px a side, the tiles being filled) plus what the
+ * whole AOI keeps: each block's classes compressed and the loss runs, well under a byte per pixel. `npm run bench`
+ * measures 220-450 MiB from 4 to 170 Mpx grids without imagery; the demo with 9 scenes peaks near 350 MiB. Both
+ * figures are rounded up so the estimate errs high.
  */
-export const FOREST_LOSS_BYTES_PER_PIXEL = 40;
-export const FOREST_LOSS_BASE_BYTES = 200 * 1_048_576;
+export const FOREST_LOSS_BYTES_PER_PIXEL = 1;
+export const FOREST_LOSS_BASE_BYTES = 768 * 1_048_576;
 
 export const FOREST_LOSS_ASSETS = [
   'ndvi-baseline',

@@ -56,19 +56,24 @@ export interface ForestLoss {
   patches: { kept: number; belowMmu: number };
 }
 
-export function forestLoss(input: ForestLossInput, parameters: ForestLossParameters = DEFAULT_FOREST_LOSS): ForestLoss {
-  const { width, height } = input;
-  const pixels = width * height;
+/**
+ * The classes and confidence of each pixel before the minimum mapping unit: a pure per-pixel rule, so blocks can
+ * be classified on their own; the minimum mapping unit needs whole patches ({@link forestLoss} in memory,
+ * workers/patches.ts across blocks).
+ */
+export function classifyForestLoss(
+  input: Omit<ForestLossInput, 'width' | 'height' | 'pixelAreaHa'>,
+  parameters: Pick<ForestLossParameters, 'forestNdvi' | 'ndviDrop'>,
+): { classes: Uint8Array; confidence: Uint8Array } {
+  const pixels = input.inside.length;
   for (const [name, array] of [
     ['baselineNdvi', input.baselineNdvi],
     ['monitoringNdvi', input.monitoringNdvi],
-    ['inside', input.inside],
+    ['showing', input.showing],
   ] as const) {
     if (array.length !== pixels)
-      throw new RangeError(`forestLoss: ${name} has ${array.length} pixels, expected ${pixels}`);
+      throw new RangeError(`classifyForestLoss: ${name} has ${array.length} pixels, expected ${pixels}`);
   }
-  if (input.pixelAreaHa.length !== width)
-    throw new RangeError(`forestLoss: pixelAreaHa needs one value per column (${width})`);
   const classes = new Uint8Array(pixels);
   const confidence = new Uint8Array(pixels);
   for (let i = 0; i < pixels; i++) {
@@ -87,14 +92,24 @@ export function forestLoss(input: ForestLossInput, parameters: ForestLossParamet
       classes[i] = FOREST_LOSS_CLASSES.nonForest;
       continue;
     }
-    const limit = before - parameters.ndviDrop;
-    if (after > limit) {
+    if (after > before - parameters.ndviDrop) {
       classes[i] = FOREST_LOSS_CLASSES.stableForest;
       continue;
     }
     classes[i] = FOREST_LOSS_CLASSES.loss;
     confidence[i] = input.showing[i]! >= 2 ? CONFIDENCE.high : CONFIDENCE.low;
   }
+  return { classes, confidence };
+}
+
+/** Forest loss of a raster held whole in memory: {@link classifyForestLoss}, then the minimum mapping unit. */
+export function forestLoss(input: ForestLossInput, parameters: ForestLossParameters = DEFAULT_FOREST_LOSS): ForestLoss {
+  const { width, height } = input;
+  if (input.inside.length !== width * height)
+    throw new RangeError(`forestLoss: inside has ${input.inside.length} pixels, expected ${width * height}`);
+  if (input.pixelAreaHa.length !== width)
+    throw new RangeError(`forestLoss: pixelAreaHa needs one value per column (${width})`);
+  const { classes, confidence } = classifyForestLoss(input, parameters);
   const patches = applyMinimumMappingUnit(
     classes,
     [FOREST_LOSS_CLASSES.loss],
@@ -104,7 +119,7 @@ export function forestLoss(input: ForestLossInput, parameters: ForestLossParamet
     height,
     input.pixelAreaHa,
   );
-  for (let i = 0; i < pixels; i++)
+  for (let i = 0; i < classes.length; i++)
     if (classes[i] !== FOREST_LOSS_CLASSES.loss && confidence[i] !== CONFIDENCE.outside)
       confidence[i] = CONFIDENCE.none;
   return { classes, confidence, patches };

@@ -1,6 +1,27 @@
 /**
  * 8-connected component labelling of a binary mask (two passes with union-find). Pure.
  */
+/** The root of `x` in a union-find forest, compressing the path on the way. */
+export function findRoot(parent: { [i: number]: number }, x: number): number {
+  let root = x;
+  while (parent[root] !== root) root = parent[root]!;
+  while (parent[x] !== root) {
+    const next = parent[x]!;
+    parent[x] = root;
+    x = next;
+  }
+  return root;
+}
+
+/** Joins the sets of `a` and `b` under the smaller root (so roots stay first in scan order); returns it. */
+export function unite(parent: { [i: number]: number }, a: number, b: number): number {
+  const [ra, rb] = [findRoot(parent, a), findRoot(parent, b)];
+  if (ra === rb) return ra;
+  const [low, high] = ra < rb ? [ra, rb] : [rb, ra];
+  parent[high] = low;
+  return low;
+}
+
 export interface Components {
   /** Label per pixel, 0 for background, 1..count for components. */
   labels: Int32Array;
@@ -11,23 +32,8 @@ export function label8(mask: ArrayLike<number>, width: number, height: number): 
   if (mask.length !== width * height) throw new RangeError(`label8: ${mask.length} pixels for ${width}×${height}`);
   const labels = new Int32Array(mask.length);
   const parent: number[] = [0];
-  const find = (x: number): number => {
-    let root = x;
-    while (parent[root] !== root) root = parent[root]!;
-    while (parent[x] !== root) {
-      const next = parent[x]!;
-      parent[x] = root;
-      x = next;
-    }
-    return root;
-  };
-  const union = (a: number, b: number): number => {
-    const [ra, rb] = [find(a), find(b)];
-    if (ra === rb) return ra;
-    const [low, high] = ra < rb ? [ra, rb] : [rb, ra];
-    parent[high] = low;
-    return low;
-  };
+  const find = (x: number) => findRoot(parent, x);
+  const union = (a: number, b: number) => unite(parent, a, b);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;

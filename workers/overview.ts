@@ -5,12 +5,6 @@
  */
 export type OverviewResampling = 'nearest' | 'average';
 
-export interface Level<T> {
-  width: number;
-  height: number;
-  bands: T[];
-}
-
 type Numeric = { length: number; [index: number]: number };
 
 export function halve<T extends Numeric>(
@@ -51,19 +45,16 @@ export function halve<T extends Numeric>(
   return { data: out, width: outWidth, height: outHeight };
 }
 
-/** Level 0 and its overviews, down to the first level that fits in one `tileSize` tile. */
-export function overviewLevels<T extends Numeric>(
-  level0: Level<T>,
+/** Sizes of level 0 and its overviews, down to the first level that fits in one `tileSize` tile. */
+export function overviewSizes(
+  width: number,
+  height: number,
   tileSize: number,
-  method: OverviewResampling,
-  nodata: number | undefined,
-  make: (length: number) => T,
-): Array<Level<T>> {
-  const levels = [level0];
+): Array<{ width: number; height: number }> {
+  const sizes = [{ width, height }];
   for (;;) {
-    const last = levels[levels.length - 1]!;
-    if (last.width <= tileSize && last.height <= tileSize) return levels;
-    const halves = last.bands.map((band) => halve(band, last.width, last.height, method, nodata, make));
-    levels.push({ width: halves[0]!.width, height: halves[0]!.height, bands: halves.map((h) => h.data) });
+    const last = sizes[sizes.length - 1]!;
+    if (last.width <= tileSize && last.height <= tileSize) return sizes;
+    sizes.push({ width: Math.ceil(last.width / 2), height: Math.ceil(last.height / 2) });
   }
 }

@@ -59,8 +59,67 @@ export function ndviColour(value: number): Rgb {
 export const NOT_SEEN_COLOUR: Rgb = [189, 189, 189];
 
 /**
- * NDVI picture: outside the AOI transparent, not seen grey, else the green ramp.
+ * A picture being reduced from blocks: each reduced cell accumulates what the blocks covering it add, so blocks
+ * may arrive in any order and the full-resolution raster is never held whole.
  */
+export interface NdviReduction {
+  width: number;
+  height: number;
+  factor: number;
+  /** Per reduced cell: sum of the NDVI seen, pixels seen, pixels inside the AOI. */
+  sum: Float64Array;
+  seen: Uint32Array;
+  covered: Uint32Array;
+}
+
+export function ndviReduction(width: number, height: number, maxSide: number): NdviReduction {
+  const factor = reductionFactor(width, height, maxSide);
+  const cells = Math.ceil(width / factor) * Math.ceil(height / factor);
+  return {
+    width: Math.ceil(width / factor),
+    height: Math.ceil(height / factor),
+    factor,
+    sum: new Float64Array(cells),
+    seen: new Uint32Array(cells),
+    covered: new Uint32Array(cells),
+  };
+}
+
+/** Adds a block (`width`×`height` at column `x0`, row `y0` of the full grid). */
+export function addNdviBlock(
+  reduction: NdviReduction,
+  block: { x0: number; y0: number; width: number; height: number },
+  ndvi: ArrayLike<number>,
+  inside: ArrayLike<number>,
+): void {
+  const { factor } = reduction;
+  for (let y = 0; y < block.height; y++) {
+    const cellRow = Math.floor((block.y0 + y) / factor) * reduction.width;
+    for (let x = 0; x < block.width; x++) {
+      const i = y * block.width + x;
+      if (!inside[i]) continue;
+      const cell = cellRow + Math.floor((block.x0 + x) / factor);
+      reduction.covered[cell]!++;
+      const value = ndvi[i]!;
+      if (Number.isNaN(value)) continue;
+      reduction.sum[cell]! += value;
+      reduction.seen[cell]!++;
+    }
+  }
+}
+
+/** NDVI picture: outside the AOI transparent, not seen grey, else the green ramp of the cell's mean. */
+export function ndviPicture(reduction: NdviReduction): Picture {
+  const rgba = new Uint8Array(reduction.width * reduction.height * 4);
+  for (let cell = 0; cell < reduction.sum.length; cell++) {
+    if (reduction.covered[cell] === 0) continue;
+    const seen = reduction.seen[cell]!;
+    paint(rgba, cell, seen === 0 ? NOT_SEEN_COLOUR : ndviColour(reduction.sum[cell]! / seen));
+  }
+  return { width: reduction.width, height: reduction.height, rgba };
+}
+
+/** NDVI picture of a whole raster. */
 export function renderNdvi(
   ndvi: Float32Array,
   inside: Uint8Array,
@@ -68,38 +127,72 @@ export function renderNdvi(
   height: number,
   maxSide: number,
 ): Picture {
+  const reduction = ndviReduction(width, height, maxSide);
+  addNdviBlock(reduction, { x0: 0, y0: 0, width, height }, ndvi, inside);
+  return ndviPicture(reduction);
+}
+
+/** Classes reduced from blocks: each cell keeps the code of highest priority seen in it (-1 for none yet). */
+export interface ClassReduction {
+  width: number;
+  height: number;
+  factor: number;
+  /** Rank of each code (higher wins; 0 never drawn), from the priority list. */
+  rank: Int16Array;
+  best: Int16Array;
+}
+
+/** `priority` lists the codes from most to least important for reduced cells. */
+export function classReduction(
+  width: number,
+  height: number,
+  maxSide: number,
+  priority: readonly number[],
+): ClassReduction {
   const factor = reductionFactor(width, height, maxSide);
-  const outWidth = Math.ceil(width / factor);
-  const outHeight = Math.ceil(height / factor);
-  const rgba = new Uint8Array(outWidth * outHeight * 4);
-  for (let y = 0; y < outHeight; y++) {
-    for (let x = 0; x < outWidth; x++) {
-      let sum = 0;
-      let seen = 0;
-      let covered = 0;
-      for (let dy = 0; dy < factor && y * factor + dy < height; dy++) {
-        for (let dx = 0; dx < factor && x * factor + dx < width; dx++) {
-          const i = (y * factor + dy) * width + x * factor + dx;
-          if (!inside[i]) continue;
-          covered++;
-          const value = ndvi[i]!;
-          if (Number.isNaN(value)) continue;
-          sum += value;
-          seen++;
-        }
-      }
-      if (covered === 0) continue;
-      paint(rgba, y * outWidth + x, seen === 0 ? NOT_SEEN_COLOUR : ndviColour(sum / seen));
+  const rank = new Int16Array(256).fill(-1);
+  priority.forEach((code, k) => (rank[code] = priority.length - k));
+  const [outWidth, outHeight] = [Math.ceil(width / factor), Math.ceil(height / factor)];
+  return { width: outWidth, height: outHeight, factor, rank, best: new Int16Array(outWidth * outHeight).fill(-1) };
+}
+
+export function addClassBlock(
+  reduction: ClassReduction,
+  block: { x0: number; y0: number; width: number; height: number },
+  classes: ArrayLike<number>,
+): void {
+  const { factor, rank, best } = reduction;
+  for (let y = 0; y < block.height; y++) {
+    const cellRow = Math.floor((block.y0 + y) / factor) * reduction.width;
+    for (let x = 0; x < block.width; x++) {
+      const code = classes[y * block.width + x]!;
+      if (rank[code]! <= 0) continue;
+      const cell = cellRow + Math.floor((block.x0 + x) / factor);
+      const current = best[cell]!;
+      if (current < 0 || rank[code]! > rank[current]!) best[cell] = code;
     }
   }
-  return { width: outWidth, height: outHeight, rgba };
 }
 
 /**
- * Change overlay: a class picture drawn over a base picture of the same reduction. `colours` gives the colour of
- * each class code to draw (classes without a colour let the base show through); `priority` lists the codes from
- * most to least important for reduced cells.
+ * Change overlay: reduced classes drawn over a base picture of the same reduction; `colours` gives the colour of
+ * each class code to draw (classes without a colour let the base show through).
  */
+export function classesOver(base: Picture, reduction: ClassReduction, colours: ReadonlyMap<number, Rgb>): Picture {
+  if (reduction.width !== base.width || reduction.height !== base.height)
+    throw new RangeError(
+      `classesOver: base is ${base.width}×${base.height}, classes reduce to ${reduction.width}×${reduction.height}`,
+    );
+  const rgba = Uint8Array.from(base.rgba);
+  for (let cell = 0; cell < reduction.best.length; cell++) {
+    const code = reduction.best[cell]!;
+    const colour = code >= 0 ? colours.get(code) : undefined;
+    if (colour) paint(rgba, cell, colour);
+  }
+  return { width: base.width, height: base.height, rgba };
+}
+
+/** Change overlay of a whole class raster over a base picture of the same reduction. */
 export function renderClassesOver(
   base: Picture,
   classes: Uint8Array,
@@ -108,32 +201,7 @@ export function renderClassesOver(
   colours: ReadonlyMap<number, Rgb>,
   priority: readonly number[],
 ): Picture {
-  const factor = reductionFactor(width, height, Math.max(base.width, base.height));
-  const outWidth = Math.ceil(width / factor);
-  const outHeight = Math.ceil(height / factor);
-  if (outWidth !== base.width || outHeight !== base.height)
-    throw new RangeError(
-      `renderClassesOver: base is ${base.width}×${base.height}, classes reduce to ${outWidth}×${outHeight}`,
-    );
-  const rank = new Int16Array(256).fill(-1);
-  priority.forEach((code, k) => (rank[code] = priority.length - k));
-  const rgba = Uint8Array.from(base.rgba);
-  for (let y = 0; y < outHeight; y++) {
-    for (let x = 0; x < outWidth; x++) {
-      let best = -1;
-      let bestRank = 0;
-      for (let dy = 0; dy < factor && y * factor + dy < height; dy++) {
-        for (let dx = 0; dx < factor && x * factor + dx < width; dx++) {
-          const code = classes[(y * factor + dy) * width + x * factor + dx]!;
-          if (rank[code]! > bestRank) {
-            bestRank = rank[code]!;
-            best = code;
-          }
-        }
-      }
-      const colour = best >= 0 ? colours.get(best) : undefined;
-      if (colour) paint(rgba, y * outWidth + x, colour);
-    }
-  }
-  return { width: outWidth, height: outHeight, rgba };
+  const reduction = classReduction(width, height, Math.max(base.width, base.height), priority);
+  addClassBlock(reduction, { x0: 0, y0: 0, width, height }, classes);
+  return classesOver(base, reduction, colours);
 }

@@ -18,18 +18,25 @@ export interface ZonalStats {
   byConfidence: Record<number, Record<number, ClassTally>>;
 }
 
-export function zonalStats(input: {
-  width: number;
-  classes: Uint8Array;
-  confidence?: Uint8Array;
-  /** 1 inside the zone. */
-  zone: ArrayLike<number>;
-  pixelAreaHa: ArrayLike<number>;
-}): ZonalStats {
+export function emptyZonalStats(): ZonalStats {
+  return { pixels: 0, hectares: 0, classes: {}, byConfidence: {} };
+}
+
+/** Zonal statistics of one raster (or one block, with its columns' pixel areas), added into `stats`. */
+export function addZonalStats(
+  stats: ZonalStats,
+  input: {
+    width: number;
+    classes: Uint8Array;
+    confidence?: Uint8Array;
+    /** 1 inside the zone. */
+    zone: ArrayLike<number>;
+    pixelAreaHa: ArrayLike<number>;
+  },
+): ZonalStats {
   const { width, classes, confidence, zone, pixelAreaHa } = input;
   if (zone.length !== classes.length)
     throw new RangeError(`zonalStats: zone has ${zone.length} pixels, classes ${classes.length}`);
-  const stats: ZonalStats = { pixels: 0, hectares: 0, classes: {}, byConfidence: {} };
   for (let i = 0; i < classes.length; i++) {
     if (!zone[i]) continue;
     const area = pixelAreaHa[i % width]!;
@@ -49,6 +56,40 @@ export function zonalStats(input: {
   return stats;
 }
 
+export function zonalStats(input: {
+  width: number;
+  classes: Uint8Array;
+  confidence?: Uint8Array;
+  /** 1 inside the zone. */
+  zone: ArrayLike<number>;
+  pixelAreaHa: ArrayLike<number>;
+}): ZonalStats {
+  return addZonalStats(emptyZonalStats(), input);
+}
+
+/** Area of a zone and of the part of it seen clear at least once (count > 0), hectares. */
+export interface ClearArea {
+  seenHa: number;
+  totalHa: number;
+}
+
+/** Adds the zone's clear and total area of one raster or block into `area`. */
+export function addClearArea(
+  area: ClearArea,
+  count: ArrayLike<number>,
+  zone: ArrayLike<number>,
+  width: number,
+  pixelAreaHa: ArrayLike<number>,
+): ClearArea {
+  for (let i = 0; i < count.length; i++) {
+    if (!zone[i]) continue;
+    const pixelArea = pixelAreaHa[i % width]!;
+    area.totalHa += pixelArea;
+    if (count[i]! > 0) area.seenHa += pixelArea;
+  }
+  return area;
+}
+
 /** Share (0-1) of the zone's area seen clear at least once (count > 0). */
 export function clearFraction(
   count: ArrayLike<number>,
@@ -56,13 +97,9 @@ export function clearFraction(
   width: number,
   pixelAreaHa: ArrayLike<number>,
 ): number {
-  let seen = 0;
-  let total = 0;
-  for (let i = 0; i < count.length; i++) {
-    if (!zone[i]) continue;
-    const area = pixelAreaHa[i % width]!;
-    total += area;
-    if (count[i]! > 0) seen += area;
-  }
-  return total === 0 ? 0 : seen / total;
+  return fractionSeen(addClearArea({ seenHa: 0, totalHa: 0 }, count, zone, width, pixelAreaHa));
+}
+
+export function fractionSeen(area: ClearArea): number {
+  return area.totalHa === 0 ? 0 : area.seenHa / area.totalHa;
 }

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import type { TypedArray } from 'geotiff';
-import { overviewLevels, type OverviewResampling } from '../../workers/overview.js';
+import { halve, overviewSizes, type OverviewResampling } from '../../workers/overview.js';
 import type { GeoTransform } from '../../workers/grid.js';
 import type { DataType } from './cog.reader.js';
 
@@ -9,14 +11,19 @@ import type { DataType } from './cog.reader.js';
  * tiles, DEFLATE with predictor 2 for integers and 3 for floats (TIFF Technical Note 3), internal overviews, the
  * IFDs first (main, then overviews by decreasing size) and the tile data after them from the smallest overview to
  * the full resolution, GeoKeys with the EPSG code, GDAL_NODATA, and GDAL_METADATA for band names and metadata —
- * the layout GDAL's validate_cloud_optimized_geotiff checks. The whole file is built in memory.
+ * the layout GDAL's validate_cloud_optimized_geotiff checks.
+ *
+ * Streamed: blocks arrive in any order; each tile is compressed as soon as it is whole and goes to a scratch file
+ * of its level, and halved into its parent overview tile, which is compressed in turn when all its children have
+ * arrived. Memory holds only the tiles still being filled (about one row of tiles per level when blocks arrive
+ * row by row), whatever the raster's size; `finish` lays the scratch tiles out in the COG order.
  */
 
-export interface CogInput {
+export interface CogOptions {
   width: number;
   height: number;
-  /** One array per band, row-major, all of `dataType`. */
-  bands: TypedArray[];
+  /** Samples per pixel (pixel-interleaved). Default 1. */
+  samples?: number;
   dataType: DataType;
   /** EPSG code: a projected CRS (UTM) or 4326. */
   epsg: number;
@@ -31,6 +38,18 @@ export interface CogInput {
   /** nearest for classes and counts, average for continuous values. */
   resampling: OverviewResampling;
   tileSize?: number;
+}
+
+/** A raster written whole from arrays: one array per band, row-major, all of `dataType`. */
+export interface CogInput extends Omit<CogOptions, 'samples'> {
+  bands: TypedArray[];
+}
+
+/** A finished file: where it is, its size and its SHA-256 (hex), computed while it was written. */
+export interface WrittenFile {
+  path: string;
+  size: number;
+  sha256: string;
 }
 
 const TYPES = {
@@ -96,42 +115,6 @@ function predictFloats(bytes: Uint8Array, tileSize: number, samples: number, byt
   return out;
 }
 
-function encodeTiles(
-  bands: TypedArray[],
-  width: number,
-  height: number,
-  tileSize: number,
-  dataType: DataType,
-  fill: number,
-): Uint8Array[] {
-  const { array: Typed, bits, format } = TYPES[dataType];
-  const samples = bands.length;
-  const bytesPerSample = bits / 8;
-  const tiles: Uint8Array[] = [];
-  for (let ty = 0; ty < Math.ceil(height / tileSize); ty++) {
-    for (let tx = 0; tx < Math.ceil(width / tileSize); tx++) {
-      const tile = new Typed(tileSize * tileSize * samples);
-      if (fill !== 0) tile.fill(fill);
-      for (let y = 0; y < tileSize && ty * tileSize + y < height; y++) {
-        const row = ty * tileSize + y;
-        for (let x = 0; x < tileSize && tx * tileSize + x < width; x++) {
-          const source = row * width + tx * tileSize + x;
-          for (let s = 0; s < samples; s++) tile[(y * tileSize + x) * samples + s] = bands[s]![source]!;
-        }
-      }
-      let bytes: Uint8Array;
-      if (format === 3) {
-        bytes = predictFloats(new Uint8Array(tile.buffer), tileSize, samples, bytesPerSample);
-      } else {
-        predictIntegers(tile, tileSize, samples);
-        bytes = new Uint8Array(tile.buffer);
-      }
-      tiles.push(deflateSync(bytes, { level: 6 }));
-    }
-  }
-  return tiles;
-}
-
 function geoKeys(epsg: number): number[] {
   const geographic = epsg === 4326;
   // GeoKeyDirectory header: version 1, revision 1.0, number of keys; then (key, location 0, count 1, value).
@@ -147,135 +130,400 @@ function nodataText(nodata: number): string {
   return Number.isNaN(nodata) ? 'nan' : String(nodata);
 }
 
-export function encodeCog(input: CogInput): Uint8Array {
-  const tileSize = input.tileSize ?? 512;
-  const { array: Typed, bits, format } = TYPES[input.dataType];
-  const samples = input.bands.length;
-  if (samples === 0) throw new RangeError('encodeCog: no bands');
-  for (const band of input.bands) {
-    if (!(band instanceof Typed) || band.length !== input.width * input.height) {
-      throw new RangeError(`encodeCog: every band must be a ${Typed.name} of ${input.width}×${input.height}`);
-    }
+function encodeTile(tile: TypedArray, tileSize: number, samples: number, dataType: DataType): Buffer {
+  const { bits, format } = TYPES[dataType];
+  let bytes: Uint8Array;
+  if (format === 3) {
+    bytes = predictFloats(new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength), tileSize, samples, bits / 8);
+  } else {
+    predictIntegers(tile, tileSize, samples);
+    bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
   }
-  const [originX, pixelWidth, rotationX, originY, rotationY, pixelHeight] = input.transform;
-  if (rotationX !== 0 || rotationY !== 0 || pixelHeight >= 0)
-    throw new RangeError('encodeCog: only north-up grids are written');
-  const fill = input.nodata ?? 0;
-  const levels = overviewLevels(
-    {
-      width: input.width,
-      height: input.height,
-      bands: input.bands as unknown as Array<{ length: number; [i: number]: number }>,
-    },
-    tileSize,
-    input.resampling,
-    input.nodata,
-    (length) => new Typed(length) as unknown as { length: number; [i: number]: number },
-  );
-  const encoded = levels.map((level) =>
-    encodeTiles(level.bands as unknown as TypedArray[], level.width, level.height, tileSize, input.dataType, fill),
-  );
+  return deflateSync(bytes, { level: 6 });
+}
 
-  const metadata = gdalMetadataXml(input.metadata ?? {}, input.bandNames ?? []);
-  const ifds: Entry[][] = levels.map((level, index) => {
-    const entries: Entry[] = [
-      { tag: 254, type: LONG, values: [index === 0 ? 0 : 1] },
-      { tag: 256, type: LONG, values: [level.width] },
-      { tag: 257, type: LONG, values: [level.height] },
-      { tag: 258, type: SHORT, values: Array(samples).fill(bits) },
-      { tag: 259, type: SHORT, values: [8] },
-      { tag: 262, type: SHORT, values: [1] },
-      { tag: 277, type: SHORT, values: [samples] },
-      { tag: 284, type: SHORT, values: [1] },
-      { tag: 317, type: SHORT, values: [format === 3 ? 3 : 2] },
-      { tag: 322, type: SHORT, values: [tileSize] },
-      { tag: 323, type: SHORT, values: [tileSize] },
-      { tag: 324, type: LONG, values: encoded[index]!.map(() => 0) },
-      { tag: 325, type: LONG, values: encoded[index]!.map((tile) => tile.length) },
-      { tag: 339, type: SHORT, values: Array(samples).fill(format) },
-    ];
-    if (samples > 1) entries.push({ tag: 338, type: SHORT, values: Array(samples - 1).fill(0) });
-    if (index === 0) {
-      entries.push(
-        { tag: 33550, type: DOUBLE, values: [pixelWidth, -pixelHeight, 0] },
-        { tag: 33922, type: DOUBLE, values: [0, 0, 0, originX, originY, 0] },
-        { tag: 34735, type: SHORT, values: geoKeys(input.epsg) },
-      );
-      if (metadata) entries.push({ tag: 42112, type: ASCII, values: metadata });
-    }
-    if (input.nodata !== undefined) entries.push({ tag: 42113, type: ASCII, values: nodataText(input.nodata) });
-    return entries.sort((a, b) => a.tag - b.tag);
-  });
+interface PendingTile {
+  /** One full tileSize² array per sample; pixels beyond the raster's edge stay at the fill value. */
+  bands: TypedArray[];
+  /** 1 where a pixel has been written: a pixel written twice is a caller's bug that would corrupt the file. */
+  written: Uint8Array;
+  /** Pixels written so far, against the tile's pixels inside the raster. */
+  filled: number;
+  expected: number;
+}
 
-  // Layout: header, IFDs, their out-of-line values, then tile data from the smallest overview to level 0.
-  const valueBytes = (entry: Entry) =>
-    typeof entry.values === 'string'
-      ? entry.values.length + 1
-      : entry.values.length * (entry.type === SHORT ? 2 : entry.type === LONG ? 4 : 8);
-  let offset = 8;
-  const ifdOffsets = ifds.map((entries) => {
-    const at = offset;
-    offset += 2 + entries.length * 12 + 4;
-    return at;
-  });
-  const outOfLine = new Map<Entry, number>();
-  for (const entries of ifds) {
-    for (const entry of entries) {
-      const size = valueBytes(entry);
-      if (size <= 4) continue;
-      offset += offset % 2;
-      outOfLine.set(entry, offset);
-      offset += size;
-    }
-  }
-  for (let index = levels.length - 1; index >= 0; index--) {
-    const offsets = ifds[index]!.find((entry) => entry.tag === 324)!.values as number[];
-    encoded[index]!.forEach((tile, t) => {
-      offsets[t] = offset;
-      offset += tile.length;
+interface LevelState {
+  width: number;
+  height: number;
+  across: number;
+  down: number;
+  pending: Map<number, PendingTile>;
+  /** Scratch file of this level's compressed tiles, in arrival order. */
+  fd: number;
+  path: string;
+  written: number;
+  offsets: Float64Array;
+  lengths: Float64Array;
+}
+
+/** Bytes are copied to the final file in chunks of this size. */
+const COPY_CHUNK = 4 * 1024 * 1024;
+
+export class CogWriter {
+  private readonly tileSize: number;
+  private readonly samples: number;
+  private readonly fill: number;
+  private readonly levels: LevelState[];
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly options: CogOptions,
+  ) {
+    this.tileSize = options.tileSize ?? 512;
+    this.samples = options.samples ?? 1;
+    this.fill = options.nodata ?? 0;
+    const [, , rotationX, , rotationY, pixelHeight] = options.transform;
+    if (rotationX !== 0 || rotationY !== 0 || pixelHeight >= 0)
+      throw new RangeError('CogWriter: only north-up grids are written');
+    if (this.samples < 1) throw new RangeError('CogWriter: no bands');
+    if (this.tileSize % 16 !== 0) throw new RangeError('CogWriter: the tile size must be a multiple of 16 (TIFF)');
+    this.levels = overviewSizes(options.width, options.height, this.tileSize).map(({ width, height }, level) => {
+      const across = Math.ceil(width / this.tileSize);
+      const down = Math.ceil(height / this.tileSize);
+      const scratch = `${path}.level${level}.part`;
+      return {
+        width,
+        height,
+        across,
+        down,
+        pending: new Map(),
+        fd: openSync(scratch, 'w+'),
+        path: scratch,
+        written: 0,
+        offsets: new Float64Array(across * down).fill(-1),
+        lengths: new Float64Array(across * down),
+      };
     });
   }
-  if (offset > 0xffffffff)
-    throw new RangeError('encodeCog: over 4 GiB needs BigTIFF, which this writer does not write');
 
-  const file = new Uint8Array(offset);
-  const view = new DataView(file.buffer);
-  file.set([0x49, 0x49], 0);
-  view.setUint16(2, 42, true);
-  view.setUint32(4, ifdOffsets[0]!, true);
-  const writeValues = (at: number, entry: Entry) => {
-    if (typeof entry.values === 'string') {
-      for (let i = 0; i < entry.values.length; i++) file[at + i] = entry.values.charCodeAt(i) & 0xff;
-      return;
-    }
-    entry.values.forEach((value, i) => {
-      if (entry.type === SHORT) view.setUint16(at + i * 2, value, true);
-      else if (entry.type === LONG) view.setUint32(at + i * 4, value, true);
-      else view.setFloat64(at + i * 8, value, true);
+  private newTile(level: LevelState, tx: number, ty: number): PendingTile {
+    const { array: Typed } = TYPES[this.options.dataType];
+    const bands = Array.from({ length: this.samples }, () => {
+      const band = new Typed(this.tileSize * this.tileSize) as TypedArray;
+      if (this.fill !== 0) band.fill(this.fill);
+      return band;
     });
-  };
-  ifds.forEach((entries, index) => {
-    let at = ifdOffsets[index]!;
-    view.setUint16(at, entries.length, true);
-    at += 2;
-    for (const entry of entries) {
-      const count = typeof entry.values === 'string' ? entry.values.length + 1 : entry.values.length;
-      view.setUint16(at, entry.tag, true);
-      view.setUint16(at + 2, entry.type, true);
-      view.setUint32(at + 4, count, true);
-      const outside = outOfLine.get(entry);
-      if (outside === undefined) writeValues(at + 8, entry);
-      else {
-        view.setUint32(at + 8, outside, true);
-        writeValues(outside, entry);
+    const width = Math.min(this.tileSize, level.width - tx * this.tileSize);
+    const height = Math.min(this.tileSize, level.height - ty * this.tileSize);
+    return { bands, written: new Uint8Array(this.tileSize * this.tileSize), filled: 0, expected: width * height };
+  }
+
+  /**
+   * Writes a rectangle of level 0: `bands` are row-major `width`×`height` arrays, one per sample. Each pixel of the
+   * raster must be written exactly once (pixels never written are filled with nodata by {@link finish}).
+   */
+  writeBlock(x0: number, y0: number, width: number, height: number, bands: readonly ArrayLike<number>[]): void {
+    if (this.closed) throw new Error('CogWriter: already finished');
+    if (bands.length !== this.samples)
+      throw new RangeError(`CogWriter: ${bands.length} bands, expected ${this.samples}`);
+    if (x0 < 0 || y0 < 0 || x0 + width > this.options.width || y0 + height > this.options.height)
+      throw new RangeError(`CogWriter: block ${x0},${y0} ${width}×${height} is outside the raster`);
+    for (const band of bands) {
+      if (band.length !== width * height)
+        throw new RangeError(`CogWriter: a band of ${band.length} for ${width}×${height}`);
+    }
+    this.place(0, x0, y0, width, height, bands);
+  }
+
+  private place(
+    levelIndex: number,
+    x0: number,
+    y0: number,
+    width: number,
+    height: number,
+    bands: readonly ArrayLike<number>[],
+  ): void {
+    const level = this.levels[levelIndex]!;
+    const size = this.tileSize;
+    for (let ty = Math.floor(y0 / size); ty * size < y0 + height; ty++) {
+      for (let tx = Math.floor(x0 / size); tx * size < x0 + width; tx++) {
+        const index = ty * level.across + tx;
+        if (level.offsets[index]! >= 0)
+          throw new RangeError(`CogWriter: tile ${tx},${ty} of level ${levelIndex} written twice`);
+        let tile = level.pending.get(index);
+        if (!tile) {
+          tile = this.newTile(level, tx, ty);
+          level.pending.set(index, tile);
+        }
+        const left = Math.max(x0, tx * size);
+        const right = Math.min(x0 + width, (tx + 1) * size);
+        const top = Math.max(y0, ty * size);
+        const bottom = Math.min(y0 + height, (ty + 1) * size);
+        for (let y = top; y < bottom; y++) {
+          const to = (y - ty * size) * size + (left - tx * size);
+          for (let x = 0; x < right - left; x++) {
+            if (tile.written[to + x])
+              throw new RangeError(`CogWriter: pixel ${left + x},${y} of level ${levelIndex} written twice`);
+            tile.written[to + x] = 1;
+          }
+        }
+        for (let s = 0; s < this.samples; s++) {
+          const source = bands[s]!;
+          const target = tile.bands[s]!;
+          for (let y = top; y < bottom; y++) {
+            const from = (y - y0) * width + (left - x0);
+            const to = (y - ty * size) * size + (left - tx * size);
+            for (let x = 0; x < right - left; x++) target[to + x] = source[from + x]!;
+          }
+        }
+        tile.filled += (right - left) * (bottom - top);
+        if (tile.filled === tile.expected) {
+          level.pending.delete(index);
+          this.complete(levelIndex, tx, ty, tile);
+        }
       }
-      at += 12;
     }
-    view.setUint32(at, index + 1 < ifds.length ? ifdOffsets[index + 1]! : 0, true);
-  });
-  levels.forEach((_, index) => {
-    const offsets = ifds[index]!.find((entry) => entry.tag === 324)!.values as number[];
-    encoded[index]!.forEach((tile, t) => file.set(tile, offsets[t]!));
-  });
-  return file;
+  }
+
+  private complete(levelIndex: number, tx: number, ty: number, tile: PendingTile): void {
+    const level = this.levels[levelIndex]!;
+    const size = this.tileSize;
+    const width = Math.min(size, level.width - tx * size);
+    const height = Math.min(size, level.height - ty * size);
+    const parent = this.levels[levelIndex + 1];
+    let halves: ArrayLike<number>[] | undefined;
+    if (parent) {
+      const { array: Typed } = TYPES[this.options.dataType];
+      const make = (length: number) => new Typed(length) as unknown as { length: number; [i: number]: number };
+      halves = tile.bands.map((band) => {
+        // Only the tile's pixels inside the raster take part: the padding must not enter an average.
+        let region = band as unknown as { length: number; [i: number]: number };
+        if (width < size || height < size) {
+          region = make(width * height);
+          for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) region[y * width + x] = band[y * size + x]!;
+        }
+        return halve(region, width, height, this.options.resampling, this.options.nodata, make).data;
+      });
+    }
+    // Interleave samples (the arrays are per band) before predicting and compressing.
+    let interleaved: TypedArray;
+    if (this.samples === 1) interleaved = tile.bands[0]!;
+    else {
+      const { array: Typed } = TYPES[this.options.dataType];
+      interleaved = new Typed(size * size * this.samples) as TypedArray;
+      for (let s = 0; s < this.samples; s++) {
+        const band = tile.bands[s]!;
+        for (let i = 0; i < size * size; i++) interleaved[i * this.samples + s] = band[i]!;
+      }
+    }
+    const encoded = encodeTile(interleaved, size, this.samples, this.options.dataType);
+    const index = ty * level.across + tx;
+    writeSync(level.fd, encoded, 0, encoded.length, level.written);
+    level.offsets[index] = level.written;
+    level.lengths[index] = encoded.length;
+    level.written += encoded.length;
+    if (parent && halves) {
+      this.place(levelIndex + 1, (tx * size) / 2, (ty * size) / 2, Math.ceil(width / 2), Math.ceil(height / 2), halves);
+    }
+  }
+
+  /** Fills what was never written with nodata, lays the file out in the COG order and removes the scratch files. */
+  finish(): WrittenFile {
+    if (this.closed) throw new Error('CogWriter: already finished');
+    const level0 = this.levels[0]!;
+    for (let index = 0; index < level0.offsets.length; index++) {
+      if (level0.offsets[index]! >= 0) continue;
+      const tx = index % level0.across;
+      const ty = Math.floor(index / level0.across);
+      const tile = level0.pending.get(index) ?? this.newTile(level0, tx, ty);
+      level0.pending.delete(index);
+      this.complete(0, tx, ty, tile);
+    }
+    try {
+      return this.assemble();
+    } finally {
+      this.discardScratch();
+    }
+  }
+
+  /** Removes the scratch files without writing the COG (a run that failed). */
+  abort(): void {
+    if (!this.closed) this.discardScratch();
+    rmSync(this.path, { force: true });
+  }
+
+  private discardScratch(): void {
+    this.closed = true;
+    for (const level of this.levels) {
+      closeSync(level.fd);
+      rmSync(level.path, { force: true });
+    }
+  }
+
+  private assemble(): WrittenFile {
+    const { bits, format } = TYPES[this.options.dataType];
+    const { options, samples, tileSize } = this;
+    const [originX, pixelWidth, , originY, , pixelHeight] = options.transform;
+    const metadata = gdalMetadataXml(options.metadata ?? {}, options.bandNames ?? []);
+    const ifds: Entry[][] = this.levels.map((level, index) => {
+      const entries: Entry[] = [
+        { tag: 254, type: LONG, values: [index === 0 ? 0 : 1] },
+        { tag: 256, type: LONG, values: [level.width] },
+        { tag: 257, type: LONG, values: [level.height] },
+        { tag: 258, type: SHORT, values: Array<number>(samples).fill(bits) },
+        { tag: 259, type: SHORT, values: [8] },
+        { tag: 262, type: SHORT, values: [1] },
+        { tag: 277, type: SHORT, values: [samples] },
+        { tag: 284, type: SHORT, values: [1] },
+        { tag: 317, type: SHORT, values: [format === 3 ? 3 : 2] },
+        { tag: 322, type: SHORT, values: [tileSize] },
+        { tag: 323, type: SHORT, values: [tileSize] },
+        { tag: 324, type: LONG, values: Array<number>(level.offsets.length).fill(0) },
+        { tag: 325, type: LONG, values: Array.from(level.lengths) },
+        { tag: 339, type: SHORT, values: Array<number>(samples).fill(format) },
+      ];
+      if (samples > 1) entries.push({ tag: 338, type: SHORT, values: Array<number>(samples - 1).fill(0) });
+      if (index === 0) {
+        entries.push(
+          { tag: 33550, type: DOUBLE, values: [pixelWidth, -pixelHeight, 0] },
+          { tag: 33922, type: DOUBLE, values: [0, 0, 0, originX, originY, 0] },
+          { tag: 34735, type: SHORT, values: geoKeys(options.epsg) },
+        );
+        if (metadata) entries.push({ tag: 42112, type: ASCII, values: metadata });
+      }
+      if (options.nodata !== undefined) entries.push({ tag: 42113, type: ASCII, values: nodataText(options.nodata) });
+      return entries.sort((a, b) => a.tag - b.tag);
+    });
+
+    // Layout: header, IFDs, their out-of-line values, then tile data from the smallest overview to level 0.
+    const valueBytes = (entry: Entry) =>
+      typeof entry.values === 'string'
+        ? entry.values.length + 1
+        : entry.values.length * (entry.type === SHORT ? 2 : entry.type === LONG ? 4 : 8);
+    let offset = 8;
+    const ifdOffsets = ifds.map((entries) => {
+      const at = offset;
+      offset += 2 + entries.length * 12 + 4;
+      return at;
+    });
+    const outOfLine = new Map<Entry, number>();
+    for (const entries of ifds) {
+      for (const entry of entries) {
+        const size = valueBytes(entry);
+        if (size <= 4) continue;
+        offset += offset % 2;
+        outOfLine.set(entry, offset);
+        offset += size;
+      }
+    }
+    const headerLength = offset;
+    for (let index = this.levels.length - 1; index >= 0; index--) {
+      const offsets = ifds[index]!.find((entry) => entry.tag === 324)!.values as number[];
+      const lengths = this.levels[index]!.lengths;
+      for (let t = 0; t < offsets.length; t++) {
+        offsets[t] = offset;
+        offset += lengths[t]!;
+      }
+    }
+    if (offset > 0xffffffff)
+      throw new RangeError('CogWriter: over 4 GiB needs BigTIFF, which this writer does not write');
+
+    const header = new Uint8Array(headerLength);
+    const view = new DataView(header.buffer);
+    header.set([0x49, 0x49], 0);
+    view.setUint16(2, 42, true);
+    view.setUint32(4, ifdOffsets[0]!, true);
+    const writeValues = (at: number, entry: Entry) => {
+      if (typeof entry.values === 'string') {
+        for (let i = 0; i < entry.values.length; i++) header[at + i] = entry.values.charCodeAt(i) & 0xff;
+        return;
+      }
+      entry.values.forEach((value, i) => {
+        if (entry.type === SHORT) view.setUint16(at + i * 2, value, true);
+        else if (entry.type === LONG) view.setUint32(at + i * 4, value, true);
+        else view.setFloat64(at + i * 8, value, true);
+      });
+    };
+    ifds.forEach((entries, index) => {
+      let at = ifdOffsets[index]!;
+      view.setUint16(at, entries.length, true);
+      at += 2;
+      for (const entry of entries) {
+        const count = typeof entry.values === 'string' ? entry.values.length + 1 : entry.values.length;
+        view.setUint16(at, entry.tag, true);
+        view.setUint16(at + 2, entry.type, true);
+        view.setUint32(at + 4, count, true);
+        const outside = outOfLine.get(entry);
+        if (outside === undefined) writeValues(at + 8, entry);
+        else {
+          view.setUint32(at + 8, outside, true);
+          writeValues(outside, entry);
+        }
+        at += 12;
+      }
+      view.setUint32(at, index + 1 < ifds.length ? ifdOffsets[index + 1]! : 0, true);
+    });
+
+    const hash = createHash('sha256');
+    const out = openSync(this.path, 'w');
+    try {
+      let position = 0;
+      const emit = (bytes: Uint8Array) => {
+        hash.update(bytes);
+        writeSync(out, bytes, 0, bytes.length, position);
+        position += bytes.length;
+      };
+      emit(header);
+      const chunk = Buffer.allocUnsafe(COPY_CHUNK);
+      let used = 0;
+      for (let index = this.levels.length - 1; index >= 0; index--) {
+        const level = this.levels[index]!;
+        for (let t = 0; t < level.offsets.length; t++) {
+          const length = level.lengths[t]!;
+          if (used + length > COPY_CHUNK) {
+            emit(chunk.subarray(0, used));
+            used = 0;
+          }
+          if (length > COPY_CHUNK) {
+            const big = Buffer.allocUnsafe(length);
+            readSync(level.fd, big, 0, length, level.offsets[t]!);
+            emit(big);
+            continue;
+          }
+          readSync(level.fd, chunk, used, length, level.offsets[t]!);
+          used += length;
+        }
+      }
+      emit(chunk.subarray(0, used));
+      if (position !== offset) throw new Error(`CogWriter: wrote ${position} bytes, laid out ${offset}`);
+    } finally {
+      closeSync(out);
+    }
+    return { path: this.path, size: offset, sha256: hash.digest('hex') };
+  }
+}
+
+/** Writes whole arrays as a COG at `path` (small rasters and tests): the same streamed writer, fed tile by tile. */
+export function writeCog(path: string, input: CogInput): WrittenFile {
+  const { bands, ...options } = input;
+  const { array: Typed } = TYPES[input.dataType];
+  for (const band of bands) {
+    if (!(band instanceof Typed) || band.length !== input.width * input.height) {
+      throw new RangeError(`writeCog: every band must be a ${Typed.name} of ${input.width}×${input.height}`);
+    }
+  }
+  const writer = new CogWriter(path, { ...options, samples: bands.length });
+  try {
+    const size = input.tileSize ?? 512;
+    for (let y0 = 0; y0 < input.height; y0 += size) {
+      const height = Math.min(size, input.height - y0);
+      const rows = bands.map((band) => band.subarray(y0 * input.width, (y0 + height) * input.width));
+      writer.writeBlock(0, y0, input.width, height, rows);
+    }
+    return writer.finish();
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
 }

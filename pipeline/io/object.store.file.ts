@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ChangewatchError } from '../errors.js';
-import type { ObjectStore } from '../ports.js';
+import type { ObjectBody, ObjectStore } from '../ports.js';
 import { checkKey } from './object.store.key.js';
 
 /**
@@ -31,13 +31,14 @@ export class FileObjectStore implements ObjectStore {
    */
   private async viaTemporary(
     target: string,
-    body: Uint8Array | string,
+    body: ObjectBody,
     place: (temporary: string, target: string) => Promise<void>,
   ): Promise<void> {
     const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(temporary, body);
+      if (typeof body === 'object' && 'path' in body) await copyFile(body.path, temporary);
+      else await writeFile(temporary, body);
       await place(temporary, target);
     } finally {
       await rm(temporary, { force: true }).catch(() => undefined);
@@ -45,11 +46,7 @@ export class FileObjectStore implements ObjectStore {
   }
 
   /** Content type and cache headers are for HTTP stores; a folder has no place to keep them. */
-  async put(
-    key: string,
-    body: Uint8Array | string,
-    _options?: { contentType: string; cacheControl?: string },
-  ): Promise<void> {
+  async put(key: string, body: ObjectBody, _options?: { contentType: string; cacheControl?: string }): Promise<void> {
     // The key is checked first: an unsafe key is refused as such, not reported as a failed write.
     const target = this.path(key);
     try {

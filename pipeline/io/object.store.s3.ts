@@ -7,8 +7,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { createReadStream } from 'node:fs';
 import { ChangewatchError } from '../errors.js';
-import type { ObjectStore } from '../ports.js';
+import type { ObjectBody, ObjectStore } from '../ports.js';
 import { checkKey } from './object.store.key.js';
 import { parseS3Url } from './s3.client.js';
 
@@ -49,12 +50,14 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
-  async put(
-    key: string,
-    body: Uint8Array | string,
-    options: { contentType: string; cacheControl?: string },
-  ): Promise<void> {
-    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  async put(key: string, body: ObjectBody, options: { contentType: string; cacheControl?: string }): Promise<void> {
+    // A file goes up as a stream: lib-storage buffers one part at a time (queueSize parts in flight).
+    const bytes =
+      typeof body === 'string'
+        ? new TextEncoder().encode(body)
+        : body instanceof Uint8Array
+          ? body
+          : createReadStream(body.path);
     try {
       const upload = new Upload({
         client: this.client,

@@ -1,15 +1,29 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { TimeInterval } from '../../aoi/interval.js';
+import { join } from 'node:path';
+import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
 import { CONFIDENCE, FOREST_LOSS_CLASSES } from '../../workers/change.js';
-import { renderClassesOver, renderNdvi, type Rgb } from '../../workers/render.js';
-import type { ForestLossRun } from '../analysis.forest.js';
-import { encodeCog } from '../io/cog.writer.js';
+import type { ForestBlockResult } from '../../workers/forest.block.js';
+import {
+  addClassBlock,
+  addNdviBlock,
+  classReduction,
+  classesOver,
+  ndviPicture,
+  ndviReduction,
+  type ClassReduction,
+  type NdviReduction,
+  type Rgb,
+} from '../../workers/render.js';
+import type { ForestLossRun, ForestLossSink } from '../analysis.forest.js';
+import { CogWriter, type CogOptions } from '../io/cog.writer.js';
 import type { SceneSearch } from '../scenes.find.js';
 import { VERSION } from '../version.js';
 import { CONFIDENCE_LEGEND, FOREST_LOSS_LEGEND, rgbOf, type ClassInfo } from './legend.js';
 import { sha256Hex } from './layout.js';
 import { patchPolygons } from './polygons.js';
 import { PREVIEW_MAX_SIDE, encodePng, pngWithLegend, thumbnailPng } from './previews.js';
+import type { Picture } from '../../workers/render.js';
 import {
   SUMMARY_SCHEMA_VERSION,
   roundHa,
@@ -23,7 +37,8 @@ import {
  * Everything one forest-loss run publishes, as bytes: Cloud-Optimized GeoTIFFs of the composites' NDVI, the
  * clear-observation counts, the classes and the confidence; the change patches as GeoJSON; PNG previews; and the
  * summary with the checksums of all of them. Pixels outside the AOI polygon are nodata in every raster, so
- * counting a class in a raster gives the summary's figure.
+ * counting a class in a raster gives the summary's figure. Rasters and previews are built block by block as the
+ * run streams ({@link ForestOutputSink}); the rasters are files in a work folder, never whole in memory.
  */
 
 export const COG_TYPE = 'image/tiff; application=geotiff; profile=cloud-optimized';
@@ -32,7 +47,11 @@ export interface OutputFile {
   /** The STAC asset key (`forest-loss`, `summary`…). */
   asset: string;
   file: string;
-  bytes: Uint8Array;
+  /** The bytes, or a file in the work folder (rasters). */
+  body: Uint8Array | { path: string };
+  size: number;
+  /** SHA-256, hex. */
+  sha256: string;
   type: string;
   title: string;
   roles: string[];
@@ -48,6 +67,8 @@ export interface PeriodInput {
 export interface ForestOutputsInput {
   aoi: Aoi;
   run: ForestLossRun;
+  /** The sink that received the run's blocks. */
+  rasters: ForestOutputSink;
   periods: { baseline: PeriodInput; monitoring: PeriodInput };
   itemId: string;
   digest: string;
@@ -164,166 +185,243 @@ function periodSummary(input: PeriodInput, dates: string[], clearFraction: numbe
   };
 }
 
-export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ files: OutputFile[]; summary: Summary }> {
-  const { aoi, run } = input;
-  const { grid, inside } = run;
-  const pixels = grid.width * grid.height;
-  const resolution = run.parameters.resolution;
-  const common = { width: grid.width, height: grid.height, epsg: grid.epsg, transform: grid.transform };
-  const files: OutputFile[] = [];
+/** Bytes held in memory as an output file. */
+function inMemory(bytes: Uint8Array): Pick<OutputFile, 'body' | 'size' | 'sha256'> {
+  return { body: bytes, size: bytes.length, sha256: sha256Hex(bytes) };
+}
 
-  for (const period of ['baseline', 'monitoring'] as const) {
-    const composite = run[period];
-    const ndvi = Float32Array.from(composite.ndvi);
-    const count = Uint16Array.from(composite.count);
-    for (let i = 0; i < pixels; i++) {
-      if (inside[i]) continue;
-      ndvi[i] = NaN;
-      count[i] = CLEAR_COUNT_NODATA;
-    }
-    files.push({
-      asset: `ndvi-${period}`,
-      file: `ndvi-${period}.tif`,
-      bytes: encodeCog({
-        ...common,
-        bands: [ndvi],
-        dataType: 'float32',
-        nodata: NaN,
-        bandNames: [`NDVI ${period}`],
-        metadata: { UNITS: 'NDVI (unitless, -1 to 1)', PERIOD: input.periods[period].window.text },
-        resampling: 'average',
-      }),
-      type: COG_TYPE,
-      title: `NDVI of the ${period} median composite (NaN: not seen clear)`,
-      roles: ['data'],
-      stac: {
-        bands: [
-          { name: 'ndvi', data_type: 'float32', nodata: 'nan', unit: 'NDVI', 'raster:spatial_resolution': resolution },
-        ],
-      },
-    });
-    files.push({
-      asset: `clear-count-${period}`,
-      file: `clear-count-${period}.tif`,
-      bytes: encodeCog({
-        ...common,
-        bands: [count],
-        dataType: 'uint16',
-        nodata: CLEAR_COUNT_NODATA,
-        bandNames: [`clear observations ${period}`],
-        metadata: { UNITS: 'observations', PERIOD: input.periods[period].window.text },
-        resampling: 'nearest',
-      }),
-      type: COG_TYPE,
-      title: `Clear observations per pixel in the ${period} period`,
-      roles: ['data', 'quality'],
-      stac: {
-        bands: [
-          {
-            name: 'clear-count',
-            data_type: 'uint16',
-            nodata: CLEAR_COUNT_NODATA,
-            unit: 'observations',
-            'raster:spatial_resolution': resolution,
+// Display codes of the change overlay: loss split by confidence, so the overlay shows both.
+const DISPLAY_LOW = 100;
+const DISPLAY_HIGH = 101;
+const LOW_COLOUR = CONFIDENCE_LEGEND.find((entry) => entry.name === 'low')!.colour;
+const HIGH_COLOUR = FOREST_LOSS_LEGEND.find((entry) => entry.name === 'forest-loss')!.colour;
+const NOT_SEEN_COLOUR = FOREST_LOSS_LEGEND.find((entry) => entry.name === 'not-seen')!.colour;
+
+interface RasterSpec {
+  asset: string;
+  title: string;
+  roles: string[];
+  stac: Record<string, unknown>;
+  options: Omit<CogOptions, 'width' | 'height' | 'epsg' | 'transform'>;
+}
+
+/**
+ * The forest-loss run's rasters and previews, written as its blocks arrive: the composites' NDVI and clear counts
+ * in pass 1, the classes and confidence in pass 2; previews accumulate reduced cells. `finish` closes the COGs.
+ */
+export class ForestOutputSink implements ForestLossSink {
+  private writers = new Map<string, { writer: CogWriter; spec: RasterSpec }>();
+  private ndvi?: { baseline: NdviReduction; monitoring: NdviReduction };
+  private display?: ClassReduction;
+
+  constructor(
+    private readonly workDir: string,
+    private readonly periods: { baseline: PeriodInput; monitoring: PeriodInput },
+    private readonly parameters: { resolution: number; forestLoss: unknown },
+  ) {}
+
+  open(grid: Grid): void {
+    const resolution = this.parameters.resolution;
+    const specs: RasterSpec[] = [];
+    for (const period of ['baseline', 'monitoring'] as const) {
+      const window = this.periods[period].window.text;
+      specs.push(
+        {
+          asset: `ndvi-${period}`,
+          title: `NDVI of the ${period} median composite (NaN: not seen clear)`,
+          roles: ['data'],
+          stac: {
+            bands: [
+              {
+                name: 'ndvi',
+                data_type: 'float32',
+                nodata: 'nan',
+                unit: 'NDVI',
+                'raster:spatial_resolution': resolution,
+              },
+            ],
           },
-        ],
-      },
-    });
+          options: {
+            dataType: 'float32',
+            nodata: NaN,
+            bandNames: [`NDVI ${period}`],
+            metadata: { UNITS: 'NDVI (unitless, -1 to 1)', PERIOD: window },
+            resampling: 'average',
+          },
+        },
+        {
+          asset: `clear-count-${period}`,
+          title: `Clear observations per pixel in the ${period} period`,
+          roles: ['data', 'quality'],
+          stac: {
+            bands: [
+              {
+                name: 'clear-count',
+                data_type: 'uint16',
+                nodata: CLEAR_COUNT_NODATA,
+                unit: 'observations',
+                'raster:spatial_resolution': resolution,
+              },
+            ],
+          },
+          options: {
+            dataType: 'uint16',
+            nodata: CLEAR_COUNT_NODATA,
+            bandNames: [`clear observations ${period}`],
+            metadata: { UNITS: 'observations', PERIOD: window },
+            resampling: 'nearest',
+          },
+        },
+      );
+    }
+    const parameterText = JSON.stringify(this.parameters.forestLoss);
+    const classes = (asset: string, legend: readonly ClassInfo[], title: string, roles: string[]): RasterSpec => {
+      const nodata = legend.find((entry) => entry.nodata)!.value;
+      return {
+        asset,
+        title,
+        roles,
+        stac: {
+          bands: [{ name: asset, data_type: 'uint8', nodata, 'raster:spatial_resolution': resolution }],
+          'classification:classes': classificationOf(legend),
+        },
+        options: {
+          dataType: 'uint8',
+          nodata,
+          bandNames: [asset],
+          metadata: { CLASSES: classesMetadata(legend), PARAMETERS: parameterText },
+          resampling: 'nearest',
+        },
+      };
+    };
+    specs.push(
+      classes('forest-loss', FOREST_LOSS_LEGEND, 'Forest loss classes', ['data']),
+      classes(
+        'forest-loss-confidence',
+        CONFIDENCE_LEGEND,
+        'Confidence of forest loss (clear observations showing it)',
+        ['data', 'quality'],
+      ),
+    );
+    const place = { width: grid.width, height: grid.height, epsg: grid.epsg, transform: grid.transform };
+    for (const spec of specs) {
+      const writer = new CogWriter(join(this.workDir, `${spec.asset}.tif`), { ...place, ...spec.options });
+      this.writers.set(spec.asset, { writer, spec });
+    }
+    this.ndvi = {
+      baseline: ndviReduction(grid.width, grid.height, PREVIEW_MAX_SIDE),
+      monitoring: ndviReduction(grid.width, grid.height, PREVIEW_MAX_SIDE),
+    };
+    this.display = classReduction(grid.width, grid.height, PREVIEW_MAX_SIDE, [
+      DISPLAY_HIGH,
+      DISPLAY_LOW,
+      FOREST_LOSS_CLASSES.notSeen,
+    ]);
   }
 
-  const parameterText = JSON.stringify(run.parameters.forestLoss);
-  const classRaster = (
-    asset: string,
-    band: Uint8Array,
-    legend: readonly ClassInfo[],
-    title: string,
-    roles: string[],
-  ): OutputFile => {
-    const nodata = legend.find((entry) => entry.nodata)!.value;
-    return {
-      asset,
-      file: `${asset}.tif`,
-      bytes: encodeCog({
-        ...common,
-        bands: [band],
-        dataType: 'uint8',
-        nodata,
-        bandNames: [asset],
-        metadata: { CLASSES: classesMetadata(legend), PARAMETERS: parameterText },
-        resampling: 'nearest',
-      }),
-      type: COG_TYPE,
-      title,
-      roles,
-      stac: {
-        bands: [{ name: asset, data_type: 'uint8', nodata, 'raster:spatial_resolution': resolution }],
-        'classification:classes': classificationOf(legend),
-      },
-    };
-  };
-  files.push(
-    classRaster('forest-loss', run.change.classes, FOREST_LOSS_LEGEND, 'Forest loss classes', ['data']),
-    classRaster(
-      'forest-loss-confidence',
-      run.change.confidence,
-      CONFIDENCE_LEGEND,
-      'Confidence of forest loss (clear observations showing it)',
-      ['data', 'quality'],
-    ),
-  );
+  private write(asset: string, window: PixelWindow, band: ArrayLike<number>): void {
+    this.writers
+      .get(asset)!
+      .writer.writeBlock(window.x0, window.y0, window.x1 - window.x0, window.y1 - window.y0, [band]);
+  }
 
-  const polygons = patchPolygons({
-    grid,
-    classes: run.change.classes,
-    code: FOREST_LOSS_CLASSES.loss,
-    className: 'forest-loss',
-    pixelAreaHa: run.pixelAreaHa,
-    evidence: {
-      confidence: run.change.confidence,
-      highCode: CONFIDENCE.high,
-      clearCount: run.monitoring.count,
-      firstDay: run.firstShowingDay,
-    },
-  });
+  composites(window: PixelWindow, inside: Uint8Array, result: ForestBlockResult | null): void {
+    const pixels = inside.length;
+    const block = { x0: window.x0, y0: window.y0, width: window.x1 - window.x0, height: window.y1 - window.y0 };
+    for (const period of ['baseline', 'monitoring'] as const) {
+      const ndvi = new Float32Array(pixels).fill(NaN);
+      const count = new Uint16Array(pixels).fill(CLEAR_COUNT_NODATA);
+      if (result) {
+        for (let i = 0; i < pixels; i++) {
+          if (!inside[i]) continue;
+          ndvi[i] = result[period].ndvi[i]!;
+          count[i] = result[period].count[i]!;
+        }
+        addNdviBlock(this.ndvi![period], block, ndvi, inside);
+      }
+      this.write(`ndvi-${period}`, window, ndvi);
+      this.write(`clear-count-${period}`, window, count);
+    }
+  }
+
+  classified(window: PixelWindow, _inside: Uint8Array, classes: Uint8Array, confidence: Uint8Array): void {
+    this.write('forest-loss', window, classes);
+    this.write('forest-loss-confidence', window, confidence);
+    const display = Uint8Array.from(classes);
+    for (let i = 0; i < display.length; i++) {
+      if (display[i] === FOREST_LOSS_CLASSES.loss)
+        display[i] = confidence[i] === CONFIDENCE.high ? DISPLAY_HIGH : DISPLAY_LOW;
+    }
+    addClassBlock(
+      this.display!,
+      { x0: window.x0, y0: window.y0, width: window.x1 - window.x0, height: window.y1 - window.y0 },
+      display,
+    );
+  }
+
+  /** Closes the COGs (in asset order) and draws the previews. */
+  finish(): { rasters: OutputFile[]; pictures: { before: Picture; after: Picture; overlay: Picture } } {
+    const rasters: OutputFile[] = [];
+    for (const { writer, spec } of this.writers.values()) {
+      const written = writer.finish();
+      rasters.push({
+        asset: spec.asset,
+        file: `${spec.asset}.tif`,
+        body: { path: written.path },
+        size: written.size,
+        sha256: written.sha256,
+        type: COG_TYPE,
+        title: spec.title,
+        roles: spec.roles,
+        stac: spec.stac,
+      });
+    }
+    this.writers.clear();
+    const before = ndviPicture(this.ndvi!.baseline);
+    const after = ndviPicture(this.ndvi!.monitoring);
+    const overlay = classesOver(
+      after,
+      this.display!,
+      new Map<number, Rgb>([
+        [DISPLAY_HIGH, rgbOf(HIGH_COLOUR)],
+        [DISPLAY_LOW, rgbOf(LOW_COLOUR)],
+        [FOREST_LOSS_CLASSES.notSeen, rgbOf(NOT_SEEN_COLOUR)],
+      ]),
+    );
+    return { rasters, pictures: { before, after, overlay } };
+  }
+
+  /** Removes unfinished rasters (a failed or cancelled run). */
+  abort(): void {
+    for (const { writer } of this.writers.values()) writer.abort();
+    this.writers.clear();
+  }
+}
+
+export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ files: OutputFile[]; summary: Summary }> {
+  const { aoi, run } = input;
+  const { grid } = run;
+  const resolution = run.parameters.resolution;
+  const { rasters, pictures } = input.rasters.finish();
+  const files: OutputFile[] = [...rasters];
+
+  const polygons = patchPolygons({ grid, className: 'forest-loss', patches: run.lossPatches });
   files.push({
     asset: 'polygons',
     file: 'polygons.geojson',
-    bytes: new TextEncoder().encode(`${JSON.stringify(polygons)}\n`),
+    ...inMemory(new TextEncoder().encode(`${JSON.stringify(polygons)}\n`)),
     type: 'application/geo+json',
     title: `Forest loss patches (${polygons.features.length}), lon/lat`,
     roles: ['data'],
     stac: {},
   });
 
-  const before = renderNdvi(run.baseline.ndvi, inside, grid.width, grid.height, PREVIEW_MAX_SIDE);
-  const after = renderNdvi(run.monitoring.ndvi, inside, grid.width, grid.height, PREVIEW_MAX_SIDE);
-  // Display codes: loss split by confidence, so the overlay shows both.
-  const LOW = 100;
-  const HIGH = 101;
-  const display = Uint8Array.from(run.change.classes);
-  for (let i = 0; i < pixels; i++) {
-    if (display[i] === FOREST_LOSS_CLASSES.loss) display[i] = run.change.confidence[i] === CONFIDENCE.high ? HIGH : LOW;
-  }
-  const lowColour = CONFIDENCE_LEGEND.find((entry) => entry.name === 'low')!.colour;
-  const highColour = FOREST_LOSS_LEGEND.find((entry) => entry.name === 'forest-loss')!.colour;
-  const notSeenColour = FOREST_LOSS_LEGEND.find((entry) => entry.name === 'not-seen')!.colour;
-  const overlay = renderClassesOver(
-    after,
-    display,
-    grid.width,
-    grid.height,
-    new Map<number, Rgb>([
-      [HIGH, rgbOf(highColour)],
-      [LOW, rgbOf(lowColour)],
-      [FOREST_LOSS_CLASSES.notSeen, rgbOf(notSeenColour)],
-    ]),
-    [HIGH, LOW, FOREST_LOSS_CLASSES.notSeen],
-  );
+  const { before, after, overlay } = pictures;
   const pictureScale = Math.ceil(Math.max(grid.width, grid.height) / before.width) * resolution;
   const png = (asset: string, bytes: Uint8Array, title: string, roles: string[]): OutputFile => ({
     asset,
     file: `${asset}.png`,
-    bytes,
+    ...inMemory(bytes),
     type: 'image/png',
     title,
     roles,
@@ -354,9 +452,9 @@ export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ fi
         overlay,
         `${aoi.name}: forest loss ${input.periods.monitoring.window.text} vs ${input.periods.baseline.window.text}`,
         [
-          { colour: highColour, label: 'forest loss, high confidence (≥ 2 clear observations)' },
-          { colour: lowColour, label: 'forest loss, low confidence (1 clear observation)' },
-          { colour: notSeenColour, label: 'not seen clear' },
+          { colour: HIGH_COLOUR, label: 'forest loss, high confidence (≥ 2 clear observations)' },
+          { colour: LOW_COLOUR, label: 'forest loss, low confidence (1 clear observation)' },
+          { colour: NOT_SEEN_COLOUR, label: 'not seen clear' },
           { colour: '238443', label: `monitoring NDVI, ${pictureScale} m per preview pixel` },
         ],
       ),
@@ -369,7 +467,7 @@ export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ fi
   const product: ProductSummary = {
     classes: tallies(run.stats.aoi.classes, FOREST_LOSS_LEGEND, FOREST_LOSS_CLASSES.outside),
     confidence: confidenceTallies(run.stats.aoi.byConfidence),
-    patches: { kept: run.change.patches.kept, belowMinimumMappingUnit: run.change.patches.belowMmu },
+    patches: { kept: run.patches.kept, belowMinimumMappingUnit: run.patches.belowMmu },
     parameters: { ...run.parameters.forestLoss },
     zones: Object.fromEntries(
       aoi.zones.map((zone) => {
@@ -430,7 +528,7 @@ export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ fi
     assets: Object.fromEntries(
       files.map((file) => [
         file.asset,
-        { href: `./${file.file}`, type: file.type, bytes: file.bytes.length, sha256: sha256Hex(file.bytes) },
+        { href: `./${file.file}`, type: file.type, bytes: file.size, sha256: file.sha256 },
       ]),
     ),
     caveats: forestLossCaveats(input),
@@ -438,7 +536,7 @@ export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ fi
   files.push({
     asset: 'summary',
     file: 'summary.json',
-    bytes: new TextEncoder().encode(`${JSON.stringify(summary, null, 2)}\n`),
+    ...inMemory(new TextEncoder().encode(`${JSON.stringify(summary, null, 2)}\n`)),
     type: 'application/json',
     title: 'Summary: hectares per class and zone, clear coverage, scenes, parameters, checksums',
     roles: ['metadata'],

@@ -1,22 +1,13 @@
 import { fromCrs } from '../../aoi/aoi.project.js';
 import type { Grid } from '../../aoi/rasterize.js';
-import { label8 } from '../../workers/components.js';
+import { patchRaster } from '../../workers/patches.js';
 import { tracePatches, type PixelRing } from '../../workers/vectorize.js';
+import type { LossPatches } from '../analysis.forest.js';
 
 /**
  * Change patches as RFC 7946 GeoJSON: each 8-connected patch of a change class one feature, its outline traced
  * along pixel edges in the grid's CRS and then converted to lon/lat, with the figures a reader filters on.
  */
-
-export interface PatchEvidence {
-  /** Confidence code per pixel and the code that counts as high. */
-  confidence: Uint8Array;
-  highCode: number;
-  /** Clear monitoring observations per pixel. */
-  clearCount: Uint16Array;
-  /** Day number (since 1970-01-01) of the first observation showing the change, -1 for none. */
-  firstDay: Int32Array;
-}
 
 export interface PatchProperties {
   class: string;
@@ -59,59 +50,38 @@ function oriented(ring: LonLat[], outer: boolean): LonLat[] {
   return signedArea(ring) > 0 === outer ? ring : ring.reverse();
 }
 
-export function patchPolygons(input: {
-  grid: Grid;
-  classes: Uint8Array;
-  code: number;
-  className: string;
-  pixelAreaHa: Float64Array;
-  evidence: PatchEvidence;
-}): PatchCollection {
-  const { grid, classes, code, pixelAreaHa, evidence } = input;
-  const mask = new Uint8Array(classes.length);
-  for (let i = 0; i < classes.length; i++) mask[i] = classes[i] === code ? 1 : 0;
-  const { labels, count } = label8(mask, grid.width, grid.height);
-  const pixels = new Float64Array(count + 1);
-  const hectares = new Float64Array(count + 1);
-  const high = new Float64Array(count + 1);
-  const clearMin = new Float64Array(count + 1).fill(Infinity);
-  const firstDay = new Float64Array(count + 1).fill(Infinity);
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i]!;
-    if (label === 0) continue;
-    const area = pixelAreaHa[i % grid.width]!;
-    pixels[label]!++;
-    hectares[label]! += area;
-    if (evidence.confidence[i] === evidence.highCode) high[label]! += area;
-    clearMin[label] = Math.min(clearMin[label]!, evidence.clearCount[i]!);
-    if (evidence.firstDay[i]! >= 0) firstDay[label] = Math.min(firstDay[label]!, evidence.firstDay[i]!);
-  }
+export function patchPolygons(input: { grid: Grid; className: string; patches: LossPatches }): PatchCollection {
+  const { grid } = input;
+  const { table, patches, runs } = input.patches;
   const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
   const toLonLat = fromCrs(grid.epsg);
-  const ringToLonLat = (ring: PixelRing): LonLat[] =>
-    ring.map(([x, y]) => {
-      const [lon, lat] = toLonLat([originX + x * pixelWidth, originY + y * pixelHeight]);
-      return [round(lon!), round(lat!)];
-    });
-  const features = tracePatches(labels, count, grid.width, grid.height).map(({ label, polygons }): PatchFeature => {
-    const coordinates = polygons.map((rings) => rings.map((ring, k) => oriented(ringToLonLat(ring), k === 0)));
+  const features = patches.map((patch): PatchFeature => {
+    // Traced on the patch's own bounding box: memory follows the patch, not the AOI.
+    const width = patch.right - patch.left;
+    const traced = tracePatches(patchRaster(table, patch, runs[patch.id - 1]!), 1, width, patch.bottom - patch.top);
+    const ringToLonLat = (ring: PixelRing): LonLat[] =>
+      ring.map(([x, y]) => {
+        const [lon, lat] = toLonLat([originX + (x + patch.left) * pixelWidth, originY + (y + patch.top) * pixelHeight]);
+        return [round(lon!), round(lat!)];
+      });
+    const coordinates = traced[0]!.polygons.map((rings) =>
+      rings.map((ring, k) => oriented(ringToLonLat(ring), k === 0)),
+    );
     return {
       type: 'Feature',
-      id: label,
+      id: patch.id,
       geometry:
         coordinates.length === 1
           ? { type: 'Polygon', coordinates: coordinates[0]! }
           : { type: 'MultiPolygon', coordinates },
       properties: {
         class: input.className,
-        confidence: high[label]! * 2 >= hectares[label]! ? 'high' : 'low',
-        hectares: Number(hectares[label]!.toFixed(4)),
-        hectares_high_confidence: Number(high[label]!.toFixed(4)),
-        pixels: pixels[label]!,
-        clear_observations_min: clearMin[label]!,
-        first_seen: Number.isFinite(firstDay[label]!)
-          ? new Date(firstDay[label]! * DAY_MS).toISOString().slice(0, 10)
-          : null,
+        confidence: patch.highHectares * 2 >= patch.hectares ? 'high' : 'low',
+        hectares: Number(patch.hectares.toFixed(4)),
+        hectares_high_confidence: Number(patch.highHectares.toFixed(4)),
+        pixels: patch.pixels,
+        clear_observations_min: patch.clearMin,
+        first_seen: patch.firstDay >= 0 ? new Date(patch.firstDay * DAY_MS).toISOString().slice(0, 10) : null,
       },
     };
   });

@@ -3,7 +3,6 @@ import type { TimeInterval } from '../../aoi/interval.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import { VERSION } from '../version.js';
 import type { OutputFile } from './forest.outputs.js';
-import { sha256Hex } from './layout.js';
 
 /**
  * The STAC documents of the published results (STAC 1.1.0): one item per AOI and monitoring period, one
@@ -61,9 +60,9 @@ export function resultItem(input: {
       type: file.type,
       title: file.title,
       roles: file.roles,
-      'file:size': file.bytes.length,
+      'file:size': file.size,
       // Multihash: 0x12 = sha2-256, 0x20 = 32 bytes.
-      'file:checksum': `1220${sha256Hex(file.bytes)}`,
+      'file:checksum': `1220${file.sha256}`,
       ...file.stac,
     };
   }

@@ -1,14 +1,18 @@
 /**
- * One measurement for memory.bench.ts, in its own process so its peak RSS is its own: the forest-loss
- * computation and its outputs for an AOI's whole grid, with no observations (no imagery is needed to allocate and
- * walk every whole-AOI array). Prints one JSON line.
+ * One measurement for memory.bench.ts, in its own process so its peak RSS is its own: the forest-loss run and
+ * all its outputs (COGs, previews, polygons, summary) for an AOI's whole grid, with no observations: every block
+ * still goes through the pipeline, the writers and the statistics, so what grows with the grid shows. Prints one
+ * JSON line.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveAoi } from '../../pipeline/aoi.repository.js';
 import { runForestLoss } from '../../pipeline/analysis.forest.js';
-import { forestLossOutputs } from '../../pipeline/outputs/forest.outputs.js';
+import { ForestOutputSink, forestLossOutputs } from '../../pipeline/outputs/forest.outputs.js';
 import type { RasterOpener } from '../../pipeline/raster.opener.js';
 import type { SceneSearch } from '../../pipeline/scenes.find.js';
+import { DEFAULT_FOREST_LOSS } from '../../workers/change.js';
 import { ROOT } from '../helpers/paths.js';
 
 const id = process.argv[2]!;
@@ -18,27 +22,28 @@ const opener: RasterOpener = {
   stats: () => ({ requests: 0, bytes: 0 }),
   close: () => Promise.resolve(),
 };
-const started = Date.now();
-const run = await runForestLoss({ aoi, baseline: [], monitoring: [], opener });
 const search = { scenes: [], maxCloudCover: 60 } as unknown as SceneSearch;
 const window = (year: number) => ({
   text: `${year}`,
   start: `${year}-01-01T00:00:00.000Z`,
   end: `${year}-02-01T00:00:00.000Z`,
 });
-const { files } = await forestLossOutputs({
-  aoi,
-  run,
-  periods: { baseline: { window: window(2021), search }, monitoring: { window: window(2022), search } },
-  itemId: 'memory',
-  digest: 'memory',
-});
-process.stdout.write(
-  `${JSON.stringify({
-    aoi: id,
-    pixels: run.grid.width * run.grid.height,
-    seconds: (Date.now() - started) / 1000,
-    maxRssKiB: process.resourceUsage().maxRSS,
-    outputBytes: files.reduce((sum, file) => sum + file.bytes.length, 0),
-  })}\n`,
-);
+const periods = { baseline: { window: window(2021), search }, monitoring: { window: window(2022), search } };
+const workDir = mkdtempSync(join(tmpdir(), 'cw-memory-'));
+try {
+  const started = Date.now();
+  const rasters = new ForestOutputSink(workDir, periods, { resolution: 10, forestLoss: DEFAULT_FOREST_LOSS });
+  const run = await runForestLoss({ aoi, baseline: [], monitoring: [], opener, sinks: [rasters] });
+  const { files } = await forestLossOutputs({ aoi, run, rasters, periods, itemId: 'memory', digest: 'memory' });
+  process.stdout.write(
+    `${JSON.stringify({
+      aoi: id,
+      pixels: run.grid.width * run.grid.height,
+      seconds: (Date.now() - started) / 1000,
+      maxRssKiB: process.resourceUsage().maxRSS,
+      outputBytes: files.reduce((sum, file) => sum + file.size, 0),
+    })}\n`,
+  );
+} finally {
+  rmSync(workDir, { recursive: true, force: true });
+}

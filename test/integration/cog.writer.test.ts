@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
 import { RasterReader } from '../../pipeline/io/cog.reader.js';
-import { encodeCog, type CogInput } from '../../pipeline/io/cog.writer.js';
+import { CogWriter, writeCog, type CogInput } from '../../pipeline/io/cog.writer.js';
 import { normalizedDifference } from '../../workers/indices.js';
 import { DEBIAN_PYTHON, SHARED_DATA } from '../helpers/paths.js';
 
@@ -64,14 +65,14 @@ beforeAll(async () => {
 
 async function roundTrip(name: string, input: CogInput) {
   const path = join(dir, name);
-  writeFileSync(path, encodeCog(input));
+  writeCog(path, input);
   const check = gdalCheck(path);
   const reader = await RasterReader.open(new FileByteSource(path));
   const back = await reader.readWindow({ x0: 0, y0: 0, x1: input.width, y1: input.height });
   return { path, check, reader, back };
 }
 
-describe('encodeCog: COGs GDAL validates, whose values GDAL and geotiff.js read back', () => {
+describe('CogWriter: COGs GDAL validates, whose values GDAL and geotiff.js read back', () => {
   it('Float32 NDVI of a real Bukavu scene: NaN nodata, predictor 3, average overviews', async () => {
     const { check, reader, back } = await roundTrip('ndvi.tif', {
       width,
@@ -146,5 +147,65 @@ describe('encodeCog: COGs GDAL validates, whose values GDAL and geotiff.js read 
     expect(reader.info.epsg).toBe(4326);
     expect(Buffer.from(back.bands[0]!.buffer).equals(Buffer.from(a.buffer))).toBe(true);
     expect(Buffer.from(back.bands[1]!.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+  });
+
+  it('streams blocks in any order and of any size into the same file, filling what was never written', async () => {
+    const options = {
+      width,
+      height,
+      dataType: 'float32' as const,
+      epsg: 32735,
+      transform: [701_410, 10, 0, 9_730_510, 0, -10] as const,
+      nodata: NaN,
+      resampling: 'average' as const,
+    };
+    const whole = writeCog(join(dir, 'whole.tif'), { ...options, bands: [ndvi] });
+    // Blocks of 300×200 (not tile-aligned) in a shuffled order; one block left out, to be filled with nodata.
+    const blocks: Array<[number, number]> = [];
+    for (let y0 = 0; y0 < height; y0 += 200) for (let x0 = 0; x0 < width; x0 += 300) blocks.push([x0, y0]);
+    let seed = 7;
+    for (let i = blocks.length - 1; i > 0; i--) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      const j = seed % (i + 1);
+      [blocks[i], blocks[j]] = [blocks[j]!, blocks[i]!];
+    }
+    const [skipX, skipY] = blocks.pop()!;
+    const skipped = Float32Array.from(ndvi);
+    const streamedPath = join(dir, 'streamed.tif');
+    const writer = new CogWriter(streamedPath, options);
+    for (const [x0, y0] of blocks) {
+      const w = Math.min(300, width - x0);
+      const h = Math.min(200, height - y0);
+      const block = new Float32Array(w * h);
+      for (let y = 0; y < h; y++) block.set(ndvi.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
+      writer.writeBlock(x0, y0, w, h, [block]);
+    }
+    for (let y = skipY; y < Math.min(height, skipY + 200); y++)
+      skipped.fill(NaN, y * width + skipX, y * width + Math.min(width, skipX + 300));
+    const streamed = writer.finish();
+    const reference = writeCog(join(dir, 'skipped.tif'), { ...options, bands: [skipped] });
+    const bytes = readFileSync(streamedPath);
+    expect(bytes.equals(readFileSync(reference.path))).toBe(true);
+    expect(streamed.size).toBe(bytes.length);
+    expect(streamed.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(whole.sha256).not.toBe(streamed.sha256);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.part'))).toEqual([]);
+    expect(gdalCheck(streamedPath).errors).toEqual([]);
+    expect(() => writer.writeBlock(0, 0, 1, 1, [new Float32Array(1)])).toThrow(/finished/);
+  });
+
+  it('refuses a pixel written twice', () => {
+    const writer = new CogWriter(join(dir, 'twice.tif'), {
+      width: 600,
+      height: 600,
+      dataType: 'uint8',
+      epsg: 32735,
+      transform: [0, 10, 0, 0, 0, -10],
+      resampling: 'nearest',
+    });
+    writer.writeBlock(0, 0, 100, 100, [new Uint8Array(10_000)]);
+    expect(() => writer.writeBlock(50, 50, 100, 100, [new Uint8Array(10_000)])).toThrow(/twice/);
+    writer.abort();
+    expect(readdirSync(dir).filter((name) => name.startsWith('twice'))).toEqual([]);
   });
 });

@@ -15,6 +15,8 @@ import type { Observation } from '../../pipeline/scene.select.js';
 import { findWindowScenes } from '../../pipeline/scenes.find.js';
 import { BUKAVU_SERIES, buildBukavuCatalog } from '../helpers/bukavu.js';
 import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
+import { WholeGridSink } from '../helpers/whole.sink.js';
+import { forestLoss } from '../../workers/change.js';
 
 /**
  * The whole forest-loss chain on the real Bukavu series against an independent GDAL + numpy + scipy + pyproj
@@ -22,6 +24,7 @@ import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
  */
 const AOI_FILE = join(ROOT, 'aoi', 'bukavu-demo.geojson');
 let run: ForestLossRun;
+const whole = new WholeGridSink();
 let observations: { baseline: Observation[]; monitoring: Observation[] };
 let peerDir: string;
 let opener: RasterOpener;
@@ -45,7 +48,7 @@ beforeAll(async () => {
     baseline: baseline.observations,
     monitoring: monitoring.observations,
     opener,
-    keepBandComposites: true,
+    sinks: [whole],
   });
   peerDir = mkdtempSync(join(tmpdir(), 'cw-peer-out-'));
   const file = (id: string) => join(BUKAVU_SERIES, `${id}.tif`);
@@ -81,7 +84,7 @@ function compareFloat(
   let worst = 0;
   let nanMismatch = 0;
   for (let i = 0; i < ours.length; i++) {
-    if (!run.inside[i]) continue;
+    if (!whole.inside[i]) continue;
     const [a, b] = [ours[i]!, peer[i]!];
     if (Number.isNaN(a) || Number.isNaN(b)) {
       if (Number.isNaN(a) !== Number.isNaN(b)) nanMismatch++;
@@ -105,18 +108,19 @@ describe('forest loss on the Bukavu series against GDAL + numpy', () => {
     // Reflectance = DN × 1e-4: changewatch multiplies in float64 and rounds once; numpy multiplies by float32(1e-4)
     // in float32. They differ by at most one unit in the last place of a float32 reflectance (6e-8).
     for (const period of ['baseline', 'monitoring'] as const) {
-      compareFloat(run[period].red!, bin(`${period}_red`, Float32Array), 1.2e-7);
-      compareFloat(run[period].nir!, bin(`${period}_nir`, Float32Array), 1.2e-7);
+      compareFloat(whole[period].red, bin(`${period}_red`, Float32Array), 1.2e-7);
+      compareFloat(whole[period].nir, bin(`${period}_nir`, Float32Array), 1.2e-7);
       const peerCount = bin(`${period}_count`, Uint16Array);
       let differ = 0;
-      for (let i = 0; i < peerCount.length; i++) if (run.inside[i] && peerCount[i] !== run[period].count[i]) differ++;
+      for (let i = 0; i < peerCount.length; i++)
+        if (whole.inside[i] && peerCount[i] !== whole[period].count[i]) differ++;
       expect(differ).toBe(0);
     }
   });
 
   it('NDVI agrees within 1e-6', () => {
-    compareFloat(run.baseline.ndvi, bin('baseline_ndvi', Float32Array), 1e-6);
-    compareFloat(run.monitoring.ndvi, bin('monitoring_ndvi', Float32Array), 1e-6);
+    compareFloat(whole.baseline.ndvi, bin('baseline_ndvi', Float32Array), 1e-6);
+    compareFloat(whole.monitoring.ndvi, bin('monitoring_ndvi', Float32Array), 1e-6);
   });
 
   it('the AOI mask agrees with gdal.RasterizeLayer except at most a few boundary pixels', () => {
@@ -124,8 +128,8 @@ describe('forest loss on the Bukavu series against GDAL + numpy', () => {
     let differ = 0;
     let inside = 0;
     for (let i = 0; i < peer.length; i++) {
-      if (peer[i] !== run.inside[i]) differ++;
-      inside += run.inside[i]!;
+      if (peer[i] !== whole.inside[i]) differ++;
+      inside += whole.inside[i]!;
     }
     expect(differ / inside).toBeLessThan(1e-4);
   });
@@ -152,7 +156,7 @@ describe('forest loss on the Bukavu series against GDAL + numpy', () => {
         ),
         peer: peer.hectares,
         clearFraction: run.stats.clearFraction,
-        patches: run.change.patches,
+        patches: run.patches,
       }),
     );
   });
@@ -163,6 +167,7 @@ describe('the same run in the worker pool', () => {
     const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: 2 });
     try {
       const aoi: Aoi = parseAoi(readFileSync(AOI_FILE, 'utf8'), AOI_FILE, { maxAreaKm2: 10_000 }).aoi!;
+      const pooledWhole = new WholeGridSink();
       const pooled = await runForestLoss({
         aoi,
         baseline: observations.baseline,
@@ -170,19 +175,46 @@ describe('the same run in the worker pool', () => {
         opener,
         pool,
         blockSize: 256,
+        sinks: [pooledWhole],
       });
       expect(pooled.blocks).toBeGreaterThan(run.blocks);
-      expect(Buffer.from(pooled.change.classes.buffer).equals(Buffer.from(run.change.classes.buffer))).toBe(true);
-      expect(Buffer.from(pooled.change.confidence.buffer).equals(Buffer.from(run.change.confidence.buffer))).toBe(true);
-      for (let i = 0; i < run.inside.length; i++) {
-        if (!run.inside[i]) continue;
-        const [a, b] = [pooled.monitoring.ndvi[i]!, run.monitoring.ndvi[i]!];
+      expect(Buffer.from(pooledWhole.classes.buffer).equals(Buffer.from(whole.classes.buffer))).toBe(true);
+      expect(Buffer.from(pooledWhole.confidence.buffer).equals(Buffer.from(whole.confidence.buffer))).toBe(true);
+      expect(pooled.patches).toEqual(run.patches);
+      for (const [code, tally] of Object.entries(run.stats.aoi.classes)) {
+        // Pixels exactly; hectares to 1e-9 (sums of the same pixel areas, added block by block in another order).
+        expect(pooled.stats.aoi.classes[Number(code)]!.pixels).toBe(tally.pixels);
+        expect(pooled.stats.aoi.classes[Number(code)]!.hectares).toBeCloseTo(tally.hectares, 9);
+      }
+      for (let i = 0; i < whole.inside.length; i++) {
+        if (!whole.inside[i]) continue;
+        const [a, b] = [pooledWhole.monitoring.ndvi[i]!, whole.monitoring.ndvi[i]!];
         if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) throw new Error(`pixel ${i}: ${a} vs ${b}`);
       }
     } finally {
       await pool.destroy();
     }
   }, 120_000);
+
+  it('the streamed minimum mapping unit (patches joined across block seams) equals labelling the whole AOI at once', () => {
+    const { grid } = run;
+    const inMemory = forestLoss(
+      {
+        width: grid.width,
+        height: grid.height,
+        baselineNdvi: whole.baseline.ndvi,
+        monitoringNdvi: whole.monitoring.ndvi,
+        showing: whole.showing,
+        inside: whole.inside,
+        pixelAreaHa: run.pixelAreaHa,
+      },
+      run.parameters.forestLoss,
+    );
+    expect(inMemory.patches).toEqual(run.patches);
+    expect(run.patches.belowMmu).toBeGreaterThan(100);
+    expect(Buffer.from(inMemory.classes.buffer).equals(Buffer.from(whole.classes.buffer))).toBe(true);
+    expect(Buffer.from(inMemory.confidence.buffer).equals(Buffer.from(whole.confidence.buffer))).toBe(true);
+  });
 
   it('stops when cancelled, between blocks, and leaves the pool usable', async () => {
     const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: 2 });

@@ -15,11 +15,12 @@ import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { S3ObjectStore } from '../../pipeline/io/object.store.s3.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { createS3Client } from '../../pipeline/io/s3.client.js';
-import { forestLossOutputs, type OutputFile } from '../../pipeline/outputs/forest.outputs.js';
-import { CATALOG_KEY, itemKey } from '../../pipeline/outputs/layout.js';
+import { ForestOutputSink, forestLossOutputs, type OutputFile } from '../../pipeline/outputs/forest.outputs.js';
+import { WholeGridSink } from '../helpers/whole.sink.js';
+import { CATALOG_KEY, itemKey, sha256Hex } from '../../pipeline/outputs/layout.js';
 import type { ResultItem } from '../../pipeline/outputs/stac.js';
 import type { Summary } from '../../reports/summary.js';
-import { periodIdentity, periodItem, type PeriodScenes } from '../../pipeline/period.publish.js';
+import { periodIdentity, periodItem, periodParameters, type PeriodScenes } from '../../pipeline/period.publish.js';
 import type { ObjectStore } from '../../pipeline/ports.js';
 import { publishItem, verifyItem } from '../../pipeline/publish.js';
 import { runForestLoss, type ForestLossRun } from '../../pipeline/analysis.forest.js';
@@ -40,6 +41,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const BUCKET = `cw-outputs-${Date.now()}`;
 let aoi: Aoi;
 let run: ForestLossRun;
+const whole = new WholeGridSink();
 let periods: PeriodScenes;
 let files: OutputFile[];
 let summary: Summary;
@@ -84,15 +86,17 @@ beforeAll(async () => {
     monitoring: { window: aoi.windows.monitoring!, search: found.monitoring },
   };
   const opener = createRasterOpener({});
+  const rasters = new ForestOutputSink(dir, periods, periodParameters(config));
   run = await runForestLoss({
     aoi,
     baseline: found.baseline.observations,
     monitoring: found.monitoring.observations,
     opener,
+    sinks: [rasters, whole],
   });
   await opener.close();
   ({ itemId, digest } = periodIdentity(aoi, periods, config));
-  ({ files, summary } = await forestLossOutputs({ aoi, run, periods, itemId, digest }));
+  ({ files, summary } = await forestLossOutputs({ aoi, run, rasters, periods, itemId, digest }));
   item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
   published = mkdtempSync(join(tmpdir(), 'cw-published-'));
   await publishItem(new FileObjectStore(published), { aoi, item, digest, files });
@@ -170,9 +174,9 @@ print(json.dumps(out))
     // NDVI: finite pixels are the AOI pixels seen clear; the mean equals ours.
     let seen = 0;
     let sum = 0;
-    for (let i = 0; i < run.inside.length; i++) {
-      const value = run.monitoring.ndvi[i]!;
-      if (run.inside[i] && !Number.isNaN(value)) {
+    for (let i = 0; i < whole.inside.length; i++) {
+      const value = whole.monitoring.ndvi[i]!;
+      if (whole.inside[i] && !Number.isNaN(value)) {
         seen++;
         sum += value;
       }
@@ -368,9 +372,9 @@ describe.each(stores)('publication: %s', (_name, make) => {
     const store = make();
     await publishItem(store, { aoi, item, digest, files });
     const nextDigest = 'f'.repeat(16);
-    const nextFiles = files.map((f) =>
-      f.asset === 'summary' ? { ...f, bytes: new TextEncoder().encode('{"changed":true}\n') } : f,
-    );
+    const changed = new TextEncoder().encode('{"changed":true}\n');
+    const changedSummary = { body: changed, size: changed.length, sha256: sha256Hex(changed) };
+    const nextFiles = files.map((f) => (f.asset === 'summary' ? { ...f, ...changedSummary } : f));
     const nextItem = periodItem({ aoi, periods, grid: run.grid, itemId, digest: nextDigest, files: nextFiles });
     await expect(
       publishItem(failingAfter(store, files.length - 1), { aoi, item: nextItem, digest: nextDigest, files: nextFiles }),

@@ -78,18 +78,16 @@ describe('planAoi', () => {
     expect(plan.reason).toMatch(/baseline window 2020-12-01\/2021-02-28/);
   });
 
-  it('refuses before reading anything when the grid would need more memory than the limit', () => {
+  it('plans Kahuzi-Biega at 10 m within 2 GiB (blocks stream), and refuses before reading when over the limit', () => {
     // Kahuzi-Biega at 10 m: 15,014 × 11,327 pixels.
-    const plan = planAoi({
-      ...base,
-      gridPixels: 15_014 * 11_327,
-      memoryLimitBytes: 2 * 2 ** 30,
-      published: { scenes: [] },
-    });
+    const kahuzi = { ...base, gridPixels: 15_014 * 11_327, published: { scenes: [] } };
+    const fits = planAoi({ ...kahuzi, memoryLimitBytes: 2 * 2 ** 30 });
+    expect(fits.action).toBe('compute');
+    expect(fits.estimatedMemoryBytes).toBe(768 * 1_048_576 + 15_014 * 11_327);
+    const plan = planAoi({ ...kahuzi, memoryLimitBytes: 512 * 2 ** 20 });
     expect(plan.action).toBe('too-large');
-    expect(plan.estimatedMemoryBytes).toBe(200 * 1_048_576 + 15_014 * 11_327 * 40);
     expect(plan.reason).toMatch(
-      /^the 170 Mpx grid needs about 6\.5 GiB, over the limit of 2\.0 GiB: raise analysis\.memoryLimitMiB/,
+      /^the 170 Mpx grid needs about 0\.9 GiB, over the limit of 0\.5 GiB: raise analysis\.memoryLimitMiB/,
     );
   });
 });

@@ -9,10 +9,13 @@ import { checkHeartbeat, startScheduler, type Heartbeat } from '../../../pipelin
 
 const realSetTimeout = globalThis.setTimeout;
 
-/** Lets real file I/O (the heartbeat) finish while the clock is fake. */
+/** Real time for real file I/O to finish: up to 5 s (a loaded CI machine), usually a few milliseconds. */
 async function settle(until: () => boolean): Promise<void> {
-  for (let i = 0; i < 50 && !until(); i++) await new Promise((resolve) => realSetTimeout(resolve, 2));
+  const deadline = performance.now() + 5_000;
+  while (!until() && performance.now() < deadline) await new Promise((resolve) => realSetTimeout(resolve, 2));
 }
+
+const pause = (ms: number) => new Promise((resolve) => realSetTimeout(resolve, ms));
 
 const report = (runId: string): RunReport => ({
   runId,
@@ -54,14 +57,14 @@ describe('startScheduler (node-cron on a fake clock)', () => {
 
     // Up to a minute before the firing, then past it; real file I/O settles between the steps.
     await vi.advanceTimersByTimeAsync(60_000);
-    await settle(() => false);
+    await pause(100);
     await vi.advanceTimersByTimeAsync(2 * 60_000);
     await settle(() => calls.length === 1 && heartbeat().lastError !== null);
     expect(calls).toEqual(['2026-11-25T00:00:00.000Z']);
     expect(heartbeat()).toMatchObject({ status: 'idle', lastError: 'the STAC API is down', lastRun: null });
 
     await vi.advanceTimersByTimeAsync(24 * 3_600_000 - 4 * 60_000);
-    await settle(() => false);
+    await pause(100);
     await vi.advanceTimersByTimeAsync(3 * 60_000);
     await settle(() => heartbeat().lastRun !== null);
     expect(calls).toEqual(['2026-11-25T00:00:00.000Z', '2026-11-26T00:00:00.000Z']);
@@ -97,7 +100,7 @@ describe('startScheduler (node-cron on a fake clock)', () => {
     expect(started).toBe(1);
     for (let minute = 0; minute < 3; minute++) {
       await vi.advanceTimersByTimeAsync(60_000);
-      await settle(() => false);
+      await pause(100);
     }
     expect(started).toBe(1);
     finish!();

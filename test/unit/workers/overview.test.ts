@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { halve, overviewLevels } from '../../../workers/overview.js';
+import { halve, overviewSizes } from '../../../workers/overview.js';
 
 describe('overviews', () => {
   it('average ignores NaN and rounds integer means; nearest takes the top-left pixel', () => {
@@ -12,13 +12,7 @@ describe('overviews', () => {
     expect([...nearest.data]).toEqual([1, 3]);
   });
   it('stops at the first level fitting one tile', () => {
-    const levels = overviewLevels(
-      { width: 1100, height: 300, bands: [new Uint8Array(330_000)] },
-      512,
-      'nearest',
-      undefined,
-      (n) => new Uint8Array(n),
-    );
+    const levels = overviewSizes(1100, 300, 512);
     expect(levels.map((level) => [level.width, level.height])).toEqual([
       [1100, 300],
       [550, 150],
