@@ -11,6 +11,7 @@ import { PlanetaryComputerSigner } from './io/pc.signer.js';
 import { createS3Client } from './io/s3.client.js';
 import { openItemFinder, type ItemFinder } from './io/stac.client.js';
 import type { Logger } from './log.js';
+import { notComputed } from './outputs/forest.outputs.js';
 import { itemKey } from './outputs/layout.js';
 import type { ResultItem } from './outputs/stac.js';
 import { computeAndPublish, periodIdentity, type PeriodScenes } from './period.publish.js';
@@ -170,6 +171,8 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
     for (const aoi of aois) {
       const aoiLog = runLog.child({ aoi: aoi.id });
       const aoiStarted = Date.now();
+      const skipped = notComputed(aoi);
+      if (Object.keys(skipped).length > 0) aoiLog.warn({ notComputed: skipped }, 'Aoi:Analyses:NotComputed');
       const entry: AoiRunReport = {
         aoi: aoi.id,
         outcome: 'failed',

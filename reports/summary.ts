@@ -3,7 +3,7 @@
  * Schema is published as `reports/summary.schema.json` and the tests hold the two together.
  */
 
-export const SUMMARY_SCHEMA_VERSION = 1;
+export const SUMMARY_SCHEMA_VERSION = 2;
 
 export interface Tally {
   pixels: number;
@@ -74,6 +74,8 @@ export interface Summary {
     pixelArea: string;
   };
   periods: { baseline: PeriodSummary; monitoring: PeriodSummary };
+  /** The analyses the AOI asked for, and why any of them has no product in `products`. */
+  analyses: { requested: string[]; notComputed: Record<string, string> };
   products: Record<string, ProductSummary>;
   parameters: Record<string, unknown>;
   /** Every other asset of the item, with its checksum. */

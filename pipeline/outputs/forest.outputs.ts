@@ -112,6 +112,23 @@ function seasonalOverlap(a: TimeInterval, b: TimeInterval): number {
   return shared / Math.min(da.size, db.size);
 }
 
+/**
+ * The analyses an AOI may ask for that this version does not compute yet, and why: settlement change and mining
+ * expansion need short-wave infrared (and green, for water) composites, which the run does not build yet.
+ */
+export const NOT_COMPUTED: Readonly<Record<string, string>> = {
+  'settlement-change':
+    'not computed by this version: it needs SWIR (NDBI) composites, which the run does not build yet; no settlement figure here means "not analysed", not "no change"',
+  'mining-expansion':
+    'not computed by this version: it needs SWIR and green (NDBI, MNDWI) composites, which the run does not build yet; no mining figure here means "not analysed", not "no change"',
+};
+
+export function notComputed(aoi: Pick<Aoi, 'analyses'>): Record<string, string> {
+  return Object.fromEntries(
+    aoi.analyses.filter((analysis) => NOT_COMPUTED[analysis]).map((analysis) => [analysis, NOT_COMPUTED[analysis]!]),
+  );
+}
+
 /** Caveats written from the data: what a reader must know before citing these figures. */
 export function forestLossCaveats(input: ForestOutputsInput): string[] {
   const { run, periods } = input;
@@ -142,6 +159,9 @@ export function forestLossCaveats(input: ForestOutputsInput): string[] {
     caveats.push(
       'A single monitoring observation date: no loss can be confirmed by a second observation (all low confidence).',
     );
+  }
+  for (const [analysis, reason] of Object.entries(notComputed(input.aoi))) {
+    caveats.push(`The AOI asks for ${analysis}: ${reason}.`);
   }
   caveats.push(
     `Method limits: forest is baseline median NDVI ≥ ${run.parameters.forestLoss.forestNdvi}; loss is a drop of ≥ ${run.parameters.forestLoss.ndviDrop} in the monitoring median; patches under ${run.parameters.forestLoss.minimumMappingUnitHa} ha are dropped. Selective logging under an intact canopy, and clearing that regrows within the monitoring window, are not detected.`,
@@ -514,6 +534,7 @@ export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ fi
       baseline: periodSummary(input.periods.baseline, run.baseline.dates, run.stats.clearFraction.baseline),
       monitoring: periodSummary(input.periods.monitoring, run.monitoring.dates, run.stats.clearFraction.monitoring),
     },
+    analyses: { requested: [...aoi.analyses], notComputed: notComputed(aoi) },
     products: { 'forest-loss': product },
     parameters: {
       resolution,

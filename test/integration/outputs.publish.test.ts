@@ -15,7 +15,13 @@ import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { S3ObjectStore } from '../../pipeline/io/object.store.s3.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { createS3Client } from '../../pipeline/io/s3.client.js';
-import { ForestOutputSink, forestLossOutputs, type OutputFile } from '../../pipeline/outputs/forest.outputs.js';
+import {
+  ForestOutputSink,
+  forestLossCaveats,
+  forestLossOutputs,
+  notComputed,
+  type OutputFile,
+} from '../../pipeline/outputs/forest.outputs.js';
 import { WholeGridSink } from '../helpers/whole.sink.js';
 import { CATALOG_KEY, itemKey, sha256Hex } from '../../pipeline/outputs/layout.js';
 import type { ResultItem } from '../../pipeline/outputs/stac.js';
@@ -283,6 +289,18 @@ describe('summary', () => {
     expect(total).toBeCloseTo(summary.aoi.gridHectares, 2);
     // The rasterised AOI and the geodesic polygon area agree to a fraction of a percent at 10 m.
     expect(Math.abs(summary.aoi.gridHectares - summary.aoi.hectares) / summary.aoi.hectares).toBeLessThan(0.002);
+  });
+});
+
+describe('analyses the AOI asks for', () => {
+  it('names each one not computed, with why, in the summary and its caveats; the demo asks only for forest loss', () => {
+    expect(summary.analyses).toEqual({ requested: ['forest-loss'], notComputed: {} });
+    const mining = { ...aoi, analyses: ['forest-loss', 'mining-expansion', 'settlement-change'] as Aoi['analyses'] };
+    const skipped = notComputed(mining);
+    expect(Object.keys(skipped).sort()).toEqual(['mining-expansion', 'settlement-change']);
+    expect(skipped['mining-expansion']).toMatch(/not "no change"/);
+    const caveats = forestLossCaveats({ aoi: mining, run, rasters: undefined as never, periods, itemId, digest });
+    expect(caveats.filter((caveat) => caveat.startsWith('The AOI asks for'))).toHaveLength(2);
   });
 });
 
