@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_FOREST_LOSS } from '../workers/change.js';
-import { DEFAULT_CLOUD_CLEANUP } from '../workers/forest.block.js';
+import { DEFAULT_CLOUD_CLEANUP } from '../workers/change.block.js';
 import { DEFAULT_MINING, DEFAULT_SETTLEMENT } from '../workers/settlement.js';
 
 /**

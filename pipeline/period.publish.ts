@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Aoi } from '../aoi/aoi.schema.js';
 import type { TimeInterval } from '../aoi/interval.js';
 import type { Config } from '../config/config.schema.js';
-import { runForestLoss, type ForestLossRun } from './analysis.forest.js';
+import { runAnalysis, type AnalysisRun } from './analysis.js';
 import type { Grid } from '../aoi/rasterize.js';
 import { ForestOutputSink, forestLossOutputs, type OutputFile } from './outputs/forest.outputs.js';
 import { inputsDigest, itemIdFor } from './outputs/layout.js';
@@ -34,6 +34,8 @@ export function periodParameters(config: Config) {
     blockSize: config.analysis.blockSize,
     cloud: config.analysis.cloud,
     forestLoss: config.analysis.forestLoss,
+    settlementChange: config.analysis.settlementChange,
+    miningExpansion: config.analysis.miningExpansion,
   };
 }
 
@@ -62,7 +64,7 @@ export interface PeriodResult {
   digest: string;
   item: ResultItem;
   summary: Summary;
-  run: ForestLossRun;
+  run: AnalysisRun;
   published: { bytes: number; objects: number };
 }
 
@@ -112,7 +114,7 @@ export async function computeAndPublish(input: {
   const workDir = mkdtempSync(join(tmpdir(), `changewatch-${aoi.id}-`));
   const rasters = new ForestOutputSink(workDir, periods, parameters);
   try {
-    const run = await runForestLoss({
+    const run = await runAnalysis({
       aoi,
       baseline: periods.baseline.search.observations,
       monitoring: periods.monitoring.search.observations,
@@ -121,6 +123,8 @@ export async function computeAndPublish(input: {
       resolution: parameters.resolution,
       blockSize: parameters.blockSize,
       forestLoss: parameters.forestLoss,
+      settlement: parameters.settlementChange,
+      mining: parameters.miningExpansion,
       cloud: parameters.cloud,
       sinks: [rasters],
       ...(input.onBlock ? { onBlock: input.onBlock } : {}),

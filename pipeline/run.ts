@@ -11,7 +11,6 @@ import { PlanetaryComputerSigner } from './io/pc.signer.js';
 import { createS3Client } from './io/s3.client.js';
 import { openItemFinder, type ItemFinder } from './io/stac.client.js';
 import type { Logger } from './log.js';
-import { notComputed } from './outputs/forest.outputs.js';
 import { itemKey } from './outputs/layout.js';
 import type { ResultItem } from './outputs/stac.js';
 import { computeAndPublish, periodIdentity, type PeriodScenes } from './period.publish.js';
@@ -171,8 +170,6 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
     for (const aoi of aois) {
       const aoiLog = runLog.child({ aoi: aoi.id });
       const aoiStarted = Date.now();
-      const skipped = notComputed(aoi);
-      if (Object.keys(skipped).length > 0) aoiLog.warn({ notComputed: skipped }, 'Aoi:Analyses:NotComputed');
       const entry: AoiRunReport = {
         aoi: aoi.id,
         outcome: 'failed',
@@ -305,6 +302,8 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
           entry.blocks = result.run.blocks;
           entry.bytesPublished = result.published.bytes;
           entry.outcome = 'ok';
+          if (Object.keys(result.run.notComputed).length > 0)
+            aoiLog.warn({ notComputed: result.run.notComputed }, 'Aoi:Analyses:NotComputed');
           const headline = headlineOf(result.summary);
           state.items[itemId] = {
             digest,

@@ -234,6 +234,8 @@ const EARTH_SEARCH_S2_KEYS = {
 const S2_SAFE_KEYS = { blue: 'B02', green: 'B03', red: 'B04', nir: 'B08', swir16: 'B11', swir22: 'B12' };
 const LANDSAT_KEYS = { blue: 'blue', green: 'green', red: 'red', nir: 'nir08', swir16: 'swir16', swir22: 'swir22' };
 
+const GENERIC_MASK_KEYS: Readonly<Record<string, MaskKind>> = { scl: 'scl', qa_pixel: 'qa_pixel', fmask: 'fmask' };
+
 export const PROFILES: readonly Profile[] = [
   {
     // Earth Search v1 sentinel-2-l2a and sentinel-2-c1-l2a: common-name keys, raster:bands with scale/offset.
@@ -297,7 +299,8 @@ export const PROFILES: readonly Profile[] = [
   },
   {
     // Anything else: bands found by eo:common_name (stac-js), in single-band assets first, then in multi-band
-    // data assets (researchers' exports); display assets (visual, overview, thumbnail) never. No quality mask.
+    // data assets (researchers' exports); display assets (visual, overview, thumbnail) never. A quality mask when
+    // an asset has a known mask key (scl, qa_pixel, fmask).
     name: 'generic',
     matches: () => true,
     read: (item) => {
@@ -323,7 +326,10 @@ export const PROFILES: readonly Profile[] = [
       const keys = Object.fromEntries(
         Object.entries(found).map(([name, where]) => [name, { key: where.key, band: where.band }]),
       ) as Partial<Record<BandName, { key: string; band: number }>>;
-      return fromKeys(item, 'generic', keys, undefined, { scale: 1, offset: 0 });
+      // A quality layer by its usual key (Sentinel-2 SCL, Landsat QA_PIXEL, Fmask), whatever the case.
+      const maskKey = Object.keys(item.assets).find((key) => GENERIC_MASK_KEYS[key.toLowerCase()]);
+      const mask = maskKey ? { kind: GENERIC_MASK_KEYS[maskKey.toLowerCase()]!, key: maskKey } : undefined;
+      return fromKeys(item, 'generic', keys, mask, { scale: 1, offset: 0 });
     },
   },
 ];

@@ -18,6 +18,8 @@ export interface RunFigures {
   clearMin: number;
   /** Earliest day (since 1970-01-01) a clear observation showed the change, -1 for none. */
   firstDay: number;
+  /** Bits OR-ed over the run's pixels (which change classes it holds, for rules on mixed patches). */
+  flags: number;
 }
 
 export class RunTable {
@@ -31,6 +33,7 @@ export class RunTable {
   highHectares = new Float64Array(this.capacity);
   clearMin = new Int32Array(this.capacity);
   firstDay = new Int32Array(this.capacity);
+  flags = new Int32Array(this.capacity);
 
   add(row: number, start: number, end: number, figures: RunFigures): void {
     if (end <= start) throw new RangeError(`RunTable: empty run ${start}..${end} in row ${row}`);
@@ -43,6 +46,7 @@ export class RunTable {
     this.highHectares[i] = figures.highHectares;
     this.clearMin[i] = figures.clearMin;
     this.firstDay[i] = figures.firstDay;
+    this.flags[i] = figures.flags;
   }
 
   private grow(): void {
@@ -59,6 +63,7 @@ export class RunTable {
     this.highHectares = grown(this.highHectares);
     this.clearMin = grown(this.clearMin);
     this.firstDay = grown(this.firstDay);
+    this.flags = grown(this.flags);
   }
 }
 
@@ -72,7 +77,7 @@ export function addRowRuns(
   columnOffset: number,
   width: number,
   isChange: (i: number) => boolean,
-  pixel: (i: number) => { hectares: number; high: boolean; clear: number; firstDay: number },
+  pixel: (i: number) => { hectares: number; high: boolean; clear: number; firstDay: number; flags: number },
 ): void {
   let i = 0;
   while (i < width) {
@@ -81,12 +86,13 @@ export function addRowRuns(
       continue;
     }
     const start = i;
-    const figures: RunFigures = { hectares: 0, highHectares: 0, clearMin: Infinity, firstDay: -1 };
+    const figures: RunFigures = { hectares: 0, highHectares: 0, clearMin: Infinity, firstDay: -1, flags: 0 };
     for (; i < width && isChange(i); i++) {
       const p = pixel(i);
       figures.hectares += p.hectares;
       if (p.high) figures.highHectares += p.hectares;
       figures.clearMin = Math.min(figures.clearMin, p.clear);
+      figures.flags |= p.flags;
       if (p.firstDay >= 0 && (figures.firstDay < 0 || p.firstDay < figures.firstDay)) figures.firstDay = p.firstDay;
     }
     table.add(row, columnOffset + start, columnOffset + i, figures);
@@ -101,6 +107,8 @@ export interface Patch {
   highHectares: number;
   clearMin: number;
   firstDay: number;
+  /** The runs' flags, OR-ed. */
+  flags: number;
   /** Bounding box in grid pixels: rows [top, bottom), columns [left, right). */
   top: number;
   bottom: number;
@@ -168,6 +176,7 @@ export function labelRuns(table: RunTable): PatchLabels {
         highHectares: 0,
         clearMin: Infinity,
         firstDay: -1,
+        flags: 0,
         top: Infinity,
         bottom: -Infinity,
         left: Infinity,
@@ -181,6 +190,7 @@ export function labelRuns(table: RunTable): PatchLabels {
     patch.hectares += table.hectares[run]!;
     patch.highHectares += table.highHectares[run]!;
     patch.clearMin = Math.min(patch.clearMin, table.clearMin[run]!);
+    patch.flags |= table.flags[run]!;
     const day = table.firstDay[run]!;
     if (day >= 0 && (patch.firstDay < 0 || day < patch.firstDay)) patch.firstDay = day;
     patch.top = Math.min(patch.top, table.row[run]!);

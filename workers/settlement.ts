@@ -45,6 +45,51 @@ export interface TwoPeriodIndices {
   pixelAreaHa: ArrayLike<number>;
 }
 
+export interface SettlementIndices {
+  ndviBefore: ArrayLike<number>;
+  ndviAfter: ArrayLike<number>;
+  ndbiBefore: ArrayLike<number>;
+  ndbiAfter: ArrayLike<number>;
+  /** 1 inside the AOI. */
+  inside: ArrayLike<number>;
+}
+
+/** The settlement classes of each pixel before the minimum mapping unit (blocks classify on their own). */
+export function classifySettlement(
+  input: SettlementIndices,
+  parameters: Pick<SettlementParameters, 'ndbiBuilt' | 'ndviMax' | 'ndbiDrop' | 'ndviDrop'>,
+): Uint8Array {
+  const pixels = input.inside.length;
+  const classes = new Uint8Array(pixels);
+  const built = (ndbi: number, ndvi: number) => ndbi > parameters.ndbiBuilt && ndvi < parameters.ndviMax;
+  for (let i = 0; i < pixels; i++) {
+    if (!input.inside[i]) {
+      classes[i] = SETTLEMENT_CLASSES.outside;
+      continue;
+    }
+    const [vb, va, bb, ba] = [input.ndviBefore[i]!, input.ndviAfter[i]!, input.ndbiBefore[i]!, input.ndbiAfter[i]!];
+    if (Number.isNaN(vb) || Number.isNaN(va) || Number.isNaN(bb) || Number.isNaN(ba)) {
+      classes[i] = SETTLEMENT_CLASSES.notSeen;
+      continue;
+    }
+    const before = built(bb, vb);
+    if (before && bb - ba >= parameters.ndbiDrop) classes[i] = SETTLEMENT_CLASSES.builtLost;
+    else if (!before && built(ba, va) && vb - va >= parameters.ndviDrop) classes[i] = SETTLEMENT_CLASSES.builtGained;
+    else classes[i] = before ? SETTLEMENT_CLASSES.stableBuilt : SETTLEMENT_CLASSES.stableOther;
+  }
+  return classes;
+}
+
+/**
+ * Patches of settlement change and what a patch under the minimum mapping unit becomes: lost built-up returns to
+ * stable built-up, gained to stable other.
+ */
+export const SETTLEMENT_PATCH_SETS = [
+  { codes: [SETTLEMENT_CLASSES.builtLost], replacement: SETTLEMENT_CLASSES.stableBuilt },
+  { codes: [SETTLEMENT_CLASSES.builtGained], replacement: SETTLEMENT_CLASSES.stableOther },
+] as const;
+
+/** Settlement change of a raster held whole in memory: {@link classifySettlement}, then the minimum mapping unit. */
 export function settlementChange(
   input: TwoPeriodIndices & {
     ndviBefore: Float32Array;
@@ -54,43 +99,22 @@ export function settlementChange(
   },
   parameters: SettlementParameters = DEFAULT_SETTLEMENT,
 ): { classes: Uint8Array; patches: { kept: number; belowMmu: number } } {
-  const pixels = input.width * input.height;
-  const classes = new Uint8Array(pixels);
-  const built = (ndbi: number, ndvi: number) => ndbi > parameters.ndbiBuilt && ndvi < parameters.ndviMax;
-  for (let i = 0; i < pixels; i++) {
-    if (!input.inside[i]) {
-      classes[i] = SETTLEMENT_CLASSES.outside;
-      continue;
-    }
-    const [vb, va, bb, ba] = [input.ndviBefore[i]!, input.ndviAfter[i]!, input.ndbiBefore[i]!, input.ndbiAfter[i]!];
-    if ([vb, va, bb, ba].some(Number.isNaN)) {
-      classes[i] = SETTLEMENT_CLASSES.notSeen;
-      continue;
-    }
-    const before = built(bb, vb);
-    if (before && bb - ba >= parameters.ndbiDrop) classes[i] = SETTLEMENT_CLASSES.builtLost;
-    else if (!before && built(ba, va) && vb - va >= parameters.ndviDrop) classes[i] = SETTLEMENT_CLASSES.builtGained;
-    else classes[i] = before ? SETTLEMENT_CLASSES.stableBuilt : SETTLEMENT_CLASSES.stableOther;
+  const classes = classifySettlement(input, parameters);
+  const patches = { kept: 0, belowMmu: 0 };
+  for (const set of SETTLEMENT_PATCH_SETS) {
+    const result = applyMinimumMappingUnit(
+      classes,
+      set.codes,
+      set.replacement,
+      parameters.minimumMappingUnitHa,
+      input.width,
+      input.height,
+      input.pixelAreaHa,
+    );
+    patches.kept += result.kept;
+    patches.belowMmu += result.belowMmu;
   }
-  const lost = applyMinimumMappingUnit(
-    classes,
-    [SETTLEMENT_CLASSES.builtLost],
-    SETTLEMENT_CLASSES.stableBuilt,
-    parameters.minimumMappingUnitHa,
-    input.width,
-    input.height,
-    input.pixelAreaHa,
-  );
-  const gained = applyMinimumMappingUnit(
-    classes,
-    [SETTLEMENT_CLASSES.builtGained],
-    SETTLEMENT_CLASSES.stableOther,
-    parameters.minimumMappingUnitHa,
-    input.width,
-    input.height,
-    input.pixelAreaHa,
-  );
-  return { classes, patches: { kept: lost.kept + gained.kept, belowMmu: lost.belowMmu + gained.belowMmu } };
+  return { classes, patches };
 }
 
 /**
@@ -115,6 +139,51 @@ export const DEFAULT_MINING: MiningParameters = {
   minimumMappingUnitHa: 0.5,
 };
 
+export interface MiningIndices extends SettlementIndices {
+  mndwiBefore: ArrayLike<number>;
+  mndwiAfter: ArrayLike<number>;
+}
+
+/** The mining classes of each pixel before the patch rule (blocks classify on their own). */
+export function classifyMining(
+  input: MiningIndices,
+  parameters: Pick<MiningParameters, 'bareNdviMax' | 'bareNdbiMin' | 'waterMndwi'>,
+): Uint8Array {
+  const pixels = input.inside.length;
+  const classes = new Uint8Array(pixels);
+  const bare = (ndvi: number, ndbi: number) => ndvi < parameters.bareNdviMax && ndbi > parameters.bareNdbiMin;
+  for (let i = 0; i < pixels; i++) {
+    if (!input.inside[i]) {
+      classes[i] = MINING_CLASSES.outside;
+      continue;
+    }
+    const [vb, va, bb, ba, wb, wa] = [
+      input.ndviBefore[i]!,
+      input.ndviAfter[i]!,
+      input.ndbiBefore[i]!,
+      input.ndbiAfter[i]!,
+      input.mndwiBefore[i]!,
+      input.mndwiAfter[i]!,
+    ];
+    if ([vb, va, bb, ba, wb, wa].some(Number.isNaN)) {
+      classes[i] = MINING_CLASSES.notSeen;
+      continue;
+    }
+    const waterBefore = wb > parameters.waterMndwi;
+    const waterAfter = wa > parameters.waterMndwi;
+    if (waterAfter && !waterBefore) classes[i] = MINING_CLASSES.newWater;
+    else if (!waterAfter && bare(va, ba) && !bare(vb, bb) && !waterBefore) classes[i] = MINING_CLASSES.newBare;
+    else classes[i] = MINING_CLASSES.noChange;
+  }
+  return classes;
+}
+
+/** A mining patch holds new bare soil and new water, and reaches the minimum mapping unit. */
+export function keepMiningPatch(patch: { hasBare: boolean; hasWater: boolean; hectares: number }, mmuHa: number) {
+  return patch.hasBare && patch.hasWater && patch.hectares >= mmuHa;
+}
+
+/** Mining expansion of a raster held whole in memory: {@link classifyMining}, then the patch rule. */
 export function miningExpansion(
   input: TwoPeriodIndices & {
     ndviBefore: Float32Array;
@@ -127,32 +196,7 @@ export function miningExpansion(
   parameters: MiningParameters = DEFAULT_MINING,
 ): { classes: Uint8Array; patches: { kept: number; belowMmu: number } } {
   const pixels = input.width * input.height;
-  const classes = new Uint8Array(pixels);
-  const bare = (ndvi: number, ndbi: number) => ndvi < parameters.bareNdviMax && ndbi > parameters.bareNdbiMin;
-  for (let i = 0; i < pixels; i++) {
-    if (!input.inside[i]) {
-      classes[i] = MINING_CLASSES.outside;
-      continue;
-    }
-    const values = [
-      input.ndviBefore[i]!,
-      input.ndviAfter[i]!,
-      input.ndbiBefore[i]!,
-      input.ndbiAfter[i]!,
-      input.mndwiBefore[i]!,
-      input.mndwiAfter[i]!,
-    ];
-    if (values.some(Number.isNaN)) {
-      classes[i] = MINING_CLASSES.notSeen;
-      continue;
-    }
-    const [vb, va, bb, ba, wb, wa] = values as [number, number, number, number, number, number];
-    const waterBefore = wb > parameters.waterMndwi;
-    const waterAfter = wa > parameters.waterMndwi;
-    if (waterAfter && !waterBefore) classes[i] = MINING_CLASSES.newWater;
-    else if (!waterAfter && bare(va, ba) && !bare(vb, bb) && !waterBefore) classes[i] = MINING_CLASSES.newBare;
-    else classes[i] = MINING_CLASSES.noChange;
-  }
+  const classes = classifyMining(input, parameters);
   const mask = new Uint8Array(pixels);
   for (let i = 0; i < pixels; i++)
     mask[i] = classes[i] === MINING_CLASSES.newBare || classes[i] === MINING_CLASSES.newWater ? 1 : 0;
@@ -167,13 +211,16 @@ export function miningExpansion(
     if (classes[i] === MINING_CLASSES.newBare) hasBare[patch] = 1;
     else hasWater[patch] = 1;
   }
+  const keep = (patch: number) =>
+    keepMiningPatch(
+      { hasBare: hasBare[patch] === 1, hasWater: hasWater[patch] === 1, hectares: area[patch]! },
+      parameters.minimumMappingUnitHa,
+    );
   let kept = 0;
-  for (let patch = 1; patch <= count; patch++)
-    if (hasBare[patch] && hasWater[patch] && area[patch]! >= parameters.minimumMappingUnitHa) kept++;
+  for (let patch = 1; patch <= count; patch++) if (keep(patch)) kept++;
   for (let i = 0; i < pixels; i++) {
     const patch = labels[i]!;
-    if (patch && !(hasBare[patch] && hasWater[patch] && area[patch]! >= parameters.minimumMappingUnitHa))
-      classes[i] = MINING_CLASSES.noChange;
+    if (patch && !keep(patch)) classes[i] = MINING_CLASSES.noChange;
   }
   return { classes, patches: { kept, belowMmu: count - kept } };
 }

@@ -1,11 +1,11 @@
-import { forestBlock, type ForestBlockResult, type ForestBlockTask } from './forest.block.js';
+import { changeBlock, type ChangeBlockResult, type ChangeBlockTask } from './change.block.js';
 
 /** Every task the worker pool runs, keyed by `type`: one registry, no `if` chains. Pure. */
-export type WorkerTask = ForestBlockTask;
-export type WorkerResult = ForestBlockResult;
+export type WorkerTask = ChangeBlockTask;
+export type WorkerResult = ChangeBlockResult;
 
 const KERNELS: { [K in WorkerTask['type']]: (task: Extract<WorkerTask, { type: K }>) => WorkerResult } = {
-  'forest-block': forestBlock,
+  'change-block': changeBlock,
 };
 
 export function runTask(task: WorkerTask): WorkerResult {

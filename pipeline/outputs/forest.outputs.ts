@@ -3,7 +3,7 @@ import type { TimeInterval } from '../../aoi/interval.js';
 import { join } from 'node:path';
 import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
 import { CONFIDENCE, FOREST_LOSS_CLASSES } from '../../workers/change.js';
-import type { ForestBlockResult } from '../../workers/forest.block.js';
+import type { ChangeBlockResult } from '../../workers/change.block.js';
 import {
   addClassBlock,
   addNdviBlock,
@@ -15,11 +15,19 @@ import {
   type NdviReduction,
   type Rgb,
 } from '../../workers/render.js';
-import type { ForestLossRun, ForestLossSink } from '../analysis.forest.js';
+import type { AnalysisRun, AnalysisSink, BlockClasses, ProductName } from '../analysis.js';
 import { CogWriter, type CogOptions } from '../io/cog.writer.js';
 import type { SceneSearch } from '../scenes.find.js';
 import { VERSION } from '../version.js';
-import { CONFIDENCE_LEGEND, FOREST_LOSS_LEGEND, rgbOf, type ClassInfo } from './legend.js';
+import {
+  CONFIDENCE_LEGEND,
+  FOREST_LOSS_LEGEND,
+  MINING_LEGEND,
+  PRODUCT_LEGENDS,
+  SETTLEMENT_LEGEND,
+  rgbOf,
+  type ClassInfo,
+} from './legend.js';
 import { sha256Hex } from './layout.js';
 import { patchPolygons } from './polygons.js';
 import { PREVIEW_MAX_SIDE, encodePng, pngWithLegend, thumbnailPng } from './previews.js';
@@ -66,7 +74,7 @@ export interface PeriodInput {
 
 export interface ForestOutputsInput {
   aoi: Aoi;
-  run: ForestLossRun;
+  run: AnalysisRun;
   /** The sink that received the run's blocks. */
   rasters: ForestOutputSink;
   periods: { baseline: PeriodInput; monitoring: PeriodInput };
@@ -112,23 +120,6 @@ function seasonalOverlap(a: TimeInterval, b: TimeInterval): number {
   return shared / Math.min(da.size, db.size);
 }
 
-/**
- * The analyses an AOI may ask for that this version does not compute yet, and why: settlement change and mining
- * expansion need short-wave infrared (and green, for water) composites, which the run does not build yet.
- */
-export const NOT_COMPUTED: Readonly<Record<string, string>> = {
-  'settlement-change':
-    'not computed by this version: it needs SWIR (NDBI) composites, which the run does not build yet; no settlement figure here means "not analysed", not "no change"',
-  'mining-expansion':
-    'not computed by this version: it needs SWIR and green (NDBI, MNDWI) composites, which the run does not build yet; no mining figure here means "not analysed", not "no change"',
-};
-
-export function notComputed(aoi: Pick<Aoi, 'analyses'>): Record<string, string> {
-  return Object.fromEntries(
-    aoi.analyses.filter((analysis) => NOT_COMPUTED[analysis]).map((analysis) => [analysis, NOT_COMPUTED[analysis]!]),
-  );
-}
-
 /** Caveats written from the data: what a reader must know before citing these figures. */
 export function forestLossCaveats(input: ForestOutputsInput): string[] {
   const { run, periods } = input;
@@ -160,7 +151,7 @@ export function forestLossCaveats(input: ForestOutputsInput): string[] {
       'A single monitoring observation date: no loss can be confirmed by a second observation (all low confidence).',
     );
   }
-  for (const [analysis, reason] of Object.entries(notComputed(input.aoi))) {
+  for (const [analysis, reason] of Object.entries(input.run.notComputed)) {
     caveats.push(`The AOI asks for ${analysis}: ${reason}.`);
   }
   caveats.push(
@@ -229,7 +220,7 @@ interface RasterSpec {
  * The forest-loss run's rasters and previews, written as its blocks arrive: the composites' NDVI and clear counts
  * in pass 1, the classes and confidence in pass 2; previews accumulate reduced cells. `finish` closes the COGs.
  */
-export class ForestOutputSink implements ForestLossSink {
+export class ForestOutputSink implements AnalysisSink {
   private writers = new Map<string, { writer: CogWriter; spec: RasterSpec }>();
   private ndvi?: { baseline: NdviReduction; monitoring: NdviReduction };
   private display?: ClassReduction;
@@ -237,10 +228,15 @@ export class ForestOutputSink implements ForestLossSink {
   constructor(
     private readonly workDir: string,
     private readonly periods: { baseline: PeriodInput; monitoring: PeriodInput },
-    private readonly parameters: { resolution: number; forestLoss: unknown },
+    private readonly parameters: {
+      resolution: number;
+      forestLoss: unknown;
+      settlementChange?: unknown;
+      miningExpansion?: unknown;
+    },
   ) {}
 
-  open(grid: Grid): void {
+  open(grid: Grid, products: readonly ProductName[] = ['forest-loss']): void {
     const resolution = this.parameters.resolution;
     const specs: RasterSpec[] = [];
     for (const period of ['baseline', 'monitoring'] as const) {
@@ -294,8 +290,13 @@ export class ForestOutputSink implements ForestLossSink {
         },
       );
     }
-    const parameterText = JSON.stringify(this.parameters.forestLoss);
-    const classes = (asset: string, legend: readonly ClassInfo[], title: string, roles: string[]): RasterSpec => {
+    const classes = (
+      asset: string,
+      legend: readonly ClassInfo[],
+      title: string,
+      roles: string[],
+      parameters: unknown,
+    ): RasterSpec => {
       const nodata = legend.find((entry) => entry.nodata)!.value;
       return {
         asset,
@@ -309,20 +310,43 @@ export class ForestOutputSink implements ForestLossSink {
           dataType: 'uint8',
           nodata,
           bandNames: [asset],
-          metadata: { CLASSES: classesMetadata(legend), PARAMETERS: parameterText },
+          metadata: { CLASSES: classesMetadata(legend), PARAMETERS: JSON.stringify(parameters) },
           resampling: 'nearest',
         },
       };
     };
     specs.push(
-      classes('forest-loss', FOREST_LOSS_LEGEND, 'Forest loss classes', ['data']),
+      classes('forest-loss', FOREST_LOSS_LEGEND, 'Forest loss classes', ['data'], this.parameters.forestLoss),
       classes(
         'forest-loss-confidence',
         CONFIDENCE_LEGEND,
         'Confidence of forest loss (clear observations showing it)',
         ['data', 'quality'],
+        this.parameters.forestLoss,
       ),
     );
+    if (products.includes('settlement-change')) {
+      specs.push(
+        classes(
+          'settlement-change',
+          SETTLEMENT_LEGEND,
+          'Settlement change classes (built-up/bare lost and gained, from NDBI and NDVI)',
+          ['data'],
+          this.parameters.settlementChange,
+        ),
+      );
+    }
+    if (products.includes('mining-expansion')) {
+      specs.push(
+        classes(
+          'mining-expansion',
+          MINING_LEGEND,
+          'Mining expansion classes (new bare soil next to new water, from NDVI, NDBI and MNDWI)',
+          ['data'],
+          this.parameters.miningExpansion,
+        ),
+      );
+    }
     const place = { width: grid.width, height: grid.height, epsg: grid.epsg, transform: grid.transform };
     for (const spec of specs) {
       const writer = new CogWriter(join(this.workDir, `${spec.asset}.tif`), { ...place, ...spec.options });
@@ -345,7 +369,7 @@ export class ForestOutputSink implements ForestLossSink {
       .writer.writeBlock(window.x0, window.y0, window.x1 - window.x0, window.y1 - window.y0, [band]);
   }
 
-  composites(window: PixelWindow, inside: Uint8Array, result: ForestBlockResult | null): void {
+  composites(window: PixelWindow, inside: Uint8Array, result: ChangeBlockResult | null): void {
     const pixels = inside.length;
     const block = { x0: window.x0, y0: window.y0, width: window.x1 - window.x0, height: window.y1 - window.y0 };
     for (const period of ['baseline', 'monitoring'] as const) {
@@ -364,9 +388,14 @@ export class ForestOutputSink implements ForestLossSink {
     }
   }
 
-  classified(window: PixelWindow, _inside: Uint8Array, classes: Uint8Array, confidence: Uint8Array): void {
+  classified(window: PixelWindow, _inside: Uint8Array, block: BlockClasses): void {
+    const { classes, confidence } = block['forest-loss'];
     this.write('forest-loss', window, classes);
     this.write('forest-loss-confidence', window, confidence);
+    for (const product of ['settlement-change', 'mining-expansion'] as const) {
+      const other = block[product];
+      if (other) this.write(product, window, other.classes);
+    }
     const display = Uint8Array.from(classes);
     for (let i = 0; i < display.length; i++) {
       if (display[i] === FOREST_LOSS_CLASSES.loss)
@@ -416,6 +445,44 @@ export class ForestOutputSink implements ForestLossSink {
     for (const { writer } of this.writers.values()) writer.abort();
     this.writers.clear();
   }
+}
+
+/** Summaries of the products besides forest loss (no confidence: their classes are the finding). */
+function otherProducts(input: ForestOutputsInput): Record<string, ProductSummary> {
+  const { aoi, run } = input;
+  const out: Record<string, ProductSummary> = {};
+  for (const name of ['settlement-change', 'mining-expansion'] as const) {
+    const product = run.products[name];
+    if (!product) continue;
+    const legend = PRODUCT_LEGENDS[name];
+    const outside = legend.find((entry) => entry.nodata)!.value;
+    out[name] = {
+      classes: tallies(product.stats.aoi.classes, legend, outside),
+      confidence: {},
+      patches: { kept: product.patches.kept, belowMinimumMappingUnit: product.patches.belowMmu },
+      parameters: { ...product.parameters },
+      zones: Object.fromEntries(
+        aoi.zones.map((zone) => {
+          const stats = product.stats.zones[zone.id]!;
+          const clear = run.stats.zones[zone.id]!.clearFraction;
+          return [
+            zone.id,
+            {
+              name: zone.name,
+              hectares: roundHa(stats.hectares),
+              classes: tallies(stats.classes, legend, outside),
+              confidence: {},
+              clearFraction: {
+                baseline: Number(clear.baseline.toFixed(6)),
+                monitoring: Number(clear.monitoring.toFixed(6)),
+              },
+            },
+          ];
+        }),
+      ),
+    };
+  }
+  return out;
 }
 
 export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ files: OutputFile[]; summary: Summary }> {
@@ -534,8 +601,8 @@ export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ fi
       baseline: periodSummary(input.periods.baseline, run.baseline.dates, run.stats.clearFraction.baseline),
       monitoring: periodSummary(input.periods.monitoring, run.monitoring.dates, run.stats.clearFraction.monitoring),
     },
-    analyses: { requested: [...aoi.analyses], notComputed: notComputed(aoi) },
-    products: { 'forest-loss': product },
+    analyses: { requested: [...aoi.analyses], notComputed: { ...run.notComputed } },
+    products: { 'forest-loss': product, ...otherProducts(input) },
     parameters: {
       resolution,
       blockSize: run.parameters.blockSize,

@@ -1,4 +1,5 @@
 import { CONFIDENCE, FOREST_LOSS_CLASSES } from '../../workers/change.js';
+import { MINING_CLASSES, SETTLEMENT_CLASSES } from '../../workers/settlement.js';
 
 /**
  * What the codes of each class raster mean: one table per product, used for the STAC `classification:classes`,
@@ -71,6 +72,73 @@ export const CONFIDENCE_LEGEND: readonly ClassInfo[] = [
     nodata: true,
   },
 ];
+
+const NOT_SEEN = 'Inside the AOI but not seen clear in the baseline or the monitoring period: no finding either way';
+const OUTSIDE = {
+  name: 'outside-aoi',
+  description: 'Outside the AOI polygon',
+  colour: '000000',
+  nodata: true,
+} as const;
+
+export const SETTLEMENT_LEGEND: readonly ClassInfo[] = [
+  { value: SETTLEMENT_CLASSES.notSeen, name: 'not-seen', description: NOT_SEEN, colour: 'bdbdbd' },
+  {
+    value: SETTLEMENT_CLASSES.stableOther,
+    name: 'stable-other',
+    description: 'Not built-up/bare in either period',
+    colour: 'f7f4d0',
+  },
+  {
+    value: SETTLEMENT_CLASSES.stableBuilt,
+    name: 'stable-built',
+    description: 'Built-up/bare (NDBI above the threshold, NDVI below the maximum) in the baseline and still so',
+    colour: '969696',
+  },
+  {
+    value: SETTLEMENT_CLASSES.builtLost,
+    name: 'built-lost',
+    description: 'Built-up/bare in the baseline whose NDBI dropped by at least the threshold (demolition, regrowth)',
+    colour: '7b3294',
+  },
+  {
+    value: SETTLEMENT_CLASSES.builtGained,
+    name: 'built-gained',
+    description: 'Newly built-up/bare, with an NDVI drop of at least the threshold (construction, clearing)',
+    colour: 'e66101',
+  },
+  { value: SETTLEMENT_CLASSES.outside, ...OUTSIDE },
+];
+
+export const MINING_LEGEND: readonly ClassInfo[] = [
+  { value: MINING_CLASSES.notSeen, name: 'not-seen', description: NOT_SEEN, colour: 'bdbdbd' },
+  {
+    value: MINING_CLASSES.noChange,
+    name: 'no-change',
+    description: 'No new bare soil next to new water',
+    colour: 'f7f4d0',
+  },
+  {
+    value: MINING_CLASSES.newBare,
+    name: 'new-bare',
+    description: 'New bare soil in a patch that also holds new water (pits, cleared banks)',
+    colour: 'a6611a',
+  },
+  {
+    value: MINING_CLASSES.newWater,
+    name: 'new-water',
+    description: 'New standing water (MNDWI above the threshold) in a patch that also holds new bare soil (ponds)',
+    colour: '2c7bb6',
+  },
+  { value: MINING_CLASSES.outside, ...OUTSIDE },
+];
+
+/** The legend of each product's class raster. */
+export const PRODUCT_LEGENDS = {
+  'forest-loss': FOREST_LOSS_LEGEND,
+  'settlement-change': SETTLEMENT_LEGEND,
+  'mining-expansion': MINING_LEGEND,
+} as const;
 
 export function rgbOf(colour: string): [number, number, number] {
   return [

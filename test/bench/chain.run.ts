@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAoi } from '../../aoi/aoi.parse.js';
-import { runForestLoss } from '../../pipeline/analysis.forest.js';
+import { runAnalysis } from '../../pipeline/analysis.js';
 import { loadConfig } from '../../pipeline/config.read.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { ComputePool } from '../../pipeline/pool.js';
@@ -23,7 +23,7 @@ const { baseline, monitoring } = await findWindowScenes(finder, aoi, config);
 const opener = createRasterOpener({});
 const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: threads });
 const started = performance.now();
-const run = await runForestLoss({
+const run = await runAnalysis({
   aoi,
   baseline: baseline.observations,
   monitoring: monitoring.observations,

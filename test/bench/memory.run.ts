@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveAoi } from '../../pipeline/aoi.repository.js';
-import { runForestLoss } from '../../pipeline/analysis.forest.js';
+import { runAnalysis } from '../../pipeline/analysis.js';
 import { ForestOutputSink, forestLossOutputs } from '../../pipeline/outputs/forest.outputs.js';
 import type { RasterOpener } from '../../pipeline/raster.opener.js';
 import type { SceneSearch } from '../../pipeline/scenes.find.js';
@@ -33,7 +33,7 @@ const workDir = mkdtempSync(join(tmpdir(), 'cw-memory-'));
 try {
   const started = Date.now();
   const rasters = new ForestOutputSink(workDir, periods, { resolution: 10, forestLoss: DEFAULT_FOREST_LOSS });
-  const run = await runForestLoss({ aoi, baseline: [], monitoring: [], opener, sinks: [rasters] });
+  const run = await runAnalysis({ aoi, baseline: [], monitoring: [], opener, sinks: [rasters] });
   const { files } = await forestLossOutputs({ aoi, run, rasters, periods, itemId: 'memory', digest: 'memory' });
   process.stdout.write(
     `${JSON.stringify({

@@ -1,42 +1,44 @@
 import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
-import type { ForestLossSink } from '../../pipeline/analysis.forest.js';
-import type { ForestBlockResult } from '../../workers/forest.block.js';
+import type { AnalysisSink, BlockClasses, ProductName } from '../../pipeline/analysis.js';
+import type { ChangeBlockResult } from '../../workers/change.block.js';
 
 /**
  * A sink that pastes a run's blocks into whole-grid arrays, so tests can compare every pixel with a peer or with
  * another run. Tests only: a real run never holds an AOI whole.
  */
 export interface WholePeriod {
-  red: Float32Array;
-  nir: Float32Array;
+  /** Median composite of each band read. */
+  bands: Record<string, Float32Array>;
   count: Uint16Array;
   ndvi: Float32Array;
+  /** The other indices computed (NDBI, MNDWI…). */
+  indices: Record<string, Float32Array>;
 }
 
-export class WholeGridSink implements ForestLossSink {
+type Pasteable = ArrayLike<number> & { subarray(start: number, end: number): ArrayLike<number> };
+
+export class WholeGridSink implements AnalysisSink {
   grid!: Grid;
   inside!: Uint8Array;
   baseline!: WholePeriod;
   monitoring!: WholePeriod;
+  /** Final classes of each product; forest loss also has its confidence. */
   classes!: Uint8Array;
   confidence!: Uint8Array;
+  products: Partial<Record<ProductName, Uint8Array>> = {};
   firstShowingDay!: Int32Array;
   showing!: Uint8Array;
 
-  open(grid: Grid): void {
+  open(grid: Grid, products: readonly ProductName[]): void {
     this.grid = grid;
     const pixels = grid.width * grid.height;
-    const period = (): WholePeriod => ({
-      red: new Float32Array(pixels).fill(NaN),
-      nir: new Float32Array(pixels).fill(NaN),
-      count: new Uint16Array(pixels),
-      ndvi: new Float32Array(pixels).fill(NaN),
-    });
+    const period = (): WholePeriod => ({ bands: {}, count: new Uint16Array(pixels), ndvi: nans(pixels), indices: {} });
     this.inside = new Uint8Array(pixels);
     this.baseline = period();
     this.monitoring = period();
     this.classes = new Uint8Array(pixels);
     this.confidence = new Uint8Array(pixels);
+    for (const product of products) this.products[product] = new Uint8Array(pixels);
     this.firstShowingDay = new Int32Array(pixels).fill(-1);
     this.showing = new Uint8Array(pixels);
   }
@@ -44,8 +46,8 @@ export class WholeGridSink implements ForestLossSink {
   private paste(
     target: { set(array: ArrayLike<number>, offset: number): void },
     window: PixelWindow,
-    block: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> },
-  ): void {
+    block: Pasteable,
+  ) {
     const width = window.x1 - window.x0;
     for (let row = window.y0; row < window.y1; row++) {
       const from = (row - window.y0) * width;
@@ -53,19 +55,33 @@ export class WholeGridSink implements ForestLossSink {
     }
   }
 
-  composites(window: PixelWindow, inside: Uint8Array, result: ForestBlockResult | null): void {
+  composites(window: PixelWindow, inside: Uint8Array, result: ChangeBlockResult | null): void {
     this.paste(this.inside, window, inside);
     if (!result) return;
+    const pixels = this.inside.length;
     for (const name of ['baseline', 'monitoring'] as const) {
-      for (const band of ['red', 'nir', 'count', 'ndvi'] as const)
-        this.paste(this[name][band], window, result[name][band]);
+      const whole = this[name];
+      const block = result[name];
+      for (const [band, values] of Object.entries(block.bands))
+        this.paste((whole.bands[band] ??= nans(pixels)), window, values);
+      for (const [index, values] of Object.entries(block.indices))
+        this.paste((whole.indices[index] ??= nans(pixels)), window, values);
+      this.paste(whole.count, window, block.count);
+      this.paste(whole.ndvi, window, block.ndvi);
     }
     this.paste(this.firstShowingDay, window, result.firstShowingDay);
     this.paste(this.showing, window, result.showing);
   }
 
-  classified(window: PixelWindow, _inside: Uint8Array, classes: Uint8Array, confidence: Uint8Array): void {
-    this.paste(this.classes, window, classes);
-    this.paste(this.confidence, window, confidence);
+  classified(window: PixelWindow, _inside: Uint8Array, block: BlockClasses): void {
+    this.paste(this.classes, window, block['forest-loss'].classes);
+    this.paste(this.confidence, window, block['forest-loss'].confidence);
+    for (const [product, classes] of Object.entries(block) as Array<[ProductName, { classes: Uint8Array }]>) {
+      this.paste(this.products[product]!, window, classes.classes);
+    }
   }
+}
+
+function nans(pixels: number): Float32Array {
+  return new Float32Array(pixels).fill(NaN);
 }

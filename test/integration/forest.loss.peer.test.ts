@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAoi } from '../../aoi/aoi.parse.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { loadConfig } from '../../pipeline/config.read.js';
-import { runForestLoss, type ForestLossRun } from '../../pipeline/analysis.forest.js';
+import { runAnalysis, type AnalysisRun } from '../../pipeline/analysis.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { createRasterOpener, type RasterOpener } from '../../pipeline/raster.opener.js';
 import { ChangewatchError } from '../../pipeline/errors.js';
@@ -23,7 +23,7 @@ import { forestLoss } from '../../workers/change.js';
  * implementation (test/peer/forest_loss_peer.py): composites, clear counts and NDVI per pixel, hectares per class.
  */
 const AOI_FILE = join(ROOT, 'aoi', 'bukavu-demo.geojson');
-let run: ForestLossRun;
+let run: AnalysisRun;
 const whole = new WholeGridSink();
 let observations: { baseline: Observation[]; monitoring: Observation[] };
 let peerDir: string;
@@ -43,7 +43,7 @@ beforeAll(async () => {
   const { baseline, monitoring } = await findWindowScenes(finder, aoi, config);
   opener = createRasterOpener({});
   observations = { baseline: baseline.observations, monitoring: monitoring.observations };
-  run = await runForestLoss({
+  run = await runAnalysis({
     aoi,
     baseline: baseline.observations,
     monitoring: monitoring.observations,
@@ -108,8 +108,8 @@ describe('forest loss on the Bukavu series against GDAL + numpy', () => {
     // Reflectance = DN × 1e-4: changewatch multiplies in float64 and rounds once; numpy multiplies by float32(1e-4)
     // in float32. They differ by at most one unit in the last place of a float32 reflectance (6e-8).
     for (const period of ['baseline', 'monitoring'] as const) {
-      compareFloat(whole[period].red, bin(`${period}_red`, Float32Array), 1.2e-7);
-      compareFloat(whole[period].nir, bin(`${period}_nir`, Float32Array), 1.2e-7);
+      compareFloat(whole[period].bands.red!, bin(`${period}_red`, Float32Array), 1.2e-7);
+      compareFloat(whole[period].bands.nir!, bin(`${period}_nir`, Float32Array), 1.2e-7);
       const peerCount = bin(`${period}_count`, Uint16Array);
       let differ = 0;
       for (let i = 0; i < peerCount.length; i++)
@@ -168,7 +168,7 @@ describe('the same run in the worker pool', () => {
     try {
       const aoi: Aoi = parseAoi(readFileSync(AOI_FILE, 'utf8'), AOI_FILE, { maxAreaKm2: 10_000 }).aoi!;
       const pooledWhole = new WholeGridSink();
-      const pooled = await runForestLoss({
+      const pooled = await runAnalysis({
         aoi,
         baseline: observations.baseline,
         monitoring: observations.monitoring,
@@ -222,7 +222,7 @@ describe('the same run in the worker pool', () => {
       const aoi: Aoi = parseAoi(readFileSync(AOI_FILE, 'utf8'), AOI_FILE, { maxAreaKm2: 10_000 }).aoi!;
       const controller = new AbortController();
       const blocks: number[] = [];
-      const cancelled = await runForestLoss({
+      const cancelled = await runAnalysis({
         aoi,
         ...observations,
         opener,
@@ -236,7 +236,7 @@ describe('the same run in the worker pool', () => {
       }).catch((e: unknown) => e);
       expect((cancelled as Error).message).toBe('SIGTERM');
       expect(blocks.length).toBeLessThan(5);
-      const again = await runForestLoss({ aoi, ...observations, opener, pool, blockSize: 512 });
+      const again = await runAnalysis({ aoi, ...observations, opener, pool, blockSize: 512 });
       expect(again.stats.aoi.classes[3]?.pixels).toBe(run.stats.aoi.classes[3]?.pixels);
     } finally {
       await pool.destroy();
@@ -248,20 +248,24 @@ describe('the same run in the worker pool', () => {
     try {
       const error = (await pool
         .run({
-          type: 'forest-block',
+          type: 'change-block',
           width: 2,
           height: 2,
           halo: [0, 0, 0, 0],
-          baseline: [{ day: 1, red: new Float32Array(3), nir: new Float32Array(4), states: new Uint8Array(4) }],
+          baseline: [
+            { day: 1, bands: { red: new Float32Array(3), nir: new Float32Array(4) }, states: new Uint8Array(4) },
+          ],
           monitoring: [],
           openPx: 0,
           dilatePx: 0,
           ndviDrop: 0.2,
+          bands: ['red', 'nir'],
+          indices: [],
         })
         .catch((e: unknown) => e)) as ChangewatchError;
       expect(error).toBeInstanceOf(ChangewatchError);
       expect(error.code).toBe('E_COMPUTE');
-      expect(error.message).toMatch(/^worker task forest-block: markMissing: lengths differ/);
+      expect(error.message).toMatch(/^worker task change-block: markMissing: lengths differ/);
     } finally {
       await pool.destroy();
     }

@@ -19,7 +19,6 @@ import {
   ForestOutputSink,
   forestLossCaveats,
   forestLossOutputs,
-  notComputed,
   type OutputFile,
 } from '../../pipeline/outputs/forest.outputs.js';
 import { WholeGridSink } from '../helpers/whole.sink.js';
@@ -29,7 +28,7 @@ import type { Summary } from '../../reports/summary.js';
 import { periodIdentity, periodItem, periodParameters, type PeriodScenes } from '../../pipeline/period.publish.js';
 import type { ObjectStore } from '../../pipeline/ports.js';
 import { publishItem, verifyItem } from '../../pipeline/publish.js';
-import { runForestLoss, type ForestLossRun } from '../../pipeline/analysis.forest.js';
+import { runAnalysis, type AnalysisRun } from '../../pipeline/analysis.js';
 import { createRasterOpener } from '../../pipeline/raster.opener.js';
 import { findWindowScenes } from '../../pipeline/scenes.find.js';
 import { buildBukavuCatalog } from '../helpers/bukavu.js';
@@ -46,7 +45,7 @@ import { s3ClientWithBucket } from '../helpers/s3.js';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const BUCKET = `cw-outputs-${Date.now()}`;
 let aoi: Aoi;
-let run: ForestLossRun;
+let run: AnalysisRun;
 const whole = new WholeGridSink();
 let periods: PeriodScenes;
 let files: OutputFile[];
@@ -93,7 +92,7 @@ beforeAll(async () => {
   };
   const opener = createRasterOpener({});
   const rasters = new ForestOutputSink(dir, periods, periodParameters(config));
-  run = await runForestLoss({
+  run = await runAnalysis({
     aoi,
     baseline: found.baseline.observations,
     monitoring: found.monitoring.observations,
@@ -293,15 +292,34 @@ describe('summary', () => {
 });
 
 describe('analyses the AOI asks for', () => {
-  it('names each one not computed, with why, in the summary and its caveats; the demo asks only for forest loss', () => {
+  it('names each one not computed, with why, in the summary and its caveats (the Bukavu scenes carry no SWIR)', async () => {
     expect(summary.analyses).toEqual({ requested: ['forest-loss'], notComputed: {} });
-    const mining = { ...aoi, analyses: ['forest-loss', 'mining-expansion', 'settlement-change'] as Aoi['analyses'] };
-    const skipped = notComputed(mining);
-    expect(Object.keys(skipped).sort()).toEqual(['mining-expansion', 'settlement-change']);
-    expect(skipped['mining-expansion']).toMatch(/not "no change"/);
-    const caveats = forestLossCaveats({ aoi: mining, run, rasters: undefined as never, periods, itemId, digest });
+    const asking = { ...aoi, analyses: ['forest-loss', 'mining-expansion', 'settlement-change'] as Aoi['analyses'] };
+    const opener = createRasterOpener({});
+    const asked = await runAnalysis({
+      aoi: asking,
+      baseline: periods.baseline.search.observations,
+      monitoring: periods.monitoring.search.observations,
+      opener,
+    });
+    await opener.close();
+    expect(Object.keys(asked.products)).toEqual([]);
+    expect(Object.keys(asked.notComputed).sort()).toEqual(['mining-expansion', 'settlement-change']);
+    expect(asked.notComputed['settlement-change']).toMatch(
+      /^9 of 9 scenes have no swir16 band \(e\.g\. .+\): .+not "no change"$/,
+    );
+    expect(asked.notComputed['mining-expansion']).toMatch(/no swir16 or green band/);
+    expect(asked.stats.aoi.classes).toEqual(run.stats.aoi.classes);
+    const caveats = forestLossCaveats({
+      aoi: asking,
+      run: asked,
+      rasters: undefined as never,
+      periods,
+      itemId,
+      digest,
+    });
     expect(caveats.filter((caveat) => caveat.startsWith('The AOI asks for'))).toHaveLength(2);
-  });
+  }, 120_000);
 });
 
 describe('STAC documents', () => {

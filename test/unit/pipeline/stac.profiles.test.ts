@@ -82,6 +82,25 @@ describe('provider profiles on real STAC JSON', () => {
     expect((scene as Scene).bands.nir?.href).toMatch(/SR_B5\.TIF$/);
   });
 
+  it('the generic profile takes an asset keyed fmask, scl or qa_pixel (any case) as the quality mask', () => {
+    const usgs = json('stac/odc-stac/LC08_L2SP_028030_20200114_20200824_02_T1_SR.json') as StacItem;
+    // The USGS item's own QA_PIXEL asset is found.
+    expect((readItem(usgs) as Scene).mask?.kind).toBe('qa_pixel');
+    const base = structuredClone(usgs);
+    for (const key of Object.keys(base.assets))
+      if (['fmask', 'scl', 'qa_pixel'].includes(key.toLowerCase())) delete base.assets[key];
+    expect((readItem(base) as Scene).mask).toBeUndefined();
+    for (const [key, kind] of [
+      ['fmask', 'fmask'],
+      ['SCL', 'scl'],
+      ['QA_PIXEL', 'qa_pixel'],
+    ] as const) {
+      const item = structuredClone(base);
+      item.assets[key] = { href: 'https://example.org/mask.tif', roles: ['cloud'] };
+      expect((readItem(item) as Scene).mask).toMatchObject({ kind, asset: { key, scale: 1, offset: 0 } });
+    }
+  });
+
   it('says which band is missing', () => {
     const item = structuredClone(features('stac/odc-stac/site2-2020_jun_jul-35MNM.geojson')[0]!);
     delete item.assets.B08;

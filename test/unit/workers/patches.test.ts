@@ -31,7 +31,7 @@ function runsOf(mask: Uint8Array, width: number, height: number, block: number, 
         x0,
         w,
         (x) => mask[y * width + x0 + x] === 1,
-        (x) => ({ hectares: area[x0 + x]!, high: (x0 + x + y) % 3 === 0, clear: (x0 + x) % 7, firstDay: y }),
+        (x) => ({ hectares: area[x0 + x]!, high: (x0 + x + y) % 3 === 0, clear: (x0 + x) % 7, firstDay: y, flags: 0 }),
       );
     }
   }
@@ -78,6 +78,7 @@ describe('patches from runs', () => {
       highHectares: hectares / 2,
       clearMin: 3,
       firstDay,
+      flags: firstDay >= 0 ? 1 : 2,
     });
     table.add(0, 0, 2, figures(0.02, 10)); // ##......
     table.add(0, 2, 3, figures(0.01, 5)); //  split at a seam: ###
@@ -86,7 +87,16 @@ describe('patches from runs', () => {
     table.add(1, 5, 6, figures(0.01, 1)); // two columns right of (3,1): not touching
     const { patches, patchOfRun } = labelRuns(table);
     expect([...patchOfRun]).toEqual([1, 1, 1, 3, 2]);
-    expect(patches[0]).toMatchObject({ pixels: 4, firstDay: 5, clearMin: 3, top: 0, bottom: 2, left: 0, right: 4 });
+    expect(patches[0]).toMatchObject({
+      pixels: 4,
+      firstDay: 5,
+      clearMin: 3,
+      flags: 3,
+      top: 0,
+      bottom: 2,
+      left: 0,
+      right: 4,
+    });
     expect(patches[0]!.hectares).toBeCloseTo(0.04, 12);
     const raster = patchRaster(
       table,
@@ -97,8 +107,8 @@ describe('patches from runs', () => {
   });
 
   it('refuses an empty run', () => {
-    expect(() => new RunTable().add(0, 3, 3, { hectares: 0, highHectares: 0, clearMin: 0, firstDay: -1 })).toThrow(
-      RangeError,
-    );
+    expect(() =>
+      new RunTable().add(0, 3, 3, { hectares: 0, highHectares: 0, clearMin: 0, firstDay: -1, flags: 0 }),
+    ).toThrow(RangeError);
   });
 });
