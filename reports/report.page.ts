@@ -142,6 +142,28 @@ function tallyRows(tallies: Record<string, Tally>, total: number, kind: string):
     .join('');
 }
 
+const PRODUCT_TITLES: Record<string, string> = {
+  'settlement-change': 'Settlement change (built-up/bare lost and gained)',
+  'mining-expansion': 'Mining expansion (new bare soil next to new water)',
+};
+
+/** The products besides forest loss, each with its class table and raster, and the analyses not computed. */
+function otherProducts(summary: Summary, asset: (key: string) => string): string {
+  const total = summary.aoi.gridHectares;
+  const sections = Object.entries(summary.products)
+    .filter(([name]) => name !== 'forest-loss')
+    .map(
+      ([name, product]) =>
+        `<h3>${escapeHtml(PRODUCT_TITLES[name] ?? name)}</h3><table id="classes-${escapeHtml(name)}"><thead><tr><th>class</th><th class="n">hectares</th><th class="n">pixels</th><th class="n">share of AOI</th></tr></thead><tbody>${tallyRows(product.classes, total, 'class')}</tbody></table><p class="muted">${product.patches.kept.toLocaleString('en-US')} patches kept, ${product.patches.belowMinimumMappingUnit.toLocaleString('en-US')} dropped by the patch rule · <a href="${asset(name)}">${escapeHtml(name)}.tif</a></p>`,
+    );
+  const skipped = Object.entries(summary.analyses.notComputed).map(
+    ([name, reason]) =>
+      `<li data-not-computed="${escapeHtml(name)}"><b>${escapeHtml(name)}</b>: ${escapeHtml(reason)}</li>`,
+  );
+  if (sections.length === 0 && skipped.length === 0) return '';
+  return `<h2>Other change products</h2>${sections.join('')}${skipped.length > 0 ? `<p>Asked for but not analysed:</p><ul id="not-computed">${skipped.join('')}</ul>` : ''}`;
+}
+
 export function reportPage(model: ReportPageModel): string {
   const { summary } = model;
   const product = summary.products['forest-loss']!;
@@ -193,6 +215,7 @@ ${
     : ''
 }
 
+${otherProducts(summary, asset)}
 <h2>Change over the run history</h2>
 ${historyChart(model.history)}
 

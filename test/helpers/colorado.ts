@@ -1,8 +1,9 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { footprint } from '../../pipeline/catalog.build.js';
 import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
 import { RasterReader } from '../../pipeline/io/cog.reader.js';
+import { writeItemCatalog } from './item.catalog.js';
 import { SHARED_DATA } from './paths.js';
 
 /**
@@ -22,10 +23,8 @@ const BANDS = [
 
 export async function buildColoradoCatalog(dir: string): Promise<{ catalog: string; items: number }> {
   const itemsDir = join(dir, 'items');
-  await mkdir(itemsDir, { recursive: true });
   const scenes = (await readdir(COLORADO_SERIES)).filter((name) => /^L[ET]\d{14}[A-Z]{3}\d{2}$/.test(name)).sort();
-  const links: Array<{ rel: string; href: string; type: string }> = [];
-  let bbox: number[] | undefined;
+  const items: Array<{ id: string; bbox: number[] } & Record<string, unknown>> = [];
   for (const id of scenes) {
     const year = Number(id.slice(9, 13));
     const dayOfYear = Number(id.slice(13, 16));
@@ -41,7 +40,6 @@ export async function buildColoradoCatalog(dir: string): Promise<{ catalog: stri
       if (value === 2 || value === 4) cloudy++;
     }
     const shape = footprint(reader.info);
-    bbox = shape.bbox;
     const href = (file: string) => relative(itemsDir, file);
     const item = {
       type: 'Feature',
@@ -72,28 +70,15 @@ export async function buildColoradoCatalog(dir: string): Promise<{ catalog: stri
         fmask: { href: href(fmaskFile), type: 'image/tiff; application=geotiff', roles: ['cloud'] },
       },
     };
-    await writeFile(join(itemsDir, `${id}.json`), `${JSON.stringify(item, null, 2)}\n`);
-    links.push({ rel: 'item', href: `./items/${id}.json`, type: 'application/geo+json' });
+    items.push(item);
   }
-  const catalog = join(dir, 'catalog.json');
-  await writeFile(
-    catalog,
-    `${JSON.stringify(
-      {
-        type: 'Collection',
-        stac_version: '1.1.0',
-        id: 'landsat-colorado-sr',
-        description: 'Landsat 5/7 surface reflectance, WRS-2 035/032, Colorado (eo-box sample data)',
-        license: 'other',
-        extent: {
-          spatial: { bbox: [bbox] },
-          temporal: { interval: [['2008-04-19T00:00:00Z', '2013-05-28T00:00:00Z']] },
-        },
-        links: [{ rel: 'root', href: './catalog.json', type: 'application/json' }, ...links],
-      },
-      null,
-      2,
-    )}\n`,
+  return writeItemCatalog(
+    dir,
+    {
+      id: 'landsat-colorado-sr',
+      description: 'Landsat 5/7 surface reflectance, WRS-2 035/032, Colorado (eo-box sample data)',
+      interval: ['2008-04-19T00:00:00Z', '2013-05-28T00:00:00Z'],
+    },
+    items,
   );
-  return { catalog, items: links.length };
 }

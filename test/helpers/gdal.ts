@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEBIAN_PYTHON } from './paths.js';
 
 /**
  * GDAL as a peer: `gdal_translate -srcwin` of a window to raw ENVI (band-sequential, native byte order), read
@@ -25,7 +26,7 @@ export function gdalWindow(
     ].join('\n');
     const args = [file, window.x0, window.y0, window.x1, window.y1, options.overview].map(String);
     if (options.bands) args.push(options.bands.join(','));
-    const bytes = execFileSync('/usr/bin/python3', ['-c', script, ...args], { maxBuffer: 1 << 30 });
+    const bytes = execFileSync(DEBIAN_PYTHON, ['-c', script, ...args], { maxBuffer: 1 << 30 });
     const bandBytes = (window.x1 - window.x0) * (window.y1 - window.y0) * options.bytesPerSample;
     return [...Array(bytes.length / bandBytes).keys()].map(
       (band) => new Uint8Array(bytes.subarray(band * bandBytes, (band + 1) * bandBytes)),
@@ -57,4 +58,26 @@ export function gdalWindow(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** GDAL's COG validator on a class raster, and numpy's count of each value in it (Debian python3-gdal). */
+export function gdalClassCounts(path: string): {
+  warnings: string[];
+  errors: string[];
+  counts: Record<string, number>;
+} {
+  const script = `
+import json, sys
+import numpy as np
+from osgeo import gdal
+from osgeo_utils.samples.validate_cloud_optimized_geotiff import validate
+warnings, errors, _ = validate(sys.argv[1], full_check=True)
+ds = gdal.Open(sys.argv[1])  # kept: a band outliving its dataset crashes GDAL's Python bindings
+a = ds.GetRasterBand(1).ReadAsArray()
+values, counts = np.unique(a, return_counts=True)
+print(json.dumps({"warnings": warnings, "errors": errors, "counts": {str(int(v)): int(c) for v, c in zip(values, counts)}}))
+`;
+  return JSON.parse(execFileSync(DEBIAN_PYTHON, ['-c', script, path], { encoding: 'utf8' })) as ReturnType<
+    typeof gdalClassCounts
+  >;
 }

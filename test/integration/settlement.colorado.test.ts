@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,10 +17,12 @@ import { computeAndPublish, type PeriodScenes } from '../../pipeline/period.publ
 import { verifyItem } from '../../pipeline/publish.js';
 import { createRasterOpener, type RasterOpener } from '../../pipeline/raster.opener.js';
 import { findWindowScenes } from '../../pipeline/scenes.find.js';
+import { reportPage } from '../../reports/report.page.js';
 import type { Summary } from '../../reports/summary.js';
 import { SETTLEMENT_CLASSES as S, settlementChange } from '../../workers/settlement.js';
 import { buildColoradoCatalog } from '../helpers/colorado.js';
-import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
+import { gdalClassCounts } from '../helpers/gdal.js';
+import { ROOT } from '../helpers/paths.js';
 import { WholeGridSink } from '../helpers/whole.sink.js';
 
 /**
@@ -171,22 +172,7 @@ describe('the published settlement-change raster', () => {
       SETTLEMENT_LEGEND.map((entry) => entry.name),
     );
     const path = join(folder, assetKeyOf(itemKey(aoi.id, itemId), asset.href));
-    const script = `
-import json, sys
-import numpy as np
-from osgeo import gdal
-from osgeo_utils.samples.validate_cloud_optimized_geotiff import validate
-warnings, errors, _ = validate(sys.argv[1], full_check=True)
-ds = gdal.Open(sys.argv[1])  # kept: a band outliving its dataset crashes GDAL's Python bindings
-a = ds.GetRasterBand(1).ReadAsArray()
-values, counts = np.unique(a, return_counts=True)
-print(json.dumps({"warnings": warnings, "errors": errors, "counts": {str(int(v)): int(c) for v, c in zip(values, counts)}}))
-`;
-    const report = JSON.parse(execFileSync(DEBIAN_PYTHON, ['-c', script, path], { encoding: 'utf8' })) as {
-      warnings: string[];
-      errors: string[];
-      counts: Record<string, number>;
-    };
+    const report = gdalClassCounts(path);
     expect(report.errors).toEqual([]);
     expect(report.warnings).toEqual([]);
     const classes = summary.products['settlement-change']!.classes;
@@ -207,5 +193,25 @@ print(json.dumps({"warnings": warnings, "errors": errors, "counts": {str(int(v))
     expect(summary.caveats.some((caveat) => caveat.startsWith('The AOI asks for mining-expansion'))).toBe(true);
     expect(summary.products['settlement-change']!.parameters).toEqual({ ...config.analysis.settlementChange });
     expect(Object.keys(summary.products['settlement-change']!.zones)).toEqual(['west']);
+  });
+
+  it('the report page shows the settlement classes and says mining was not analysed, and why', () => {
+    const html = reportPage({
+      summary,
+      runId: 'test-run',
+      itemHref: '../item.json',
+      assetHrefs: { 'settlement-change': '../settlement-change.tif' },
+      indexHref: '../../index.html',
+      geometry: aoi.geometry,
+      zones: [],
+      legend: [],
+      history: [],
+    });
+    const table = /<table id="classes-settlement-change">(.*?)<\/table>/s.exec(html)?.[1] ?? '';
+    const lost = summary.products['settlement-change']!.classes['built-lost']!;
+    expect(table).toContain(`data-class="built-lost"`);
+    expect(table).toContain(`data-pixels="${lost.pixels}"`);
+    expect(html).toContain('href="../settlement-change.tif"');
+    expect(html).toMatch(/<li data-not-computed="mining-expansion"><b>mining-expansion<\/b>: .*have no green band/);
   });
 });
