@@ -254,8 +254,68 @@ const TYPED_ARRAYS = {
 /** Compressions whose decoder takes geotiff.js's default parameters: none, LZW, DEFLATE. */
 const TILE_PATH_COMPRESSIONS = new Set([1, 5, 8, 32946]);
 
+/**
+ * Decoded tiles shared by every reader of the process, least recently used first out, within a byte budget.
+ * Blocks of a run overlap their neighbours' tiles (halos, tiles larger than the overlap), so a tile is often asked
+ * for again by the next block: decoding it once is a third of the reading work on the Bukavu series. The budget
+ * bounds memory whatever the number of scenes; a tile evicted is decoded again if asked for.
+ */
+export class DecodedTileCache {
+  private readonly tiles = new Map<string, ArrayBuffer>();
+  private bytes = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly budgetBytes: number) {}
+
+  get(key: string): ArrayBuffer | undefined {
+    const tile = this.tiles.get(key);
+    if (!tile) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    // Most recently used last: Map keeps insertion order.
+    this.tiles.delete(key);
+    this.tiles.set(key, tile);
+    return tile;
+  }
+
+  set(key: string, tile: ArrayBuffer): void {
+    if (tile.byteLength > this.budgetBytes) return;
+    this.bytes += tile.byteLength - (this.tiles.get(key)?.byteLength ?? 0);
+    this.tiles.delete(key);
+    this.tiles.set(key, tile);
+    for (const [oldest, data] of this.tiles) {
+      if (this.bytes <= this.budgetBytes) break;
+      this.tiles.delete(oldest);
+      this.bytes -= data.byteLength;
+    }
+  }
+
+  /** Drops every tile of one reader (it is closed). */
+  forget(prefix: string): void {
+    for (const [key, data] of this.tiles) {
+      if (!key.startsWith(prefix)) continue;
+      this.tiles.delete(key);
+      this.bytes -= data.byteLength;
+    }
+  }
+
+  get size(): number {
+    return this.bytes;
+  }
+}
+
+/** 128 MiB: a few rows of tiles of every scene a block reads, well inside the run's memory estimate. */
+export const DECODED_TILES = new DecodedTileCache(128 * 1_048_576);
+let readerCount = 0;
+
 /** An open raster: its metadata and window reads at any level. */
 export class RasterReader {
+  /** Prefix of this reader's keys in {@link DECODED_TILES}. */
+  private readonly cacheId = `${++readerCount}:`;
+
   private constructor(
     readonly info: RasterInfo,
     private readonly images: GeoTIFFImage[],
@@ -340,6 +400,22 @@ export class RasterReader {
    * call per sample). Used for little-endian files with byte-aligned samples and the compressions above; returns
    * undefined otherwise, and readRasters does the work.
    */
+  private async decodedTile(
+    image: GeoTIFFImage,
+    tx: number,
+    ty: number,
+    sample: number,
+    decoder: unknown,
+    signal?: AbortSignal,
+  ): Promise<ArrayBuffer> {
+    const key = `${this.cacheId}${this.images.indexOf(image)}:${tx}:${ty}:${sample}`;
+    const cached = DECODED_TILES.get(key);
+    if (cached) return cached;
+    const tile = await image.getTileOrStrip(tx, ty, sample, decoder as never, signal);
+    DECODED_TILES.set(key, tile.data as ArrayBuffer);
+    return tile.data as ArrayBuffer;
+  }
+
   private async readTiles(
     image: GeoTIFFImage,
     window: PixelWindow,
@@ -406,14 +482,12 @@ export class RasterReader {
         };
         if (planar === 2) {
           bands.forEach((sample, band) => {
-            jobs.push(
-              image.getTileOrStrip(tx, ty, sample, decoder, signal).then((tile) => place(tile.data, band, 0, 1)),
-            );
+            jobs.push(this.decodedTile(image, tx, ty, sample, decoder, signal).then((data) => place(data, band, 0, 1)));
           });
         } else {
           jobs.push(
-            image.getTileOrStrip(tx, ty, 0, decoder, signal).then((tile) => {
-              bands.forEach((sample, band) => place(tile.data, band, sample, samples));
+            this.decodedTile(image, tx, ty, 0, decoder, signal).then((data) => {
+              bands.forEach((sample, band) => place(data, band, sample, samples));
             }),
           );
         }
@@ -423,8 +497,9 @@ export class RasterReader {
     return outputs;
   }
 
-  /** Releases the underlying source (file handles). */
+  /** Releases the underlying source (file handles) and this raster's decoded tiles. */
   async close(): Promise<void> {
+    DECODED_TILES.forget(this.cacheId);
     await this.source.close();
   }
 

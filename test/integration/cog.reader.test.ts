@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
 import { HttpByteSource } from '../../pipeline/io/byte.source.http.js';
-import { RasterReader } from '../../pipeline/io/cog.reader.js';
+import { DECODED_TILES, DecodedTileCache, RasterReader } from '../../pipeline/io/cog.reader.js';
 import { ChangewatchError } from '../../pipeline/errors.js';
 import { gdalWindow } from '../helpers/gdal.js';
 import { SHARED_DATA } from '../helpers/paths.js';
@@ -145,6 +145,42 @@ describe('range requests', () => {
     expect(reader.stats.requests).toBe(2);
     expect(reader.stats.bytes).toBeLessThan(65_536 + 600_000);
     expect(reader.stats.bytes).toBeLessThan(size / 2);
+  });
+
+  it('a tile decoded for one window is not fetched or decoded again for an overlapping one (block halos)', async () => {
+    const recording = new RecordingSource(new FileByteSource(join(SHARED_DATA, BUKAVU)));
+    const reader = await open(recording);
+    const first = await reader.readWindow({ x0: 200, y0: 200, x1: 520, y1: 520 });
+    const requests = recording.requests.length;
+    const hits = DECODED_TILES.hits;
+    // The next block's halo reaches back into the same tiles.
+    const overlap = await reader.readWindow({ x0: 500, y0: 200, x1: 520, y1: 520 });
+    expect(recording.requests.length).toBe(requests);
+    expect(DECODED_TILES.hits).toBeGreaterThan(hits);
+    for (let row = 0; row < 320; row++) {
+      for (let band = 0; band < 2; band++) {
+        expect(overlap.bands[band]!.subarray(row * 20, row * 20 + 20)).toEqual(
+          first.bands[band]!.subarray(row * 320 + 300, row * 320 + 320),
+        );
+      }
+    }
+    await reader.close();
+  });
+
+  it('the decoded-tile cache keeps the most recently used tiles within its byte budget', () => {
+    const cache = new DecodedTileCache(3000);
+    cache.set('a', new ArrayBuffer(1000));
+    cache.set('b', new ArrayBuffer(1000));
+    cache.set('c', new ArrayBuffer(1000));
+    expect(cache.get('a')).toBeDefined(); // a is now the most recent
+    cache.set('d', new ArrayBuffer(1000)); // evicts b, the least recently used
+    expect(cache.get('b')).toBeUndefined();
+    expect([cache.get('a'), cache.get('c'), cache.get('d')].every(Boolean)).toBe(true);
+    expect(cache.size).toBe(3000);
+    cache.set('huge', new ArrayBuffer(4000)); // larger than the budget: not kept, nothing evicted
+    expect(cache.size).toBe(3000);
+    cache.forget('d');
+    expect(cache.size).toBe(2000);
   });
 
   it('coalesces the tiles of a row into one request (GDAL COG, 4-byte tile leaders between them)', async () => {
