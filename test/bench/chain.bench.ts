@@ -27,16 +27,17 @@ interface ChainFigures {
 const dir = mkdtempSync(join(tmpdir(), 'cw-bench-'));
 const catalog = await buildBukavuCatalog(dir);
 const runner = join(ROOT, 'dist-bench', 'test', 'bench', 'chain.run.js');
-const figures: ChainFigures[] = [1, 2].map(
-  (threads) =>
-    JSON.parse(
-      execFileSync(process.execPath, [runner, catalog.catalog, String(threads)], { encoding: 'utf8' })
-        .trim()
-        .split('\n')
-        .pop()!,
-    ) as ChainFigures,
-);
-const first = figures[0]!;
+/** Rounds of every run, interleaved, and the median kept: one run on a shared 2-core machine varies by ±20 %. */
+const ROUNDS = 3;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const runChangewatch = (threads: number) =>
+  JSON.parse(
+    execFileSync(process.execPath, [runner, catalog.catalog, String(threads)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!,
+  ) as ChainFigures;
+const first = runChangewatch(1);
 
 // The numpy peer on the same files and grid.
 const file = (id: string) => join(BUKAVU_SERIES, `${id}.tif`);
@@ -49,16 +50,31 @@ const spec = {
   parameters: first.parameters,
 };
 writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
-execFileSync(DEBIAN_PYTHON, [join(ROOT, 'test', 'peer', 'forest_loss_peer.py'), join(dir, 'spec.json'), dir]);
-const peer = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
-  seconds: number;
-  maxRssKiB: number;
-  hectares: Record<string, number>;
+type PeerFigures = { seconds: number; maxRssKiB: number; hectares: Record<string, number> };
+const rounds: Array<{ cw: ChainFigures[]; peer: PeerFigures }> = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const cw = [1, 2].map(runChangewatch);
+  execFileSync(DEBIAN_PYTHON, [join(ROOT, 'test', 'peer', 'forest_loss_peer.py'), join(dir, 'spec.json'), dir]);
+  rounds.push({ cw, peer: JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as PeerFigures });
+}
+const figures: ChainFigures[] = [0, 1].map((k) => {
+  const runs = rounds.map((r) => r.cw[k]!);
+  return {
+    ...runs[0]!,
+    seconds: median(runs.map((r) => r.seconds)),
+    maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)),
+  };
+});
+const peer: PeerFigures = {
+  ...rounds[0]!.peer,
+  seconds: median(rounds.map((r) => r.peer.seconds)),
+  maxRssKiB: Math.max(...rounds.map((r) => r.peer.maxRssKiB)),
 };
+const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
 
 const mpx = (seconds: number) => (first.pixels * first.dates) / 1e6 / seconds;
 console.log(
-  `\nForest-loss chain on bukavu-demo: ${first.pixels} px grid × ${first.dates} dates (Mpx/s counts pixel-dates)`,
+  `\nForest-loss chain on bukavu-demo: ${first.pixels} px grid × ${first.dates} dates (Mpx/s counts pixel-dates; median of ${ROUNDS} interleaved rounds)`,
 );
 console.log(
   'run'.padEnd(28),
@@ -88,4 +104,7 @@ console.log(
 );
 console.log(
   `(ratio ≤ 1.0 means changewatch is at least as fast as the numpy peer; both read the same ${first.dates} files)`,
+);
+console.log(
+  `spread over the rounds, seconds: changewatch 1 thread ${spread(rounds.map((r) => r.cw[0]!.seconds))}, 2 threads ${spread(rounds.map((r) => r.cw[1]!.seconds))}, numpy ${spread(rounds.map((r) => r.peer.seconds))}`,
 );
