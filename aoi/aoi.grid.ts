@@ -3,18 +3,21 @@ import type { AreaGeometry, BBox } from './geometry.js';
 import type { Grid } from './rasterize.js';
 
 /**
- * The one output grid of an AOI: the UTM zone of its centre, square pixels of `resolution` metres, the origin
- * snapped to whole multiples of the resolution (so Sentinel-2 and Landsat scenes of that zone, whose grids are
- * snapped the same way, are read without resampling), covering the AOI's projected bounds. Pure.
+ * The one output grid of an AOI: the UTM zone of its centre, square pixels of `resolution` metres, pixel corners
+ * at `offset` plus whole multiples of the resolution, covering the AOI's projected bounds. Sentinel-2 grids have
+ * their corners on multiples of 10 m (offset 0); Landsat's on multiples of 30 m plus 15 (pixel centres on the
+ * multiples), so a 30 m Landsat analysis uses offset 15 and reads its scenes of that zone without resampling. Pure.
  */
-export function aoiGrid(geometry: AreaGeometry, bbox: BBox, resolution: number): Grid {
+export function aoiGrid(geometry: AreaGeometry, bbox: BBox, resolution: number, offset = 0): Grid {
   if (!(resolution > 0)) throw new RangeError(`aoiGrid: resolution must be positive, got ${resolution}`);
   const epsg = utmEpsgFor((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2);
   const [minX, minY, maxX, maxY] = projectedBounds(geometry, epsg);
-  const left = Math.floor(minX / resolution) * resolution;
-  const right = Math.ceil(maxX / resolution) * resolution;
-  const bottom = Math.floor(minY / resolution) * resolution;
-  const top = Math.ceil(maxY / resolution) * resolution;
+  const snapDown = (value: number) => Math.floor((value - offset) / resolution) * resolution + offset;
+  const snapUp = (value: number) => Math.ceil((value - offset) / resolution) * resolution + offset;
+  const left = snapDown(minX);
+  const right = snapUp(maxX);
+  const bottom = snapDown(minY);
+  const top = snapUp(maxY);
   return {
     epsg,
     width: Math.round((right - left) / resolution),

@@ -76,6 +76,11 @@ function parseEnvValue(raw: string, schema: z.ZodType): unknown {
       const value = Number(raw);
       return Number.isFinite(value) ? value : raw;
     }
+    case 'union': {
+      // A number or a keyword (analysis.resolution: 30 or auto).
+      const value = Number(raw);
+      return Number.isFinite(value) ? value : raw;
+    }
     case 'boolean':
       if (/^(true|1|yes)$/i.test(raw)) return true;
       if (/^(false|0|no)$/i.test(raw)) return false;

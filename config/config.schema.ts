@@ -80,8 +80,11 @@ const Ndvi = z.number().min(-1).max(1);
 const Hectares = z.number().min(0);
 
 export const AnalysisConfigSchema = z.strictObject({
-  /** Output pixel size, metres. Default 10 (Sentinel-2); use 30 for Landsat-only analyses. */
-  resolution: z.number().positive().default(10),
+  /**
+   * Output pixel size, metres, or `auto` (the default): 30 m when every scene of a period is Landsat, else 10 m
+   * (Sentinel-2, and exports whose sensor the catalog does not say).
+   */
+  resolution: z.union([z.literal('auto'), z.number().positive()]).default('auto'),
   /** Block edge, pixels, for block-wise processing. Default 512. */
   blockSize: z.number().int().min(64).max(4096).default(512),
   /** Worker threads. Default: the machine's parallelism. */

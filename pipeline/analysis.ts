@@ -310,6 +310,8 @@ export async function runAnalysis(input: {
   opener: RasterOpener;
   pool?: ComputePool;
   resolution?: number;
+  /** Pixel corners at this offset plus multiples of the resolution (15 for Landsat at 30 m); default 0. */
+  gridOffset?: number;
   blockSize?: number;
   forestLoss?: ForestLossParameters;
   settlement?: SettlementParameters;
@@ -328,7 +330,7 @@ export async function runAnalysis(input: {
   const mining = input.mining ?? DEFAULT_MINING;
   const cloud = input.cloud ?? DEFAULT_CLOUD_CLEANUP;
   const sinks = input.sinks ?? [];
-  const grid = aoiGrid(input.aoi.geometry, input.aoi.bbox, resolution);
+  const grid = aoiGrid(input.aoi.geometry, input.aoi.bbox, resolution, input.gridOffset ?? 0);
   if (grid.width * grid.height > 2 ** 32 - 1) {
     // Pixel indices and TIFF offsets are 32-bit: over 4 Gpx (400,000 km² at 10 m) an AOI must be split.
     throw new ChangewatchError('E_COMPUTE', `${input.aoi.id}: ${grid.width}×${grid.height} pixels: split the AOI`);

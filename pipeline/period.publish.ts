@@ -28,9 +28,33 @@ export interface PeriodScenes {
   monitoring: { window: TimeInterval; search: SceneSearch };
 }
 
-export function periodParameters(config: Config) {
+/** Landsat by its platform (landsat-5…9) or collection id (landsat-c2-l2…). */
+const isLandsat = (scene: { platform?: string; collection: string }) =>
+  /^landsat/i.test(scene.platform ?? '') || /landsat/i.test(scene.collection);
+
+/**
+ * The output pixel size: the configured one, or for `auto` 30 m when every scene is Landsat (its native grid) and
+ * 10 m otherwise (Sentinel-2, or scenes whose sensor is not stated).
+ */
+export function analysisResolution(
+  configured: Config['analysis']['resolution'],
+  scenes: ReadonlyArray<{ platform?: string; collection: string }>,
+): number {
+  if (configured !== 'auto') return configured;
+  return scenes.length > 0 && scenes.every(isLandsat) ? 30 : 10;
+}
+
+/** Landsat pixel corners lie 15 m off the multiples of 30 m: a 30 m grid of Landsat-only scenes follows them. */
+export function gridOffset(resolution: number, scenes: ReadonlyArray<{ platform?: string; collection: string }>) {
+  return resolution === 30 && scenes.length > 0 && scenes.every(isLandsat) ? 15 : 0;
+}
+
+export function periodParameters(config: Config, periods: PeriodScenes) {
+  const scenes = [...periods.baseline.search.scenes, ...periods.monitoring.search.scenes];
+  const resolution = analysisResolution(config.analysis.resolution, scenes);
   return {
-    resolution: config.analysis.resolution,
+    resolution,
+    gridOffset: gridOffset(resolution, scenes),
     blockSize: config.analysis.blockSize,
     cloud: config.analysis.cloud,
     forestLoss: config.analysis.forestLoss,
@@ -52,7 +76,7 @@ export function periodIdentity(aoi: Aoi, periods: PeriodScenes, config: Config):
       },
       windows: { baseline: periods.baseline.window, monitoring: periods.monitoring.window },
       parameters: {
-        ...periodParameters(config),
+        ...periodParameters(config, periods),
         maxCloudCover: [periods.baseline.search.maxCloudCover, periods.monitoring.search.maxCloudCover],
       },
     }),
@@ -108,7 +132,7 @@ export async function computeAndPublish(input: {
 }): Promise<PeriodResult> {
   const { aoi, periods, config } = input;
   const { itemId, digest } = periodIdentity(aoi, periods, config);
-  const parameters = periodParameters(config);
+  const parameters = periodParameters(config, periods);
   // Rasters are written to files as the blocks stream, then uploaded from them: nothing AOI-sized stays in memory.
   // The folder follows TMPDIR; it needs room for the rasters of one period (about 3 bytes a pixel).
   const workDir = mkdtempSync(join(tmpdir(), `changewatch-${aoi.id}-`));
@@ -121,6 +145,7 @@ export async function computeAndPublish(input: {
       opener: input.opener,
       ...(input.pool ? { pool: input.pool } : {}),
       resolution: parameters.resolution,
+      gridOffset: parameters.gridOffset,
       blockSize: parameters.blockSize,
       forestLoss: parameters.forestLoss,
       settlement: parameters.settlementChange,

@@ -13,7 +13,7 @@ import { openItemFinder, type ItemFinder } from './io/stac.client.js';
 import type { Logger } from './log.js';
 import { itemKey } from './outputs/layout.js';
 import type { ResultItem } from './outputs/stac.js';
-import { computeAndPublish, periodIdentity, type PeriodScenes } from './period.publish.js';
+import { computeAndPublish, periodIdentity, periodParameters, type PeriodScenes } from './period.publish.js';
 import { ComputePool } from './pool.js';
 import type { ObjectStore } from './ports.js';
 import { createRasterOpener, type RasterOpener } from './raster.opener.js';
@@ -224,6 +224,7 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
           monitoring: { window: windows.monitoring, search: search.monitoring },
         };
         const { itemId, digest } = periodIdentity(aoi, periods, config);
+        const { resolution, gridOffset } = periodParameters(config, periods);
         const plan = planAoi({
           aoi,
           windows,
@@ -235,9 +236,9 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
             scenes: state.items[itemId]?.scenes ?? [],
           },
           force: options.force ?? false,
-          resolution: config.analysis.resolution,
+          resolution: resolution,
           gridPixels: (() => {
-            const grid = aoiGrid(aoi.geometry, aoi.bbox, config.analysis.resolution);
+            const grid = aoiGrid(aoi.geometry, aoi.bbox, resolution, gridOffset);
             return grid.width * grid.height;
           })(),
           memoryLimitBytes: (config.analysis.memoryLimitMiB ?? (0.75 * totalmem()) / 1_048_576) * 1_048_576,

@@ -91,7 +91,7 @@ beforeAll(async () => {
     monitoring: { window: aoi.windows.monitoring!, search: found.monitoring },
   };
   const opener = createRasterOpener({});
-  const rasters = new ForestOutputSink(dir, periods, periodParameters(config));
+  const rasters = new ForestOutputSink(dir, periods, periodParameters(config, periods));
   run = await runAnalysis({
     aoi,
     baseline: found.baseline.observations,

@@ -48,10 +48,18 @@ describe('resolveConfig', () => {
     expect(result.ok && result.config.aoi.maxAreaKm2).toBe(500.5);
   });
 
+  it('analysis.resolution is auto by default, a number or auto from the environment, and refuses other words', () => {
+    const number = resolveConfig({ env: { CHANGEWATCH_ANALYSIS_RESOLUTION: '30' } });
+    expect(number.ok && number.config.analysis.resolution).toBe(30);
+    const auto = resolveConfig({ env: { CHANGEWATCH_ANALYSIS_RESOLUTION: 'auto' } });
+    expect(auto.ok && auto.config.analysis.resolution).toBe('auto');
+    expect(resolveConfig({ env: { CHANGEWATCH_ANALYSIS_RESOLUTION: 'fine' } }).ok).toBe(false);
+  });
+
   it('carries the analysis thresholds with their documented defaults, settable from env and refused out of range', () => {
     const result = resolveConfig({ env: { CHANGEWATCH_ANALYSIS_FOREST_LOSS_NDVI_DROP: '0.25' } });
     expect(result.ok && result.config.analysis).toMatchObject({
-      resolution: 10,
+      resolution: 'auto',
       blockSize: 512,
       cloud: { openPx: 2, dilatePx: 5, excludeSnow: true },
       forestLoss: { forestNdvi: 0.6, ndviDrop: 0.25, minimumMappingUnitHa: 0.2 },
