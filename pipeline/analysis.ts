@@ -93,8 +93,11 @@ export interface AnalysisSink {
   classified(window: PixelWindow, inside: Uint8Array, classes: BlockClasses): void;
 }
 
-/** The loss patches kept by the minimum mapping unit, numbered 1.. in raster order, with their pixel runs. */
-export interface LossPatches {
+/** The patches of one kind kept by the patch rule, numbered 1.. in raster order, with their pixel runs. */
+export interface KeptPatches {
+  product: ProductName;
+  /** What the patches are: `forest-loss`, `built-lost`, `built-gained`, `mining-expansion`. */
+  className: string;
   table: RunTable;
   patches: Patch[];
   /** Run indices of each kept patch (index = patch id − 1). */
@@ -115,7 +118,8 @@ export interface AnalysisRun {
   monitoring: PeriodComposite;
   /** Forest loss (always computed): its patches. */
   patches: { kept: number; belowMmu: number };
-  lossPatches: LossPatches;
+  /** Every product's kept patches, forest loss first, for the polygons. */
+  keptPatches: KeptPatches[];
   /** Forest loss statistics, and the clear fraction of each period. */
   stats: {
     aoi: ZonalStats;
@@ -280,6 +284,7 @@ function stripMasks(burn: (window: PixelWindow) => Uint8Array, grid: Grid, block
 }
 
 interface PatchSet {
+  className: string;
   codes: readonly number[];
   replacement: number;
   keep(patch: Patch): boolean;
@@ -299,8 +304,13 @@ interface ProductState {
   stored: Map<number, { classes: Buffer; confidence?: Buffer }>;
 }
 
-function patchSet(codes: readonly number[], replacement: number, keep: (patch: Patch) => boolean): PatchSet {
-  return { codes, replacement, keep, table: new RunTable(), runBlock: [] };
+function patchSet(
+  className: string,
+  codes: readonly number[],
+  replacement: number,
+  keep: (patch: Patch) => boolean,
+): PatchSet {
+  return { className, codes, replacement, keep, table: new RunTable(), runBlock: [] };
 }
 
 export async function runAnalysis(input: {
@@ -374,6 +384,7 @@ export async function runAnalysis(input: {
           ),
         sets: [
           patchSet(
+            'forest-loss',
             [FOREST_LOSS_CLASSES.loss],
             FOREST_LOSS_CLASSES.stableForest,
             atLeastMmu(parameters.minimumMappingUnitHa),
@@ -393,7 +404,7 @@ export async function runAnalysis(input: {
         ...common,
         classify: (result, inside) => ({ classes: classifySettlement(indicesOf(result, inside), settlement) }),
         sets: SETTLEMENT_PATCH_SETS.map((set) =>
-          patchSet(set.codes, set.replacement, atLeastMmu(settlement.minimumMappingUnitHa)),
+          patchSet(set.name, set.codes, set.replacement, atLeastMmu(settlement.minimumMappingUnitHa)),
         ),
       };
     }
@@ -411,11 +422,15 @@ export async function runAnalysis(input: {
       }),
       // Flags: bit 1 new bare soil, bit 2 new water (the codes' order).
       sets: [
-        patchSet([MINING_CLASSES.newBare, MINING_CLASSES.newWater], MINING_CLASSES.noChange, (patch) =>
-          keepMiningPatch(
-            { hasBare: (patch.flags & 1) !== 0, hasWater: (patch.flags & 2) !== 0, hectares: patch.hectares },
-            mining.minimumMappingUnitHa,
-          ),
+        patchSet(
+          'mining-expansion',
+          [MINING_CLASSES.newBare, MINING_CLASSES.newWater],
+          MINING_CLASSES.noChange,
+          (patch) =>
+            keepMiningPatch(
+              { hasBare: (patch.flags & 1) !== 0, hasWater: (patch.flags & 2) !== 0, hectares: patch.hectares },
+              mining.minimumMappingUnitHa,
+            ),
         ),
       ],
     };
@@ -539,7 +554,7 @@ export async function runAnalysis(input: {
   input.signal?.throwIfAborted();
 
   // Patches across block seams, and the minimum mapping unit (and the mining rule) on their true areas.
-  let lossPatches: LossPatches | undefined;
+  const keptPatches: KeptPatches[] = [];
   const patchCounts = new Map<ProductName, { kept: number; belowMmu: number }>();
   const dropsOfBlock = new Map<ProductState, Map<number, Array<{ set: PatchSet; run: number }>>>();
   for (const state of states) {
@@ -550,16 +565,22 @@ export async function runAnalysis(input: {
       const keep = new Uint8Array(labels.patches.length + 1);
       const kept: Patch[] = [];
       const keptRuns: Int32Array[] = [];
-      const byPatch = state.name === 'forest-loss' ? runsByPatch(labels) : [];
+      const byPatch = runsByPatch(labels);
       for (const patch of labels.patches) {
         if (!set.keep(patch)) continue;
         keep[patch.id] = 1;
-        if (state.name === 'forest-loss') keptRuns.push(byPatch[patch.id]!);
+        keptRuns.push(byPatch[patch.id]!);
         kept.push({ ...patch, id: kept.length + 1 });
       }
       counts.kept += kept.length;
       counts.belowMmu += labels.patches.length - kept.length;
-      if (state.name === 'forest-loss') lossPatches = { table: set.table, patches: kept, runs: keptRuns };
+      keptPatches.push({
+        product: state.name,
+        className: set.className,
+        table: set.table,
+        patches: kept,
+        runs: keptRuns,
+      });
       for (let run = 0; run < set.table.length; run++) {
         if (keep[labels.patchOfRun[run]!]) continue;
         const block = set.runBlock[run]!;
@@ -652,7 +673,7 @@ export async function runAnalysis(input: {
     baseline: period('baseline'),
     monitoring: period('monitoring'),
     patches: patchCounts.get('forest-loss')!,
-    lossPatches: lossPatches!,
+    keptPatches,
     stats: {
       aoi: forest.stats,
       zones: Object.fromEntries(

@@ -85,8 +85,8 @@ export function classifySettlement(
  * stable built-up, gained to stable other.
  */
 export const SETTLEMENT_PATCH_SETS = [
-  { codes: [SETTLEMENT_CLASSES.builtLost], replacement: SETTLEMENT_CLASSES.stableBuilt },
-  { codes: [SETTLEMENT_CLASSES.builtGained], replacement: SETTLEMENT_CLASSES.stableOther },
+  { name: 'built-lost', codes: [SETTLEMENT_CLASSES.builtLost], replacement: SETTLEMENT_CLASSES.stableBuilt },
+  { name: 'built-gained', codes: [SETTLEMENT_CLASSES.builtGained], replacement: SETTLEMENT_CLASSES.stableOther },
 ] as const;
 
 /** Settlement change of a raster held whole in memory: {@link classifySettlement}, then the minimum mapping unit. */

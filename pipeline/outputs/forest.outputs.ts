@@ -492,13 +492,16 @@ export async function forestLossOutputs(input: ForestOutputsInput): Promise<{ fi
   const { rasters, pictures } = input.rasters.finish();
   const files: OutputFile[] = [...rasters];
 
-  const polygons = patchPolygons({ grid, className: 'forest-loss', patches: run.lossPatches });
+  const polygons = patchPolygons({ grid, sets: run.keptPatches });
   files.push({
     asset: 'polygons',
     file: 'polygons.geojson',
     ...inMemory(new TextEncoder().encode(`${JSON.stringify(polygons)}\n`)),
     type: 'application/geo+json',
-    title: `Forest loss patches (${polygons.features.length}), lon/lat`,
+    title: `Change patches (${polygons.features.length}: ${run.keptPatches
+      .filter((set) => set.patches.length > 0)
+      .map((set) => `${set.patches.length} ${set.className}`)
+      .join(', ')}), lon/lat`,
     roles: ['data'],
     stac: {},
   });

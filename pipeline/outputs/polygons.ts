@@ -2,7 +2,7 @@ import { fromCrs } from '../../aoi/aoi.project.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import { patchRaster } from '../../workers/patches.js';
 import { tracePatches, type PixelRing } from '../../workers/vectorize.js';
-import type { LossPatches } from '../analysis.js';
+import type { KeptPatches, ProductName } from '../analysis.js';
 
 /**
  * Change patches as RFC 7946 GeoJSON: each 8-connected patch of a change class one feature, its outline traced
@@ -10,15 +10,18 @@ import type { LossPatches } from '../analysis.js';
  */
 
 export interface PatchProperties {
+  /** The product the patch belongs to. */
+  product: ProductName;
+  /** What the patch is: forest-loss, built-lost, built-gained, mining-expansion. */
   class: string;
-  /** `high` when at least half of the patch's area has high confidence. */
-  confidence: 'high' | 'low';
+  /** Forest loss: `high` when at least half of the patch's area has high confidence; null for the others. */
+  confidence: 'high' | 'low' | null;
   hectares: number;
   hectares_high_confidence: number;
   pixels: number;
   /** The fewest clear monitoring observations of any pixel of the patch. */
   clear_observations_min: number;
-  /** The first date a clear observation showed the change in any pixel of the patch (YYYY-MM-DD). */
+  /** Forest loss: the first date a clear observation showed the change in any pixel of the patch (YYYY-MM-DD). */
   first_seen: string | null;
 }
 
@@ -50,40 +53,49 @@ function oriented(ring: LonLat[], outer: boolean): LonLat[] {
   return signedArea(ring) > 0 === outer ? ring : ring.reverse();
 }
 
-export function patchPolygons(input: { grid: Grid; className: string; patches: LossPatches }): PatchCollection {
+export function patchPolygons(input: { grid: Grid; sets: readonly KeptPatches[] }): PatchCollection {
   const { grid } = input;
-  const { table, patches, runs } = input.patches;
   const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
   const toLonLat = fromCrs(grid.epsg);
-  const features = patches.map((patch): PatchFeature => {
-    // Traced on the patch's own bounding box: memory follows the patch, not the AOI.
-    const width = patch.right - patch.left;
-    const traced = tracePatches(patchRaster(table, patch, runs[patch.id - 1]!), 1, width, patch.bottom - patch.top);
-    const ringToLonLat = (ring: PixelRing): LonLat[] =>
-      ring.map(([x, y]) => {
-        const [lon, lat] = toLonLat([originX + (x + patch.left) * pixelWidth, originY + (y + patch.top) * pixelHeight]);
-        return [round(lon!), round(lat!)];
+  const features: PatchFeature[] = [];
+  for (const set of input.sets) {
+    const { table, patches, runs } = set;
+    for (const patch of patches) {
+      // Traced on the patch's own bounding box: memory follows the patch, not the AOI.
+      const width = patch.right - patch.left;
+      const traced = tracePatches(patchRaster(table, patch, runs[patch.id - 1]!), 1, width, patch.bottom - patch.top);
+      const ringToLonLat = (ring: PixelRing): LonLat[] =>
+        ring.map(([x, y]) => {
+          const [lon, lat] = toLonLat([
+            originX + (x + patch.left) * pixelWidth,
+            originY + (y + patch.top) * pixelHeight,
+          ]);
+          return [round(lon!), round(lat!)];
+        });
+      const coordinates = traced[0]!.polygons.map((rings) =>
+        rings.map((ring, k) => oriented(ringToLonLat(ring), k === 0)),
+      );
+      const forest = set.product === 'forest-loss';
+      features.push({
+        type: 'Feature',
+        id: features.length + 1,
+        geometry:
+          coordinates.length === 1
+            ? { type: 'Polygon', coordinates: coordinates[0]! }
+            : { type: 'MultiPolygon', coordinates },
+        properties: {
+          product: set.product,
+          class: set.className,
+          confidence: forest ? (patch.highHectares * 2 >= patch.hectares ? 'high' : 'low') : null,
+          hectares: Number(patch.hectares.toFixed(4)),
+          hectares_high_confidence: Number(patch.highHectares.toFixed(4)),
+          pixels: patch.pixels,
+          clear_observations_min: patch.clearMin,
+          first_seen:
+            forest && patch.firstDay >= 0 ? new Date(patch.firstDay * DAY_MS).toISOString().slice(0, 10) : null,
+        },
       });
-    const coordinates = traced[0]!.polygons.map((rings) =>
-      rings.map((ring, k) => oriented(ringToLonLat(ring), k === 0)),
-    );
-    return {
-      type: 'Feature',
-      id: patch.id,
-      geometry:
-        coordinates.length === 1
-          ? { type: 'Polygon', coordinates: coordinates[0]! }
-          : { type: 'MultiPolygon', coordinates },
-      properties: {
-        class: input.className,
-        confidence: patch.highHectares * 2 >= patch.hectares ? 'high' : 'low',
-        hectares: Number(patch.hectares.toFixed(4)),
-        hectares_high_confidence: Number(patch.highHectares.toFixed(4)),
-        pixels: patch.pixels,
-        clear_observations_min: patch.clearMin,
-        first_seen: patch.firstDay >= 0 ? new Date(patch.firstDay * DAY_MS).toISOString().slice(0, 10) : null,
-      },
-    };
-  });
+    }
+  }
   return { type: 'FeatureCollection', features };
 }

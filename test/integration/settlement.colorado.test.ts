@@ -188,6 +188,20 @@ describe('the published settlement-change raster', () => {
     expect(classes['built-lost']!.hectares).toBeGreaterThan(10);
   });
 
+  it('its patches are polygons with their class and hectares, as many as the summary keeps', () => {
+    const key = itemKey(aoi.id, itemId);
+    const item = JSON.parse(readFileSync(join(folder, key), 'utf8')) as { assets: Record<string, { href: string }> };
+    const polygons = JSON.parse(readFileSync(join(folder, assetKeyOf(key, item.assets.polygons!.href)), 'utf8')) as {
+      features: Array<{ properties: { product: string; class: string; hectares: number; confidence: unknown } }>;
+    };
+    const settlement = polygons.features.filter((feature) => feature.properties.product === 'settlement-change');
+    expect(settlement.length).toBe(summary.products['settlement-change']!.patches.kept);
+    const lost = settlement.filter((feature) => feature.properties.class === 'built-lost');
+    const lostHa = lost.reduce((total, feature) => total + feature.properties.hectares, 0);
+    expect(lostHa).toBeCloseTo(summary.products['settlement-change']!.classes['built-lost']!.hectares, 2);
+    expect(settlement.every((feature) => feature.properties.confidence === null)).toBe(true);
+  });
+
   it('the summary validates, names mining-expansion as not computed and says why in a caveat', () => {
     const schema = JSON.parse(readFileSync(join(ROOT, 'reports', 'summary.schema.json'), 'utf8')) as object;
     const ajv = addFormats(new Ajv({ allErrors: true, strict: true }));
