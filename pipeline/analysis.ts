@@ -549,6 +549,9 @@ export async function runAnalysis(input: {
     await Promise.all(inFlight);
   } catch (error) {
     await Promise.allSettled(inFlight);
+    // Cancelled: the reason the caller gave, whichever in-flight task noticed first (the pool's own abort error
+    // can win the race).
+    if (input.signal?.aborted) throw input.signal.reason;
     throw error;
   }
   input.signal?.throwIfAborted();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Aoi } from '../aoi/aoi.schema.js';
@@ -15,6 +15,7 @@ import type { ObjectStore } from './ports.js';
 import { publishItem, type PublishEvent } from './publish.js';
 import type { RasterOpener } from './raster.opener.js';
 import type { SceneSearch } from './scenes.find.js';
+import { processAlive } from './run.state.js';
 import { VERSION } from './version.js';
 
 /**
@@ -119,6 +120,29 @@ export function periodItem(input: {
   });
 }
 
+const WORK_DIR_PREFIX = 'changewatch-';
+
+/**
+ * Removes the work folders that runs killed on this host left behind (their process is gone): a killed run cannot
+ * clean up, and a large AOI's rasters take hundreds of megabytes. Folders of live processes are left alone.
+ */
+export function removeAbandonedWorkDirs(root = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const pid = Number(new RegExp(`^${WORK_DIR_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 export async function computeAndPublish(input: {
   aoi: Aoi;
   periods: PeriodScenes;
@@ -135,7 +159,8 @@ export async function computeAndPublish(input: {
   const parameters = periodParameters(config, periods);
   // Rasters are written to files as the blocks stream, then uploaded from them: nothing AOI-sized stays in memory.
   // The folder follows TMPDIR; it needs room for the rasters of one period (about 3 bytes a pixel).
-  const workDir = mkdtempSync(join(tmpdir(), `changewatch-${aoi.id}-`));
+  removeAbandonedWorkDirs();
+  const workDir = mkdtempSync(join(tmpdir(), `${WORK_DIR_PREFIX}${process.pid}-${aoi.id}-`));
   const rasters = new ForestOutputSink(workDir, periods, parameters);
   try {
     const run = await runAnalysis({

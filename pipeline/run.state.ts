@@ -129,7 +129,8 @@ export interface LeaseRecord {
   expiresAt: string;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process of this host is alive (EPERM: alive, owned by another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, truncateSync, copyFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, truncateSync, copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -222,8 +222,10 @@ describe('changewatch run: CLI', () => {
     const s = await site({ aois: [{ id: 'bukavu-a', copyOf: 'bukavu-demo' }, SMALL], items });
     const storeDir = join(s.dir, 'store');
     const store = new FileObjectStore(storeDir);
+    // The runs' scratch folders go to a TMPDIR of this test, to see what the killed one leaves.
+    const scratch = mkdtempSync(join(tmpdir(), 'cw-scratch-'));
     const child = spawn(process.execPath, [CLI, '--config', s.configFile, '--log-level', 'debug', 'run'], {
-      env: childEnv(),
+      env: childEnv({ TMPDIR: scratch }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -246,8 +248,13 @@ describe('changewatch run: CLI', () => {
     const partial = await store.get(itemB);
     if (partial) expect(await verifyItem(store, itemB)).toEqual([]);
 
-    const resumed = await cli(s, ['run']);
+    const left = readdirSync(scratch);
+    if (!partial) expect(left.filter((name) => name.startsWith(`changewatch-${child.pid}-bukavu-b-`))).toHaveLength(1);
+
+    const resumed = await cli(s, ['run'], { TMPDIR: scratch });
     expect(resumed.status).toBe(0);
+    // The next run removed what the killed one left, and its own folders are gone too.
+    expect(readdirSync(scratch)).toEqual([]);
     expect(resumed.stdout).toMatch(/^bukavu-a +nothing-new /m);
     expect(resumed.stdout).toMatch(partial ? /^bukavu-b +nothing-new /m : /^bukavu-b +ok /m);
     expect(await verifyItem(store, itemB)).toEqual([]);
