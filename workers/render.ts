@@ -119,19 +119,6 @@ export function ndviPicture(reduction: NdviReduction): Picture {
   return { width: reduction.width, height: reduction.height, rgba };
 }
 
-/** NDVI picture of a whole raster. */
-export function renderNdvi(
-  ndvi: Float32Array,
-  inside: Uint8Array,
-  width: number,
-  height: number,
-  maxSide: number,
-): Picture {
-  const reduction = ndviReduction(width, height, maxSide);
-  addNdviBlock(reduction, { x0: 0, y0: 0, width, height }, ndvi, inside);
-  return ndviPicture(reduction);
-}
-
 /** Classes reduced from blocks: each cell keeps the code of highest priority seen in it (-1 for none yet). */
 export interface ClassReduction {
   width: number;
@@ -190,18 +177,4 @@ export function classesOver(base: Picture, reduction: ClassReduction, colours: R
     if (colour) paint(rgba, cell, colour);
   }
   return { width: base.width, height: base.height, rgba };
-}
-
-/** Change overlay of a whole class raster over a base picture of the same reduction. */
-export function renderClassesOver(
-  base: Picture,
-  classes: Uint8Array,
-  width: number,
-  height: number,
-  colours: ReadonlyMap<number, Rgb>,
-  priority: readonly number[],
-): Picture {
-  const reduction = classReduction(width, height, Math.max(base.width, base.height), priority);
-  addClassBlock(reduction, { x0: 0, y0: 0, width, height }, classes);
-  return classesOver(base, reduction, colours);
 }

@@ -56,17 +56,6 @@ export function addZonalStats(
   return stats;
 }
 
-export function zonalStats(input: {
-  width: number;
-  classes: Uint8Array;
-  confidence?: Uint8Array;
-  /** 1 inside the zone. */
-  zone: ArrayLike<number>;
-  pixelAreaHa: ArrayLike<number>;
-}): ZonalStats {
-  return addZonalStats(emptyZonalStats(), input);
-}
-
 /** Area of a zone and of the part of it seen clear at least once (count > 0), hectares. */
 export interface ClearArea {
   seenHa: number;
@@ -91,15 +80,6 @@ export function addClearArea(
 }
 
 /** Share (0-1) of the zone's area seen clear at least once (count > 0). */
-export function clearFraction(
-  count: ArrayLike<number>,
-  zone: ArrayLike<number>,
-  width: number,
-  pixelAreaHa: ArrayLike<number>,
-): number {
-  return fractionSeen(addClearArea({ seenHa: 0, totalHa: 0 }, count, zone, width, pixelAreaHa));
-}
-
 export function fractionSeen(area: ClearArea): number {
   return area.totalHa === 0 ? 0 : area.seenHa / area.totalHa;
 }

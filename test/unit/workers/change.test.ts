@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIDENCE, FOREST_LOSS_CLASSES as C, dropEvidence, forestLoss } from '../../../workers/change.js';
 import { label8 } from '../../../workers/components.js';
-import { clearFraction, zonalStats } from '../../../workers/zonal.js';
+import { addClearArea, addZonalStats, emptyZonalStats, fractionSeen } from '../../../workers/zonal.js';
 
 describe('label8', () => {
   it('joins diagonal neighbours and separates distant patches', () => {
@@ -97,9 +97,9 @@ describe('forestLoss', () => {
   });
 });
 
-describe('zonalStats and clearFraction', () => {
+describe('zonal statistics and clear area', () => {
   it("counts pixels and hectares per class and confidence, with each column's area", () => {
-    const stats = zonalStats({
+    const stats = addZonalStats(emptyZonalStats(), {
       width: 2,
       classes: Uint8Array.from([3, 2, 3, 0]),
       confidence: Uint8Array.from([2, 0, 1, 0]),
@@ -115,7 +115,15 @@ describe('zonalStats and clearFraction', () => {
   });
   it('gives the clear fraction of a zone by area', () => {
     expect(
-      clearFraction(Uint16Array.from([0, 3, 1, 0]), Uint8Array.from([1, 1, 1, 0]), 2, Float64Array.from([0.01, 0.02])),
+      fractionSeen(
+        addClearArea(
+          { seenHa: 0, totalHa: 0 },
+          Uint16Array.from([0, 3, 1, 0]),
+          Uint8Array.from([1, 1, 1, 0]),
+          2,
+          Float64Array.from([0.01, 0.02]),
+        ),
+      ),
     ).toBeCloseTo(0.03 / 0.04, 12);
   });
 });

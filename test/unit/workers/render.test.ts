@@ -1,11 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import {
   NOT_SEEN_COLOUR,
+  addClassBlock,
+  addNdviBlock,
+  classReduction,
+  classesOver,
   ndviColour,
+  ndviPicture,
+  ndviReduction,
   reductionFactor,
-  renderClassesOver,
-  renderNdvi,
+  type Picture,
 } from '../../../workers/render.js';
+
+/** A 4×2 raster added as two 2×2 blocks, right one first, as blocks arrive from the pool. */
+const halves = (
+  add: (block: { x0: number; y0: number; width: number; height: number }, pick: (i: number) => number) => void,
+) => {
+  for (const x0 of [2, 0]) add({ x0, y0: 0, width: 2, height: 2 }, (i) => (i >> 1) * 4 + x0 + (i & 1));
+};
+
+function ndviOf(ndvi: Float32Array, inside: Uint8Array): Picture {
+  const reduction = ndviReduction(4, 2, 2);
+  halves((block, at) =>
+    addNdviBlock(
+      reduction,
+      block,
+      Float32Array.from([0, 1, 2, 3], (i) => ndvi[at(i)]!),
+      Uint8Array.from([0, 1, 2, 3], (i) => inside[at(i)]!),
+    ),
+  );
+  return ndviPicture(reduction);
+}
 
 describe('render', () => {
   it('reduces by the whole factor that fits the longer side', () => {
@@ -28,27 +53,32 @@ describe('render', () => {
     // 4×2 reduced by 2 (max side 2): cells [0.2, NaN | 0.2, 0.2] → 0.2; [NaN, NaN | NaN, NaN] inside → not seen.
     const ndvi = Float32Array.from([0.2, NaN, NaN, NaN, 0.2, 0.2, NaN, NaN]);
     const inside = Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 0]);
-    const picture = renderNdvi(ndvi, inside, 4, 2, 2);
+    const picture = ndviOf(ndvi, inside);
     expect([picture.width, picture.height]).toEqual([2, 1]);
     expect([...picture.rgba.subarray(0, 4)]).toEqual([...ndviColour(0.2), 255]);
     expect([...picture.rgba.subarray(4, 8)]).toEqual([...NOT_SEEN_COLOUR, 255]);
-    const outside = renderNdvi(ndvi, new Uint8Array(8), 4, 2, 2);
+    const outside = ndviOf(ndvi, new Uint8Array(8));
     expect([...outside.rgba]).toEqual(new Array(8).fill(0));
   });
 
   it('shows the class of highest priority present in a reduced cell, over the base', () => {
     const base = { width: 2, height: 1, rgba: Uint8Array.from([1, 2, 3, 255, 4, 5, 6, 255]) };
     const classes = Uint8Array.from([1, 3, 1, 1, 0, 1, 1, 1]);
-    const picture = renderClassesOver(
+    const reduction = classReduction(4, 2, 2, [3, 0]);
+    halves((block, at) =>
+      addClassBlock(
+        reduction,
+        block,
+        Uint8Array.from([0, 1, 2, 3], (i) => classes[at(i)]!),
+      ),
+    );
+    const picture = classesOver(
       base,
-      classes,
-      4,
-      2,
+      reduction,
       new Map([
         [3, [255, 0, 0] as const],
         [0, [9, 9, 9] as const],
       ]),
-      [3, 0],
     );
     expect([...picture.rgba]).toEqual([255, 0, 0, 255, 4, 5, 6, 255]);
     expect([...base.rgba]).toEqual([1, 2, 3, 255, 4, 5, 6, 255]);
