@@ -6,7 +6,7 @@ import type { TimeInterval } from '../aoi/interval.js';
 import type { Config } from '../config/config.schema.js';
 import { runAnalysis, type AnalysisRun } from './analysis.js';
 import type { Grid } from '../aoi/rasterize.js';
-import { ForestOutputSink, forestLossOutputs, type OutputFile } from './outputs/forest.outputs.js';
+import { RasterOutputSink, forestLossOutputs, type OutputFile } from './outputs/forest.outputs.js';
 import { inputsDigest, itemIdFor } from './outputs/layout.js';
 import { resultItem, type ResultItem } from './outputs/stac.js';
 import type { Summary } from '../reports/summary.js';
@@ -161,7 +161,7 @@ export async function computeAndPublish(input: {
   // The folder follows TMPDIR; it needs room for the rasters of one period (about 3 bytes a pixel).
   removeAbandonedWorkDirs();
   const workDir = mkdtempSync(join(tmpdir(), `${WORK_DIR_PREFIX}${process.pid}-${aoi.id}-`));
-  const rasters = new ForestOutputSink(workDir, periods, parameters);
+  const rasters = new RasterOutputSink(workDir, periods, parameters);
   try {
     const run = await runAnalysis({
       aoi,

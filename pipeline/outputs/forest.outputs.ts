@@ -46,7 +46,7 @@ import {
  * clear-observation counts, the classes and the confidence; the change patches as GeoJSON; PNG previews; and the
  * summary with the checksums of all of them. Pixels outside the AOI polygon are nodata in every raster, so
  * counting a class in a raster gives the summary's figure. Rasters and previews are built block by block as the
- * run streams ({@link ForestOutputSink}); the rasters are files in a work folder, never whole in memory.
+ * run streams ({@link RasterOutputSink}); the rasters are files in a work folder, never whole in memory.
  */
 
 export const COG_TYPE = 'image/tiff; application=geotiff; profile=cloud-optimized';
@@ -76,7 +76,7 @@ export interface ForestOutputsInput {
   aoi: Aoi;
   run: AnalysisRun;
   /** The sink that received the run's blocks. */
-  rasters: ForestOutputSink;
+  rasters: RasterOutputSink;
   periods: { baseline: PeriodInput; monitoring: PeriodInput };
   itemId: string;
   digest: string;
@@ -217,10 +217,11 @@ interface RasterSpec {
 }
 
 /**
- * The forest-loss run's rasters and previews, written as its blocks arrive: the composites' NDVI and clear counts
- * in pass 1, the classes and confidence in pass 2; previews accumulate reduced cells. `finish` closes the COGs.
+ * A run's rasters and previews, written as its blocks arrive: the composites' NDVI and clear counts in pass 1, the
+ * class rasters of every product computed (and forest loss's confidence) in pass 2; previews accumulate reduced
+ * cells. `finish` closes the COGs.
  */
-export class ForestOutputSink implements AnalysisSink {
+export class RasterOutputSink implements AnalysisSink {
   private writers = new Map<string, { writer: CogWriter; spec: RasterSpec }>();
   private ndvi?: { baseline: NdviReduction; monitoring: NdviReduction };
   private display?: ClassReduction;

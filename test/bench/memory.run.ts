@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveAoi } from '../../pipeline/aoi.repository.js';
 import { runAnalysis } from '../../pipeline/analysis.js';
-import { ForestOutputSink, forestLossOutputs } from '../../pipeline/outputs/forest.outputs.js';
+import { RasterOutputSink, forestLossOutputs } from '../../pipeline/outputs/forest.outputs.js';
 import type { RasterOpener } from '../../pipeline/raster.opener.js';
 import type { SceneSearch } from '../../pipeline/scenes.find.js';
 import { DEFAULT_FOREST_LOSS } from '../../workers/change.js';
@@ -32,7 +32,7 @@ const periods = { baseline: { window: window(2021), search }, monitoring: { wind
 const workDir = mkdtempSync(join(tmpdir(), 'cw-memory-'));
 try {
   const started = Date.now();
-  const rasters = new ForestOutputSink(workDir, periods, { resolution: 10, forestLoss: DEFAULT_FOREST_LOSS });
+  const rasters = new RasterOutputSink(workDir, periods, { resolution: 10, forestLoss: DEFAULT_FOREST_LOSS });
   const run = await runAnalysis({ aoi, baseline: [], monitoring: [], opener, sinks: [rasters] });
   const { files } = await forestLossOutputs({ aoi, run, rasters, periods, itemId: 'memory', digest: 'memory' });
   process.stdout.write(

@@ -80,6 +80,20 @@ export class WholeGridSink implements AnalysisSink {
       this.paste(this.products[product]!, window, classes.classes);
     }
   }
+
+  /** The two periods' NDVI and NDBI with the AOI mask and grid: what the in-memory settlement and mining kernels take. */
+  twoPeriodIndices(pixelAreaHa: Float64Array) {
+    return {
+      width: this.grid.width,
+      height: this.grid.height,
+      inside: this.inside,
+      pixelAreaHa,
+      ndviBefore: this.baseline.ndvi,
+      ndviAfter: this.monitoring.ndvi,
+      ndbiBefore: this.baseline.indices.ndbi!,
+      ndbiAfter: this.monitoring.indices.ndbi!,
+    };
+  }
 }
 
 function nans(pixels: number): Float32Array {

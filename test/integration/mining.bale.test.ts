@@ -89,17 +89,9 @@ describe('mining expansion on a real Landsat pair with green and SWIR', () => {
 
   it('keeps only patches holding new bare soil and new water (loose thresholds), as the in-memory kernel does', async () => {
     const { run, whole } = await analyse(LOOSE, 32);
-    const { grid } = run;
     const kernel = miningExpansion(
       {
-        width: grid.width,
-        height: grid.height,
-        inside: whole.inside,
-        pixelAreaHa: run.pixelAreaHa,
-        ndviBefore: whole.baseline.ndvi,
-        ndviAfter: whole.monitoring.ndvi,
-        ndbiBefore: whole.baseline.indices.ndbi!,
-        ndbiAfter: whole.monitoring.indices.ndbi!,
+        ...whole.twoPeriodIndices(run.pixelAreaHa),
         mndwiBefore: whole.baseline.indices.mndwi!,
         mndwiAfter: whole.monitoring.indices.mndwi!,
       },

@@ -16,7 +16,7 @@ import { S3ObjectStore } from '../../pipeline/io/object.store.s3.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { createS3Client } from '../../pipeline/io/s3.client.js';
 import {
-  ForestOutputSink,
+  RasterOutputSink,
   forestLossCaveats,
   forestLossOutputs,
   type OutputFile,
@@ -91,7 +91,7 @@ beforeAll(async () => {
     monitoring: { window: aoi.windows.monitoring!, search: found.monitoring },
   };
   const opener = createRasterOpener({});
-  const rasters = new ForestOutputSink(dir, periods, periodParameters(config, periods));
+  const rasters = new RasterOutputSink(dir, periods, periodParameters(config, periods));
   run = await runAnalysis({
     aoi,
     baseline: found.baseline.observations,

@@ -106,20 +106,7 @@ describe('settlement change on real Landsat SWIR, streamed in 64-pixel blocks', 
       const aoi = coloradoAoi(windows);
       const { run, whole } = await analyse(aoi, 64);
       const streamed = whole.products['settlement-change']!;
-      const { grid } = run;
-      const kernel = settlementChange(
-        {
-          width: grid.width,
-          height: grid.height,
-          inside: whole.inside,
-          pixelAreaHa: run.pixelAreaHa,
-          ndviBefore: whole.baseline.ndvi,
-          ndviAfter: whole.monitoring.ndvi,
-          ndbiBefore: whole.baseline.indices.ndbi!,
-          ndbiAfter: whole.monitoring.indices.ndbi!,
-        },
-        config.analysis.settlementChange,
-      );
+      const kernel = settlementChange(whole.twoPeriodIndices(run.pixelAreaHa), config.analysis.settlementChange);
       expect(Buffer.from(streamed.buffer).equals(Buffer.from(kernel.classes.buffer))).toBe(true);
       const product = run.products['settlement-change']!;
       expect(product.patches).toEqual(kernel.patches);
