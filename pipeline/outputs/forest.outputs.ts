@@ -15,9 +15,9 @@ import {
   type NdviReduction,
   type Rgb,
 } from '../../workers/render.js';
-import type { AnalysisRun, AnalysisSink, BlockClasses, ProductName } from '../analysis.js';
+import type { AnalysisRun, AnalysisSink, BlockClasses, ProductName } from '../analysis/analysis.js';
 import { CogWriter, type CogOptions } from '../io/cog.writer.js';
-import type { SceneSearch } from '../scenes.find.js';
+import type { SceneSearch } from '../scenes/scenes.find.js';
 import { VERSION } from '../version.js';
 import {
   CONFIDENCE_LEGEND,

@@ -2,7 +2,7 @@ import { fromCrs } from '../../aoi/aoi.project.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import { patchRaster } from '../../workers/patches.js';
 import { tracePatches, type PixelRing } from '../../workers/vectorize.js';
-import type { KeptPatches, ProductName } from '../analysis.js';
+import type { KeptPatches, ProductName } from '../analysis/analysis.js';
 
 /**
  * Change patches as RFC 7946 GeoJSON: each 8-connected patch of a change class one feature, its outline traced

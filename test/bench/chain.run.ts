@@ -5,12 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAoi } from '../../aoi/aoi.parse.js';
-import { runAnalysis } from '../../pipeline/analysis.js';
+import { runAnalysis } from '../../pipeline/analysis/analysis.js';
 import { loadConfig } from '../../pipeline/config.read.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
-import { ComputePool } from '../../pipeline/pool.js';
-import { createRasterOpener } from '../../pipeline/raster.opener.js';
-import { findWindowScenes } from '../../pipeline/scenes.find.js';
+import { ComputePool } from '../../pipeline/analysis/pool.js';
+import { createRasterOpener } from '../../pipeline/scenes/raster.opener.js';
+import { findWindowScenes } from '../../pipeline/scenes/scenes.find.js';
 import { ROOT } from '../helpers/paths.js';
 
 const [catalogPath, threadsArgument] = process.argv.slice(2);

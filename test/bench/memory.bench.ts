@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { FOREST_LOSS_BASE_BYTES, FOREST_LOSS_BYTES_PER_PIXEL } from '../../pipeline/run.plan.js';
+import { FOREST_LOSS_BASE_BYTES, FOREST_LOSS_BYTES_PER_PIXEL } from '../../pipeline/run/run.plan.js';
 import { ROOT } from '../helpers/paths.js';
 
 interface MemoryFigures {

@@ -7,11 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveAoi } from '../../pipeline/aoi.repository.js';
-import { runAnalysis } from '../../pipeline/analysis.js';
+import { resolveAoi } from '../../pipeline/io/aoi.repository.js';
+import { runAnalysis } from '../../pipeline/analysis/analysis.js';
 import { RasterOutputSink, forestLossOutputs } from '../../pipeline/outputs/forest.outputs.js';
-import type { RasterOpener } from '../../pipeline/raster.opener.js';
-import type { SceneSearch } from '../../pipeline/scenes.find.js';
+import type { RasterOpener } from '../../pipeline/scenes/raster.opener.js';
+import type { SceneSearch } from '../../pipeline/scenes/scenes.find.js';
 import { DEFAULT_FOREST_LOSS } from '../../workers/change.js';
 import { ROOT } from '../helpers/paths.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { footprint } from '../../pipeline/catalog.build.js';
+import { footprint } from '../../pipeline/tools/catalog.build.js';
 import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
 import { RasterReader } from '../../pipeline/io/cog.reader.js';
 import { writeItemCatalog } from './item.catalog.js';

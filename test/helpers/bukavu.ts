@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { buildCatalog, type CatalogBuildResult } from '../../pipeline/catalog.build.js';
+import { buildCatalog, type CatalogBuildResult } from '../../pipeline/tools/catalog.build.js';
 import { SHARED_DATA } from './paths.js';
 
 /** The real Bukavu series: 23 dates of Sentinel-2 red and NIR, reflectance × 10000, clouds masked to NaN. */

@@ -1,5 +1,5 @@
 import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
-import type { AnalysisSink, BlockClasses, ProductName } from '../../pipeline/analysis.js';
+import type { AnalysisSink, BlockClasses, ProductName } from '../../pipeline/analysis/analysis.js';
 import type { ChangeBlockResult } from '../../workers/change.block.js';
 
 /**

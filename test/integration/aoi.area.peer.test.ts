@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAoiDir } from '../../pipeline/aoi.repository.js';
+import { loadAoiDir } from '../../pipeline/io/aoi.repository.js';
 import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dateFromName } from '../../pipeline/catalog.build.js';
+import { dateFromName } from '../../pipeline/tools/catalog.build.js';
 import { CLI, ROOT, SHARED_DATA } from '../helpers/paths.js';
 
 const BUKAVU_DIR = join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc');

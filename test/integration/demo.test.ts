@@ -1,18 +1,48 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../reports/summary.js';
-import { verifyItem } from '../../pipeline/publish.js';
+import { verifyItem } from '../../pipeline/publish/publish.js';
 import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { childEnv, ROOT } from '../helpers/paths.js';
 
-describe('npm run demo (dist/pipeline/demo.js)', () => {
+const GOLDEN = join(ROOT, 'test', 'golden', 'demo.assets.sha256');
+
+/**
+ * The sha256 of every published file that does not name the run (item, assets, collection, catalog), as
+ * `sha256sum` prints them: the demo's outputs must stay byte-identical across refactors. Regenerate with
+ * UPDATE_GOLDEN=1 only when a change of figures or formats is intended, and say so in the commit.
+ */
+function publishedDigests(store: string): string {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files.push(relative(store, path));
+    }
+  };
+  walk(store);
+  return files
+    .filter((file) => !file.startsWith('runs/') && !file.endsWith('.html') && !file.endsWith('state.json'))
+    .sort()
+    .map(
+      (file) =>
+        `${createHash('sha256')
+          .update(readFileSync(join(store, file)))
+          .digest('hex')}  ${file}\n`,
+    )
+    .join('');
+}
+
+describe('npm run demo (dist/pipeline/tools/demo.js)', () => {
   it('runs the offline Bukavu demo, publishes to the store and prints figures that match its summary', async () => {
     const store = mkdtempSync(join(tmpdir(), 'cw-demo-'));
     const env = childEnv({ CHANGEWATCH_STORE_URL: `file://${store}` });
-    const result = spawnSync(process.execPath, [join(ROOT, 'dist', 'pipeline', 'demo.js')], {
+    const result = spawnSync(process.execPath, [join(ROOT, 'dist', 'pipeline', 'tools', 'demo.js')], {
       cwd: ROOT,
       encoding: 'utf8',
       env,
@@ -38,11 +68,13 @@ describe('npm run demo (dist/pipeline/demo.js)', () => {
     expect(summary.periods.baseline.scenes.every((scene) => (scene.cloudCover ?? 0) <= 60)).toBe(true);
     expect(summary.software.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(result.stdout).toMatch(/^bukavu-demo +ok +bukavu-demo-2021-08-15-2021-09-30 /m);
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, publishedDigests(store));
+    expect(publishedDigests(store)).toBe(readFileSync(GOLDEN, 'utf8'));
 
     // The second run finds nothing new and leaves every published file as it was.
     const itemBefore = statSync(join(store, itemKey)).mtimeMs;
     const summaryBefore = statSync(join(store, summaryKey)).mtimeMs;
-    const second = spawnSync(process.execPath, [join(ROOT, 'dist', 'pipeline', 'demo.js')], {
+    const second = spawnSync(process.execPath, [join(ROOT, 'dist', 'pipeline', 'tools', 'demo.js')], {
       cwd: ROOT,
       encoding: 'utf8',
       env,

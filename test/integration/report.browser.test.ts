@@ -23,7 +23,7 @@ let summary: Summary;
 beforeAll(async () => {
   store = mkdtempSync(join(tmpdir(), 'cw-report-'));
   const env = childEnv({ CHANGEWATCH_STORE_URL: `file://${store}` });
-  const demo = spawnSync(process.execPath, [join(ROOT, 'dist', 'pipeline', 'demo.js')], {
+  const demo = spawnSync(process.execPath, [join(ROOT, 'dist', 'pipeline', 'tools', 'demo.js')], {
     cwd: ROOT,
     encoding: 'utf8',
     env,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseInterval, type TimeInterval } from '../../../aoi/interval.js';
-import { periodsFor, planAoi } from '../../../pipeline/run.plan.js';
-import type { Scene } from '../../../pipeline/stac.profiles.js';
+import { periodsFor, planAoi } from '../../../pipeline/run/run.plan.js';
+import type { Scene } from '../../../pipeline/scenes/stac.profiles.js';
 
 const RUN = { monitoringDays: 90, baselineYearsBack: 1, leaseMinutes: 60 };
 const interval = (text: string) => parseInterval(text) as TimeInterval;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { selectScenes } from '../../../pipeline/scene.select.js';
-import { isScene, readItem, type Scene, type StacItem } from '../../../pipeline/stac.profiles.js';
+import { selectScenes } from '../../../pipeline/scenes/scene.select.js';
+import { isScene, readItem, type Scene, type StacItem } from '../../../pipeline/scenes/stac.profiles.js';
 import { SHARED_DATA } from '../../helpers/paths.js';
 
 const scenesOf = (path: string): Scene[] =>

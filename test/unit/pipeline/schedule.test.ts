@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigSchema } from '../../../config/config.schema.js';
 import { createLogger } from '../../../pipeline/log.js';
-import type { RunReport } from '../../../pipeline/run.js';
-import { checkHeartbeat, startScheduler, type Heartbeat } from '../../../pipeline/schedule.js';
+import type { RunReport } from '../../../pipeline/run/run.js';
+import { checkHeartbeat, startScheduler, type Heartbeat } from '../../../pipeline/run/schedule.js';
 
 const realSetTimeout = globalThis.setTimeout;
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isScene, readItem, type Scene, type StacItem } from '../../../pipeline/stac.profiles.js';
+import { isScene, readItem, type Scene, type StacItem } from '../../../pipeline/scenes/stac.profiles.js';
 import { SHARED_DATA } from '../../helpers/paths.js';
 
 const json = (path: string) => JSON.parse(readFileSync(join(SHARED_DATA, path), 'utf8')) as Record<string, unknown>;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { removeAbandonedWorkDirs } from '../../../pipeline/period.publish.js';
+import { removeAbandonedWorkDirs } from '../../../pipeline/run/period.run.js';
 
 describe('removeAbandonedWorkDirs', () => {
   it('removes the work folders of dead processes, keeps those of live ones and anything else', () => {

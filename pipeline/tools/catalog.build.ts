@@ -1,12 +1,12 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import type { Position } from '../aoi/geometry.js';
-import { gridOutline } from '../aoi/rasterize.js';
-import { ChangewatchError } from './errors.js';
-import { FileByteSource } from './io/byte.source.file.js';
-import { RasterReader, type RasterInfo } from './io/cog.reader.js';
-import { BAND_NAMES, type BandName } from '../workers/bands.js';
-import { VERSION } from './version.js';
+import type { Position } from '../../aoi/geometry.js';
+import { gridOutline } from '../../aoi/rasterize.js';
+import { ChangewatchError } from '../errors.js';
+import { FileByteSource } from '../io/byte.source.file.js';
+import { RasterReader, type RasterInfo } from '../io/cog.reader.js';
+import { BAND_NAMES, type BandName } from '../../workers/bands.js';
+import { VERSION } from '../version.js';
 
 /**
  * `changewatch catalog build`: a static STAC catalog from a folder of plain GeoTIFFs (researchers' own exports).

@@ -1,8 +1,8 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findDuplicateIds, parseAoi, type AoiParseOptions } from '../aoi/aoi.parse.js';
-import { formatProblem, type Aoi, type AoiProblem } from '../aoi/aoi.schema.js';
-import { ChangewatchError } from './errors.js';
+import { findDuplicateIds, parseAoi, type AoiParseOptions } from '../../aoi/aoi.parse.js';
+import { formatProblem, type Aoi, type AoiProblem } from '../../aoi/aoi.schema.js';
+import { ChangewatchError } from '../errors.js';
 
 export interface AoiLoad {
   aois: Aoi[];

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Config } from '../config/config.schema.js';
-import type { Logger } from './log.js';
+import type { Config } from '../../config/config.schema.js';
+import type { Logger } from '../log.js';
 import type { RunReport } from './run.js';
 
 /**

@@ -1,5 +1,5 @@
 import create from 'stac-js';
-import { BAND_NAMES, type BandName } from '../workers/bands.js';
+import { BAND_NAMES, type BandName } from '../../workers/bands.js';
 
 /**
  * Provider profiles: how the items of one collection at one provider map onto changewatch's bands, masks and

@@ -1,11 +1,11 @@
-import type { Aoi } from '../aoi/aoi.schema.js';
-import { indexPage, reportPage, type IndexRow } from '../reports/report.page.js';
-import type { Summary } from '../reports/summary.js';
-import { CONFIDENCE_LEGEND, FOREST_LOSS_LEGEND } from './outputs/legend.js';
-import type { ObjectStore } from './ports.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import { indexPage, reportPage, type IndexRow } from '../../reports/report.page.js';
+import type { Summary } from '../../reports/summary.js';
+import { CONFIDENCE_LEGEND, FOREST_LOSS_LEGEND } from '../outputs/legend.js';
+import type { ObjectStore } from '../ports.js';
 import { catalogChildren } from './publish.js';
-import { loadState, type AoiState } from './run.state.js';
-import { VERSION } from './version.js';
+import { loadState, type AoiState } from '../run/run.state.js';
+import { VERSION } from '../version.js';
 
 /**
  * The HTML pages of a run, published next to the outputs: `<aoi>/reports/<run id>.html` for each AOI with a new

@@ -4,8 +4,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAoi } from '../aoi/aoi.parse.js';
-import { formatProblem, type Analysis, type AoiKind } from '../aoi/aoi.schema.js';
+import { parseAoi } from '../../aoi/aoi.parse.js';
+import { formatProblem, type Analysis, type AoiKind } from '../../aoi/aoi.schema.js';
 import {
   areaM2,
   bboxOf,
@@ -14,7 +14,7 @@ import {
   type PolygonCoordinates,
   type Position,
   type Ring,
-} from '../aoi/geometry.js';
+} from '../../aoi/geometry.js';
 
 const SOURCES = join('..', 'shared', 'data', 'aoi-sources', 'derived');
 const OUT = 'aoi';

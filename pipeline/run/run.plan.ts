@@ -1,7 +1,7 @@
-import type { Aoi } from '../aoi/aoi.schema.js';
-import type { TimeInterval } from '../aoi/interval.js';
-import type { Config } from '../config/config.schema.js';
-import type { Scene } from './stac.profiles.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { TimeInterval } from '../../aoi/interval.js';
+import type { Config } from '../../config/config.schema.js';
+import type { Scene } from '../scenes/stac.profiles.js';
 
 /**
  * What a run will do for one AOI, decided before anything is read or written. Pure: the scenes found and what is

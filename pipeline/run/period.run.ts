@@ -1,22 +1,22 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Aoi } from '../aoi/aoi.schema.js';
-import type { TimeInterval } from '../aoi/interval.js';
-import type { Config } from '../config/config.schema.js';
-import { runAnalysis, type AnalysisRun } from './analysis.js';
-import type { Grid } from '../aoi/rasterize.js';
-import { RasterOutputSink, forestLossOutputs, type OutputFile } from './outputs/forest.outputs.js';
-import { inputsDigest, itemIdFor } from './outputs/layout.js';
-import { resultItem, type ResultItem } from './outputs/stac.js';
-import type { Summary } from '../reports/summary.js';
-import type { ComputePool } from './pool.js';
-import type { ObjectStore } from './ports.js';
-import { publishItem, type PublishEvent } from './publish.js';
-import type { RasterOpener } from './raster.opener.js';
-import type { SceneSearch } from './scenes.find.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { TimeInterval } from '../../aoi/interval.js';
+import type { Config } from '../../config/config.schema.js';
+import { runAnalysis, type AnalysisRun } from '../analysis/analysis.js';
+import type { Grid } from '../../aoi/rasterize.js';
+import { RasterOutputSink, forestLossOutputs, type OutputFile } from '../outputs/forest.outputs.js';
+import { inputsDigest, itemIdFor } from '../outputs/layout.js';
+import { resultItem, type ResultItem } from '../outputs/stac.js';
+import type { Summary } from '../../reports/summary.js';
+import type { ComputePool } from '../analysis/pool.js';
+import type { ObjectStore } from '../ports.js';
+import { publishItem, type PublishEvent } from '../publish/publish.js';
+import type { RasterOpener } from '../scenes/raster.opener.js';
+import type { SceneSearch } from '../scenes/scenes.find.js';
 import { processAlive } from './run.state.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 /**
  * One AOI and monitoring period, from the scenes found to the published item: compute, build the outputs,

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import cron from 'node-cron';
-import type { Config } from '../config/config.schema.js';
-import { loadAoiDir } from './aoi.repository.js';
+import type { Config } from '../../config/config.schema.js';
+import { loadAoiDir } from '../io/aoi.repository.js';
 import { table } from './text.table.js';
-import { EXIT } from './errors.js';
-import { openObjectStore } from './io/object.store.js';
-import { createLogger } from './log.js';
-import { pullReport } from './report.pull.js';
-import { runAll, type RunProgress, type RunReport } from './run.js';
-import { loadState } from './run.state.js';
-import { checkHeartbeat, HEARTBEAT_EVERY_MS, startScheduler } from './schedule.js';
+import { EXIT } from '../errors.js';
+import { openObjectStore } from '../io/object.store.js';
+import { createLogger } from '../log.js';
+import { pullReport } from '../publish/report.pull.js';
+import { runAll, type RunProgress, type RunReport } from '../run/run.js';
+import { loadState } from '../run/run.state.js';
+import { checkHeartbeat, HEARTBEAT_EVERY_MS, startScheduler } from '../run/schedule.js';
 
 /** The commands of the nightly job: run, status, schedule, health. */
 

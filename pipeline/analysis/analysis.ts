@@ -1,15 +1,15 @@
-import { fromCrs, toCrs } from '../aoi/aoi.project.js';
-import { aoiGrid } from '../aoi/aoi.grid.js';
-import type { Aoi } from '../aoi/aoi.schema.js';
-import { pixelAreaHaByColumn } from '../aoi/pixel.area.js';
-import { gridOutline, rasterizer, type Grid, type PixelWindow } from '../aoi/rasterize.js';
+import { fromCrs, toCrs } from '../../aoi/aoi.project.js';
+import { aoiGrid } from '../../aoi/aoi.grid.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import { pixelAreaHaByColumn } from '../../aoi/pixel.area.js';
+import { gridOutline, rasterizer, type Grid, type PixelWindow } from '../../aoi/rasterize.js';
 import {
   CONFIDENCE,
   DEFAULT_FOREST_LOSS,
   FOREST_LOSS_CLASSES,
   classifyForestLoss,
   type ForestLossParameters,
-} from '../workers/change.js';
+} from '../../workers/change.js';
 import {
   cleanupHalo,
   DEFAULT_CLOUD_CLEANUP,
@@ -17,11 +17,11 @@ import {
   type DateBlock,
   type ChangeBlockResult,
   type ChangeBlockTask,
-} from '../workers/change.block.js';
-import type { Analysis } from '../aoi/aoi.schema.js';
-import type { BandName } from '../workers/bands.js';
-import type { IndexName } from '../workers/indices.js';
-import { CLEAR, NOT_OBSERVED, fmaskStates, qaPixelStates, sclStates } from '../workers/masks.js';
+} from '../../workers/change.block.js';
+import type { Analysis } from '../../aoi/aoi.schema.js';
+import type { BandName } from '../../workers/bands.js';
+import type { IndexName } from '../../workers/indices.js';
+import { CLEAR, NOT_OBSERVED, fmaskStates, qaPixelStates, sclStates } from '../../workers/masks.js';
 import {
   DEFAULT_MINING,
   DEFAULT_SETTLEMENT,
@@ -32,10 +32,10 @@ import {
   keepMiningPatch,
   type MiningParameters,
   type SettlementParameters,
-} from '../workers/settlement.js';
-import { resampleToGrid, type PointTransformer } from '../workers/resample.js';
-import { addRowRuns, labelRuns, runsByPatch, RunTable, type Patch } from '../workers/patches.js';
-import { runTask } from '../workers/tasks.js';
+} from '../../workers/settlement.js';
+import { resampleToGrid, type PointTransformer } from '../../workers/resample.js';
+import { addRowRuns, labelRuns, runsByPatch, RunTable, type Patch } from '../../workers/patches.js';
+import { runTask } from '../../workers/tasks.js';
 import {
   addClearArea,
   addZonalStats,
@@ -43,13 +43,13 @@ import {
   fractionSeen,
   type ClearArea,
   type ZonalStats,
-} from '../workers/zonal.js';
+} from '../../workers/zonal.js';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { ChangewatchError } from './errors.js';
+import { ChangewatchError } from '../errors.js';
 import type { ComputePool } from './pool.js';
-import type { RasterOpener } from './raster.opener.js';
-import { readSceneForAoi, type AoiBand } from './scene.read.js';
-import type { Observation } from './scene.select.js';
+import type { RasterOpener } from '../scenes/raster.opener.js';
+import { readSceneForAoi, type AoiBand } from '../scenes/scene.read.js';
+import type { Observation } from '../scenes/scene.select.js';
 
 /**
  * The change products of one AOI (forest loss always; settlement change and mining expansion when the AOI asks

@@ -1,11 +1,11 @@
 import type { TypedArray } from 'geotiff';
-import { projectedBounds } from '../aoi/aoi.project.js';
-import type { Aoi } from '../aoi/aoi.schema.js';
-import { chooseLevel, scaleWindow, windowForBounds, type GeoTransform, type PixelWindow } from '../workers/grid.js';
-import { ChangewatchError } from './errors.js';
-import type { RasterReader } from './io/cog.reader.js';
-import type { ReadStats } from './ports.js';
-import type { BandName } from '../workers/bands.js';
+import { projectedBounds } from '../../aoi/aoi.project.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import { chooseLevel, scaleWindow, windowForBounds, type GeoTransform, type PixelWindow } from '../../workers/grid.js';
+import { ChangewatchError } from '../errors.js';
+import type { RasterReader } from '../io/cog.reader.js';
+import type { ReadStats } from '../ports.js';
+import type { BandName } from '../../workers/bands.js';
 import type { Scene, SceneAsset } from './stac.profiles.js';
 
 /**

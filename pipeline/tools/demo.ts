@@ -8,17 +8,17 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildCatalog } from './catalog.build.js';
-import { printRunReport } from './cli.run.js';
-import { loadConfig } from './config.read.js';
-import { ChangewatchError, EXIT } from './errors.js';
-import { openObjectStore } from './io/object.store.js';
-import { createLogger } from './log.js';
-import { assetKeyOf, itemKey } from './outputs/layout.js';
-import type { ResultItem } from './outputs/stac.js';
-import type { Summary } from '../reports/summary.js';
-import { runAll } from './run.js';
-import { loadState } from './run.state.js';
-import { VERSION } from './version.js';
+import { printRunReport } from '../cli/cli.run.js';
+import { loadConfig } from '../config.read.js';
+import { ChangewatchError, EXIT } from '../errors.js';
+import { openObjectStore } from '../io/object.store.js';
+import { createLogger } from '../log.js';
+import { assetKeyOf, itemKey } from '../outputs/layout.js';
+import type { ResultItem } from '../outputs/stac.js';
+import type { Summary } from '../../reports/summary.js';
+import { runAll } from '../run/run.js';
+import { loadState } from '../run/run.state.js';
+import { VERSION } from '../version.js';
 
 const SERIES = resolve('..', 'shared', 'data', 's2-bukavu-rusizi', 'T35MPT_bukavu_drc');
 const INPUT_CATALOG = resolve('out', 'inputs', 's2-bukavu', 'catalog.json');

@@ -1,9 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { openByteSource } from './io/byte.source.js';
-import { RasterReader } from './io/cog.reader.js';
-import type { RetryEvent, RetryPolicy } from './io/http.retry.js';
-import type { PlanetaryComputerSigner } from './io/pc.signer.js';
-import type { ReadStats } from './ports.js';
+import { openByteSource } from '../io/byte.source.js';
+import { RasterReader } from '../io/cog.reader.js';
+import type { RetryEvent, RetryPolicy } from '../io/http.retry.js';
+import type { PlanetaryComputerSigner } from '../io/pc.signer.js';
+import type { ReadStats } from '../ports.js';
 import { totalStats } from './scene.read.js';
 import type { Scene, SceneAsset } from './stac.profiles.js';
 

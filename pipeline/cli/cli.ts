@@ -1,22 +1,22 @@
 import { Command, CommanderError, Option } from 'commander';
-import { formatProblem, type Aoi } from '../aoi/aoi.schema.js';
-import { redactConfig } from '../config/config.load.js';
-import { parseInterval } from '../aoi/interval.js';
-import { loadAoiDir, loadAoiFiles, resolveAoi } from './aoi.repository.js';
-import { PlanetaryComputerSigner } from './io/pc.signer.js';
-import { createS3Client } from './io/s3.client.js';
-import { openItemFinder } from './io/stac.client.js';
-import { createRasterOpener } from './raster.opener.js';
-import { readSceneForAoi } from './scene.read.js';
-import { buildCatalog } from './catalog.build.js';
+import { formatProblem, type Aoi } from '../../aoi/aoi.schema.js';
+import { redactConfig } from '../../config/config.load.js';
+import { parseInterval } from '../../aoi/interval.js';
+import { loadAoiDir, loadAoiFiles, resolveAoi } from '../io/aoi.repository.js';
+import { PlanetaryComputerSigner } from '../io/pc.signer.js';
+import { createS3Client } from '../io/s3.client.js';
+import { openItemFinder } from '../io/stac.client.js';
+import { createRasterOpener } from '../scenes/raster.opener.js';
+import { readSceneForAoi } from '../scenes/scene.read.js';
+import { buildCatalog } from '../tools/catalog.build.js';
 import { registerRunCommands } from './cli.run.js';
-import { findScenes } from './scenes.find.js';
-import type { BandName } from '../workers/bands.js';
-import { loadConfig } from './config.read.js';
-import { ChangewatchError, EXIT, redactUrl } from './errors.js';
+import { findScenes } from '../scenes/scenes.find.js';
+import type { BandName } from '../../workers/bands.js';
+import { loadConfig } from '../config.read.js';
+import { ChangewatchError, EXIT, redactUrl } from '../errors.js';
 import { table } from './text.table.js';
-import { createLogger } from './log.js';
-import { VERSION } from './version.js';
+import { createLogger } from '../log.js';
+import { VERSION } from '../version.js';
 
 /** Output streams, swappable so tests can run the CLI in-process. */
 export interface CliIo {

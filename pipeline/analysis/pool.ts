@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { buffersOf, type WorkerResult, type WorkerTask } from '../workers/tasks.js';
-import { ChangewatchError } from './errors.js';
+import { buffersOf, type WorkerResult, type WorkerTask } from '../../workers/tasks.js';
+import { ChangewatchError } from '../errors.js';
 
 /**
  * The one worker pool of a run. Tasks go in with their buffers transferred, results come back the same way;

@@ -1,9 +1,9 @@
-import type { Aoi } from '../aoi/aoi.schema.js';
-import { ChangewatchError } from './errors.js';
-import type { OutputFile } from './outputs/forest.outputs.js';
-import { CATALOG_KEY, assetFolder, assetKeyOf, collectionKey, itemKey, sha256Hex } from './outputs/layout.js';
-import { aoiCollection, rootCatalog, type ResultItem } from './outputs/stac.js';
-import type { ObjectStore } from './ports.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import { ChangewatchError } from '../errors.js';
+import type { OutputFile } from '../outputs/forest.outputs.js';
+import { CATALOG_KEY, assetFolder, assetKeyOf, collectionKey, itemKey, sha256Hex } from '../outputs/layout.js';
+import { aoiCollection, rootCatalog, type ResultItem } from '../outputs/stac.js';
+import type { ObjectStore } from '../ports.js';
 
 /**
  * Publication in the order that keeps every reader safe: the assets (in a folder named after their inputs), then

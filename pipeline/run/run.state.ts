@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import { ChangewatchError } from './errors.js';
-import type { ObjectStore } from './ports.js';
-import type { Summary } from '../reports/summary.js';
-import { assetKeyOf, itemKey } from './outputs/layout.js';
-import { publishedItems } from './publish.js';
+import { ChangewatchError } from '../errors.js';
+import type { ObjectStore } from '../ports.js';
+import type { Summary } from '../../reports/summary.js';
+import { assetKeyOf, itemKey } from '../outputs/layout.js';
+import { publishedItems } from '../publish/publish.js';
 
 /**
  * Per-AOI state in the store, next to the outputs: what each published item was computed from and the AOI's run

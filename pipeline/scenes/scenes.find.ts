@@ -1,7 +1,7 @@
-import type { Aoi } from '../aoi/aoi.schema.js';
-import type { Config } from '../config/config.schema.js';
-import { ChangewatchError } from './errors.js';
-import type { ItemFinder } from './io/stac.client.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { Config } from '../../config/config.schema.js';
+import { ChangewatchError } from '../errors.js';
+import type { ItemFinder } from '../io/stac.client.js';
 import { selectScenes, type Selection } from './scene.select.js';
 import { isScene, readItem, type Scene, type Unusable } from './stac.profiles.js';
 

@@ -1,27 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { totalmem } from 'node:os';
-import { aoiGrid } from '../aoi/aoi.grid.js';
-import type { Aoi } from '../aoi/aoi.schema.js';
-import { formatProblem } from '../aoi/aoi.schema.js';
-import type { Config } from '../config/config.schema.js';
-import { loadAoiDir } from './aoi.repository.js';
-import { ChangewatchError, redactUrl } from './errors.js';
-import { openObjectStore } from './io/object.store.js';
-import { PlanetaryComputerSigner } from './io/pc.signer.js';
-import { createS3Client } from './io/s3.client.js';
-import { openItemFinder, type ItemFinder } from './io/stac.client.js';
-import type { Logger } from './log.js';
-import { itemKey } from './outputs/layout.js';
-import type { ResultItem } from './outputs/stac.js';
-import { computeAndPublish, periodIdentity, periodParameters, type PeriodScenes } from './period.publish.js';
-import { ComputePool } from './pool.js';
-import type { ObjectStore } from './ports.js';
-import { createRasterOpener, type RasterOpener } from './raster.opener.js';
+import { aoiGrid } from '../../aoi/aoi.grid.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import { formatProblem } from '../../aoi/aoi.schema.js';
+import type { Config } from '../../config/config.schema.js';
+import { loadAoiDir } from '../io/aoi.repository.js';
+import { ChangewatchError, redactUrl } from '../errors.js';
+import { openObjectStore } from '../io/object.store.js';
+import { PlanetaryComputerSigner } from '../io/pc.signer.js';
+import { createS3Client } from '../io/s3.client.js';
+import { openItemFinder, type ItemFinder } from '../io/stac.client.js';
+import type { Logger } from '../log.js';
+import { itemKey } from '../outputs/layout.js';
+import type { ResultItem } from '../outputs/stac.js';
+import { computeAndPublish, periodIdentity, periodParameters, type PeriodScenes } from './period.run.js';
+import { ComputePool } from '../analysis/pool.js';
+import type { ObjectStore } from '../ports.js';
+import { createRasterOpener, type RasterOpener } from '../scenes/raster.opener.js';
 import { periodsFor, planAoi, type AoiPlan } from './run.plan.js';
-import { publishAoiReport, publishIndex } from './report.publish.js';
+import { publishAoiReport, publishIndex } from '../publish/report.publish.js';
 import { AoiLease, headlineOf, loadState, saveState, type AoiOutcome, type RunRecord } from './run.state.js';
-import { findScenes } from './scenes.find.js';
-import { VERSION } from './version.js';
+import { findScenes } from '../scenes/scenes.find.js';
+import { VERSION } from '../version.js';
 
 /**
  * One run over the configured AOIs: for each, take its lease, plan (which scenes are new, which period must be
@@ -269,7 +269,7 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
             onRetry: (event) => runLog.warn(event, 'Raster:Request:Retry'),
           });
           pool ??= new ComputePool({
-            entry: options.poolEntry ?? new URL('../workers/pool.entry.js', import.meta.url),
+            entry: options.poolEntry ?? new URL('../../workers/pool.entry.js', import.meta.url),
             ...(config.analysis.maxThreads ? { maxThreads: config.analysis.maxThreads } : {}),
           });
           const readsBefore = opener.stats();
