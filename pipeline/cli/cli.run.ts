@@ -4,6 +4,7 @@ import type { Config } from '../../config/config.schema.js';
 import { loadAoiDir } from '../io/aoi.repository.js';
 import { table } from './text.table.js';
 import { EXIT } from '../errors.js';
+import { compose } from '../compose.js';
 import { openObjectStore } from '../io/object.store.js';
 import { createLogger } from '../log.js';
 import { pullReport } from '../publish/report.pull.js';
@@ -118,9 +119,7 @@ export function registerRunCommands(
       const stop = abortOnSignals(log);
       try {
         const progress = progressPrinter();
-        const report = await runAll({
-          config,
-          log,
+        const report = await runAll(compose(config, log), {
           ...(options.aoi ? { aoiIds: options.aoi } : {}),
           force: options.force ?? false,
           dryRun: options.dryRun ?? false,
@@ -177,7 +176,8 @@ export function registerRunCommands(
     .action(async (_options: unknown, command: Command) => {
       const { config } = configOf(command);
       const log = createLogger(config.log.level);
-      const scheduler = startScheduler({ config, log, run: (signal) => runAll({ config, log, signal }) });
+      const adapters = compose(config, log);
+      const scheduler = startScheduler({ config, log, run: (signal) => runAll(adapters, { signal }) });
       await new Promise<void>((resolve) => {
         const stop = (name: NodeJS.Signals) => {
           log.warn({ signal: name }, 'Schedule:Signal:Stopping');

@@ -6,17 +6,11 @@ import { formatProblem } from '../../aoi/aoi.schema.js';
 import type { Config } from '../../config/config.schema.js';
 import { loadAoiDir } from '../io/aoi.repository.js';
 import { ChangewatchError, redactUrl } from '../errors.js';
-import { openObjectStore } from '../io/object.store.js';
-import { PlanetaryComputerSigner } from '../io/pc.signer.js';
-import { createS3Client } from '../io/s3.client.js';
-import { openItemFinder, type ItemFinder } from '../io/stac.client.js';
-import type { Logger } from '../log.js';
 import { itemKey } from '../outputs/layout.js';
 import type { ResultItem } from '../outputs/stac.js';
 import { computeAndPublish, periodIdentity, periodParameters, type PeriodScenes } from './period.run.js';
-import { ComputePool } from '../analysis/pool.js';
 import type { ObjectStore } from '../ports.js';
-import { createRasterOpener, type RasterOpener } from '../scenes/raster.opener.js';
+import type { Adapters } from '../compose.js';
 import { periodsFor, planAoi, type AoiPlan } from './run.plan.js';
 import { publishAoiReport, publishIndex } from '../publish/report.publish.js';
 import { AoiLease, headlineOf, loadState, saveState, type AoiOutcome, type RunRecord } from './run.state.js';
@@ -63,8 +57,6 @@ export interface RunReport {
 }
 
 export interface RunOptions {
-  config: Config;
-  log: Logger;
   aoiIds?: readonly string[];
   force?: boolean;
   dryRun?: boolean;
@@ -72,11 +64,6 @@ export interface RunOptions {
   now?: () => Date;
   /** Progress per AOI, for a TTY. */
   onProgress?: (event: RunProgress) => void;
-  /** The compiled worker entry; default `dist/workers/pool.entry.js` next to this module's build. */
-  poolEntry?: string | URL;
-  /** Test seam: a finder and store other than the configured ones. */
-  finder?: ItemFinder;
-  store?: ObjectStore;
 }
 
 export interface RunProgress {
@@ -136,21 +123,17 @@ async function selectAois(config: Config, ids: readonly string[] | undefined): P
   return chosen;
 }
 
-export async function runAll(options: RunOptions): Promise<RunReport> {
-  const { config, log } = options;
+/**
+ * Runs the AOIs with the adapters of one composition (pipeline/compose.ts). The worker pool and open rasters are
+ * released at the end (made again on the next run); the store and finder stay usable.
+ */
+export async function runAll(adapters: Adapters, options: RunOptions = {}): Promise<RunReport> {
+  const { config, log, store, finder } = adapters;
   const now = options.now ?? (() => new Date());
   const started = now();
   const runId = newRunId(started);
   const runLog = log.child({ runId });
   const aois = await selectAois(config, options.aoiIds);
-  const store = options.store ?? openObjectStore(config.store);
-  const finder =
-    options.finder ??
-    openItemFinder(config.stac.url, {
-      headers: config.stac.headers,
-      policy: { timeoutMs: config.stac.timeoutMs },
-      onRetry: (event) => runLog.warn(event, 'Stac:Request:Retry'),
-    });
   const report: RunReport = {
     runId,
     software: { name: 'changewatch', version: VERSION },
@@ -164,8 +147,6 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
     plans: [],
   };
   runLog.info({ aois: aois.map((aoi) => aoi.id), store: report.store, dryRun: report.dryRun }, 'Run:Start');
-  let opener: RasterOpener | undefined;
-  let pool: ComputePool | undefined;
   try {
     for (const aoi of aois) {
       const aoiLog = runLog.child({ aoi: aoi.id });
@@ -263,15 +244,8 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
         if (plan.action !== 'compute') {
           entry.outcome = plan.action;
         } else {
-          opener ??= createRasterOpener({
-            signer: new PlanetaryComputerSigner(),
-            s3: () => createS3Client(config.store.s3),
-            onRetry: (event) => runLog.warn(event, 'Raster:Request:Retry'),
-          });
-          pool ??= new ComputePool({
-            entry: options.poolEntry ?? new URL('../../workers/pool.entry.js', import.meta.url),
-            ...(config.analysis.maxThreads ? { maxThreads: config.analysis.maxThreads } : {}),
-          });
+          const opener = adapters.opener();
+          const pool = adapters.pool();
           const readsBefore = opener.stats();
           const result = await computeAndPublish({
             aoi,
@@ -289,7 +263,7 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
                 done: event.block,
                 total: event.blocks,
                 scenes: plan.scenes.baseline.length + plan.scenes.monitoring.length,
-                bytesRead: opener!.stats().bytes - readsBefore.bytes,
+                bytesRead: opener.stats().bytes - readsBefore.bytes,
               });
             },
             onPublish: (event) => {
@@ -358,8 +332,8 @@ export async function runAll(options: RunOptions): Promise<RunReport> {
       }
     }
   } finally {
-    await pool?.destroy();
-    await opener?.close();
+    // Worker threads and open rasters are not kept between runs (the scheduler runs once a night).
+    await adapters.close();
   }
   report.endedAt = now().toISOString();
   if (!options.dryRun) {

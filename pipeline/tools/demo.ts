@@ -11,7 +11,7 @@ import { buildCatalog } from './catalog.build.js';
 import { printRunReport } from '../cli/cli.run.js';
 import { loadConfig } from '../config.read.js';
 import { ChangewatchError, EXIT } from '../errors.js';
-import { openObjectStore } from '../io/object.store.js';
+import { compose } from '../compose.js';
 import { createLogger } from '../log.js';
 import { assetKeyOf, itemKey } from '../outputs/layout.js';
 import type { ResultItem } from '../outputs/stac.js';
@@ -45,12 +45,13 @@ async function main(): Promise<number> {
   log.info({ catalog: catalog.catalog, items: catalog.items }, 'Catalog:Build:Done');
   const config = { ...configured, stac: { ...configured.stac, url: catalog.catalog } };
   const out = (line = '') => process.stdout.write(`${line}\n`);
-  const report = await runAll({ config, log, aoiIds: [AOI_ID] });
+  const adapters = compose(config, log);
+  const report = await runAll(adapters, { aoiIds: [AOI_ID] });
   printRunReport(report, { out, err: (line) => process.stderr.write(`${line}\n`) });
   const entry = report.aois[0]!;
   if (entry.outcome === 'failed' || !entry.itemId) return EXIT.failed;
 
-  const store = openObjectStore(config.store);
+  const store = adapters.store;
   const key = itemKey(AOI_ID, entry.itemId);
   const item = JSON.parse(new TextDecoder().decode((await store.get(key))!)) as ResultItem;
   const asset = (name: string) => assetKeyOf(key, item.assets[name]!.href);

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync, statSync, truncateSync, copyFileSync, mkdtem
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { compose } from '../../pipeline/compose.js';
 import { loadConfig } from '../../pipeline/config.read.js';
 import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { S3ObjectStore } from '../../pipeline/io/object.store.s3.js';
@@ -111,19 +112,19 @@ describe('changewatch run: incremental', () => {
     const storeDir = join(s.dir, 'store');
     const store = new FileObjectStore(storeDir);
 
-    const first = await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    const first = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
     expect(first.aois.map((a) => [a.aoi, a.outcome])).toEqual([['bukavu-b', 'ok']]);
     expect(first.aois[0]!.newScenes).not.toContain(withheld);
     const itemId = first.aois[0]!.itemId!;
     expect(await verifyItem(store, itemKey('bukavu-b', itemId))).toEqual([]);
     const before = outputsOf(storeDir, await collect(store.list('')));
 
-    const second = await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    const second = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
     expect(second.aois.map((a) => [a.outcome, a.newScenes])).toEqual([['nothing-new', []]]);
     expect(outputsOf(storeDir, await collect(store.list('')))).toEqual(before);
 
     s.stac.addItems(items.filter((item) => item.id === withheld));
-    const third = await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    const third = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
     expect(third.aois.map((a) => [a.outcome, a.itemId, a.newScenes])).toEqual([['ok', itemId, [withheld]]]);
     expect(third.aois[0]!.scenes!.monitoring).toContain(withheld);
     expect(await verifyItem(store, itemKey('bukavu-b', itemId))).toEqual([]);
@@ -143,14 +144,14 @@ describe('changewatch run: incremental', () => {
     const s = await site({ aois: [SMALL], items });
     const config = configOf(s);
     const store = new FileObjectStore(join(s.dir, 'store'));
-    await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
     await store.put(stateKey('bukavu-b'), '{"stateVersion": 1, "aoi": "bukavu-b", "items": ', {
       contentType: 'application/json',
     });
-    const corrupt = await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    const corrupt = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
     expect(corrupt.aois.map((a) => [a.outcome, a.stateRebuilt])).toEqual([['nothing-new', 'corrupt']]);
     await store.delete(stateKey('bukavu-b'));
-    const lost = await runAll({ config, log: quiet, poolEntry: POOL_ENTRY });
+    const lost = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
     expect(lost.aois.map((a) => [a.outcome, a.stateRebuilt])).toEqual([['nothing-new', 'lost']]);
     const { state } = await loadState(store, 'bukavu-b');
     expect(Object.values(state.items)[0]!.scenes.length).toBe(
