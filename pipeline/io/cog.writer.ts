@@ -169,6 +169,84 @@ interface LevelState {
 /** Bytes are copied to the final file in chunks of this size. */
 const COPY_CHUNK = 4 * 1024 * 1024;
 
+/** Where the header's parts go: each IFD, each value too long to sit in its entry, and the header's length. */
+interface HeaderLayout {
+  ifdOffsets: number[];
+  outOfLine: Map<Entry, number>;
+  length: number;
+}
+
+/** Bytes of an entry's values: ASCII counts its NUL terminator. */
+function valueBytes(entry: Entry): number {
+  return typeof entry.values === 'string'
+    ? entry.values.length + 1
+    : entry.values.length * (entry.type === SHORT ? 2 : entry.type === LONG ? 4 : 8);
+}
+
+/** The IFDs one after the other from byte 8, then the values over 4 bytes, each at an even offset (TIFF 6.0). */
+function layOutHeader(ifds: Entry[][]): HeaderLayout {
+  let offset = 8;
+  const ifdOffsets = ifds.map((entries) => {
+    const at = offset;
+    offset += 2 + entries.length * 12 + 4;
+    return at;
+  });
+  const outOfLine = new Map<Entry, number>();
+  for (const entries of ifds) {
+    for (const entry of entries) {
+      const size = valueBytes(entry);
+      if (size <= 4) continue;
+      offset += offset % 2;
+      outOfLine.set(entry, offset);
+      offset += size;
+    }
+  }
+  return { ifdOffsets, outOfLine, length: offset };
+}
+
+function writeEntryValues(header: Uint8Array, view: DataView, at: number, entry: Entry): void {
+  if (typeof entry.values === 'string') {
+    for (let i = 0; i < entry.values.length; i++) header[at + i] = entry.values.charCodeAt(i) & 0xff;
+    return;
+  }
+  for (let i = 0; i < entry.values.length; i++) {
+    const value = entry.values[i]!;
+    if (entry.type === SHORT) view.setUint16(at + i * 2, value, true);
+    else if (entry.type === LONG) view.setUint32(at + i * 4, value, true);
+    else view.setFloat64(at + i * 8, value, true);
+  }
+}
+
+/** The header bytes: "II", 42, the first IFD's offset, then the IFDs chained by their next-IFD offsets. */
+function encodeHeader(ifds: Entry[][], layout: HeaderLayout): Uint8Array {
+  const { ifdOffsets, outOfLine } = layout;
+  const header = new Uint8Array(layout.length);
+  const view = new DataView(header.buffer);
+  header.set([0x49, 0x49], 0);
+  view.setUint16(2, 42, true);
+  view.setUint32(4, ifdOffsets[0]!, true);
+  ifds.forEach((entries, index) => {
+    let at = ifdOffsets[index]!;
+    view.setUint16(at, entries.length, true);
+    at += 2;
+    for (const entry of entries) {
+      const count = typeof entry.values === 'string' ? entry.values.length + 1 : entry.values.length;
+      view.setUint16(at, entry.tag, true);
+      view.setUint16(at + 2, entry.type, true);
+      view.setUint32(at + 4, count, true);
+      const outside = outOfLine.get(entry);
+      if (outside === undefined) writeEntryValues(header, view, at + 8, entry);
+      else {
+        view.setUint32(at + 8, outside, true);
+        writeEntryValues(header, view, outside, entry);
+      }
+      at += 12;
+    }
+    view.setUint32(at, index + 1 < ifds.length ? ifdOffsets[index + 1]! : 0, true);
+  });
+  return header;
+}
+
 export class CogWriter {
   private readonly tileSize: number;
   private readonly samples: number;
@@ -362,62 +440,58 @@ export class CogWriter {
   }
 
   private assemble(): WrittenFile {
+    const metadata = gdalMetadataXml(this.options.metadata ?? {}, this.options.bandNames ?? []);
+    const ifds = this.levels.map((level, index) => this.levelIfd(level, index, metadata));
+    // Layout: header, IFDs, their out-of-line values, then tile data from the smallest overview to level 0.
+    const layout = layOutHeader(ifds);
+    const size = this.placeTileData(ifds, layout.length);
+    if (size > 0xffffffff)
+      throw new RangeError('CogWriter: over 4 GiB needs BigTIFF, which this writer does not write');
+    const sha256 = this.writeFile(encodeHeader(ifds, layout), size);
+    return { path: this.path, size, sha256 };
+  }
+
+  /** The IFD of one level, sorted by tag; tile offsets are zeros until {@link placeTileData} knows them. */
+  private levelIfd(level: LevelState, index: number, metadata: string | undefined): Entry[] {
     const { bits, format } = TYPES[this.options.dataType];
     const { options, samples, tileSize } = this;
-    const [originX, pixelWidth, , originY, , pixelHeight] = options.transform;
-    const metadata = gdalMetadataXml(options.metadata ?? {}, options.bandNames ?? []);
-    const ifds: Entry[][] = this.levels.map((level, index) => {
-      const entries: Entry[] = [
-        { tag: 254, type: LONG, values: [index === 0 ? 0 : 1] },
-        { tag: 256, type: LONG, values: [level.width] },
-        { tag: 257, type: LONG, values: [level.height] },
-        { tag: 258, type: SHORT, values: Array<number>(samples).fill(bits) },
-        { tag: 259, type: SHORT, values: [8] },
-        { tag: 262, type: SHORT, values: [1] },
-        { tag: 277, type: SHORT, values: [samples] },
-        { tag: 284, type: SHORT, values: [1] },
-        { tag: 317, type: SHORT, values: [format === 3 ? 3 : 2] },
-        { tag: 322, type: SHORT, values: [tileSize] },
-        { tag: 323, type: SHORT, values: [tileSize] },
-        { tag: 324, type: LONG, values: Array<number>(level.offsets.length).fill(0) },
-        { tag: 325, type: LONG, values: Array.from(level.lengths) },
-        { tag: 339, type: SHORT, values: Array<number>(samples).fill(format) },
-      ];
-      if (samples > 1) entries.push({ tag: 338, type: SHORT, values: Array<number>(samples - 1).fill(0) });
-      if (index === 0) {
-        entries.push(
-          { tag: 33550, type: DOUBLE, values: [pixelWidth, -pixelHeight, 0] },
-          { tag: 33922, type: DOUBLE, values: [0, 0, 0, originX, originY, 0] },
-          { tag: 34735, type: SHORT, values: geoKeys(options.epsg) },
-        );
-        if (metadata) entries.push({ tag: 42112, type: ASCII, values: metadata });
-      }
-      if (options.nodata !== undefined) entries.push({ tag: 42113, type: ASCII, values: nodataText(options.nodata) });
-      return entries.sort((a, b) => a.tag - b.tag);
-    });
-
-    // Layout: header, IFDs, their out-of-line values, then tile data from the smallest overview to level 0.
-    const valueBytes = (entry: Entry) =>
-      typeof entry.values === 'string'
-        ? entry.values.length + 1
-        : entry.values.length * (entry.type === SHORT ? 2 : entry.type === LONG ? 4 : 8);
-    let offset = 8;
-    const ifdOffsets = ifds.map((entries) => {
-      const at = offset;
-      offset += 2 + entries.length * 12 + 4;
-      return at;
-    });
-    const outOfLine = new Map<Entry, number>();
-    for (const entries of ifds) {
-      for (const entry of entries) {
-        const size = valueBytes(entry);
-        if (size <= 4) continue;
-        offset += offset % 2;
-        outOfLine.set(entry, offset);
-        offset += size;
-      }
+    const entries: Entry[] = [
+      { tag: 254, type: LONG, values: [index === 0 ? 0 : 1] },
+      { tag: 256, type: LONG, values: [level.width] },
+      { tag: 257, type: LONG, values: [level.height] },
+      { tag: 258, type: SHORT, values: Array<number>(samples).fill(bits) },
+      { tag: 259, type: SHORT, values: [8] },
+      { tag: 262, type: SHORT, values: [1] },
+      { tag: 277, type: SHORT, values: [samples] },
+      { tag: 284, type: SHORT, values: [1] },
+      { tag: 317, type: SHORT, values: [format === 3 ? 3 : 2] },
+      { tag: 322, type: SHORT, values: [tileSize] },
+      { tag: 323, type: SHORT, values: [tileSize] },
+      { tag: 324, type: LONG, values: Array<number>(level.offsets.length).fill(0) },
+      { tag: 325, type: LONG, values: Array.from(level.lengths) },
+      { tag: 339, type: SHORT, values: Array<number>(samples).fill(format) },
+    ];
+    if (samples > 1) entries.push({ tag: 338, type: SHORT, values: Array<number>(samples - 1).fill(0) });
+    // Georeferencing and metadata describe the dataset once, on the full-resolution IFD GDAL reads them from.
+    if (index === 0) {
+      const [originX, pixelWidth, , originY, , pixelHeight] = options.transform;
+      entries.push(
+        { tag: 33550, type: DOUBLE, values: [pixelWidth, -pixelHeight, 0] },
+        { tag: 33922, type: DOUBLE, values: [0, 0, 0, originX, originY, 0] },
+        { tag: 34735, type: SHORT, values: geoKeys(options.epsg) },
+      );
+      if (metadata) entries.push({ tag: 42112, type: ASCII, values: metadata });
     }
-    const headerLength = offset;
+    if (options.nodata !== undefined) entries.push({ tag: 42113, type: ASCII, values: nodataText(options.nodata) });
+    return entries.sort((a, b) => a.tag - b.tag);
+  }
+
+  /**
+   * Writes each tile's final offset into its IFD's TileOffsets, smallest overview first (the COG order), from
+   * `start` on; returns the file's size.
+   */
+  private placeTileData(ifds: Entry[][], start: number): number {
+    let offset = start;
     for (let index = this.levels.length - 1; index >= 0; index--) {
       const offsets = ifds[index]!.find((entry) => entry.tag === 324)!.values as number[];
       const lengths = this.levels[index]!.lengths;
@@ -426,45 +500,11 @@ export class CogWriter {
         offset += lengths[t]!;
       }
     }
-    if (offset > 0xffffffff)
-      throw new RangeError('CogWriter: over 4 GiB needs BigTIFF, which this writer does not write');
+    return offset;
+  }
 
-    const header = new Uint8Array(headerLength);
-    const view = new DataView(header.buffer);
-    header.set([0x49, 0x49], 0);
-    view.setUint16(2, 42, true);
-    view.setUint32(4, ifdOffsets[0]!, true);
-    const writeValues = (at: number, entry: Entry) => {
-      if (typeof entry.values === 'string') {
-        for (let i = 0; i < entry.values.length; i++) header[at + i] = entry.values.charCodeAt(i) & 0xff;
-        return;
-      }
-      entry.values.forEach((value, i) => {
-        if (entry.type === SHORT) view.setUint16(at + i * 2, value, true);
-        else if (entry.type === LONG) view.setUint32(at + i * 4, value, true);
-        else view.setFloat64(at + i * 8, value, true);
-      });
-    };
-    ifds.forEach((entries, index) => {
-      let at = ifdOffsets[index]!;
-      view.setUint16(at, entries.length, true);
-      at += 2;
-      for (const entry of entries) {
-        const count = typeof entry.values === 'string' ? entry.values.length + 1 : entry.values.length;
-        view.setUint16(at, entry.tag, true);
-        view.setUint16(at + 2, entry.type, true);
-        view.setUint32(at + 4, count, true);
-        const outside = outOfLine.get(entry);
-        if (outside === undefined) writeValues(at + 8, entry);
-        else {
-          view.setUint32(at + 8, outside, true);
-          writeValues(outside, entry);
-        }
-        at += 12;
-      }
-      view.setUint32(at, index + 1 < ifds.length ? ifdOffsets[index + 1]! : 0, true);
-    });
-
+  /** Writes the header, then the tile data, to `path`; returns the SHA-256 (hex) of what was written. */
+  private writeFile(header: Uint8Array, size: number): string {
     const hash = createHash('sha256');
     const out = openSync(this.path, 'w');
     try {
@@ -475,32 +515,40 @@ export class CogWriter {
         position += bytes.length;
       };
       emit(header);
-      const chunk = Buffer.allocUnsafe(COPY_CHUNK);
-      let used = 0;
-      for (let index = this.levels.length - 1; index >= 0; index--) {
-        const level = this.levels[index]!;
-        for (let t = 0; t < level.offsets.length; t++) {
-          const length = level.lengths[t]!;
-          if (used + length > COPY_CHUNK) {
-            emit(chunk.subarray(0, used));
-            used = 0;
-          }
-          if (length > COPY_CHUNK) {
-            const big = Buffer.allocUnsafe(length);
-            readSync(level.fd, big, 0, length, level.offsets[t]!);
-            emit(big);
-            continue;
-          }
-          readSync(level.fd, chunk, used, length, level.offsets[t]!);
-          used += length;
-        }
-      }
-      emit(chunk.subarray(0, used));
-      if (position !== offset) throw new Error(`CogWriter: wrote ${position} bytes, laid out ${offset}`);
+      this.copyTileData(emit);
+      if (position !== size) throw new Error(`CogWriter: wrote ${position} bytes, laid out ${size}`);
     } finally {
       closeSync(out);
     }
-    return { path: this.path, size: offset, sha256: hash.digest('hex') };
+    return hash.digest('hex');
+  }
+
+  /**
+   * Copies the scratch tiles in the COG order, gathered into {@link COPY_CHUNK}-sized writes: one write per tile
+   * would cost a system call (and a hash update) per tile.
+   */
+  private copyTileData(emit: (bytes: Uint8Array) => void): void {
+    const chunk = Buffer.allocUnsafe(COPY_CHUNK);
+    let used = 0;
+    for (let index = this.levels.length - 1; index >= 0; index--) {
+      const level = this.levels[index]!;
+      for (let t = 0; t < level.offsets.length; t++) {
+        const length = level.lengths[t]!;
+        if (used + length > COPY_CHUNK) {
+          emit(chunk.subarray(0, used));
+          used = 0;
+        }
+        if (length > COPY_CHUNK) {
+          const big = Buffer.allocUnsafe(length);
+          readSync(level.fd, big, 0, length, level.offsets[t]!);
+          emit(big);
+          continue;
+        }
+        readSync(level.fd, chunk, used, length, level.offsets[t]!);
+        used += length;
+      }
+    }
+    emit(chunk.subarray(0, used));
   }
 }
 
