@@ -129,8 +129,35 @@ const slug = (text: string) =>
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '') || 'local';
 
-export async function buildCatalog(options: CatalogBuildOptions): Promise<CatalogBuildResult> {
-  for (const band of options.bands) {
+/** Where the catalog goes, and what every item shares. */
+interface CatalogTarget {
+  options: CatalogBuildOptions;
+  /** catalog.json, absolute; items go to `items/` beside it. */
+  out: string;
+  root: string;
+  collection: string;
+}
+
+/** A file written as an item: what the catalog's links and extent need from it. */
+interface CataloguedFile {
+  id: string;
+  datetime: string;
+  bbox: number[];
+  cloudCover: number;
+}
+
+/** The union of the items' bounding boxes and times. */
+interface CatalogExtent {
+  west: number;
+  south: number;
+  east: number;
+  north: number;
+  start: string;
+  end: string;
+}
+
+function checkBandNames(bands: BandName[]): void {
+  for (const band of bands) {
     if (!BAND_NAMES.includes(band)) {
       throw new ChangewatchError(
         'E_USAGE',
@@ -138,107 +165,102 @@ export async function buildCatalog(options: CatalogBuildOptions): Promise<Catalo
       );
     }
   }
-  const files = await tiffsIn(options.dir);
-  if (files.length === 0) throw new ChangewatchError('E_USAGE', `${options.dir}: no .tif or .tiff files found`);
-  const out = resolve(options.out);
-  const root = dirname(out);
-  const collection = options.collection ?? slug(basename(resolve(options.dir)));
-  const skipped: CatalogBuildResult['skipped'] = [];
-  const itemLinks: Array<{ rel: string; href: string; type: string }> = [];
-  const extent = { west: Infinity, south: Infinity, east: -Infinity, north: -Infinity, start: '', end: '' };
-  await mkdir(join(root, 'items'), { recursive: true });
+}
 
-  for (const [index, file] of files.entries()) {
-    const source = new FileByteSource(file);
-    try {
-      const reader = await RasterReader.open(source);
-      const info = reader.info;
-      if (info.bands !== options.bands.length) {
-        skipped.push({
-          file,
-          reason: `has ${info.bands} band(s) but --bands names ${options.bands.length}: name every band of the file, in order`,
-        });
-        continue;
-      }
-      const datetime = dateFromName(basename(file)) ?? dateFromTag(await reader.tag('DateTime'));
-      if (!datetime) {
-        skipped.push({ file, reason: 'no date in the file name or DateTime tag: name files like 20210611_…tif' });
-        continue;
-      }
-      const { geometry, bbox } = footprint(info);
-      const fraction = await nodataFraction(reader);
-      const id = basename(file, extname(file));
-      const itemPath = join(root, 'items', `${id}.json`);
-      const cloudCover = Number((fraction * 100).toFixed(3));
-      const item = {
-        type: 'Feature',
-        stac_version: '1.0.0',
-        stac_extensions: [
-          'https://stac-extensions.github.io/eo/v1.1.0/schema.json',
-          'https://stac-extensions.github.io/projection/v1.1.0/schema.json',
-          'https://stac-extensions.github.io/raster/v1.1.0/schema.json',
-        ],
-        id,
-        collection,
-        geometry,
-        bbox,
-        properties: {
-          datetime,
-          ...(options.nodataIsCloud ? { 'eo:cloud_cover': cloudCover } : {}),
-          'proj:epsg': info.epsg,
-          'proj:shape': [info.height, info.width],
-          'proj:transform': info.transform,
-          gsd: Math.abs(info.transform[1]),
-          'changewatch:nodata_percent': cloudCover,
-          'changewatch:source_file': basename(file),
-          created: new Date().toISOString(),
-          'processing:software': { changewatch: VERSION },
-        },
-        links: [
-          { rel: 'root', href: relative(join(root, 'items'), out), type: 'application/json' },
-          { rel: 'parent', href: relative(join(root, 'items'), out), type: 'application/json' },
-          { rel: 'self', href: `${id}.json`, type: 'application/geo+json' },
-        ],
-        assets: {
-          data: {
-            href: relative(join(root, 'items'), resolve(file)),
-            type: 'image/tiff; application=geotiff',
-            roles: ['data'],
-            'eo:bands': info.bandNames.map((name, band) => ({
-              name: name ?? options.bands[band],
-              common_name: options.bands[band],
-            })),
-            'raster:bands': info.bandNames.map(() => ({
-              data_type: info.dataType,
-              scale: options.scale,
-              offset: options.offset,
-              ...(info.nodata !== undefined && !Number.isNaN(info.nodata) ? { nodata: info.nodata } : {}),
-              ...(info.dataType.startsWith('float') && info.nodata === undefined ? { nodata: 'nan' } : {}),
-            })),
-          },
-        },
-      };
-      await writeFile(itemPath, `${JSON.stringify(item, null, 2)}\n`);
-      itemLinks.push({ rel: 'item', href: `./items/${id}.json`, type: 'application/geo+json' });
-      extent.west = Math.min(extent.west, bbox[0]!);
-      extent.south = Math.min(extent.south, bbox[1]!);
-      extent.east = Math.max(extent.east, bbox[2]!);
-      extent.north = Math.max(extent.north, bbox[3]!);
-      extent.start = !extent.start || datetime < extent.start ? datetime : extent.start;
-      extent.end = !extent.end || datetime > extent.end ? datetime : extent.end;
-      options.onFile?.({ file, index: index + 1, total: files.length, cloudCover });
-    } catch (error) {
-      if (!(error instanceof ChangewatchError) || error.outcome === 'usage') throw error;
-      skipped.push({ file, reason: error.message });
-    }
+/**
+ * Writes the STAC item of one file; returns the reason instead when the file does not fit the options (its band
+ * count) or has no date, which the user fixes by renaming or re-exporting, not by a code change.
+ */
+async function catalogueFile(file: string, target: CatalogTarget): Promise<CataloguedFile | { skip: string }> {
+  const { options, root } = target;
+  const reader = await RasterReader.open(new FileByteSource(file));
+  const info = reader.info;
+  if (info.bands !== options.bands.length) {
+    return {
+      skip: `has ${info.bands} band(s) but --bands names ${options.bands.length}: name every band of the file, in order`,
+    };
   }
-  if (itemLinks.length === 0) {
-    throw new ChangewatchError(
-      'E_USAGE',
-      `${options.dir}: no file could be catalogued:\n${skipped.map((s) => `${s.file}: ${s.reason}`).join('\n')}`,
-    );
-  }
-  const catalog = {
+  const datetime = dateFromName(basename(file)) ?? dateFromTag(await reader.tag('DateTime'));
+  if (!datetime) return { skip: 'no date in the file name or DateTime tag: name files like 20210611_…tif' };
+  const { geometry, bbox } = footprint(info);
+  const fraction = await nodataFraction(reader);
+  const id = basename(file, extname(file));
+  const cloudCover = Number((fraction * 100).toFixed(3));
+  const item = stacItem(target, file, info, { id, datetime, bbox, cloudCover }, geometry);
+  await writeFile(join(root, 'items', `${id}.json`), `${JSON.stringify(item, null, 2)}\n`);
+  return { id, datetime, bbox, cloudCover };
+}
+
+function stacItem(
+  target: CatalogTarget,
+  file: string,
+  info: RasterInfo,
+  { id, datetime, bbox, cloudCover }: CataloguedFile,
+  geometry: ReturnType<typeof footprint>['geometry'],
+) {
+  const { options, out, root, collection } = target;
+  return {
+    type: 'Feature',
+    stac_version: '1.0.0',
+    stac_extensions: [
+      'https://stac-extensions.github.io/eo/v1.1.0/schema.json',
+      'https://stac-extensions.github.io/projection/v1.1.0/schema.json',
+      'https://stac-extensions.github.io/raster/v1.1.0/schema.json',
+    ],
+    id,
+    collection,
+    geometry,
+    bbox,
+    properties: {
+      datetime,
+      ...(options.nodataIsCloud ? { 'eo:cloud_cover': cloudCover } : {}),
+      'proj:epsg': info.epsg,
+      'proj:shape': [info.height, info.width],
+      'proj:transform': info.transform,
+      gsd: Math.abs(info.transform[1]),
+      'changewatch:nodata_percent': cloudCover,
+      'changewatch:source_file': basename(file),
+      created: new Date().toISOString(),
+      'processing:software': { changewatch: VERSION },
+    },
+    links: [
+      { rel: 'root', href: relative(join(root, 'items'), out), type: 'application/json' },
+      { rel: 'parent', href: relative(join(root, 'items'), out), type: 'application/json' },
+      { rel: 'self', href: `${id}.json`, type: 'application/geo+json' },
+    ],
+    assets: {
+      data: {
+        href: relative(join(root, 'items'), resolve(file)),
+        type: 'image/tiff; application=geotiff',
+        roles: ['data'],
+        'eo:bands': info.bandNames.map((name, band) => ({
+          name: name ?? options.bands[band],
+          common_name: options.bands[band],
+        })),
+        'raster:bands': info.bandNames.map(() => ({
+          data_type: info.dataType,
+          scale: options.scale,
+          offset: options.offset,
+          ...(info.nodata !== undefined && !Number.isNaN(info.nodata) ? { nodata: info.nodata } : {}),
+          ...(info.dataType.startsWith('float') && info.nodata === undefined ? { nodata: 'nan' } : {}),
+        })),
+      },
+    },
+  };
+}
+
+function growExtent(extent: CatalogExtent, bbox: number[], datetime: string): void {
+  extent.west = Math.min(extent.west, bbox[0]!);
+  extent.south = Math.min(extent.south, bbox[1]!);
+  extent.east = Math.max(extent.east, bbox[2]!);
+  extent.north = Math.max(extent.north, bbox[3]!);
+  extent.start = !extent.start || datetime < extent.start ? datetime : extent.start;
+  extent.end = !extent.end || datetime > extent.end ? datetime : extent.end;
+}
+
+function stacCollection(target: CatalogTarget, itemLinks: Array<{ href: string }>, extent: CatalogExtent) {
+  const { options, out, collection } = target;
+  return {
     type: 'Collection',
     stac_version: '1.0.0',
     id: collection,
@@ -250,6 +272,53 @@ export async function buildCatalog(options: CatalogBuildOptions): Promise<Catalo
     },
     links: [{ rel: 'root', href: `./${basename(out)}`, type: 'application/json' }, ...itemLinks],
   };
-  await writeFile(out, `${JSON.stringify(catalog, null, 2)}\n`);
+}
+
+export async function buildCatalog(options: CatalogBuildOptions): Promise<CatalogBuildResult> {
+  checkBandNames(options.bands);
+  const files = await tiffsIn(options.dir);
+  if (files.length === 0) throw new ChangewatchError('E_USAGE', `${options.dir}: no .tif or .tiff files found`);
+  const out = resolve(options.out);
+  const target: CatalogTarget = {
+    options,
+    out,
+    root: dirname(out),
+    collection: options.collection ?? slug(basename(resolve(options.dir))),
+  };
+  const skipped: CatalogBuildResult['skipped'] = [];
+  const itemLinks: Array<{ rel: string; href: string; type: string }> = [];
+  const extent: CatalogExtent = {
+    west: Infinity,
+    south: Infinity,
+    east: -Infinity,
+    north: -Infinity,
+    start: '',
+    end: '',
+  };
+  await mkdir(join(target.root, 'items'), { recursive: true });
+
+  for (const [index, file] of files.entries()) {
+    try {
+      const done = await catalogueFile(file, target);
+      if ('skip' in done) {
+        skipped.push({ file, reason: done.skip });
+        continue;
+      }
+      itemLinks.push({ rel: 'item', href: `./items/${done.id}.json`, type: 'application/geo+json' });
+      growExtent(extent, done.bbox, done.datetime);
+      options.onFile?.({ file, index: index + 1, total: files.length, cloudCover: done.cloudCover });
+    } catch (error) {
+      // A file that cannot be read is reported and the others catalogued; a usage error or a bug stops the build.
+      if (!(error instanceof ChangewatchError) || error.outcome === 'usage') throw error;
+      skipped.push({ file, reason: error.message });
+    }
+  }
+  if (itemLinks.length === 0) {
+    throw new ChangewatchError(
+      'E_USAGE',
+      `${options.dir}: no file could be catalogued:\n${skipped.map((s) => `${s.file}: ${s.reason}`).join('\n')}`,
+    );
+  }
+  await writeFile(out, `${JSON.stringify(stacCollection(target, itemLinks, extent), null, 2)}\n`);
   return { catalog: out, items: itemLinks.length, skipped };
 }
