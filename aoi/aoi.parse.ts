@@ -19,6 +19,7 @@ import {
   ringIsClosed,
   withoutRepeats,
   type AreaGeometry,
+  type BBox,
   type PolygonCoordinates,
   type Position,
   type Ring,
@@ -56,59 +57,13 @@ class Problems {
  */
 export function parseAoi(text: string, file: string, options: AoiParseOptions): AoiParseResult {
   const problems = new Problems(file);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    problems.add(undefined, `not JSON (${(error as Error).message}): save the AOI as a GeoJSON text file`);
-    return { problems: problems.list };
-  }
-  if (!isObject(json) || (json.type !== 'FeatureCollection' && json.type !== 'Feature')) {
-    const found = isObject(json) && typeof json.type === 'string' ? `a GeoJSON ${json.type}` : 'not GeoJSON';
-    problems.add(
-      undefined,
-      `${found}, expected a FeatureCollection (or a single Feature): wrap the AOI polygon in a Feature with id, name, kind and analyses properties`,
-    );
-    return { problems: problems.list };
-  }
-  checkCrs(json, problems);
-
-  let features: unknown[];
-  if (json.type === 'Feature') features = [json];
-  else if (Array.isArray(json.features)) features = json.features;
-  else {
-    problems.add(undefined, 'FeatureCollection has no "features" array: add the AOI feature to "features"');
-    return { problems: problems.list };
-  }
-  if (features.length === 0) {
-    problems.add(undefined, 'FeatureCollection is empty: add one feature with "role": "aoi"');
-    return { problems: problems.list };
-  }
-
+  const features = readFeatures(text, problems);
+  if (!features) return { problems: problems.list };
   const roles = features.map((feature) =>
     isObject(feature) && isObject(feature.properties) ? feature.properties.role : undefined,
   );
-  let aoiIndexes = roles.flatMap((role, index) => (role === 'aoi' ? [index] : []));
-  if (features.length === 1 && roles[0] === undefined) aoiIndexes = [0];
-  roles.forEach((role, index) => {
-    if (role !== undefined && role !== 'aoi' && role !== 'zone') {
-      problems.add(index, `unknown role ${JSON.stringify(role)}: use "aoi" for the area and "zone" for its sub-areas`);
-    } else if (role === undefined && features.length > 1) {
-      problems.add(index, 'has no "role": in a file with several features, mark the area "aoi" and the others "zone"');
-    }
-  });
-  if (aoiIndexes.length === 0) {
-    problems.add(undefined, 'no feature has "role": "aoi": mark the feature that outlines the area of interest');
-    return { problems: problems.list };
-  }
-  if (aoiIndexes.length > 1) {
-    problems.add(
-      undefined,
-      `features ${aoiIndexes.join(', ')} all have "role": "aoi": keep one AOI per file and split the others into their own files`,
-    );
-    return { problems: problems.list };
-  }
-  const aoiIndex = aoiIndexes[0]!;
+  const aoiIndex = findAoiIndex(roles, problems);
+  if (aoiIndex === undefined) return { problems: problems.list };
   const limitM2 = options.maxAreaKm2 * 1e6;
 
   const aoiFeature = features[aoiIndex];
@@ -119,10 +74,98 @@ export function parseAoi(text: string, file: string, options: AoiParseOptions): 
     return { problems: problems.list };
   }
   const fields = checkAoiProperties(properties, aoiIndex, problems);
+  const aoiBox = geometry ? bboxOf(geometry.geometry) : undefined;
+  const zones = checkZones(features, roles, aoiIndex, aoiBox, problems);
 
+  if (problems.list.length > 0 || !geometry || !fields) return { problems: problems.list };
+  return {
+    aoi: {
+      file,
+      feature: aoiIndex,
+      ...fields,
+      geometry: geometry.geometry,
+      bbox: bboxOf(geometry.geometry),
+      areaHa: geometry.areaM2 / 1e4,
+      zones,
+    },
+    problems: [],
+  };
+}
+
+/**
+ * The features of a FeatureCollection, or a lone Feature as a list of one; undefined when the text is not one of
+ * them (the problem is added: nothing else can be checked).
+ */
+function readFeatures(text: string, problems: Problems): unknown[] | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    problems.add(undefined, `not JSON (${(error as Error).message}): save the AOI as a GeoJSON text file`);
+    return undefined;
+  }
+  if (!isObject(json) || (json.type !== 'FeatureCollection' && json.type !== 'Feature')) {
+    const found = isObject(json) && typeof json.type === 'string' ? `a GeoJSON ${json.type}` : 'not GeoJSON';
+    problems.add(
+      undefined,
+      `${found}, expected a FeatureCollection (or a single Feature): wrap the AOI polygon in a Feature with id, name, kind and analyses properties`,
+    );
+    return undefined;
+  }
+  checkCrs(json, problems);
+
+  let features: unknown[];
+  if (json.type === 'Feature') features = [json];
+  else if (Array.isArray(json.features)) features = json.features;
+  else {
+    problems.add(undefined, 'FeatureCollection has no "features" array: add the AOI feature to "features"');
+    return undefined;
+  }
+  if (features.length === 0) {
+    problems.add(undefined, 'FeatureCollection is empty: add one feature with "role": "aoi"');
+    return undefined;
+  }
+  return features;
+}
+
+/**
+ * The index of the one feature with role "aoi" (a file of a single feature needs no role), after a problem for
+ * each unknown or missing role; undefined when there is not exactly one.
+ */
+function findAoiIndex(roles: unknown[], problems: Problems): number | undefined {
+  let aoiIndexes = roles.flatMap((role, index) => (role === 'aoi' ? [index] : []));
+  if (roles.length === 1 && roles[0] === undefined) aoiIndexes = [0];
+  roles.forEach((role, index) => {
+    if (role !== undefined && role !== 'aoi' && role !== 'zone') {
+      problems.add(index, `unknown role ${JSON.stringify(role)}: use "aoi" for the area and "zone" for its sub-areas`);
+    } else if (role === undefined && roles.length > 1) {
+      problems.add(index, 'has no "role": in a file with several features, mark the area "aoi" and the others "zone"');
+    }
+  });
+  if (aoiIndexes.length === 0) {
+    problems.add(undefined, 'no feature has "role": "aoi": mark the feature that outlines the area of interest');
+    return undefined;
+  }
+  if (aoiIndexes.length > 1) {
+    problems.add(
+      undefined,
+      `features ${aoiIndexes.join(', ')} all have "role": "aoi": keep one AOI per file and split the others into their own files`,
+    );
+    return undefined;
+  }
+  return aoiIndexes[0]!;
+}
+
+/** The valid zones, in file order; a problem for each invalid one, duplicate id, or zone outside `aoiBox`. */
+function checkZones(
+  features: unknown[],
+  roles: unknown[],
+  aoiIndex: number,
+  aoiBox: BBox | undefined,
+  problems: Problems,
+): Zone[] {
   const zones: Zone[] = [];
   const zoneIds = new Map<string, number>();
-  const aoiBox = geometry ? bboxOf(geometry.geometry) : undefined;
   features.forEach((feature, index) => {
     if (index === aoiIndex || roles[index] !== 'zone') return;
     const zoneGeometry = checkFeatureGeometry(feature, index, problems, Infinity);
@@ -143,20 +186,7 @@ export function parseAoi(text: string, file: string, options: AoiParseOptions): 
       zones.push({ id, name, geometry: zoneGeometry.geometry, areaHa: zoneGeometry.areaM2 / 1e4, attributes });
     }
   });
-
-  if (problems.list.length > 0 || !geometry || !fields) return { problems: problems.list };
-  return {
-    aoi: {
-      file,
-      feature: aoiIndex,
-      ...fields,
-      geometry: geometry.geometry,
-      bbox: bboxOf(geometry.geometry),
-      areaHa: geometry.areaM2 / 1e4,
-      zones,
-    },
-    problems: [],
-  };
+  return zones;
 }
 
 function checkCrs(json: Json, problems: Problems): void {
@@ -321,6 +351,28 @@ function checkFeatureGeometry(
   problems: Problems,
   limitM2: number,
 ): CheckedGeometry | undefined {
+  const area = featurePolygons(feature, index, problems);
+  if (!area) return undefined;
+  const before = problems.list.length;
+  const clean: PolygonCoordinates[] = [];
+  area.polygons.forEach((polygon: unknown, p: number) => {
+    const rings = checkPolygon(polygon, area.type === 'MultiPolygon' ? `polygon ${p} ` : '', index, problems);
+    if (rings) clean.push(rings);
+  });
+  if (problems.list.length > before) return undefined;
+  const geometry = { type: area.type, coordinates: area.type === 'Polygon' ? clean[0]! : clean } as AreaGeometry;
+  return checkArea(geometry, index, problems, limitM2);
+}
+
+/**
+ * The polygons of a feature's area geometry (a Polygon as a list of one), not yet checked; undefined when the
+ * feature has no Polygon or MultiPolygon with at least one polygon.
+ */
+function featurePolygons(
+  feature: unknown,
+  index: number,
+  problems: Problems,
+): { type: AreaGeometry['type']; polygons: unknown[] } | undefined {
   if (!isObject(feature) || feature.type !== 'Feature') {
     problems.add(
       index,
@@ -350,42 +402,52 @@ function checkFeatureGeometry(
     problems.add(index, 'geometry is empty: draw at least one ring');
     return undefined;
   }
-  const before = problems.list.length;
-  const clean: PolygonCoordinates[] = [];
-  polygons.forEach((polygon: unknown, p: number) => {
-    const where = geometry.type === 'MultiPolygon' ? `polygon ${p} ` : '';
-    if (!Array.isArray(polygon) || polygon.length === 0) {
-      problems.add(index, `${where || 'geometry '}is empty: draw at least one ring`);
-      return;
-    }
-    const rings: Ring[] = [];
-    polygon.forEach((ring: unknown, r: number) => {
-      const checked = checkRing(ring, `${where}ring ${r}`, index, problems);
-      if (checked) rings.push(checked);
-    });
-    if (rings.length !== polygon.length) return;
-    const crossing = findCrossing(rings);
-    if (crossing) {
-      const [lon, lat] = crossing.near;
-      const what =
-        crossing.ringA === crossing.ringB
-          ? `${where}ring ${crossing.ringA} intersects itself (segments ${crossing.segmentA} and ${crossing.segmentB})`
-          : `${where}rings ${crossing.ringA} and ${crossing.ringB} cross (segments ${crossing.segmentA} and ${crossing.segmentB})`;
-      problems.add(
-        index,
-        `${what} near ${lon.toFixed(5)}, ${lat.toFixed(5)}: fix the boundary there (QGIS "Fix geometries" or ST_MakeValid)`,
-      );
-      return;
-    }
-    if (ringAreaM2(rings[0]!) < MIN_AREA_M2) {
-      problems.add(index, `${where}has zero area: its points lie on a line or on one spot; draw a real area`);
-      return;
-    }
-    clean.push(rings);
+  return { type: geometry.type, polygons };
+}
+
+/**
+ * The rings of one polygon when each is valid, none crosses another or itself, and the outer ring has an area;
+ * `where` names the polygon in a MultiPolygon ("polygon 2 "), empty for a Polygon.
+ */
+function checkPolygon(polygon: unknown, where: string, index: number, problems: Problems): Ring[] | undefined {
+  if (!Array.isArray(polygon) || polygon.length === 0) {
+    problems.add(index, `${where || 'geometry '}is empty: draw at least one ring`);
+    return undefined;
+  }
+  const rings: Ring[] = [];
+  polygon.forEach((ring: unknown, r: number) => {
+    const checked = checkRing(ring, `${where}ring ${r}`, index, problems);
+    if (checked) rings.push(checked);
   });
-  if (problems.list.length > before) return undefined;
-  const area = { type: geometry.type, coordinates: geometry.type === 'Polygon' ? clean[0]! : clean } as AreaGeometry;
-  const total = areaM2(area);
+  if (rings.length !== polygon.length) return undefined;
+  const crossing = findCrossing(rings);
+  if (crossing) {
+    const [lon, lat] = crossing.near;
+    const what =
+      crossing.ringA === crossing.ringB
+        ? `${where}ring ${crossing.ringA} intersects itself (segments ${crossing.segmentA} and ${crossing.segmentB})`
+        : `${where}rings ${crossing.ringA} and ${crossing.ringB} cross (segments ${crossing.segmentA} and ${crossing.segmentB})`;
+    problems.add(
+      index,
+      `${what} near ${lon.toFixed(5)}, ${lat.toFixed(5)}: fix the boundary there (QGIS "Fix geometries" or ST_MakeValid)`,
+    );
+    return undefined;
+  }
+  if (ringAreaM2(rings[0]!) < MIN_AREA_M2) {
+    problems.add(index, `${where}has zero area: its points lie on a line or on one spot; draw a real area`);
+    return undefined;
+  }
+  return rings;
+}
+
+/** The geometry with its area, when the area is neither zero (holes covering it) nor over `limitM2`. */
+function checkArea(
+  geometry: AreaGeometry,
+  index: number,
+  problems: Problems,
+  limitM2: number,
+): CheckedGeometry | undefined {
+  const total = areaM2(geometry);
   if (total < MIN_AREA_M2) {
     problems.add(index, 'has zero area: its holes cover it entirely; draw a real area');
     return undefined;
@@ -397,7 +459,7 @@ function checkFeatureGeometry(
     );
     return undefined;
   }
-  return { geometry: area, areaM2: total };
+  return { geometry, areaM2: total };
 }
 
 function checkRing(ring: unknown, where: string, feature: number, problems: Problems): Ring | undefined {
