@@ -1,86 +1,199 @@
+import { z } from 'zod';
+import { ANALYSES, AOI_KINDS, SLUG } from '../aoi/aoi.schema.js';
+
 /**
- * The summary a report author cites: the shape of `summary.json`, one per AOI and monitoring period. Its JSON
- * Schema is published as `reports/summary.schema.json` and the tests hold the two together.
+ * The summary a report author cites: the shape of `summary.json`, one per AOI and monitoring period. The zod schemas
+ * below are the one source of truth: the types are inferred from them, and `reports/summary.schema.json` is generated
+ * from `SummarySchema` by {@link summaryJsonSchemaText} (`npm run schema`; a unit test fails when it is stale).
  */
 
 export const SUMMARY_SCHEMA_VERSION = 2;
 
-export interface Tally {
-  pixels: number;
-  hectares: number;
-}
+/** Where the published JSON Schema says it lives; kept from the hand-written schema so validators' caches still match. */
+export const SUMMARY_SCHEMA_ID = 'https://github.com/changewatch/changewatch/reports/summary.schema.json';
 
-export interface SceneRow {
-  id: string;
-  datetime: string;
-  cloudCover: number | null;
-  collection: string;
-  platform: string | null;
-  /** The item's own link when the catalog gave one. */
-  href: string | null;
-}
+/** A share of an area, 0-1. */
+const fraction = (description: string) => z.number().min(0).max(1).meta({ description });
+/** A count of pixels or patches. */
+const count = (description: string) => z.int().min(0).meta({ description });
+/** Hectares: never negative. */
+const hectares = (description: string) => z.number().min(0).meta({ description });
 
-export interface PeriodSummary {
-  /** The window as the AOI file or the run wrote it. */
-  window: string;
-  start: string;
-  end: string;
-  /** Observation dates with data over the AOI. */
-  observationDates: string[];
-  /** Share (0-1) of the AOI's area seen clear at least once. */
-  clearFraction: number;
-  /** Scenes that covered some of the AOI. */
-  scenes: SceneRow[];
-}
+export const TallySchema = z
+  .strictObject({
+    pixels: count('Grid pixels, each counted once; equals a count of the class value in the raster.'),
+    hectares: hectares('Hectares of those pixels, geodesic on WGS84, rounded to 4 decimals (`roundHa`).'),
+  })
+  .meta({ id: 'tally' });
+export type Tally = z.infer<typeof TallySchema>;
 
-export interface ZoneSummary {
-  name: string;
-  hectares: number;
-  classes: Record<string, Tally>;
-  confidence: Record<string, Tally>;
-  clearFraction: { baseline: number; monitoring: number };
-}
+/** Tallies keyed by class or confidence name. */
+const TalliesSchema = z.record(z.string(), TallySchema).meta({ id: 'tallies' });
 
-export interface ProductSummary {
-  /** Pixels and hectares per class name inside the AOI; pixels equal a count of the class in the raster. */
-  classes: Record<string, Tally>;
-  /** Change pixels by confidence name. */
-  confidence: Record<string, Tally>;
-  patches: { kept: number; belowMinimumMappingUnit: number };
-  parameters: Record<string, unknown>;
-  zones: Record<string, ZoneSummary>;
-}
+export const SceneRowSchema = z.strictObject({
+  id: z.string().meta({ description: 'The STAC item id.' }),
+  datetime: z.iso.datetime().meta({ description: "Acquisition time, ISO 8601 UTC, from the item's `datetime`." }),
+  cloudCover: z
+    .number()
+    .min(0)
+    .max(100)
+    .nullable()
+    .meta({ description: "The item's `eo:cloud_cover` in percent (0-100), or null when it has none." }),
+  collection: z.string().meta({ description: 'The STAC collection id.' }),
+  platform: z.string().nullable().meta({ description: "The item's `platform`, lowercased, or null when it has none." }),
+  href: z.string().nullable().meta({ description: "The item's own link when the catalog gave one." }),
+});
+export type SceneRow = z.infer<typeof SceneRowSchema>;
 
-export interface AssetDigest {
-  href: string;
-  type: string;
-  bytes: number;
-  sha256: string;
-}
+export const PeriodSummarySchema = z
+  .strictObject({
+    window: z.string().meta({ description: 'The window as the AOI file or the run wrote it.' }),
+    start: z.iso.datetime().meta({ description: 'Inclusive start, ISO 8601 UTC.' }),
+    end: z.iso.datetime().meta({ description: 'Exclusive end, ISO 8601 UTC.' }),
+    observationDates: z.array(z.iso.date()).meta({ description: 'Observation dates with data over the AOI.' }),
+    clearFraction: fraction("Share (0-1) of the AOI's area seen clear at least once."),
+    scenes: z.array(SceneRowSchema).meta({ description: 'Scenes that covered some of the AOI.' }),
+  })
+  .meta({ id: 'period' });
+export type PeriodSummary = z.infer<typeof PeriodSummarySchema>;
 
-export interface Summary {
-  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
-  software: { name: 'changewatch'; version: string };
-  item: string;
-  /** The digest of the inputs; names the folder of the assets. */
-  inputs: string;
-  aoi: { id: string; name: string; kind: string; hectares: number; gridHectares: number; source: string | null };
-  grid: {
-    epsg: number;
-    width: number;
-    height: number;
-    transform: number[];
-    resolution: number;
-    pixelArea: string;
-  };
-  periods: { baseline: PeriodSummary; monitoring: PeriodSummary };
-  /** The analyses the AOI asked for, and why any of them has no product in `products`. */
-  analyses: { requested: string[]; notComputed: Record<string, string> };
-  products: Record<string, ProductSummary>;
-  parameters: Record<string, unknown>;
-  /** Every other asset of the item, with its checksum. */
-  assets: Record<string, AssetDigest>;
-  caveats: string[];
-}
+export const ZoneSummarySchema = z.strictObject({
+  name: z.string().meta({ description: "The zone's name from the AOI file." }),
+  hectares: hectares('Area of the grid pixels whose centre lies in the zone.'),
+  classes: TalliesSchema.meta({ description: 'Pixels and hectares per class name inside the zone.' }),
+  confidence: TalliesSchema.meta({ description: 'Change pixels inside the zone by confidence name.' }),
+  clearFraction: z
+    .strictObject({
+      baseline: fraction("Share (0-1) of the zone's area seen clear at least once in the baseline period."),
+      monitoring: fraction("Share (0-1) of the zone's area seen clear at least once in the monitoring period."),
+    })
+    .meta({ description: 'Share (0-1) of the zone seen clear at least once, per period.' }),
+});
+export type ZoneSummary = z.infer<typeof ZoneSummarySchema>;
+
+export const ProductSummarySchema = z
+  .strictObject({
+    classes: TalliesSchema.meta({
+      description:
+        'Pixels and hectares per class name inside the AOI; pixels equal a count of the class in the raster.',
+    }),
+    confidence: TalliesSchema.meta({ description: 'Change pixels by confidence name.' }),
+    patches: z
+      .strictObject({
+        kept: count('Change patches at or above the minimum mapping unit: those in the polygons.'),
+        belowMinimumMappingUnit: count('Change patches dropped for being smaller than the minimum mapping unit.'),
+      })
+      .meta({ description: 'Connected change patches, kept and dropped.' }),
+    parameters: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "The product's parameters as the run used them." }),
+    zones: z
+      .record(z.string(), ZoneSummarySchema)
+      .meta({ description: 'The same figures per zone, keyed by zone id.' }),
+  })
+  .meta({ id: 'product' });
+export type ProductSummary = z.infer<typeof ProductSummarySchema>;
+
+export const AssetDigestSchema = z.strictObject({
+  href: z.string().meta({ description: "The asset's file, relative to the summary." }),
+  type: z.string().meta({ description: 'Media type.' }),
+  bytes: count('Size of the file in bytes.'),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .meta({ description: 'SHA-256 of the file, lowercase hex.' }),
+});
+export type AssetDigest = z.infer<typeof AssetDigestSchema>;
+
+/**
+ * Product names as keys. A regex rather than `z.enum(ANALYSES)`: a record keyed by an enum is exhaustive in zod 4
+ * (every product required) and `z.partialRecord` would type each entry as possibly undefined; this keeps
+ * `Record<string, ProductSummary>` for the code and emits `propertyNames.pattern` for the JSON Schema.
+ */
+const ProductNameSchema = z.string().regex(new RegExp(`^(?:${ANALYSES.join('|')})$`));
+
+export const SummarySchema = z
+  .strictObject({
+    schemaVersion: z.literal(SUMMARY_SCHEMA_VERSION).meta({
+      description: 'Version of this schema; raised when a field changes meaning or is removed.',
+    }),
+    software: z
+      .strictObject({
+        name: z.literal('changewatch').meta({ description: 'Always changewatch.' }),
+        version: z.string().min(1).meta({ description: "changewatch's package version." }),
+      })
+      .meta({ description: 'The software that wrote the summary.' }),
+    item: z.string().meta({ description: 'Id of the STAC item the summary belongs to.' }),
+    inputs: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .meta({ description: "Digest of the inputs (scenes, AOI, parameters, version); names the assets' folder." }),
+    aoi: z
+      .strictObject({
+        id: z.string().regex(SLUG).meta({ description: "The AOI's id (a slug: lowercase letters, digits, hyphens)." }),
+        name: z.string().meta({ description: "The AOI's name." }),
+        kind: z.enum(AOI_KINDS).meta({ description: 'What the AOI is, for reports and default parameters.' }),
+        hectares: hectares('Geodesic area of the AOI polygon on WGS84.'),
+        gridHectares: hectares(
+          'Area of the grid pixels whose centre lies in the AOI: what the class hectares add up to.',
+        ),
+        source: z.string().nullable().meta({ description: 'Where the boundary came from, or null when unsaid.' }),
+      })
+      .meta({ description: 'The area of interest.' }),
+    grid: z
+      .strictObject({
+        epsg: z.int().min(1).meta({ description: 'EPSG code of the grid CRS.' }),
+        width: z.int().min(1).meta({ description: 'Columns.' }),
+        height: z.int().min(1).meta({ description: 'Rows.' }),
+        transform: z.array(z.number()).length(6).meta({
+          description:
+            'GDAL geotransform: originX, pixelWidth, rowRotation, originY, columnRotation, pixelHeight (negative).',
+        }),
+        resolution: z.number().positive().meta({ description: 'Pixel size in CRS units (metres).' }),
+        pixelArea: z.string().meta({ description: 'How the area of a pixel was computed.' }),
+      })
+      .meta({ description: 'The analysis grid every raster of the item shares.' }),
+    periods: z
+      .strictObject({ baseline: PeriodSummarySchema, monitoring: PeriodSummarySchema })
+      .meta({ description: 'The baseline and monitoring periods compared.' }),
+    analyses: z
+      .strictObject({
+        requested: z.array(z.string()).meta({ description: 'The analyses the AOI asked for.' }),
+        notComputed: z
+          .record(z.string(), z.string())
+          .meta({ description: 'Why each requested analysis without a product has none, keyed by analysis.' }),
+      })
+      .meta({
+        description:
+          'The analyses the AOI asked for; notComputed names each one without a product and says why, so a missing product is never read as no change.',
+      }),
+    // zod records have no size check and refinements do not reach the JSON Schema: the rule is written once for
+    // each (refine for parsing, minProperties for the schema), and the unit test checks that both refuse `{}`.
+    products: z
+      .record(ProductNameSchema, ProductSummarySchema)
+      .refine((products) => Object.keys(products).length > 0, 'a summary has at least one product')
+      .meta({ description: 'Figures per product computed, keyed by product name.', minProperties: 1 }),
+    parameters: z.record(z.string(), z.unknown()).meta({ description: 'The run parameters behind the figures.' }),
+    assets: z
+      .record(z.string(), AssetDigestSchema)
+      .meta({ description: 'Every other asset of the item, with its checksum, keyed by STAC asset key.' }),
+    caveats: z.array(z.string()).meta({ description: 'Sentences a reader needs before citing the figures.' }),
+  })
+  .meta({
+    title: 'changewatch summary',
+    description:
+      'Figures for one AOI and monitoring period, with the scenes, parameters and software behind them. Published as the `summary` asset of each STAC item.',
+  });
+export type Summary = z.infer<typeof SummarySchema>;
 
 export const roundHa = (hectares: number): number => Number(hectares.toFixed(4));
+
+/**
+ * `SummarySchema` as JSON Schema draft-07 (the draft of ajv's default `Ajv` class, which the tests validate real
+ * summaries with), keeping the `$id` and title the hand-written schema had. `reports/summary.schema.json` is this
+ * text once prettier has formatted it (`npm run schema` does both).
+ */
+export function summaryJsonSchemaText(): string {
+  const { $schema, title, description, ...rest } = z.toJSONSchema(SummarySchema, { target: 'draft-07' });
+  return `${JSON.stringify({ $schema, $id: SUMMARY_SCHEMA_ID, title, description, ...rest }, null, 2)}\n`;
+}
