@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildCatalog } from './catalog.build.js';
-import { printRunReport } from '../cli/cli.run.js';
+import { printRunReport } from '../run/run.report.js';
 import { loadConfig } from '../config.read.js';
 import { ChangewatchError, EXIT } from '../errors.js';
 import { compose } from '../compose.js';
