@@ -1,3 +1,4 @@
+import { PRODUCT_TYPES, type ProductType } from '../workers/products/index.js';
 import type { AreaGeometry, BBox } from './geometry.js';
 import type { TimeInterval } from './interval.js';
 
@@ -13,9 +14,9 @@ import type { TimeInterval } from './interval.js';
 export const AOI_KINDS = ['protected-area', 'exclusion-zone', 'mining-site', 'custom'] as const;
 export type AoiKind = (typeof AOI_KINDS)[number];
 
-/** The change analyses changewatch runs; an AOI lists those it wants. */
-export const ANALYSES = ['forest-loss', 'settlement-change', 'mining-expansion'] as const;
-export type Analysis = (typeof ANALYSES)[number];
+/** The change analyses changewatch runs (the product registry's types); an AOI lists those it wants. */
+export const ANALYSES: readonly ProductType[] = PRODUCT_TYPES;
+export type Analysis = ProductType;
 
 /** The periods an AOI may pin down; without them the nightly run rolls its windows. */
 export const WINDOW_NAMES = ['baseline', 'monitoring'] as const;

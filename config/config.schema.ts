@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_FOREST_LOSS } from '../workers/change.js';
 import { DEFAULT_CLOUD_CLEANUP } from '../workers/change.block.js';
-import { DEFAULT_MINING, DEFAULT_SETTLEMENT } from '../workers/settlement.js';
+import { PRODUCTS } from '../workers/products/index.js';
 
 /**
  * Fields whose values are secrets: `changewatch config check` prints them as `<redacted>` and logs never
@@ -76,8 +75,17 @@ export const LogConfigSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default('info'),
 });
 
-const Ndvi = z.number().min(-1).max(1);
-const Hectares = z.number().min(0);
+type Products = (typeof PRODUCTS)[number];
+
+/**
+ * `analysis.<product>`: each registered product's parameters under its config key (`forestLoss`,
+ * `settlementChange`…), with the product's own defaults, ranges and doc comments (workers/products/).
+ */
+function productParameters(): { [P in Products as P['configKey']]: z.ZodPrefault<P['params']> } {
+  return Object.fromEntries(
+    PRODUCTS.map((product) => [product.configKey, (product.params as z.ZodObject).prefault({})]),
+  ) as never;
+}
 
 export const AnalysisConfigSchema = z.strictObject({
   /**
@@ -104,42 +112,7 @@ export const AnalysisConfigSchema = z.strictObject({
       excludeSnow: z.boolean().default(DEFAULT_CLOUD_CLEANUP.excludeSnow),
     })
     .prefault({}),
-  forestLoss: z
-    .strictObject({
-      /** Baseline NDVI at or above which a pixel is forest. Default 0.6. */
-      forestNdvi: Ndvi.default(DEFAULT_FOREST_LOSS.forestNdvi),
-      /** NDVI decrease counted as loss. Default 0.2. */
-      ndviDrop: z.number().positive().max(2).default(DEFAULT_FOREST_LOSS.ndviDrop),
-      /** Minimum mapping unit, hectares (8-connected patches). Default 0.2. */
-      minimumMappingUnitHa: Hectares.default(DEFAULT_FOREST_LOSS.minimumMappingUnitHa),
-    })
-    .prefault({}),
-  settlementChange: z
-    .strictObject({
-      /** NDBI above which a low-NDVI pixel looks built-up or bare. Default 0. */
-      ndbiBuilt: z.number().min(-1).max(1).default(DEFAULT_SETTLEMENT.ndbiBuilt),
-      /** NDVI below which a pixel can look built-up or bare. Default 0.3. */
-      ndviMax: Ndvi.default(DEFAULT_SETTLEMENT.ndviMax),
-      /** NDBI decrease counted as built-up lost. Default 0.1. */
-      ndbiDrop: z.number().positive().max(2).default(DEFAULT_SETTLEMENT.ndbiDrop),
-      /** NDVI decrease required for built-up gained. Default 0.2. */
-      ndviDrop: z.number().positive().max(2).default(DEFAULT_SETTLEMENT.ndviDrop),
-      /** Minimum mapping unit, hectares. Default 0.1. */
-      minimumMappingUnitHa: Hectares.default(DEFAULT_SETTLEMENT.minimumMappingUnitHa),
-    })
-    .prefault({}),
-  miningExpansion: z
-    .strictObject({
-      /** NDVI below which ground is bare. Default 0.2. */
-      bareNdviMax: Ndvi.default(DEFAULT_MINING.bareNdviMax),
-      /** NDBI above which low-NDVI ground is bare (not water). Default -0.1. */
-      bareNdbiMin: z.number().min(-1).max(1).default(DEFAULT_MINING.bareNdbiMin),
-      /** MNDWI above which a pixel is open water. Default 0. */
-      waterMndwi: z.number().min(-1).max(1).default(DEFAULT_MINING.waterMndwi),
-      /** Minimum mapping unit, hectares. Default 0.5. */
-      minimumMappingUnitHa: Hectares.default(DEFAULT_MINING.minimumMappingUnitHa),
-    })
-    .prefault({}),
+  ...productParameters(),
 });
 
 export const RunConfigSchema = z.strictObject({

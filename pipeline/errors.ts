@@ -7,12 +7,17 @@
 
 /** What the run does when an error with this code reaches it. */
 export type ErrorOutcome =
-  /** A usage or configuration problem: nothing can run; exit code 2. */
+  /** A usage or configuration problem: nothing can run, so the run stops (the AOIs after it do not start); exit 2. */
   | 'usage'
-  /** Worth another try (network faults, 5xx, 429): adapters retry with backoff before giving up. */
+  /**
+   * Worth another try (network faults, 5xx, 429): adapters retry with backoff before giving up; one that still
+   * fails fails its AOI, which the next run tries again.
+   */
   | 'retry'
   /** This AOI cannot be processed this time; the others go on; exit code 1. */
-  | 'fail-aoi';
+  | 'fail-aoi'
+  /** No usable scene covers the AOI in a period: nothing to compute yet; not a failure. */
+  | 'no-scenes';
 
 /** The error-code table: every code, what it means and what the run does about it. */
 export const ERROR_CODES = {
@@ -25,7 +30,7 @@ export const ERROR_CODES = {
   E_DECODE: { outcome: 'fail-aoi', meaning: 'raster bytes could not be decoded' },
   E_COMPUTE: { outcome: 'fail-aoi', meaning: 'a computation failed' },
   E_WRITE: { outcome: 'fail-aoi', meaning: 'an output could not be written' },
-  E_NO_SCENES: { outcome: 'fail-aoi', meaning: 'no usable scene covers the AOI and period' },
+  E_NO_SCENES: { outcome: 'no-scenes', meaning: 'no usable scene covers the AOI and period' },
 } as const satisfies Record<string, { outcome: ErrorOutcome; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -42,6 +47,11 @@ export class ChangewatchError extends Error {
   get outcome(): ErrorOutcome {
     return ERROR_CODES[this.code].outcome;
   }
+}
+
+/** What the run does about an error: its code's outcome; an error without a code fails its AOI. */
+export function outcomeOf(error: unknown): ErrorOutcome {
+  return error instanceof ChangewatchError ? error.outcome : 'fail-aoi';
 }
 
 /** Exit codes of the CLI: 0 all good, 1 some AOI failed, 2 usage or configuration error. */

@@ -1,16 +1,17 @@
-import { dropEvidence } from './change.js';
 import { medianComposite } from './composite.js';
 import type { BandName } from './bands.js';
-import { INDICES, normalizedDifference, type IndexName } from './indices.js';
+import { INDICES, normalizedDifference, type IndexDefinition, type IndexName } from './indices.js';
 import { CLEAR, CLOUD, markMissing } from './masks.js';
 import { dilate, open } from './morphology.js';
+import { productOf } from './products/index.js';
+import type { DateObservation, PeriodBlock, ProductBlock, ProductPixels } from './products/product.js';
 
 /**
  * The per-block work of a change run: for every observation date, the clear mask (quality states, a NaN in any band
  * read unobserved, cloud opened then dilated, removed specks counted clear as Open Data Cube's mask_cleanup does),
  * then per period the median composite of every band read, clear counts, last clear day, NDVI and the other
- * indices asked for, and the monitoring observations showing the NDVI drop. The block arrives with a halo so
- * morphology near its edges sees its neighbours; the result is the inner block. Pure.
+ * indices asked for; then each product the run computes classifies the inner block (workers/products/). The block
+ * arrives with a halo so morphology near its edges sees its neighbours; the result is the inner block. Pure.
  */
 
 export interface CloudCleanup {
@@ -42,32 +43,27 @@ export interface ChangeBlockTask {
   halo: [number, number, number, number];
   baseline: DateBlock[];
   monitoring: DateBlock[];
+  /** 1 inside the AOI polygon, for the inner block (without the halo). */
+  inside: Uint8Array;
   openPx: number;
   dilatePx: number;
-  ndviDrop: number;
+  /** The products to classify, with their parameters (validated by the config). */
+  products: Array<{ type: string; params: unknown }>;
   /** The bands every date carries (red and NIR, and those the indices need). */
   bands: BandName[];
   /** Indices to compute from each period's composites besides NDVI (their bands must be among `bands`). */
   indices: IndexName[];
 }
 
-export interface PeriodBlock {
-  /** Median composite of each band read. */
-  bands: Partial<Record<BandName, Float32Array>> & { red: Float32Array; nir: Float32Array };
-  count: Uint16Array;
-  lastDay: Int32Array;
-  ndvi: Float32Array;
-  indices: Partial<Record<IndexName, Float32Array>>;
-}
+export type { PeriodBlock };
 
 export interface ChangeBlockResult {
   width: number;
   height: number;
   baseline: PeriodBlock;
   monitoring: PeriodBlock;
-  showing: Uint8Array;
-  /** Day of the first clear monitoring observation showing the drop, -1 for none. */
-  firstShowingDay: Int32Array;
+  /** Each product's classes (and confidence, first day, evidence) over the inner block, by product type. */
+  products: Record<string, ProductPixels>;
 }
 
 /** Halo a cleanup needs: opening by r reaches 2r, then dilation by R reaches R further. */
@@ -109,74 +105,80 @@ function crop<T extends Float32Array | Uint16Array | Int32Array | Uint8Array>(ar
   return out;
 }
 
-export function changeBlock(task: ChangeBlockTask): ChangeBlockResult {
+/** One period's clear masks and composites over the block with its halo. */
+function periodComposites(task: ChangeBlockTask, dates: DateBlock[], definitions: IndexDefinition[]) {
   const { width, height } = task;
+  const clear = dates.map((date) => clearMask(date, width, height, task.openPx, task.dilatePx));
+  const days = dates.map((date) => date.day);
+  const pixels = width * height;
+  // No date over the block (no scene reached it): not seen, so NaN composites and zero counts, never zeros.
+  const none = () => ({
+    median: new Float32Array(pixels).fill(NaN),
+    count: new Uint16Array(pixels),
+    lastDay: new Int32Array(pixels).fill(-1),
+  });
+  const composites = Object.fromEntries(
+    task.bands.map((band) => {
+      const values = dates.map((date) => {
+        const array = date.bands[band];
+        if (!array) throw new RangeError(`changeBlock: a date lacks the ${band} band`);
+        return array;
+      });
+      return [band, dates.length === 0 ? none() : medianComposite({ values, clear, days })];
+    }),
+  ) as Record<BandName, ReturnType<typeof medianComposite>>;
+  const medians = Object.fromEntries(task.bands.map((band) => [band, composites[band].median])) as PeriodBlock['bands'];
+  const indices = Object.fromEntries(
+    definitions.map((definition) => [definition.name, definition.compute(medians)]),
+  ) as PeriodBlock['indices'];
+  return { clear, medians, count: composites.red.count, lastDay: composites.red.lastDay, indices };
+}
+
+/** A period's composites cropped to the inner block. */
+function cropPeriod(task: ChangeBlockTask, period: ReturnType<typeof periodComposites>): PeriodBlock {
+  const cropAll = <T extends Record<string, Float32Array>>(arrays: T): T =>
+    Object.fromEntries(Object.entries(arrays).map(([name, array]) => [name, crop(array, task)])) as T;
+  const bands = cropAll(period.medians);
+  return {
+    bands,
+    count: crop(period.count, task),
+    lastDay: crop(period.lastDay, task),
+    ndvi: normalizedDifference(bands.nir, bands.red),
+    indices: cropAll(period.indices as Record<string, Float32Array>),
+  };
+}
+
+export function changeBlock(task: ChangeBlockTask): ChangeBlockResult {
   const definitions = task.indices.map((name) => {
     const definition = INDICES.find((index) => index.name === name);
     if (!definition) throw new RangeError(`changeBlock: unknown index ${name}`);
     return definition;
   });
-  const period = (dates: DateBlock[]) => {
-    const clear = dates.map((date) => clearMask(date, width, height, task.openPx, task.dilatePx));
-    const days = dates.map((date) => date.day);
-    const pixels = width * height;
-    // No date over the block (no scene reached it): not seen, so NaN composites and zero counts, never zeros.
-    const none = () => ({
-      median: new Float32Array(pixels).fill(NaN),
-      count: new Uint16Array(pixels),
-      lastDay: new Int32Array(pixels).fill(-1),
-    });
-    const names = task.bands;
-    const composites = Object.fromEntries(
-      names.map((band) => {
-        const values = dates.map((date) => {
-          const array = date.bands[band];
-          if (!array) throw new RangeError(`changeBlock: a date lacks the ${band} band`);
-          return array;
-        });
-        return [band, dates.length === 0 ? none() : medianComposite({ values, clear, days })];
-      }),
-    ) as Record<BandName, ReturnType<typeof medianComposite>>;
-    const medians = Object.fromEntries(names.map((band) => [band, composites[band].median])) as PeriodBlock['bands'];
-    const indices = Object.fromEntries(
-      definitions.map((definition) => [definition.name, definition.compute(medians)]),
-    ) as PeriodBlock['indices'];
-    return {
-      clear,
-      medians,
-      count: composites.red.count,
-      lastDay: composites.red.lastDay,
-      ndvi: normalizedDifference(medians.nir, medians.red),
-      indices,
-    };
-  };
-  const baseline = period(task.baseline);
-  const monitoring = period(task.monitoring);
-  const evidence = dropEvidence(
-    baseline.ndvi,
-    task.monitoring.map((date, d) => ({
-      ndvi: normalizedDifference(date.bands.nir, date.bands.red),
-      clear: monitoring.clear[d]!,
-      day: date.day,
-    })),
-    task.ndviDrop,
-  );
-  const cropAll = <T extends Record<string, Float32Array>>(arrays: T): T =>
-    Object.fromEntries(Object.entries(arrays).map(([name, array]) => [name, crop(array, task)])) as T;
-  const pack = (p: typeof baseline): PeriodBlock => ({
-    bands: cropAll(p.medians),
-    count: crop(p.count, task),
-    lastDay: crop(p.lastDay, task),
-    ndvi: crop(p.ndvi, task),
-    indices: cropAll(p.indices as Record<string, Float32Array>),
-  });
   const [left, top, right, bottom] = task.halo;
-  return {
-    width: width - left - right,
-    height: height - top - bottom,
-    baseline: pack(baseline),
-    monitoring: pack(monitoring),
-    showing: crop(evidence.showing, task),
-    firstShowingDay: crop(evidence.firstDay, task),
+  const width = task.width - left - right;
+  const height = task.height - top - bottom;
+  if (task.inside.length !== width * height)
+    throw new RangeError(`changeBlock: inside has ${task.inside.length} pixels, expected ${width * height}`);
+  const baseline = periodComposites(task, task.baseline, definitions);
+  const monitoring = periodComposites(task, task.monitoring, definitions);
+  let dates: DateObservation[] | undefined;
+  const block: ProductBlock = {
+    width,
+    height,
+    inside: task.inside,
+    baseline: cropPeriod(task, baseline),
+    monitoring: cropPeriod(task, monitoring),
+    monitoringDates: () =>
+      (dates ??= task.monitoring.map((date, d) => ({
+        day: date.day,
+        clear: crop(monitoring.clear[d]!, task),
+        bands: Object.fromEntries(
+          Object.entries(date.bands).map(([band, values]) => [band, crop(values, task)]),
+        ) as DateObservation['bands'],
+      }))),
   };
+  const products = Object.fromEntries(
+    task.products.map(({ type, params }) => [type, productOf(type).classify(block, params as never)]),
+  );
+  return { width, height, baseline: block.baseline, monitoring: block.monitoring, products };
 }

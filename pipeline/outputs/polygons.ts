@@ -2,7 +2,8 @@ import { fromCrs } from '../../aoi/aoi.project.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import { patchRaster } from '../../workers/patches.js';
 import { tracePatches, type PixelRing } from '../../workers/vectorize.js';
-import type { KeptPatches, ProductName } from '../analysis/analysis.js';
+import { productOf } from '../../workers/products/index.js';
+import type { KeptPatches } from '../analysis/analysis.js';
 
 /**
  * Change patches as RFC 7946 GeoJSON: each 8-connected patch of a change class one feature, its outline traced
@@ -11,17 +12,20 @@ import type { KeptPatches, ProductName } from '../analysis/analysis.js';
 
 export interface PatchProperties {
   /** The product the patch belongs to. */
-  product: ProductName;
+  product: string;
   /** What the patch is: forest-loss, built-lost, built-gained, mining-expansion. */
   class: string;
-  /** Forest loss: `high` when at least half of the patch's area has high confidence; null for the others. */
+  /** Products that grade their change: `high` when at least half of the patch's area has high confidence; else null. */
   confidence: 'high' | 'low' | null;
   hectares: number;
   hectares_high_confidence: number;
   pixels: number;
   /** The fewest clear monitoring observations of any pixel of the patch. */
   clear_observations_min: number;
-  /** Forest loss: the first date a clear observation showed the change in any pixel of the patch (YYYY-MM-DD). */
+  /**
+   * Products that date their change (forest loss): the first date a clear observation showed it in any pixel of the
+   * patch (YYYY-MM-DD); else null.
+   */
   first_seen: string | null;
 }
 
@@ -75,7 +79,7 @@ export function patchPolygons(input: { grid: Grid; sets: readonly KeptPatches[] 
       const coordinates = traced[0]!.polygons.map((rings) =>
         rings.map((ring, k) => oriented(ringToLonLat(ring), k === 0)),
       );
-      const forest = set.product === 'forest-loss';
+      const graded = productOf(set.product).confidence !== undefined;
       features.push({
         type: 'Feature',
         id: features.length + 1,
@@ -86,13 +90,12 @@ export function patchPolygons(input: { grid: Grid; sets: readonly KeptPatches[] 
         properties: {
           product: set.product,
           class: set.className,
-          confidence: forest ? (patch.highHectares * 2 >= patch.hectares ? 'high' : 'low') : null,
+          confidence: graded ? (patch.highHectares * 2 >= patch.hectares ? 'high' : 'low') : null,
           hectares: Number(patch.hectares.toFixed(4)),
           hectares_high_confidence: Number(patch.highHectares.toFixed(4)),
           pixels: patch.pixels,
           clear_observations_min: patch.clearMin,
-          first_seen:
-            forest && patch.firstDay >= 0 ? new Date(patch.firstDay * DAY_MS).toISOString().slice(0, 10) : null,
+          first_seen: patch.firstDay >= 0 ? new Date(patch.firstDay * DAY_MS).toISOString().slice(0, 10) : null,
         },
       });
     }

@@ -2,7 +2,7 @@ import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { TimeInterval } from '../../aoi/interval.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import { VERSION } from '../version.js';
-import type { OutputFile } from './forest.outputs.js';
+import type { OutputFile } from './output.file.js';
 
 /**
  * The STAC documents of the published results (STAC 1.1.0): one item per AOI and monitoring period, one

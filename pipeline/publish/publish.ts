@@ -1,6 +1,6 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { ChangewatchError } from '../errors.js';
-import type { OutputFile } from '../outputs/forest.outputs.js';
+import type { OutputFile } from '../outputs/output.file.js';
 import { CATALOG_KEY, assetFolder, assetKeyOf, collectionKey, itemKey, sha256Hex } from '../outputs/layout.js';
 import { aoiCollection, rootCatalog, type ResultItem } from '../outputs/stac.js';
 import type { ObjectStore } from '../ports.js';

@@ -1,7 +1,7 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { indexPage, reportPage, type IndexRow } from '../../reports/report.page.js';
 import type { Summary } from '../../reports/summary.js';
-import { CONFIDENCE_LEGEND, FOREST_LOSS_LEGEND } from '../outputs/legend.js';
+import { leadProduct } from '../outputs/raster.sink.js';
 import type { ObjectStore } from '../ports.js';
 import { catalogChildren } from './publish.js';
 import { loadState, type AoiState } from '../run/run.state.js';
@@ -26,7 +26,6 @@ export async function publishAoiReport(
   for (const [key, asset] of Object.entries(summary.assets)) {
     assetHrefs[key] = `../${itemId}/${digest}/${asset.href.replace(/^\.\//, '')}`;
   }
-  const colour = (legend: typeof FOREST_LOSS_LEGEND, name: string) => legend.find((e) => e.name === name)!.colour;
   const history = Object.entries(state.items)
     .filter(([, entry]) => entry.headline)
     .map(([id, entry]) => ({ itemId: id, ...entry.headline! }))
@@ -40,12 +39,10 @@ export async function publishAoiReport(
     geometry: aoi.geometry,
     zones: aoi.zones.map((zone) => ({ id: zone.id, name: zone.name, geometry: zone.geometry })),
     legend: [
-      {
-        colour: colour(FOREST_LOSS_LEGEND, 'forest-loss'),
-        label: 'forest loss, high confidence (≥ 2 clear observations)',
-      },
-      { colour: colour(CONFIDENCE_LEGEND, 'low'), label: 'forest loss, low confidence (1 clear observation)' },
-      { colour: colour(FOREST_LOSS_LEGEND, 'not-seen'), label: 'not seen clear' },
+      ...(leadProduct(Object.keys(summary.products))?.preview?.palette ?? []).map(({ colour, label }) => ({
+        colour,
+        label,
+      })),
       { colour: '238443', label: 'NDVI, from bare (pale) to dense canopy (dark green)' },
     ],
     history,

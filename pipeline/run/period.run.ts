@@ -2,21 +2,20 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Aoi } from '../../aoi/aoi.schema.js';
-import type { TimeInterval } from '../../aoi/interval.js';
-import type { Config } from '../../config/config.schema.js';
 import { runAnalysis, type AnalysisRun } from '../analysis/analysis.js';
 import type { Grid } from '../../aoi/rasterize.js';
-import { RasterOutputSink, forestLossOutputs, type OutputFile } from '../outputs/forest.outputs.js';
-import { inputsDigest, itemIdFor } from '../outputs/layout.js';
+import type { OutputFile } from '../outputs/output.file.js';
+import { periodOutputs } from '../outputs/period.outputs.js';
+import { RasterOutputSink } from '../outputs/raster.sink.js';
 import { resultItem, type ResultItem } from '../outputs/stac.js';
 import type { Summary } from '../../reports/summary.js';
 import type { ComputePool } from '../analysis/pool.js';
 import type { ObjectStore } from '../ports.js';
 import { publishItem, type PublishEvent } from '../publish/publish.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
-import type { SceneSearch } from '../scenes/scenes.find.js';
+import type { PeriodPlan, PeriodScenes } from './period.plan.js';
+import { ChangewatchError } from '../errors.js';
 import { processAlive } from './run.state.js';
-import { VERSION } from '../version.js';
 
 /**
  * One AOI and monitoring period, from the scenes found to the published item: compute, build the outputs,
@@ -24,65 +23,7 @@ import { VERSION } from '../version.js';
  * item, which is how a later run knows whether this period must be recomputed.
  */
 
-export interface PeriodScenes {
-  baseline: { window: TimeInterval; search: SceneSearch };
-  monitoring: { window: TimeInterval; search: SceneSearch };
-}
-
-/** Landsat by its platform (landsat-5…9) or collection id (landsat-c2-l2…). */
-const isLandsat = (scene: { platform?: string; collection: string }) =>
-  /^landsat/i.test(scene.platform ?? '') || /landsat/i.test(scene.collection);
-
-/**
- * The output pixel size: the configured one, or for `auto` 30 m when every scene is Landsat (its native grid) and
- * 10 m otherwise (Sentinel-2, or scenes whose sensor is not stated).
- */
-export function analysisResolution(
-  configured: Config['analysis']['resolution'],
-  scenes: ReadonlyArray<{ platform?: string; collection: string }>,
-): number {
-  if (configured !== 'auto') return configured;
-  return scenes.length > 0 && scenes.every(isLandsat) ? 30 : 10;
-}
-
-/** Landsat pixel corners lie 15 m off the multiples of 30 m: a 30 m grid of Landsat-only scenes follows them. */
-export function gridOffset(resolution: number, scenes: ReadonlyArray<{ platform?: string; collection: string }>) {
-  return resolution === 30 && scenes.length > 0 && scenes.every(isLandsat) ? 15 : 0;
-}
-
-export function periodParameters(config: Config, periods: PeriodScenes) {
-  const scenes = [...periods.baseline.search.scenes, ...periods.monitoring.search.scenes];
-  const resolution = analysisResolution(config.analysis.resolution, scenes);
-  return {
-    resolution,
-    gridOffset: gridOffset(resolution, scenes),
-    blockSize: config.analysis.blockSize,
-    cloud: config.analysis.cloud,
-    forestLoss: config.analysis.forestLoss,
-    settlementChange: config.analysis.settlementChange,
-    miningExpansion: config.analysis.miningExpansion,
-  };
-}
-
-/** The item id and inputs digest a period would be published under. */
-export function periodIdentity(aoi: Aoi, periods: PeriodScenes, config: Config): { itemId: string; digest: string } {
-  return {
-    itemId: itemIdFor(aoi.id, periods.monitoring.window),
-    digest: inputsDigest({
-      version: VERSION,
-      aoi,
-      scenes: {
-        baseline: periods.baseline.search.scenes.map((scene) => scene.id),
-        monitoring: periods.monitoring.search.scenes.map((scene) => scene.id),
-      },
-      windows: { baseline: periods.baseline.window, monitoring: periods.monitoring.window },
-      parameters: {
-        ...periodParameters(config, periods),
-        maxCloudCover: [periods.baseline.search.maxCloudCover, periods.monitoring.search.maxCloudCover],
-      },
-    }),
-  };
-}
+export type { PeriodScenes } from './period.plan.js';
 
 export interface PeriodResult {
   itemId: string;
@@ -143,53 +84,69 @@ export function removeAbandonedWorkDirs(root = tmpdir()): string[] {
   return removed;
 }
 
-export async function computeAndPublish(input: {
-  aoi: Aoi;
-  periods: PeriodScenes;
-  config: Config;
+/**
+ * The catalog found scenes whose footprints touch the AOI's box, but none of a period's scenes had data over the
+ * AOI itself: nothing was observed, so there is nothing to publish (an item of "not seen" everywhere would only
+ * bury the reason).
+ */
+function refuseUnseen(aoiId: string, run: { baseline: { dates: string[] }; monitoring: { dates: string[] } }): void {
+  for (const period of ['baseline', 'monitoring'] as const) {
+    if (run[period].dates.length > 0) continue;
+    throw new ChangewatchError(
+      'E_NO_SCENES',
+      `${aoiId}: none of the ${period} scenes has data over the AOI (their footprints only touch its bounding box): nothing to compute until a scene covers it`,
+    );
+  }
+}
+
+/** Where a period runs: the adapters of the composition root (pipeline/compose.ts) it needs. */
+export interface PeriodAdapters {
   opener: RasterOpener;
   store: ObjectStore;
   pool?: ComputePool;
+}
+
+export interface PeriodRunOptions {
   signal?: AbortSignal;
   onBlock?: (event: { block: number; blocks: number }) => void;
   onPublish?: (event: PublishEvent) => void;
-}): Promise<PeriodResult> {
-  const { aoi, periods, config } = input;
-  const { itemId, digest } = periodIdentity(aoi, periods, config);
-  const parameters = periodParameters(config, periods);
+}
+
+/** Executes a period's plan: compute its products, build the outputs, publish them in the safe order. */
+export async function computeAndPublish(
+  plan: PeriodPlan,
+  adapters: PeriodAdapters,
+  options: PeriodRunOptions = {},
+): Promise<PeriodResult> {
+  const { aoi, periods, itemId, digest } = plan;
   // Rasters are written to files as the blocks stream, then uploaded from them: nothing AOI-sized stays in memory.
   // The folder follows TMPDIR; it needs room for the rasters of one period (about 3 bytes a pixel).
   removeAbandonedWorkDirs();
   const workDir = mkdtempSync(join(tmpdir(), `${WORK_DIR_PREFIX}${process.pid}-${aoi.id}-`));
-  const rasters = new RasterOutputSink(workDir, periods, parameters);
+  const windows = { baseline: periods.baseline.window.text, monitoring: periods.monitoring.window.text };
+  const rasters = new RasterOutputSink(workDir, windows, plan.resolution);
+  const signal = options.signal ? { signal: options.signal } : {};
   try {
     const run = await runAnalysis({
       aoi,
       baseline: periods.baseline.search.observations,
       monitoring: periods.monitoring.search.observations,
-      opener: input.opener,
-      ...(input.pool ? { pool: input.pool } : {}),
-      resolution: parameters.resolution,
-      gridOffset: parameters.gridOffset,
-      blockSize: parameters.blockSize,
-      forestLoss: parameters.forestLoss,
-      settlement: parameters.settlementChange,
-      mining: parameters.miningExpansion,
-      cloud: parameters.cloud,
+      opener: adapters.opener,
+      ...(adapters.pool ? { pool: adapters.pool } : {}),
+      grid: plan.grid,
+      resolution: plan.resolution,
+      blockSize: plan.blockSize,
+      products: plan.products,
+      cloud: plan.cloud,
       sinks: [rasters],
-      ...(input.onBlock ? { onBlock: input.onBlock } : {}),
-      ...(input.signal ? { signal: input.signal } : {}),
+      ...(options.onBlock ? { onBlock: options.onBlock } : {}),
+      ...signal,
     });
-    const { files, summary } = await forestLossOutputs({ aoi, run, rasters, periods, itemId, digest });
+    refuseUnseen(aoi.id, run);
+    const { files, summary } = await periodOutputs({ aoi, run, rasters, periods, itemId, digest });
     const item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
-    const published = await publishItem(input.store, {
-      aoi,
-      item,
-      digest,
-      files,
-      ...(input.onPublish ? { onEvent: input.onPublish } : {}),
-      ...(input.signal ? { signal: input.signal } : {}),
-    });
+    const onEvent = options.onPublish ? { onEvent: options.onPublish } : {};
+    const published = await publishItem(adapters.store, { aoi, item, digest, files, ...onEvent, ...signal });
     return { itemId, digest, item, summary, run, published };
   } finally {
     rasters.abort();

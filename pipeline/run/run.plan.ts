@@ -62,35 +62,19 @@ export interface AoiPlan {
   estimatedBytes: number;
   /** Asset keys the computation will publish. */
   outputs: string[];
-  /** Estimated peak memory of the computation, bytes ({@link FOREST_LOSS_BYTES_PER_PIXEL}). */
+  /** Estimated peak memory of the computation, bytes ({@link RUN_BYTES_PER_PIXEL}). */
   estimatedMemoryBytes: number;
 }
 
 /**
- * Peak memory of a forest-loss computation. Blocks stream to the COG writers, so what stays is a base (the blocks
+ * Peak memory of a period's computation. Blocks stream to the COG writers, so what stays is a base (the blocks
  * in flight with their scenes, the preview cells, capped at 2048 px a side, the tiles being filled) plus what the
  * whole AOI keeps: each block's classes compressed and the loss runs, well under a byte per pixel. `npm run bench`
  * measures 220-450 MiB from 4 to 170 Mpx grids without imagery; the demo with 9 scenes peaks near 350 MiB. Both
  * figures are rounded up so the estimate errs high.
  */
-export const FOREST_LOSS_BYTES_PER_PIXEL = 1;
-export const FOREST_LOSS_BASE_BYTES = 768 * 1_048_576;
-
-export const FOREST_LOSS_ASSETS = [
-  'ndvi-baseline',
-  'ndvi-monitoring',
-  'clear-count-baseline',
-  'clear-count-monitoring',
-  'forest-loss',
-  'forest-loss-confidence',
-  'polygons',
-  'preview-baseline',
-  'preview-monitoring',
-  'preview-change',
-  'preview',
-  'thumbnail',
-  'summary',
-] as const;
+export const RUN_BYTES_PER_PIXEL = 1;
+export const RUN_BASE_BYTES = 768 * 1_048_576;
 
 export function planAoi(input: {
   aoi: Pick<Aoi, 'id' | 'areaHa'>;
@@ -103,6 +87,8 @@ export function planAoi(input: {
   resolution: number;
   /** Pixels of the AOI's output grid (its bounding box at the resolution). */
   gridPixels: number;
+  /** The asset keys the computation would publish (the period plan's). */
+  outputs: readonly string[];
   memoryLimitBytes: number;
 }): AoiPlan {
   const ids = {
@@ -114,7 +100,7 @@ export function planAoi(input: {
   // Red, NIR and a mask per scene, 2 bytes a sample, over the AOI at the output resolution.
   const pixels = (input.aoi.areaHa * 10_000) / (input.resolution * input.resolution);
   const estimatedBytes = Math.round(pixels * 3 * 2 * (ids.baseline.length + ids.monitoring.length));
-  const estimatedMemoryBytes = Math.round(FOREST_LOSS_BASE_BYTES + input.gridPixels * FOREST_LOSS_BYTES_PER_PIXEL);
+  const estimatedMemoryBytes = Math.round(RUN_BASE_BYTES + input.gridPixels * RUN_BYTES_PER_PIXEL);
   const base = {
     estimatedMemoryBytes,
     aoi: input.aoi.id,
@@ -160,5 +146,5 @@ export function planAoi(input: {
       : newScenes.length > 0
         ? `${newScenes.length} new scene(s) since the published item`
         : 'parameters or software changed since the published item';
-  return { ...base, action: 'compute', reason, estimatedBytes, outputs: [...FOREST_LOSS_ASSETS] };
+  return { ...base, action: 'compute', reason, estimatedBytes, outputs: [...input.outputs] };
 }

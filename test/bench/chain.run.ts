@@ -41,11 +41,11 @@ console.log(
     pixels: run.grid.width * run.grid.height,
     dates,
     maxRssKiB: process.resourceUsage().maxRSS,
-    lossHa: run.stats.aoi.classes[3]?.hectares ?? 0,
+    lossHa: run.products['forest-loss']!.stats.aoi.classes[3]?.hectares ?? 0,
     read: opener.stats(),
     grid: run.grid,
     baselineScenes: run.baseline.scenes,
     monitoringScenes: run.monitoring.scenes,
-    parameters: run.parameters.forestLoss,
+    parameters: run.products['forest-loss']!.params,
   }),
 );

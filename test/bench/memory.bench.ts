@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { FOREST_LOSS_BASE_BYTES, FOREST_LOSS_BYTES_PER_PIXEL } from '../../pipeline/run/run.plan.js';
+import { RUN_BASE_BYTES, RUN_BYTES_PER_PIXEL } from '../../pipeline/run/run.plan.js';
 import { ROOT } from '../helpers/paths.js';
 
 interface MemoryFigures {
@@ -28,7 +28,7 @@ const mib = (bytes: number) => (bytes / 1_048_576).toFixed(0);
 process.stdout.write('\nPeak memory of forest loss + all outputs against grid size (no imagery; blocks streamed)\n');
 process.stdout.write('AOI           grid Mpx  peak RSS MiB  estimate MiB  seconds  outputs MiB\n');
 for (const figure of figures) {
-  const estimate = FOREST_LOSS_BASE_BYTES + figure.pixels * FOREST_LOSS_BYTES_PER_PIXEL;
+  const estimate = RUN_BASE_BYTES + figure.pixels * RUN_BYTES_PER_PIXEL;
   process.stdout.write(
     `${figure.aoi.padEnd(13)} ${(figure.pixels / 1e6).toFixed(1).padStart(8)}  ${mib(figure.maxRssKiB * 1024).padStart(12)}  ${mib(estimate).padStart(12)}  ${figure.seconds.toFixed(1).padStart(7)}  ${(figure.outputBytes / 1_048_576).toFixed(1).padStart(11)}\n`,
   );
@@ -38,5 +38,5 @@ const large = figures[figures.length - 1]!;
 const slope = ((large.maxRssKiB - small.maxRssKiB) * 1024) / (large.pixels - small.pixels);
 const peak = Math.max(...figures.map((figure) => figure.maxRssKiB * 1024));
 process.stdout.write(
-  `growth: ${slope.toFixed(2)} bytes per grid pixel from ${small.aoi} to ${large.aoi} (the plan assumes ${FOREST_LOSS_BYTES_PER_PIXEL}); highest peak ${mib(peak)} MiB, ${peak < 2 * 2 ** 30 ? 'under' : 'OVER'} the 2 GiB bound\n`,
+  `growth: ${slope.toFixed(2)} bytes per grid pixel from ${small.aoi} to ${large.aoi} (the plan assumes ${RUN_BYTES_PER_PIXEL}); highest peak ${mib(peak)} MiB, ${peak < 2 * 2 ** 30 ? 'under' : 'OVER'} the 2 GiB bound\n`,
 );

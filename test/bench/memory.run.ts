@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveAoi } from '../../pipeline/io/aoi.repository.js';
 import { runAnalysis } from '../../pipeline/analysis/analysis.js';
-import { RasterOutputSink, forestLossOutputs } from '../../pipeline/outputs/forest.outputs.js';
+import { periodOutputs } from '../../pipeline/outputs/period.outputs.js';
+import { RasterOutputSink } from '../../pipeline/outputs/raster.sink.js';
 import type { RasterOpener } from '../../pipeline/scenes/raster.opener.js';
 import type { SceneSearch } from '../../pipeline/scenes/scenes.find.js';
-import { DEFAULT_FOREST_LOSS } from '../../workers/change.js';
 import { ROOT } from '../helpers/paths.js';
 
 const id = process.argv[2]!;
@@ -32,9 +32,9 @@ const periods = { baseline: { window: window(2021), search }, monitoring: { wind
 const workDir = mkdtempSync(join(tmpdir(), 'cw-memory-'));
 try {
   const started = Date.now();
-  const rasters = new RasterOutputSink(workDir, periods, { resolution: 10, forestLoss: DEFAULT_FOREST_LOSS });
+  const rasters = new RasterOutputSink(workDir, { baseline: '2021', monitoring: '2022' }, 10);
   const run = await runAnalysis({ aoi, baseline: [], monitoring: [], opener, sinks: [rasters] });
-  const { files } = await forestLossOutputs({ aoi, run, rasters, periods, itemId: 'memory', digest: 'memory' });
+  const { files } = await periodOutputs({ aoi, run, rasters, periods, itemId: 'memory', digest: 'memory' });
   process.stdout.write(
     `${JSON.stringify({
       aoi: id,

@@ -1,5 +1,6 @@
 import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
-import type { AnalysisSink, BlockClasses, ProductName } from '../../pipeline/analysis/analysis.js';
+import type { AnalysisSink, BlockClasses } from '../../pipeline/analysis/analysis.js';
+import type { SelectedProduct } from '../../pipeline/analysis/products.select.js';
 import type { ChangeBlockResult } from '../../workers/change.block.js';
 
 /**
@@ -25,11 +26,11 @@ export class WholeGridSink implements AnalysisSink {
   /** Final classes of each product; forest loss also has its confidence. */
   classes!: Uint8Array;
   confidence!: Uint8Array;
-  products: Partial<Record<ProductName, Uint8Array>> = {};
+  products: Record<string, Uint8Array> = {};
   firstShowingDay!: Int32Array;
   showing!: Uint8Array;
 
-  open(grid: Grid, products: readonly ProductName[]): void {
+  open(grid: Grid, products: readonly SelectedProduct[]): void {
     this.grid = grid;
     const pixels = grid.width * grid.height;
     const period = (): WholePeriod => ({ bands: {}, count: new Uint16Array(pixels), ndvi: nans(pixels), indices: {} });
@@ -38,7 +39,7 @@ export class WholeGridSink implements AnalysisSink {
     this.monitoring = period();
     this.classes = new Uint8Array(pixels);
     this.confidence = new Uint8Array(pixels);
-    for (const product of products) this.products[product] = new Uint8Array(pixels);
+    for (const { type } of products) this.products[type] = new Uint8Array(pixels);
     this.firstShowingDay = new Int32Array(pixels).fill(-1);
     this.showing = new Uint8Array(pixels);
   }
@@ -69,14 +70,17 @@ export class WholeGridSink implements AnalysisSink {
       this.paste(whole.count, window, block.count);
       this.paste(whole.ndvi, window, block.ndvi);
     }
-    this.paste(this.firstShowingDay, window, result.firstShowingDay);
-    this.paste(this.showing, window, result.showing);
+    const loss = result.products['forest-loss'];
+    if (loss) {
+      this.paste(this.firstShowingDay, window, loss.firstDay!);
+      this.paste(this.showing, window, loss.layers!.showing!);
+    }
   }
 
   classified(window: PixelWindow, _inside: Uint8Array, block: BlockClasses): void {
-    this.paste(this.classes, window, block['forest-loss'].classes);
-    this.paste(this.confidence, window, block['forest-loss'].confidence);
-    for (const [product, classes] of Object.entries(block) as Array<[ProductName, { classes: Uint8Array }]>) {
+    this.paste(this.classes, window, block['forest-loss']!.classes);
+    this.paste(this.confidence, window, block['forest-loss']!.confidence!);
+    for (const [product, classes] of Object.entries(block)) {
       this.paste(this.products[product]!, window, classes.classes);
     }
   }

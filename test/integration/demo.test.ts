@@ -11,10 +11,15 @@ import { childEnv, ROOT } from '../helpers/paths.js';
 
 const GOLDEN = join(ROOT, 'test', 'golden', 'demo.assets.sha256');
 
+const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+
 /**
  * The sha256 of every published file that does not name the run (item, assets, collection, catalog), as
- * `sha256sum` prints them: the demo's outputs must stay byte-identical across refactors. Regenerate with
- * UPDATE_GOLDEN=1 only when a change of figures or formats is intended, and say so in the commit.
+ * `sha256sum` prints them: the demo's outputs must stay byte-identical across refactors. The summary names each
+ * scene's STAC item by absolute path (under the checkout), and the item carries the summary's checksum and size, so
+ * those two are hashed with the checkout's path written `<root>` (and the item with the summary's checksum and size
+ * of that form): the list holds wherever the repository is cloned. Regenerate with UPDATE_GOLDEN=1 only when a
+ * change of figures or formats is intended, and say so in the commit.
  */
 function publishedDigests(store: string): string {
   const files: string[] = [];
@@ -26,15 +31,24 @@ function publishedDigests(store: string): string {
     }
   };
   walk(store);
-  return files
-    .filter((file) => !file.startsWith('runs/') && !file.endsWith('.html') && !file.endsWith('state.json'))
+  const kept = files.filter(
+    (file) => !file.startsWith('runs/') && !file.endsWith('.html') && !file.endsWith('state.json'),
+  );
+  const bytes = new Map(kept.map((file) => [file, readFileSync(join(store, file))]));
+  const summaryFile = kept.find((file) => file.endsWith('/summary.json'))!;
+  const raw = bytes.get(summaryFile)!;
+  const summary = raw.toString('utf8').replaceAll(`file://${ROOT}/`, 'file://<root>/');
+  const normalised = (file: string): Uint8Array | string => {
+    if (file === summaryFile) return summary;
+    const text = bytes.get(file)!.toString('utf8');
+    if (!text.includes(sha256(raw))) return bytes.get(file)!;
+    return text
+      .replace(`"file:size": ${raw.length},`, `"file:size": ${Buffer.byteLength(summary)},`)
+      .replace(sha256(raw), sha256(summary));
+  };
+  return kept
     .sort()
-    .map(
-      (file) =>
-        `${createHash('sha256')
-          .update(readFileSync(join(store, file)))
-          .digest('hex')}  ${file}\n`,
-    )
+    .map((file) => `${sha256(normalised(file))}  ${file}\n`)
     .join('');
 }
 

@@ -16,7 +16,8 @@ import { findWindowScenes } from '../../pipeline/scenes/scenes.find.js';
 import { BUKAVU_SERIES, buildBukavuCatalog } from '../helpers/bukavu.js';
 import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
 import { WholeGridSink } from '../helpers/whole.sink.js';
-import { forestLoss } from '../../workers/change.js';
+import type { ForestLossParameters } from '../../workers/products/forest.loss.js';
+import { forestLoss } from '../helpers/oracles.js';
 
 /**
  * The whole forest-loss chain on the real Bukavu series against an independent GDAL + numpy + scipy + pyproj
@@ -58,7 +59,7 @@ beforeAll(async () => {
     scale: 1e-4,
     baseline: run.baseline.scenes.map(file),
     monitoring: run.monitoring.scenes.map(file),
-    parameters: run.parameters.forestLoss,
+    parameters: run.products['forest-loss']!.params as ForestLossParameters,
   };
   writeFileSync(join(peerDir, 'spec.json'), JSON.stringify(spec));
   execFileSync(
@@ -141,22 +142,25 @@ describe('forest loss on the Bukavu series against GDAL + numpy', () => {
       clearFraction: { baseline: number; monitoring: number };
     };
     for (const code of [0, 1, 2, 3]) {
-      const ours = run.stats.aoi.classes[code]?.hectares ?? 0;
+      const ours = run.products['forest-loss']!.stats.aoi.classes[code]?.hectares ?? 0;
       const theirs = peer.hectares[String(code)] ?? 0;
       if (theirs > 1)
         expect(Math.abs(ours - theirs) / theirs, `class ${code}: ${ours} vs ${theirs} ha`).toBeLessThan(0.001);
       else expect(Math.abs(ours - theirs)).toBeLessThan(0.05);
     }
-    expect(run.stats.clearFraction.baseline).toBeCloseTo(peer.clearFraction.baseline, 3);
-    expect(run.stats.clearFraction.monitoring).toBeCloseTo(peer.clearFraction.monitoring, 3);
+    expect(run.clearFraction.baseline).toBeCloseTo(peer.clearFraction.baseline, 3);
+    expect(run.clearFraction.monitoring).toBeCloseTo(peer.clearFraction.monitoring, 3);
     console.log(
       JSON.stringify({
         hectares: Object.fromEntries(
-          Object.entries(run.stats.aoi.classes).map(([c, t]) => [c, Number(t.hectares.toFixed(2))]),
+          Object.entries(run.products['forest-loss']!.stats.aoi.classes).map(([c, t]) => [
+            c,
+            Number(t.hectares.toFixed(2)),
+          ]),
         ),
         peer: peer.hectares,
-        clearFraction: run.stats.clearFraction,
-        patches: run.patches,
+        clearFraction: run.clearFraction,
+        patches: run.products['forest-loss']!.patches,
       }),
     );
   });
@@ -180,11 +184,14 @@ describe('the same run in the worker pool', () => {
       expect(pooled.blocks).toBeGreaterThan(run.blocks);
       expect(Buffer.from(pooledWhole.classes.buffer).equals(Buffer.from(whole.classes.buffer))).toBe(true);
       expect(Buffer.from(pooledWhole.confidence.buffer).equals(Buffer.from(whole.confidence.buffer))).toBe(true);
-      expect(pooled.patches).toEqual(run.patches);
-      for (const [code, tally] of Object.entries(run.stats.aoi.classes)) {
+      expect(pooled.products['forest-loss']!.patches).toEqual(run.products['forest-loss']!.patches);
+      for (const [code, tally] of Object.entries(run.products['forest-loss']!.stats.aoi.classes)) {
         // Pixels exactly; hectares to 1e-9 (sums of the same pixel areas, added block by block in another order).
-        expect(pooled.stats.aoi.classes[Number(code)]!.pixels).toBe(tally.pixels);
-        expect(pooled.stats.aoi.classes[Number(code)]!.hectares).toBeCloseTo(tally.hectares, 9);
+        expect(pooled.products['forest-loss']!.stats.aoi.classes[Number(code)]!.pixels).toBe(tally.pixels);
+        expect(pooled.products['forest-loss']!.stats.aoi.classes[Number(code)]!.hectares).toBeCloseTo(
+          tally.hectares,
+          9,
+        );
       }
       for (let i = 0; i < whole.inside.length; i++) {
         if (!whole.inside[i]) continue;
@@ -208,10 +215,10 @@ describe('the same run in the worker pool', () => {
         inside: whole.inside,
         pixelAreaHa: run.pixelAreaHa,
       },
-      run.parameters.forestLoss,
+      run.products['forest-loss']!.params as ForestLossParameters,
     );
-    expect(inMemory.patches).toEqual(run.patches);
-    expect(run.patches.belowMmu).toBeGreaterThan(100);
+    expect(inMemory.patches).toEqual(run.products['forest-loss']!.patches);
+    expect(run.products['forest-loss']!.patches.belowMmu).toBeGreaterThan(100);
     expect(Buffer.from(inMemory.classes.buffer).equals(Buffer.from(whole.classes.buffer))).toBe(true);
     expect(Buffer.from(inMemory.confidence.buffer).equals(Buffer.from(whole.confidence.buffer))).toBe(true);
   });
@@ -237,7 +244,9 @@ describe('the same run in the worker pool', () => {
       expect((cancelled as Error).message).toBe('SIGTERM');
       expect(blocks.length).toBeLessThan(5);
       const again = await runAnalysis({ aoi, ...observations, opener, pool, blockSize: 512 });
-      expect(again.stats.aoi.classes[3]?.pixels).toBe(run.stats.aoi.classes[3]?.pixels);
+      expect(again.products['forest-loss']!.stats.aoi.classes[3]?.pixels).toBe(
+        run.products['forest-loss']!.stats.aoi.classes[3]?.pixels,
+      );
     } finally {
       await pool.destroy();
     }
@@ -256,9 +265,10 @@ describe('the same run in the worker pool', () => {
             { day: 1, bands: { red: new Float32Array(3), nir: new Float32Array(4) }, states: new Uint8Array(4) },
           ],
           monitoring: [],
+          inside: new Uint8Array(4).fill(1),
           openPx: 0,
           dilatePx: 0,
-          ndviDrop: 0.2,
+          products: [{ type: 'forest-loss', params: { forestNdvi: 0.6, ndviDrop: 0.2, minimumMappingUnitHa: 0 } }],
           bands: ['red', 'nir'],
           indices: [],
         })

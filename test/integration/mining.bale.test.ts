@@ -10,12 +10,18 @@ import { loadConfig } from '../../pipeline/config.read.js';
 import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { assetKeyOf, itemKey } from '../../pipeline/outputs/layout.js';
-import { MINING_LEGEND } from '../../pipeline/outputs/legend.js';
 import { computeAndPublish } from '../../pipeline/run/period.run.js';
 import { verifyItem } from '../../pipeline/publish/publish.js';
 import { createRasterOpener, type RasterOpener } from '../../pipeline/scenes/raster.opener.js';
 import { findWindowScenes, type SceneSearch } from '../../pipeline/scenes/scenes.find.js';
-import { MINING_CLASSES as M, miningExpansion, type MiningParameters } from '../../workers/settlement.js';
+import {
+  MINING_CLASSES as M,
+  miningExpansion as miningProduct,
+  type MiningParameters,
+} from '../../workers/products/mining.expansion.js';
+import { miningExpansion } from '../helpers/oracles.js';
+import { selectProducts } from '../../pipeline/analysis/products.select.js';
+import { planPeriod } from '../../pipeline/run/period.plan.js';
 import { buildBaleCatalog } from '../helpers/bale.js';
 import { gdalClassCounts } from '../helpers/gdal.js';
 import { ROOT } from '../helpers/paths.js';
@@ -65,6 +71,8 @@ beforeAll(async () => {
   opener = createRasterOpener({});
 }, 60_000);
 
+const scenes = () => [...found.baseline.scenes, ...found.monitoring.scenes];
+
 async function analyse(mining: MiningParameters, blockSize: number) {
   const whole = new WholeGridSink();
   const run = await runAnalysis({
@@ -73,7 +81,7 @@ async function analyse(mining: MiningParameters, blockSize: number) {
     monitoring: found.monitoring.observations,
     opener,
     blockSize,
-    mining,
+    products: selectProducts(aoi.analyses, scenes(), { miningExpansion: mining }),
     sinks: [whole],
   });
   return { run, whole };
@@ -105,34 +113,31 @@ describe('mining expansion on a real Landsat pair with green and SWIR', () => {
     expect(product.patches.belowMmu).toBeGreaterThan(50);
     expect(product.stats.aoi.classes[M.newBare]!.pixels).toBeGreaterThan(0);
     expect(product.stats.aoi.classes[M.newWater]!.pixels).toBeGreaterThan(0);
-    expect(product.parameters).toEqual(LOOSE);
+    expect(product.params).toEqual(LOOSE);
   }, 60_000);
 
   it('publishes a valid mining-expansion COG whose counts are the summary figures', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'cw-bale-out-'));
     const store = new FileObjectStore(folder);
     const loose = { ...config, analysis: { ...config.analysis, miningExpansion: LOOSE } };
-    const result = await computeAndPublish({
-      aoi,
-      periods: {
-        baseline: { window: aoi.windows.baseline!, search: found.baseline },
-        monitoring: { window: aoi.windows.monitoring!, search: found.monitoring },
-      },
-      config: loose,
-      opener,
-      store,
-    });
+    const periods = {
+      baseline: { window: aoi.windows.baseline!, search: found.baseline },
+      monitoring: { window: aoi.windows.monitoring!, search: found.monitoring },
+    };
+    const result = await computeAndPublish(planPeriod(aoi, periods, loose), { opener, store });
     const key = itemKey(aoi.id, result.itemId);
     expect(await verifyItem(store, key)).toEqual([]);
     const item = JSON.parse(readFileSync(join(folder, key), 'utf8')) as {
       assets: Record<string, { href: string; 'classification:classes'?: Array<{ name: string }> }>;
     };
     const asset = item.assets['mining-expansion']!;
-    expect(asset['classification:classes']!.map((entry) => entry.name)).toEqual(MINING_LEGEND.map((e) => e.name));
+    expect(asset['classification:classes']!.map((entry) => entry.name)).toEqual(
+      miningProduct.classes.map((e) => e.name),
+    );
     const report = gdalClassCounts(join(folder, assetKeyOf(key, asset.href)));
     expect(report.errors).toEqual([]);
     const classes = result.summary.products['mining-expansion']!.classes;
-    for (const entry of MINING_LEGEND) {
+    for (const entry of miningProduct.classes) {
       if (entry.nodata) continue;
       expect(report.counts[String(entry.value)] ?? 0, entry.name).toBe(classes[entry.name]!.pixels);
     }

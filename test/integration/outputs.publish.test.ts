@@ -15,17 +15,16 @@ import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { S3ObjectStore } from '../../pipeline/io/object.store.s3.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { createS3Client } from '../../pipeline/io/s3.client.js';
-import {
-  RasterOutputSink,
-  forestLossCaveats,
-  forestLossOutputs,
-  type OutputFile,
-} from '../../pipeline/outputs/forest.outputs.js';
+import { periodCaveats } from '../../pipeline/outputs/caveats.js';
+import type { OutputFile } from '../../pipeline/outputs/output.file.js';
+import { periodOutputs } from '../../pipeline/outputs/period.outputs.js';
+import { RasterOutputSink } from '../../pipeline/outputs/raster.sink.js';
 import { WholeGridSink } from '../helpers/whole.sink.js';
 import { CATALOG_KEY, itemKey, sha256Hex } from '../../pipeline/outputs/layout.js';
 import type { ResultItem } from '../../pipeline/outputs/stac.js';
 import type { Summary } from '../../reports/summary.js';
-import { periodIdentity, periodItem, periodParameters, type PeriodScenes } from '../../pipeline/run/period.run.js';
+import { planPeriod, type PeriodScenes } from '../../pipeline/run/period.plan.js';
+import { periodItem } from '../../pipeline/run/period.run.js';
 import type { ObjectStore } from '../../pipeline/ports.js';
 import { publishItem, verifyItem } from '../../pipeline/publish/publish.js';
 import { runAnalysis, type AnalysisRun } from '../../pipeline/analysis/analysis.js';
@@ -91,17 +90,20 @@ beforeAll(async () => {
     monitoring: { window: aoi.windows.monitoring!, search: found.monitoring },
   };
   const opener = createRasterOpener({});
-  const rasters = new RasterOutputSink(dir, periods, periodParameters(config, periods));
+  const plan = planPeriod(aoi, periods, config);
+  const windows = { baseline: plan.periods.baseline.window.text, monitoring: plan.periods.monitoring.window.text };
+  const rasters = new RasterOutputSink(dir, windows, plan.resolution);
   run = await runAnalysis({
     aoi,
     baseline: found.baseline.observations,
     monitoring: found.monitoring.observations,
     opener,
+    products: plan.products,
     sinks: [rasters, whole],
   });
   await opener.close();
-  ({ itemId, digest } = periodIdentity(aoi, periods, config));
-  ({ files, summary } = await forestLossOutputs({ aoi, run, rasters, periods, itemId, digest }));
+  ({ itemId, digest } = plan);
+  ({ files, summary } = await periodOutputs({ aoi, run, rasters, periods, itemId, digest }));
   item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
   published = mkdtempSync(join(tmpdir(), 'cw-published-'));
   await publishItem(new FileObjectStore(published), { aoi, item, digest, files });
@@ -276,7 +278,10 @@ describe('summary', () => {
     // Each scene points at its own STAC item (absolute), so a figure can be traced to the scene's metadata.
     for (const scene of summary.periods.monitoring.scenes)
       expect(scene.href).toMatch(/^file:\/\/\/.+\/items\/.+\.json$/);
-    expect(summary.parameters).toMatchObject({ forestLoss: run.parameters.forestLoss, cloud: run.parameters.cloud });
+    expect(summary.parameters).toMatchObject({
+      forestLoss: run.products['forest-loss']!.params,
+      cloud: run.parameters.cloud,
+    });
     expect(Object.keys(summary.assets).sort()).toEqual(
       files
         .map((f) => f.asset)
@@ -303,21 +308,14 @@ describe('analyses the AOI asks for', () => {
       opener,
     });
     await opener.close();
-    expect(Object.keys(asked.products)).toEqual([]);
+    expect(Object.keys(asked.products)).toEqual(['forest-loss']);
     expect(Object.keys(asked.notComputed).sort()).toEqual(['mining-expansion', 'settlement-change']);
     expect(asked.notComputed['settlement-change']).toMatch(
       /^9 of 9 scenes have no swir16 band \(e\.g\. .+\): .+not "no change"$/,
     );
     expect(asked.notComputed['mining-expansion']).toMatch(/no swir16 or green band/);
-    expect(asked.stats.aoi.classes).toEqual(run.stats.aoi.classes);
-    const caveats = forestLossCaveats({
-      aoi: asking,
-      run: asked,
-      rasters: undefined as never,
-      periods,
-      itemId,
-      digest,
-    });
+    expect(asked.products['forest-loss']!.stats.aoi.classes).toEqual(run.products['forest-loss']!.stats.aoi.classes);
+    const caveats = periodCaveats(asked, periods);
     expect(caveats.filter((caveat) => caveat.startsWith('The AOI asks for'))).toHaveLength(2);
   }, 120_000);
 });

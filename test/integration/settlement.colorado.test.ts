@@ -12,14 +12,19 @@ import { loadConfig } from '../../pipeline/config.read.js';
 import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { StaticCatalog } from '../../pipeline/io/stac.client.js';
 import { assetKeyOf, itemKey } from '../../pipeline/outputs/layout.js';
-import { SETTLEMENT_LEGEND } from '../../pipeline/outputs/legend.js';
-import { computeAndPublish, type PeriodScenes } from '../../pipeline/run/period.run.js';
+import { selectProducts } from '../../pipeline/analysis/products.select.js';
+import { planPeriod, type PeriodScenes } from '../../pipeline/run/period.plan.js';
+import { computeAndPublish } from '../../pipeline/run/period.run.js';
 import { verifyItem } from '../../pipeline/publish/publish.js';
 import { createRasterOpener, type RasterOpener } from '../../pipeline/scenes/raster.opener.js';
 import { findWindowScenes } from '../../pipeline/scenes/scenes.find.js';
 import { reportPage } from '../../reports/report.page.js';
 import type { Summary } from '../../reports/summary.js';
-import { SETTLEMENT_CLASSES as S, settlementChange } from '../../workers/settlement.js';
+import {
+  SETTLEMENT_CLASSES as S,
+  settlementChange as settlementProduct,
+} from '../../workers/products/settlement.change.js';
+import { settlementChange } from '../helpers/oracles.js';
 import { buildColoradoCatalog } from '../helpers/colorado.js';
 import { gdalClassCounts } from '../helpers/gdal.js';
 import { ROOT } from '../helpers/paths.js';
@@ -83,7 +88,7 @@ async function analyse(aoi: Aoi, blockSize: number): Promise<{ run: AnalysisRun;
     monitoring: found.monitoring.observations,
     opener,
     blockSize,
-    settlement: config.analysis.settlementChange,
+    products: selectProducts(aoi.analyses, [...found.baseline.scenes, ...found.monitoring.scenes], config.analysis),
     sinks: [whole],
   });
   return { run, whole };
@@ -144,7 +149,7 @@ describe('the published settlement-change raster', () => {
     };
     folder = mkdtempSync(join(tmpdir(), 'cw-colorado-out-'));
     store = new FileObjectStore(folder);
-    const result = await computeAndPublish({ aoi, periods, config, opener, store });
+    const result = await computeAndPublish(planPeriod(aoi, periods, config), { opener, store });
     summary = result.summary;
     itemId = result.itemId;
   }, 120_000);
@@ -156,14 +161,14 @@ describe('the published settlement-change raster', () => {
     };
     const asset = item.assets['settlement-change']!;
     expect(asset['classification:classes']!.map((entry) => entry.name)).toEqual(
-      SETTLEMENT_LEGEND.map((entry) => entry.name),
+      settlementProduct.classes.map((entry) => entry.name),
     );
     const path = join(folder, assetKeyOf(itemKey(aoi.id, itemId), asset.href));
     const report = gdalClassCounts(path);
     expect(report.errors).toEqual([]);
     expect(report.warnings).toEqual([]);
     const classes = summary.products['settlement-change']!.classes;
-    for (const entry of SETTLEMENT_LEGEND) {
+    for (const entry of settlementProduct.classes) {
       if (entry.nodata) continue;
       expect(report.counts[String(entry.value)] ?? 0, entry.name).toBe(classes[entry.name]!.pixels);
     }

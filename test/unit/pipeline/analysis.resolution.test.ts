@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aoiGrid } from '../../../aoi/aoi.grid.js';
 import type { AreaGeometry } from '../../../aoi/geometry.js';
-import { analysisResolution, gridOffset } from '../../../pipeline/run/period.run.js';
+import { analysisResolution, gridOffset } from '../../../pipeline/run/period.plan.js';
 
 describe('analysisResolution', () => {
   const s2 = { platform: 'sentinel-2a', collection: 'sentinel-2-l2a' };

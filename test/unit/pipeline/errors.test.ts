@@ -26,6 +26,7 @@ describe('ChangewatchError', () => {
     expect(error).toBeInstanceOf(Error);
   });
   it('maps every code to an outcome', () => {
-    for (const entry of Object.values(ERROR_CODES)) expect(['usage', 'retry', 'fail-aoi']).toContain(entry.outcome);
+    for (const entry of Object.values(ERROR_CODES))
+      expect(['usage', 'retry', 'fail-aoi', 'no-scenes']).toContain(entry.outcome);
   });
 });

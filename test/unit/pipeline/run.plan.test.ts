@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseInterval, type TimeInterval } from '../../../aoi/interval.js';
+import { selectProducts } from '../../../pipeline/analysis/products.select.js';
+import { plannedOutputs } from '../../../pipeline/outputs/period.outputs.js';
 import { periodsFor, planAoi } from '../../../pipeline/run/run.plan.js';
 import type { Scene } from '../../../pipeline/scenes/stac.profiles.js';
 
@@ -42,6 +44,7 @@ describe('planAoi', () => {
     force: false,
     resolution: 10,
     gridPixels: 12_000,
+    outputs: plannedOutputs(selectProducts(['forest-loss'], [])),
     memoryLimitBytes: 2 ** 30,
   };
 

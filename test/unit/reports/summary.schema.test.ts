@@ -108,7 +108,7 @@ describe('reports/summary.schema.json', () => {
     ['an AOI id that is not a slug', (s) => (s.aoi.id = 'Bukavu Demo')],
     ['an unknown AOI kind', (s) => Object.assign(s.aoi, { kind: 'park' })],
     ['a transform of five numbers', (s) => s.grid.transform.pop()],
-    ['a product not in the list', (s) => (s.products['burn-scar'] = fl(s))],
+    ['a product not in the registry', (s) => (s.products['gold-rush'] = fl(s))],
     ['no product at all', (s) => (s.products = {})],
     ['a fractional pixel count', (s) => (fl(s).classes.loss = { pixels: 1.5, hectares: 1 })],
     ['an unknown field in a tally', (s) => Object.assign(fl(s).confidence.high!, { extra: 1 })],

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { changeBlock, type ChangeBlockTask } from '../../../workers/change.block.js';
+import { DEFAULT_FOREST_LOSS, FOREST_LOSS_CLASSES as C } from '../../../workers/products/forest.loss.js';
+import { CONFIDENCE } from '../../../workers/products/product.js';
 
 const task = (overrides: Partial<ChangeBlockTask>): ChangeBlockTask => ({
   type: 'change-block',
@@ -10,7 +12,8 @@ const task = (overrides: Partial<ChangeBlockTask>): ChangeBlockTask => ({
   monitoring: [],
   openPx: 0,
   dilatePx: 0,
-  ndviDrop: 0.2,
+  inside: new Uint8Array(6).fill(1),
+  products: [{ type: 'forest-loss', params: DEFAULT_FOREST_LOSS }],
   bands: ['red', 'nir'],
   indices: [],
   ...overrides,
@@ -59,5 +62,30 @@ describe('changeBlock', () => {
         task({ bands: ['red', 'nir', 'swir16'], baseline: [date(1, [0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1])] }),
       ),
     ).toThrow(/lacks the swir16 band/);
+  });
+
+  it('classifies the block for each product the task names, in the worker, with the evidence behind each pixel', () => {
+    const forest = [0.05, 0.05, 0.05, 0.05, 0.05, 0.05];
+    const nirForest = [0.45, 0.45, 0.45, 0.45, 0.45, 0.45];
+    // Pixels 0-1 cleared on every monitoring date; pixel 2 seen cleared on the second date only (its median stays
+    // forest, but that date shows the drop); pixel 5 is outside the AOI.
+    const cleared = (at: number[]) => forest.map((value, i) => (at.includes(i) ? 0.2 : value));
+    const nirCleared = (at: number[]) => nirForest.map((value, i) => (at.includes(i) ? 0.22 : value));
+    const result = changeBlock(
+      task({
+        inside: Uint8Array.from([1, 1, 1, 1, 1, 0]),
+        baseline: [date(10, forest, nirForest)],
+        monitoring: [
+          date(20, cleared([0, 1]), nirCleared([0, 1])),
+          date(25, cleared([0, 1, 2]), nirCleared([0, 1, 2])),
+          date(30, cleared([0, 1]), nirCleared([0, 1])),
+        ],
+      }),
+    );
+    const loss = result.products['forest-loss']!;
+    expect([...loss.classes]).toEqual([C.loss, C.loss, C.stableForest, C.stableForest, C.stableForest, C.outside]);
+    expect([...loss.confidence!]).toEqual([CONFIDENCE.high, CONFIDENCE.high, 0, 0, 0, CONFIDENCE.outside]);
+    expect([...loss.firstDay!]).toEqual([20, 20, 25, -1, -1, -1]);
+    expect([...loss.layers!.showing!]).toEqual([3, 3, 1, 0, 0, 0]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIDENCE, FOREST_LOSS_CLASSES as C, dropEvidence, forestLoss } from '../../../workers/change.js';
-import { label8 } from '../../../workers/components.js';
+import { FOREST_LOSS_CLASSES as C, dropEvidence } from '../../../workers/products/forest.loss.js';
+import { CONFIDENCE } from '../../../workers/products/product.js';
+import { forestLoss, label8 } from '../../helpers/oracles.js';
 import { addClearArea, addZonalStats, emptyZonalStats, fractionSeen } from '../../../workers/zonal.js';
 
 describe('label8', () => {

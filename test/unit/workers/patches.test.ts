@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMinimumMappingUnit, label8 } from '../../../workers/components.js';
+import { applyMinimumMappingUnit, label8 } from '../../helpers/oracles.js';
 import { addRowRuns, labelRuns, patchRaster, runsByPatch, RunTable } from '../../../workers/patches.js';
 
 /** A mask with clustered change, so patches meet across block seams. */

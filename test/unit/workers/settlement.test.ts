@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MINING_CLASSES as M,
-  SETTLEMENT_CLASSES as S,
-  miningExpansion,
-  settlementChange,
-} from '../../../workers/settlement.js';
+import { MINING_CLASSES as M } from '../../../workers/products/mining.expansion.js';
+import { SETTLEMENT_CLASSES as S } from '../../../workers/products/settlement.change.js';
+import { miningExpansion, settlementChange } from '../../helpers/oracles.js';
 
 const f = (values: number[]) => Float32Array.from(values);
 

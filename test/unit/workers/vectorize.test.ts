@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { label8 } from '../../../workers/components.js';
+import { label8 } from '../../helpers/oracles.js';
 import { ringArea, tracePatches, type PatchOutline, type PixelRing } from '../../../workers/vectorize.js';
 
 function outlines(rows: string[]): PatchOutline[] {

@@ -1,0 +1,108 @@
+import { fromCrs, toCrs } from '../../aoi/aoi.project.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import { gridOutline, type Grid } from '../../aoi/rasterize.js';
+import type { BandName } from '../../workers/bands.js';
+import type { CloudCleanup, DateBlock } from '../../workers/change.block.js';
+import { CLEAR, NOT_OBSERVED, fmaskStates, qaPixelStates, sclStates } from '../../workers/masks.js';
+import { resampleToGrid, type PointTransformer } from '../../workers/resample.js';
+import type { RasterOpener } from '../scenes/raster.opener.js';
+import { readSceneForAoi, type AoiBand } from '../scenes/scene.read.js';
+import type { Observation } from '../scenes/scene.select.js';
+
+/**
+ * Reading a block: every scene of each observation date read over the block's grid (with its halo), its bands
+ * brought onto the grid as physical values and its quality layer as observation states; tiles of one pass are
+ * mosaicked.
+ */
+
+const DAY_MS = 86_400_000;
+
+/** Physical values on the grid: DN × scale + offset, nodata → NaN before resampling so it never blends in. */
+function bandOnGrid(band: AoiBand, grid: Grid, method: 'nearest' | 'bilinear', physical: boolean): Float32Array {
+  const values = new Float32Array(band.data.length);
+  for (let i = 0; i < values.length; i++) {
+    const raw = band.data[i]!;
+    values[i] =
+      Number.isNaN(raw) || (band.nodata !== undefined && raw === band.nodata)
+        ? NaN
+        : physical
+          ? raw * band.scale + band.offset
+          : raw;
+  }
+  let transformer: PointTransformer | undefined;
+  if (band.epsg !== grid.epsg) {
+    const inverse = fromCrs(grid.epsg);
+    const forward = toCrs(band.epsg);
+    transformer = (x, y) => forward(inverse([x, y]));
+  }
+  return resampleToGrid(
+    { data: values, width: band.width, height: band.height, transform: band.transform },
+    grid,
+    method,
+    transformer ? { transformer } : {},
+  );
+}
+
+/** The observation dates of a period over one block: tiles of a pass mosaicked, first observed value wins. */
+export async function datesForBlock(
+  observations: readonly Observation[],
+  grid: Grid,
+  opener: RasterOpener,
+  cloud: CloudCleanup,
+  bands: readonly BandName[],
+  used: Set<string>,
+  dated: Set<string>,
+  signal?: AbortSignal,
+): Promise<DateBlock[]> {
+  const outline: Pick<Aoi, 'geometry'> = { geometry: { type: 'Polygon', coordinates: [gridOutline(grid)] } };
+  const pixels = grid.width * grid.height;
+  const blocks: DateBlock[] = [];
+  for (const observation of observations) {
+    let block: DateBlock | undefined;
+    for (const scene of observation.scenes) {
+      signal?.throwIfAborted();
+      const read = await readSceneForAoi(scene, outline, {
+        bands,
+        mask: true,
+        open: opener.open,
+        ...(signal ? { signal } : {}),
+      });
+      if (!read) continue;
+      used.add(scene.id);
+      dated.add(observation.date);
+      const values = Object.fromEntries(
+        bands.map((band) => [band, bandOnGrid(read.bands[band]!, grid, 'bilinear', true)]),
+      ) as DateBlock['bands'];
+      let states: Uint8Array;
+      if (read.mask && scene.mask) {
+        const mask = bandOnGrid(read.mask, grid, 'nearest', false);
+        const options = { excludeSnow: cloud.excludeSnow };
+        states =
+          scene.mask.kind === 'scl'
+            ? sclStates(mask, options)
+            : scene.mask.kind === 'qa_pixel'
+              ? qaPixelStates(mask, options)
+              : fmaskStates(mask, options);
+        for (let i = 0; i < pixels; i++) if (Number.isNaN(mask[i]!)) states[i] = NOT_OBSERVED;
+      } else {
+        states = new Uint8Array(pixels).fill(CLEAR);
+      }
+      if (!block) {
+        block = { day: Math.floor(Date.parse(`${observation.date}T00:00:00Z`) / DAY_MS), bands: values, states };
+        continue;
+      }
+      // Tiles of one pass: the first scene that observed a pixel in every band wins it.
+      const mosaic = block;
+      for (let i = 0; i < pixels; i++) {
+        const missing =
+          mosaic.states[i] === NOT_OBSERVED || bands.some((band) => Number.isNaN(mosaic.bands[band]![i]!));
+        if (missing && states[i] !== NOT_OBSERVED) {
+          for (const band of bands) mosaic.bands[band]![i] = values[band]![i]!;
+          mosaic.states[i] = states[i]!;
+        }
+      }
+    }
+    if (block) blocks.push(block);
+  }
+  return blocks;
+}

@@ -1,0 +1,59 @@
+import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
+
+/** The grid cut into blocks, and the masks of the AOI and zones over them. */
+
+/**
+ * Masks of full-width strips of `blockSize` rows, the last few kept: blocks of one strip share its burn, and
+ * blocks arrive strip by strip.
+ */
+export function stripMasks(burn: (window: PixelWindow) => Uint8Array, grid: Grid, blockSize: number) {
+  const strips = new Map<number, Uint8Array>();
+  return (window: PixelWindow): Uint8Array => {
+    const top = Math.floor(window.y0 / blockSize) * blockSize;
+    let strip = strips.get(top);
+    if (!strip) {
+      strip = burn({ x0: 0, y0: top, x1: grid.width, y1: Math.min(grid.height, top + blockSize) });
+      strips.set(top, strip);
+      if (strips.size > 4) strips.delete(strips.keys().next().value!);
+    }
+    const width = window.x1 - window.x0;
+    const out = new Uint8Array(width * (window.y1 - window.y0));
+    for (let row = window.y0; row < window.y1; row++) {
+      const from = (row - top) * grid.width + window.x0;
+      out.set(strip.subarray(from, from + width), (row - window.y0) * width);
+    }
+    return out;
+  };
+}
+
+/** A block of the grid, and whether any of it lies inside the AOI (blocks wholly outside are not computed). */
+export type BlockWindow = PixelWindow & { any: boolean };
+
+/** The blocks of the grid in raster order. */
+export function blockWindows(grid: Grid, blockSize: number, insideOf: (window: PixelWindow) => Uint8Array) {
+  const windows: BlockWindow[] = [];
+  for (let y0 = 0; y0 < grid.height; y0 += blockSize) {
+    for (let x0 = 0; x0 < grid.width; x0 += blockSize) {
+      const window = { x0, y0, x1: Math.min(grid.width, x0 + blockSize), y1: Math.min(grid.height, y0 + blockSize) };
+      windows.push({ ...window, any: insideOf(window).includes(1) });
+    }
+  }
+  return windows;
+}
+
+/** The grid of a block with its halo (less at the grid's edges), and the halo widths [left, top, right, bottom]. */
+export function haloGrid(grid: Grid, window: PixelWindow, halo: number) {
+  const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
+  const hx0 = Math.max(0, window.x0 - halo);
+  const hy0 = Math.max(0, window.y0 - halo);
+  const hx1 = Math.min(grid.width, window.x1 + halo);
+  const hy1 = Math.min(grid.height, window.y1 + halo);
+  const blockGrid: Grid = {
+    epsg: grid.epsg,
+    width: hx1 - hx0,
+    height: hy1 - hy0,
+    transform: [originX + hx0 * pixelWidth, pixelWidth, 0, originY + hy0 * pixelHeight, 0, pixelHeight],
+  };
+  const widths: [number, number, number, number] = [window.x0 - hx0, window.y0 - hy0, hx1 - window.x1, hy1 - window.y1];
+  return { blockGrid, halo: widths };
+}

@@ -1,0 +1,74 @@
+import type { TimeInterval } from '../../aoi/interval.js';
+import { productOf } from '../../workers/products/index.js';
+import type { AnalysisRun } from '../analysis/analysis.js';
+import type { Periods } from './output.file.js';
+
+/**
+ * Caveats written from the data: what a reader must know before citing a period's figures. The run's (coverage,
+ * season, cloud masks), then each product's own, then the analyses asked for and not computed.
+ */
+
+function dayRange(window: TimeInterval): [number, number] {
+  const dayOfYear = (ms: number) => {
+    const date = new Date(ms);
+    return Math.floor((ms - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86_400_000);
+  };
+  return [dayOfYear(Date.parse(window.start)), dayOfYear(Date.parse(window.end) - 1)];
+}
+
+/** Share of the shorter window's days of the year that the other window also covers (windows under a year). */
+export function seasonalOverlap(a: TimeInterval, b: TimeInterval): number {
+  const days = (range: [number, number]) => {
+    const set = new Set<number>();
+    for (let d = range[0]; d !== range[1]; d = (d + 1) % 366) set.add(d);
+    set.add(range[1]);
+    return set;
+  };
+  const [da, db] = [days(dayRange(a)), days(dayRange(b))];
+  let shared = 0;
+  for (const d of da) if (db.has(d)) shared++;
+  return shared / Math.min(da.size, db.size);
+}
+
+function runCaveats(run: AnalysisRun, periods: Periods): string[] {
+  const caveats: string[] = [];
+  for (const name of ['baseline', 'monitoring'] as const) {
+    const fraction = run.clearFraction[name];
+    if (fraction < 0.9) {
+      caveats.push(
+        `Only ${(fraction * 100).toFixed(1)} % of the AOI was seen clear in the ${name} period: the figures describe the part seen; "not-seen" hectares are not "no change".`,
+      );
+    }
+  }
+  const overlap = seasonalOverlap(periods.baseline.window, periods.monitoring.window);
+  if (overlap < 0.5) {
+    caveats.push(
+      `The baseline (${periods.baseline.window.text}) and monitoring (${periods.monitoring.window.text}) windows cover different times of the year (${Math.round(overlap * 100)} % overlap): seasonal NDVI change, such as the onset of the dry season, can look like forest loss. Compare windows in the same season.`,
+    );
+  }
+  const scenes = [...periods.baseline.search.scenes, ...periods.monitoring.search.scenes];
+  const unmasked = scenes.filter((scene) => !scene.mask).length;
+  if (unmasked > 0) {
+    caveats.push(
+      `${unmasked} of ${scenes.length} scenes carry no cloud-mask layer: only pixels their producer set to nodata were treated as cloud, and no cloud-edge dilation was applied to them.`,
+    );
+  }
+  return caveats;
+}
+
+export function periodCaveats(run: AnalysisRun, periods: Periods): string[] {
+  const caveats = runCaveats(run, periods);
+  for (const product of Object.values(run.products)) {
+    caveats.push(
+      ...productOf(product.type).caveats({
+        params: product.params,
+        hectares: (code) => product.stats.aoi.classes[code]?.hectares ?? 0,
+        dates: { baseline: run.baseline.dates, monitoring: run.monitoring.dates },
+      }),
+    );
+  }
+  for (const [analysis, reason] of Object.entries(run.notComputed)) {
+    caveats.push(`The AOI asks for ${analysis}: ${reason}.`);
+  }
+  return caveats;
+}

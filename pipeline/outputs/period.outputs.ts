@@ -1,0 +1,105 @@
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { Picture } from '../../workers/render.js';
+import type { Summary } from '../../reports/summary.js';
+import type { AnalysisRun } from '../analysis/analysis.js';
+import type { ProductSelection } from '../analysis/products.select.js';
+import { inMemory, type OutputFile, type Periods } from './output.file.js';
+import { patchPolygons } from './polygons.js';
+import { encodePng, pngWithLegend, thumbnailPng } from './previews.js';
+import { leadProduct, rasterAssets, type RasterOutputSink } from './raster.sink.js';
+import { buildSummary } from './summary.build.js';
+
+/**
+ * Everything one period publishes, as files: the rasters the sink wrote (composites' NDVI, clear counts, every
+ * product's classes and confidence), the change patches as GeoJSON, PNG previews of the lead product over the
+ * NDVI, and the summary with the checksums of all of them.
+ */
+
+export interface PeriodOutputsInput {
+  aoi: Aoi;
+  run: AnalysisRun;
+  /** The sink that received the run's blocks. */
+  rasters: RasterOutputSink;
+  periods: Periods;
+  itemId: string;
+  digest: string;
+}
+
+function polygonsFile(run: AnalysisRun): OutputFile {
+  const polygons = patchPolygons({ grid: run.grid, sets: run.keptPatches });
+  const counts = run.keptPatches
+    .filter((set) => set.patches.length > 0)
+    .map((set) => `${set.patches.length} ${set.className}`)
+    .join(', ');
+  return {
+    asset: 'polygons',
+    file: 'polygons.geojson',
+    ...inMemory(new TextEncoder().encode(`${JSON.stringify(polygons)}\n`)),
+    type: 'application/geo+json',
+    title: `Change patches (${polygons.features.length}: ${counts}), lon/lat`,
+    roles: ['data'],
+    stac: {},
+  };
+}
+
+function png(asset: string, bytes: Uint8Array, title: string, roles: string[]): OutputFile {
+  return { asset, file: `${asset}.png`, ...inMemory(bytes), type: 'image/png', title, roles, stac: {} };
+}
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+async function previewFiles(
+  input: PeriodOutputsInput,
+  pictures: { before: Picture; after: Picture; overlay: Picture },
+): Promise<OutputFile[]> {
+  const { aoi, run, periods } = input;
+  const { before, after, overlay } = pictures;
+  const preview = leadProduct(Object.keys(run.products))?.preview;
+  const noun = preview?.noun ?? 'change';
+  const scale = Math.ceil(Math.max(run.grid.width, run.grid.height) / before.width) * run.parameters.resolution;
+  const [baseline, monitoring] = [periods.baseline.window.text, periods.monitoring.window.text];
+  const legend = [
+    ...(preview?.palette ?? []).map((entry) => ({ colour: entry.colour, label: entry.label })),
+    { colour: '238443', label: `monitoring NDVI, ${scale} m per preview pixel` },
+  ];
+  return [
+    png('preview-baseline', await encodePng(before), `Baseline NDVI (${baseline}), ${scale} m/px`, ['overview']),
+    png('preview-monitoring', await encodePng(after), `Monitoring NDVI (${monitoring}), ${scale} m/px`, ['overview']),
+    png(
+      'preview-change',
+      await encodePng(overlay),
+      `${capitalised(noun)} over the monitoring NDVI, same extent as the NDVI previews, ${scale} m/px`,
+      ['overview'],
+    ),
+    png(
+      'preview',
+      await pngWithLegend(overlay, `${aoi.name}: ${noun} ${monitoring} vs ${baseline}`, legend),
+      `${capitalised(noun)} over the monitoring NDVI, with legend`,
+      ['overview', 'visual'],
+    ),
+    png('thumbnail', await thumbnailPng(overlay), `${capitalised(noun)} thumbnail`, ['thumbnail']),
+  ];
+}
+
+const PREVIEW_ASSETS = ['preview-baseline', 'preview-monitoring', 'preview-change', 'preview', 'thumbnail'];
+
+/** The asset keys a period with these products publishes, in the order they are written. */
+export function plannedOutputs(selection: ProductSelection): string[] {
+  return [...rasterAssets(selection.products), 'polygons', ...PREVIEW_ASSETS, 'summary'];
+}
+
+export async function periodOutputs(input: PeriodOutputsInput): Promise<{ files: OutputFile[]; summary: Summary }> {
+  const { rasters, pictures } = input.rasters.finish();
+  const files: OutputFile[] = [...rasters, polygonsFile(input.run), ...(await previewFiles(input, pictures))];
+  const summary = buildSummary({ ...input, files });
+  files.push({
+    asset: 'summary',
+    file: 'summary.json',
+    ...inMemory(new TextEncoder().encode(`${JSON.stringify(summary, null, 2)}\n`)),
+    type: 'application/json',
+    title: 'Summary: hectares per class and zone, clear coverage, scenes, parameters, checksums',
+    roles: ['metadata'],
+    stac: {},
+  });
+  return { files, summary };
+}

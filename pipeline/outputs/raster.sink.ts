@@ -1,0 +1,262 @@
+import { join } from 'node:path';
+import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
+import type { ChangeBlockResult } from '../../workers/change.block.js';
+import { productOf } from '../../workers/products/index.js';
+import { CONFIDENCE_CLASSES, type AnyProduct, type ClassInfo } from '../../workers/products/product.js';
+import {
+  addClassBlock,
+  addNdviBlock,
+  classReduction,
+  classesOver,
+  ndviPicture,
+  ndviReduction,
+  type ClassReduction,
+  type NdviReduction,
+  type Picture,
+  type Rgb,
+} from '../../workers/render.js';
+import type { AnalysisSink, BlockClasses } from '../analysis/analysis.js';
+import type { SelectedProduct } from '../analysis/products.select.js';
+import { CogWriter, type CogOptions } from '../io/cog.writer.js';
+import { classesMetadata, classificationOf, nodataOf, rgbOf } from './legend.js';
+import { COG_TYPE, type OutputFile } from './output.file.js';
+import { PREVIEW_MAX_SIDE } from './previews.js';
+
+/**
+ * A run's rasters and previews, written as its blocks arrive: the composites' NDVI and clear counts in pass 1, each
+ * product's class raster (and confidence raster, where it has one) in pass 2; the previews accumulate reduced
+ * cells of the monitoring NDVI and of the lead product's overlay. Pixels outside the AOI polygon are nodata in every
+ * raster, so counting a class in a raster gives the summary's figure. The rasters are files in a work folder,
+ * never whole in memory; `finish` closes them.
+ */
+
+const CLEAR_COUNT_NODATA = 65_535;
+const PERIODS = ['baseline', 'monitoring'] as const;
+
+interface RasterSpec {
+  asset: string;
+  title: string;
+  roles: string[];
+  stac: Record<string, unknown>;
+  options: Omit<CogOptions, 'width' | 'height' | 'epsg' | 'transform'>;
+}
+
+function ndviSpec(period: string, window: string, resolution: number): RasterSpec {
+  return {
+    asset: `ndvi-${period}`,
+    title: `NDVI of the ${period} median composite (NaN: not seen clear)`,
+    roles: ['data'],
+    stac: {
+      bands: [
+        { name: 'ndvi', data_type: 'float32', nodata: 'nan', unit: 'NDVI', 'raster:spatial_resolution': resolution },
+      ],
+    },
+    options: {
+      dataType: 'float32',
+      nodata: NaN,
+      bandNames: [`NDVI ${period}`],
+      metadata: { UNITS: 'NDVI (unitless, -1 to 1)', PERIOD: window },
+      resampling: 'average',
+    },
+  };
+}
+
+function clearCountSpec(period: string, window: string, resolution: number): RasterSpec {
+  return {
+    asset: `clear-count-${period}`,
+    title: `Clear observations per pixel in the ${period} period`,
+    roles: ['data', 'quality'],
+    stac: {
+      bands: [
+        {
+          name: 'clear-count',
+          data_type: 'uint16',
+          nodata: CLEAR_COUNT_NODATA,
+          unit: 'observations',
+          'raster:spatial_resolution': resolution,
+        },
+      ],
+    },
+    options: {
+      dataType: 'uint16',
+      nodata: CLEAR_COUNT_NODATA,
+      bandNames: [`clear observations ${period}`],
+      metadata: { UNITS: 'observations', PERIOD: window },
+      resampling: 'nearest',
+    },
+  };
+}
+
+function classSpec(
+  asset: string,
+  classes: readonly ClassInfo[],
+  title: string,
+  roles: string[],
+  params: unknown,
+  resolution: number,
+): RasterSpec {
+  const nodata = nodataOf(classes);
+  return {
+    asset,
+    title,
+    roles,
+    stac: {
+      bands: [{ name: asset, data_type: 'uint8', nodata, 'raster:spatial_resolution': resolution }],
+      'classification:classes': classificationOf(classes),
+    },
+    options: {
+      dataType: 'uint8',
+      nodata,
+      bandNames: [asset],
+      metadata: { CLASSES: classesMetadata(classes), PARAMETERS: JSON.stringify(params) },
+      resampling: 'nearest',
+    },
+  };
+}
+
+/** A product's rasters: its classes, and its confidence where it grades its change. */
+export function productRasterSpecs(selected: SelectedProduct, resolution: number): RasterSpec[] {
+  const product = productOf(selected.type);
+  const specs = [classSpec(product.type, product.classes, product.title, ['data'], selected.params, resolution)];
+  if (product.confidence) {
+    specs.push(
+      classSpec(
+        `${product.type}-confidence`,
+        CONFIDENCE_CLASSES,
+        product.confidence.title,
+        ['data', 'quality'],
+        selected.params,
+        resolution,
+      ),
+    );
+  }
+  return specs;
+}
+
+function compositeSpecs(windows: { baseline: string; monitoring: string }, resolution: number): RasterSpec[] {
+  return PERIODS.flatMap((period) => [
+    ndviSpec(period, windows[period], resolution),
+    clearCountSpec(period, windows[period], resolution),
+  ]);
+}
+
+/** Every raster a run with these products writes, in the order they are written. */
+function rasterSpecs(
+  windows: { baseline: string; monitoring: string },
+  products: readonly SelectedProduct[],
+  resolution: number,
+) {
+  return [
+    ...compositeSpecs(windows, resolution),
+    ...products.flatMap((selected) => productRasterSpecs(selected, resolution)),
+  ];
+}
+
+/** The asset keys of those rasters. */
+export function rasterAssets(products: readonly SelectedProduct[]): string[] {
+  return rasterSpecs({ baseline: '', monitoring: '' }, products, 0).map((spec) => spec.asset);
+}
+
+/** The product whose overlay the previews show: the first computed that has one. */
+export function leadProduct(products: readonly string[]): AnyProduct | undefined {
+  return products.map(productOf).find((product) => product.preview);
+}
+
+export class RasterOutputSink implements AnalysisSink {
+  private writers = new Map<string, { writer: CogWriter; spec: RasterSpec }>();
+  private ndvi?: Record<(typeof PERIODS)[number], NdviReduction>;
+  private display?: ClassReduction;
+  private lead?: AnyProduct;
+
+  constructor(
+    private readonly workDir: string,
+    private readonly windows: { baseline: string; monitoring: string },
+    private readonly resolution: number,
+  ) {}
+
+  open(grid: Grid, products: readonly SelectedProduct[]): void {
+    const specs = rasterSpecs(this.windows, products, this.resolution);
+    const place = { width: grid.width, height: grid.height, epsg: grid.epsg, transform: grid.transform };
+    for (const spec of specs) {
+      const writer = new CogWriter(join(this.workDir, `${spec.asset}.tif`), { ...place, ...spec.options });
+      this.writers.set(spec.asset, { writer, spec });
+    }
+    this.ndvi = {
+      baseline: ndviReduction(grid.width, grid.height, PREVIEW_MAX_SIDE),
+      monitoring: ndviReduction(grid.width, grid.height, PREVIEW_MAX_SIDE),
+    };
+    this.lead = leadProduct(products.map(({ type }) => type));
+    const codes = this.lead?.preview?.palette.map((entry) => entry.code) ?? [];
+    this.display = classReduction(grid.width, grid.height, PREVIEW_MAX_SIDE, codes);
+  }
+
+  private write(asset: string, window: PixelWindow, band: ArrayLike<number>): void {
+    this.writers
+      .get(asset)!
+      .writer.writeBlock(window.x0, window.y0, window.x1 - window.x0, window.y1 - window.y0, [band]);
+  }
+
+  composites(window: PixelWindow, inside: Uint8Array, result: ChangeBlockResult | null): void {
+    const pixels = inside.length;
+    const block = { x0: window.x0, y0: window.y0, width: window.x1 - window.x0, height: window.y1 - window.y0 };
+    for (const period of PERIODS) {
+      const ndvi = new Float32Array(pixels).fill(NaN);
+      const count = new Uint16Array(pixels).fill(CLEAR_COUNT_NODATA);
+      if (result) {
+        for (let i = 0; i < pixels; i++) {
+          if (!inside[i]) continue;
+          ndvi[i] = result[period].ndvi[i]!;
+          count[i] = result[period].count[i]!;
+        }
+        addNdviBlock(this.ndvi![period], block, ndvi, inside);
+      }
+      this.write(`ndvi-${period}`, window, ndvi);
+      this.write(`clear-count-${period}`, window, count);
+    }
+  }
+
+  classified(window: PixelWindow, _inside: Uint8Array, block: BlockClasses): void {
+    for (const [type, { classes, confidence }] of Object.entries(block)) {
+      this.write(type, window, classes);
+      if (confidence) this.write(`${type}-confidence`, window, confidence);
+    }
+    const lead = this.lead;
+    if (!lead?.preview) return;
+    const display = lead.preview.display(block[lead.type]!);
+    const placed = { x0: window.x0, y0: window.y0, width: window.x1 - window.x0, height: window.y1 - window.y0 };
+    addClassBlock(this.display!, placed, display);
+  }
+
+  /** Closes the COGs (in asset order) and draws the previews. */
+  finish(): { rasters: OutputFile[]; pictures: { before: Picture; after: Picture; overlay: Picture } } {
+    const rasters: OutputFile[] = [];
+    for (const { writer, spec } of this.writers.values()) {
+      const written = writer.finish();
+      rasters.push({
+        asset: spec.asset,
+        file: `${spec.asset}.tif`,
+        body: { path: written.path },
+        size: written.size,
+        sha256: written.sha256,
+        type: COG_TYPE,
+        title: spec.title,
+        roles: spec.roles,
+        stac: spec.stac,
+      });
+    }
+    this.writers.clear();
+    const before = ndviPicture(this.ndvi!.baseline);
+    const after = ndviPicture(this.ndvi!.monitoring);
+    const colours = new Map<number, Rgb>(
+      (this.lead?.preview?.palette ?? []).map((entry) => [entry.code, rgbOf(entry.colour)]),
+    );
+    const overlay = classesOver(after, this.display!, colours);
+    return { rasters, pictures: { before, after, overlay } };
+  }
+
+  /** Removes unfinished rasters (a failed or cancelled run). */
+  abort(): void {
+    for (const { writer } of this.writers.values()) writer.abort();
+    this.writers.clear();
+  }
+}

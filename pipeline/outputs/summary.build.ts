@@ -1,0 +1,160 @@
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import { productOf } from '../../workers/products/index.js';
+import { CONFIDENCE, type AnyProduct, type ClassInfo } from '../../workers/products/product.js';
+import type { ZonalStats } from '../../workers/zonal.js';
+import {
+  SUMMARY_SCHEMA_VERSION,
+  roundHa,
+  type PeriodSummary,
+  type ProductSummary,
+  type Summary,
+  type Tally,
+} from '../../reports/summary.js';
+import type { AnalysisRun, ProductRun } from '../analysis/analysis.js';
+import { VERSION } from '../version.js';
+import { periodCaveats } from './caveats.js';
+import type { OutputFile, PeriodInput, Periods } from './output.file.js';
+import { nodataOf } from './legend.js';
+
+/**
+ * The summary a report author cites (`summary.json`): hectares and pixels per class of every product, for the AOI
+ * and each zone, from the final classes the rasters hold; the scenes, windows, grid and parameters behind them; the
+ * checksum of every other asset; the caveats.
+ */
+
+const round6 = (value: number) => Number(value.toFixed(6));
+
+function tallies(stats: Record<number, Tally>, classes: readonly ClassInfo[]): Record<string, Tally> {
+  const outside = nodataOf(classes);
+  const out: Record<string, Tally> = {};
+  for (const entry of classes) {
+    if (entry.value === outside) continue;
+    const tally = stats[entry.value];
+    out[entry.name] = { pixels: tally?.pixels ?? 0, hectares: roundHa(tally?.hectares ?? 0) };
+  }
+  return out;
+}
+
+/** The change pixels of a graded product by confidence; `{}` for a product without confidence. */
+function confidenceTallies(product: AnyProduct, stats: ZonalStats): Record<string, Tally> {
+  if (!product.confidence) return {};
+  const change = stats.byConfidence[product.confidence.changeClass] ?? {};
+  const tally = (code: number) => ({
+    pixels: change[code]?.pixels ?? 0,
+    hectares: roundHa(change[code]?.hectares ?? 0),
+  });
+  return { low: tally(CONFIDENCE.low), high: tally(CONFIDENCE.high) };
+}
+
+function productSummary(aoi: Aoi, run: AnalysisRun, figures: ProductRun): ProductSummary {
+  const product = productOf(figures.type);
+  return {
+    classes: tallies(figures.stats.aoi.classes, product.classes),
+    confidence: confidenceTallies(product, figures.stats.aoi),
+    patches: { kept: figures.patches.kept, belowMinimumMappingUnit: figures.patches.belowMmu },
+    parameters: { ...figures.params },
+    zones: Object.fromEntries(
+      aoi.zones.map((zone) => {
+        const stats = figures.stats.zones[zone.id]!;
+        const clear = run.zoneClearFraction[zone.id]!;
+        return [
+          zone.id,
+          {
+            name: zone.name,
+            hectares: roundHa(stats.hectares),
+            classes: tallies(stats.classes, product.classes),
+            confidence: confidenceTallies(product, stats),
+            clearFraction: { baseline: round6(clear.baseline), monitoring: round6(clear.monitoring) },
+          },
+        ];
+      }),
+    ),
+  };
+}
+
+function periodSummary(input: PeriodInput, dates: string[], clearFraction: number): PeriodSummary {
+  return {
+    window: input.window.text,
+    start: input.window.start,
+    end: input.window.end,
+    observationDates: dates,
+    clearFraction: round6(clearFraction),
+    scenes: input.search.scenes.map((scene) => ({
+      id: scene.id,
+      datetime: scene.datetime,
+      cloudCover: scene.cloudCover ?? null,
+      collection: scene.collection,
+      platform: scene.platform ?? null,
+      href: scene.href ?? null,
+    })),
+  };
+}
+
+function parametersOf(run: AnalysisRun, periods: Periods): Record<string, unknown> {
+  const products = Object.values(run.products).map((figures) => [
+    productOf(figures.type).configKey,
+    { ...figures.params },
+  ]);
+  return {
+    resolution: run.parameters.resolution,
+    blockSize: run.parameters.blockSize,
+    cloud: { ...run.parameters.cloud },
+    ...Object.fromEntries(products),
+    maxCloudCover: {
+      baseline: periods.baseline.search.maxCloudCover,
+      monitoring: periods.monitoring.search.maxCloudCover,
+    },
+  };
+}
+
+export function buildSummary(input: {
+  aoi: Aoi;
+  run: AnalysisRun;
+  periods: Periods;
+  itemId: string;
+  digest: string;
+  files: readonly OutputFile[];
+}): Summary {
+  const { aoi, run, periods } = input;
+  const { grid } = run;
+  const aoiStats = Object.values(run.products)[0]?.stats.aoi;
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    software: { name: 'changewatch', version: VERSION },
+    item: input.itemId,
+    inputs: input.digest,
+    aoi: {
+      id: aoi.id,
+      name: aoi.name,
+      kind: aoi.kind,
+      hectares: roundHa(aoi.areaHa),
+      gridHectares: roundHa(aoiStats?.hectares ?? 0),
+      source: aoi.source ?? null,
+    },
+    grid: {
+      epsg: grid.epsg,
+      width: grid.width,
+      height: grid.height,
+      transform: [...grid.transform],
+      resolution: run.parameters.resolution,
+      pixelArea:
+        'geodesic area on WGS84 (GeographicLib) of each pixel column, so UTM scale distortion is accounted for',
+    },
+    periods: {
+      baseline: periodSummary(periods.baseline, run.baseline.dates, run.clearFraction.baseline),
+      monitoring: periodSummary(periods.monitoring, run.monitoring.dates, run.clearFraction.monitoring),
+    },
+    analyses: { requested: [...aoi.analyses], notComputed: { ...run.notComputed } },
+    products: Object.fromEntries(
+      Object.values(run.products).map((figures) => [figures.type, productSummary(aoi, run, figures)]),
+    ),
+    parameters: parametersOf(run, periods),
+    assets: Object.fromEntries(
+      input.files.map((file) => [
+        file.asset,
+        { href: `./${file.file}`, type: file.type, bytes: file.size, sha256: file.sha256 },
+      ]),
+    ),
+    caveats: periodCaveats(run, periods),
+  };
+}

@@ -1,0 +1,321 @@
+import { totalmem } from 'node:os';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { Adapters } from '../compose.js';
+import { ChangewatchError, outcomeOf } from '../errors.js';
+import type { Logger } from '../log.js';
+import { itemKey } from '../outputs/layout.js';
+import type { ResultItem } from '../outputs/stac.js';
+import type { ObjectStore } from '../ports.js';
+import { publishAoiReport } from '../publish/report.publish.js';
+import { findScenes } from '../scenes/scenes.find.js';
+import { planPeriod, type PeriodPlan } from './period.plan.js';
+import { computeAndPublish } from './period.run.js';
+import { periodsFor, planAoi, type AoiPlan } from './run.plan.js';
+import {
+  AoiLease,
+  headlineOf,
+  loadState,
+  saveState,
+  type AoiOutcome,
+  type AoiState,
+  type RunRecord,
+} from './run.state.js';
+
+/**
+ * One AOI of a run: take its lease, plan (which scenes are new, whether the period must be recomputed), execute the
+ * plan, record the outcome in its state. Errors decide the outcome through the one table (pipeline/errors.ts).
+ */
+
+export interface AoiRunReport {
+  aoi: string;
+  outcome: AoiOutcome;
+  reason?: string;
+  itemId?: string;
+  digest?: string;
+  windows?: { baseline: string; monitoring: string };
+  scenes?: { baseline: string[]; monitoring: string[] };
+  newScenes?: string[];
+  /** The report page published for this AOI and run. */
+  report?: string;
+  /** Why the state was rebuilt from the published items, if it was. */
+  stateRebuilt?: 'lost' | 'corrupt';
+  bytesRead: number;
+  requests: number;
+  blocks: number;
+  bytesPublished: number;
+  ms: number;
+}
+
+export interface RunProgress {
+  aoi: string;
+  stage: string;
+  done?: number;
+  total?: number;
+  /** Scenes and bytes read so far for this AOI. */
+  scenes?: number;
+  bytesRead?: number;
+}
+
+/** What every AOI of one run shares. */
+export interface RunContext {
+  adapters: Adapters;
+  runId: string;
+  started: Date;
+  now: () => Date;
+  log: Logger;
+  force: boolean;
+  dryRun: boolean;
+  signal?: AbortSignal;
+  onProgress?: (event: RunProgress) => void;
+  plans: AoiPlan[];
+  /** Set when an error the table maps to `usage` (a broken config) stops the run: the AOIs after it do not start. */
+  stopped?: string;
+}
+
+async function publishedDigest(store: ObjectStore, aoiId: string, itemId: string): Promise<string | undefined> {
+  const bytes = await store.get(itemKey(aoiId, itemId));
+  if (!bytes) return undefined;
+  try {
+    const item = JSON.parse(new TextDecoder().decode(bytes)) as ResultItem;
+    const digest = item.properties['changewatch:inputs'];
+    return typeof digest === 'string' ? digest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function historyRecord(runId: string, started: Date, ended: Date, entry: AoiRunReport): RunRecord {
+  return {
+    runId,
+    startedAt: started.toISOString(),
+    endedAt: ended.toISOString(),
+    outcome: entry.outcome,
+    ...(entry.itemId ? { itemId: entry.itemId } : {}),
+    ...(entry.scenes ? { scenes: entry.scenes.baseline.length + entry.scenes.monitoring.length } : {}),
+    ...(entry.reason ? { reason: entry.reason } : {}),
+  };
+}
+
+/** The AOI's lease, renewed in the background; a lost lease aborts the AOI. Undefined when another run holds it. */
+async function holdLease(ctx: RunContext, aoi: Aoi, entry: AoiRunReport, abort: AbortController, log: Logger) {
+  const { store, config } = ctx.adapters;
+  const acquired = await AoiLease.acquire(store, aoi.id, {
+    runId: ctx.runId,
+    minutes: config.run.leaseMinutes,
+    now: ctx.now,
+  });
+  if (!(acquired instanceof AoiLease)) {
+    entry.outcome = 'busy';
+    entry.reason = `run ${acquired.heldBy.runId} (${acquired.heldBy.host}, pid ${acquired.heldBy.pid}) holds this AOI until ${acquired.heldBy.expiresAt}`;
+    log.warn({ heldBy: acquired.heldBy }, 'Aoi:Lease:Busy');
+    return undefined;
+  }
+  const renewal = setInterval(
+    () => {
+      acquired.renew(ctx.now()).catch((error: unknown) => {
+        log.error({ err: error }, 'Aoi:Lease:Lost');
+        abort.abort(error);
+      });
+    },
+    (config.run.leaseMinutes * 60_000) / 3,
+  );
+  renewal.unref();
+  return {
+    release: async () => {
+      clearInterval(renewal);
+      await acquired.release().catch((error: unknown) => log.warn({ err: error }, 'Aoi:Lease:NotReleased'));
+    },
+  };
+}
+
+/** The period plan and the AOI plan: scenes found, identity, products, outputs, and what to do. */
+async function planForAoi(ctx: RunContext, aoi: Aoi, state: AoiState, signal: AbortSignal) {
+  const { config, finder, store } = ctx.adapters;
+  const windows = periodsFor(aoi, ctx.started, config.run);
+  ctx.onProgress?.({ aoi: aoi.id, stage: 'searching scenes' });
+  const period = planPeriod(
+    aoi,
+    {
+      baseline: {
+        window: windows.baseline,
+        search: await findScenes(finder, aoi, windows.baseline, config, { signal }),
+      },
+      monitoring: {
+        window: windows.monitoring,
+        search: await findScenes(finder, aoi, windows.monitoring, config, { signal }),
+      },
+    },
+    config,
+  );
+  const digest = await publishedDigest(store, aoi.id, period.itemId);
+  const plan = planAoi({
+    aoi,
+    windows,
+    scenes: { baseline: period.periods.baseline.search.scenes, monitoring: period.periods.monitoring.search.scenes },
+    itemId: period.itemId,
+    digest: period.digest,
+    published: { ...(digest ? { digest } : {}), scenes: state.items[period.itemId]?.scenes ?? [] },
+    force: ctx.force,
+    resolution: period.resolution,
+    gridPixels: period.grid.width * period.grid.height,
+    outputs: period.outputs,
+    memoryLimitBytes: (config.analysis.memoryLimitMiB ?? (0.75 * totalmem()) / 1_048_576) * 1_048_576,
+  });
+  return { period, plan };
+}
+
+/** Computes and publishes the period, then records it in the state and publishes the AOI's report page. */
+async function executePeriod(
+  ctx: RunContext,
+  period: PeriodPlan,
+  plan: AoiPlan,
+  state: AoiState,
+  entry: AoiRunReport,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<void> {
+  const opener = ctx.adapters.opener();
+  const readsBefore = opener.stats();
+  const scenes = plan.scenes.baseline.length + plan.scenes.monitoring.length;
+  const result = await computeAndPublish(
+    period,
+    { opener, store: ctx.adapters.store, pool: ctx.adapters.pool() },
+    {
+      signal,
+      onBlock: (event) => {
+        log.debug(event, 'Block:Compute:Done');
+        const bytesRead = opener.stats().bytes - readsBefore.bytes;
+        ctx.onProgress?.({
+          aoi: period.aoi.id,
+          stage: 'blocks',
+          done: event.block,
+          total: event.blocks,
+          scenes,
+          bytesRead,
+        });
+      },
+      onPublish: (event) => {
+        log.debug(event, 'Publish:Step:Done');
+        ctx.onProgress?.({ aoi: period.aoi.id, stage: `publishing ${event.step}` });
+      },
+    },
+  );
+  const reads = opener.stats();
+  Object.assign(entry, {
+    bytesRead: reads.bytes - readsBefore.bytes,
+    requests: reads.requests - readsBefore.requests,
+    blocks: result.run.blocks,
+    bytesPublished: result.published.bytes,
+    outcome: 'ok',
+  });
+  if (Object.keys(result.run.notComputed).length > 0)
+    log.warn({ notComputed: result.run.notComputed }, 'Aoi:Analyses:NotComputed');
+  const headline = headlineOf(result.summary);
+  const { itemId, digest } = period;
+  state.items[itemId] = {
+    digest,
+    scenes: [...new Set([...plan.scenes.baseline, ...plan.scenes.monitoring])],
+    runId: ctx.runId,
+    ...(headline ? { headline } : {}),
+  };
+  const store = ctx.adapters.store;
+  const reportKey = await publishAoiReport(store, {
+    aoi: period.aoi,
+    runId: ctx.runId,
+    itemId,
+    digest,
+    summary: result.summary,
+    state,
+  });
+  if (headline)
+    state.reports = [...(state.reports ?? []), { runId: ctx.runId, itemId, digest, key: reportKey, headline }];
+  entry.report = reportKey;
+}
+
+/** Plans the AOI and does what the plan says; the entry records the outcome. */
+async function planAndExecute(ctx: RunContext, aoi: Aoi, entry: AoiRunReport, signal: AbortSignal, log: Logger) {
+  const { state, rebuilt } = await loadState(ctx.adapters.store, aoi.id);
+  if (rebuilt) {
+    entry.stateRebuilt = rebuilt;
+    log.warn({ rebuilt, items: Object.keys(state.items).length }, 'Aoi:State:Rebuilt');
+  }
+  const { period, plan } = await planForAoi(ctx, aoi, state, signal);
+  ctx.plans.push(plan);
+  const { itemId, digest } = plan;
+  Object.assign(entry, { itemId, digest, windows: plan.windows, scenes: plan.scenes, newScenes: plan.newScenes });
+  entry.reason = plan.reason;
+  log.info({ action: plan.action, reason: plan.reason, newScenes: plan.newScenes.length }, 'Aoi:Plan:Done');
+  if (ctx.dryRun) {
+    entry.outcome = plan.action === 'compute' ? 'ok' : plan.action === 'too-large' ? 'failed' : plan.action;
+    return;
+  }
+  if (plan.action === 'too-large') throw new ChangewatchError('E_COMPUTE', `${aoi.id}: ${plan.reason}`);
+  if (plan.action === 'compute') await executePeriod(ctx, period, plan, state, entry, signal, log);
+  else entry.outcome = plan.action;
+  state.history.push(historyRecord(ctx.runId, ctx.started, ctx.now(), entry));
+  await saveState(ctx.adapters.store, state);
+}
+
+/** The outcome and reason of an AOI whose run threw, from the one error table (pipeline/errors.ts). */
+function failureOf(ctx: RunContext, error: unknown): { outcome: AoiOutcome; reason: string } {
+  if (error instanceof ChangewatchError) {
+    if (outcomeOf(error) === 'usage') ctx.stopped = error.message;
+    return { outcome: outcomeOf(error) === 'no-scenes' ? 'no-scenes' : 'failed', reason: error.message };
+  }
+  const reason = ctx.signal?.aborted
+    ? 'the run was stopped (signal) during this AOI'
+    : `unexpected error: ${(error as Error).message}`;
+  return { outcome: 'failed', reason };
+}
+
+/** The failure goes into the AOI's history (best effort); the published items are untouched. */
+async function recordFailure(ctx: RunContext, aoi: Aoi, entry: AoiRunReport, log: Logger) {
+  try {
+    const { state } = await loadState(ctx.adapters.store, aoi.id);
+    state.history.push(historyRecord(ctx.runId, ctx.started, ctx.now(), entry));
+    await saveState(ctx.adapters.store, state);
+  } catch (stateError) {
+    log.warn({ err: stateError }, 'Aoi:State:NotSaved');
+  }
+}
+
+/** Runs one AOI; never throws: every error becomes the entry's outcome and reason. */
+export async function runAoi(ctx: RunContext, aoi: Aoi): Promise<AoiRunReport> {
+  const log = ctx.log.child({ aoi: aoi.id });
+  const started = Date.now();
+  const entry: AoiRunReport = {
+    aoi: aoi.id,
+    outcome: 'failed',
+    bytesRead: 0,
+    requests: 0,
+    blocks: 0,
+    bytesPublished: 0,
+    ms: 0,
+  };
+  if (ctx.signal?.aborted) return { ...entry, reason: 'the run was stopped before this AOI started' };
+  const abort = new AbortController();
+  const abortAoi = () => abort.abort(ctx.signal?.reason);
+  ctx.signal?.addEventListener('abort', abortAoi, { once: true });
+  let lease: { release(): Promise<void> } | undefined;
+  try {
+    if (!ctx.dryRun) {
+      lease = await holdLease(ctx, aoi, entry, abort, log);
+      if (!lease) return entry;
+    }
+    await planAndExecute(ctx, aoi, entry, abort.signal, log);
+  } catch (error) {
+    Object.assign(entry, failureOf(ctx, error));
+    if (entry.outcome === 'failed') log.error({ err: error, reason: entry.reason }, 'Aoi:Run:Failed');
+    else log.warn({ reason: entry.reason }, 'Aoi:Run:NoScenes');
+    if (!ctx.dryRun && lease) await recordFailure(ctx, aoi, entry, log);
+  } finally {
+    ctx.signal?.removeEventListener('abort', abortAoi);
+    entry.ms = Date.now() - started;
+    await lease?.release();
+    log.info(
+      { outcome: entry.outcome, ms: entry.ms, bytesRead: entry.bytesRead, blocks: entry.blocks },
+      'Aoi:Run:Done',
+    );
+  }
+  return entry;
+}

@@ -1,0 +1,112 @@
+import { aoiGrid } from '../../aoi/aoi.grid.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { TimeInterval } from '../../aoi/interval.js';
+import type { Grid } from '../../aoi/rasterize.js';
+import type { Config } from '../../config/config.schema.js';
+import type { CloudCleanup } from '../../workers/change.block.js';
+import { PRODUCTS } from '../../workers/products/index.js';
+import { selectProducts, type ProductSelection } from '../analysis/products.select.js';
+import { inputsDigest, itemIdFor } from '../outputs/layout.js';
+import { plannedOutputs } from '../outputs/period.outputs.js';
+import type { SceneSearch } from '../scenes/scenes.find.js';
+import { VERSION } from '../version.js';
+
+/**
+ * What one AOI and period will compute, decided once from the config and the scenes found: the item id and inputs
+ * digest, the resolution and grid, the products (and why any asked for cannot be), and the assets it will
+ * publish. Pure. The executor (period.run.ts) takes this plan and nothing else, so `run --dry-run` lists exactly
+ * what `run` writes.
+ */
+
+export interface PeriodScenes {
+  baseline: { window: TimeInterval; search: SceneSearch };
+  monitoring: { window: TimeInterval; search: SceneSearch };
+}
+
+export interface PeriodPlan {
+  aoi: Aoi;
+  periods: PeriodScenes;
+  itemId: string;
+  digest: string;
+  resolution: number;
+  /** Pixel corners at this offset plus multiples of the resolution. */
+  gridOffset: number;
+  grid: Grid;
+  blockSize: number;
+  cloud: CloudCleanup;
+  products: ProductSelection;
+  /** Asset keys the item will have, in the order they are written. */
+  outputs: string[];
+}
+
+/** Landsat by its platform (landsat-5…9) or collection id (landsat-c2-l2…). */
+const isLandsat = (scene: { platform?: string; collection: string }) =>
+  /^landsat/i.test(scene.platform ?? '') || /landsat/i.test(scene.collection);
+
+/**
+ * The output pixel size: the configured one, or for `auto` 30 m when every scene is Landsat (its native grid) and
+ * 10 m otherwise (Sentinel-2, or scenes whose sensor is not stated).
+ */
+export function analysisResolution(
+  configured: Config['analysis']['resolution'],
+  scenes: ReadonlyArray<{ platform?: string; collection: string }>,
+): number {
+  if (configured !== 'auto') return configured;
+  return scenes.length > 0 && scenes.every(isLandsat) ? 30 : 10;
+}
+
+/** Landsat pixel corners lie 15 m off the multiples of 30 m: a 30 m grid of Landsat-only scenes follows them. */
+export function gridOffset(resolution: number, scenes: ReadonlyArray<{ platform?: string; collection: string }>) {
+  return resolution === 30 && scenes.length > 0 && scenes.every(isLandsat) ? 15 : 0;
+}
+
+const scenesOf = (periods: PeriodScenes) => [...periods.baseline.search.scenes, ...periods.monitoring.search.scenes];
+
+/**
+ * The parameters behind an item's figures, as the inputs digest covers them: grid and cloud settings, and each
+ * product's parameters where they can change its outputs (see `inEveryDigest` in workers/products/product.ts).
+ */
+function digestParameters(aoi: Aoi, config: Config, periods: PeriodScenes, resolution: number) {
+  const analysis = config.analysis as unknown as Record<string, unknown>;
+  const products = PRODUCTS.filter(
+    (product) => ('inEveryDigest' in product && product.inEveryDigest) || aoi.analyses.includes(product.type),
+  ).map((product) => [product.configKey, analysis[product.configKey]]);
+  return {
+    resolution,
+    gridOffset: gridOffset(resolution, scenesOf(periods)),
+    blockSize: config.analysis.blockSize,
+    cloud: config.analysis.cloud,
+    ...Object.fromEntries(products),
+    maxCloudCover: [periods.baseline.search.maxCloudCover, periods.monitoring.search.maxCloudCover],
+  };
+}
+
+export function planPeriod(aoi: Aoi, periods: PeriodScenes, config: Config): PeriodPlan {
+  const scenes = scenesOf(periods);
+  const resolution = analysisResolution(config.analysis.resolution, scenes);
+  const offset = gridOffset(resolution, scenes);
+  const digest = inputsDigest({
+    version: VERSION,
+    aoi,
+    scenes: {
+      baseline: periods.baseline.search.scenes.map((scene) => scene.id),
+      monitoring: periods.monitoring.search.scenes.map((scene) => scene.id),
+    },
+    windows: { baseline: periods.baseline.window, monitoring: periods.monitoring.window },
+    parameters: digestParameters(aoi, config, periods, resolution),
+  });
+  const products = selectProducts(aoi.analyses, scenes, config.analysis);
+  return {
+    aoi,
+    periods,
+    itemId: itemIdFor(aoi.id, periods.monitoring.window),
+    digest,
+    resolution,
+    gridOffset: offset,
+    grid: aoiGrid(aoi.geometry, aoi.bbox, resolution, offset),
+    blockSize: config.analysis.blockSize,
+    cloud: config.analysis.cloud,
+    products,
+    outputs: plannedOutputs(products),
+  };
+}
