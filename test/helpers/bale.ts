@@ -9,9 +9,9 @@ import { SHARED_DATA } from './paths.js';
 /**
  * The real Landsat 5 TM pair over the Bale Mountains, Ethiopia (../shared/data/landsat-l1-pairs/bale_167055):
  * Level-1 digital numbers of 2000-03-09 (Collection 1) and 2010-12-18 (pre-collection) on one 101×101 grid, with
- * their MTL files. Its static catalog: one item per date with green (B2), red (B3), NIR (B4) and SWIR1 (B5) as
+ * their MTL files. Its static catalog: one item per date with green (B2), red (B3), NIR (B4), SWIR1 (B5) and SWIR2 (B7) as
  * assets whose `scale`/`offset` turn DN into top-of-atmosphere reflectance, the way a researcher would describe
- * such a pair. The bands are what matters here: this is the only multi-date real data with green and SWIR.
+ * such a pair. The bands are what matters here: this is the only multi-date real data with green, SWIR1 and SWIR2.
  *
  * TOA reflectance ρ = (M·DN + A) / sin(sun elevation) with the MTL's REFLECTANCE_MULT/ADD (USGS, Landsat 7/5
  * Data Users Handbook, "Conversion to TOA reflectance"); the pre-collection MTL gives radiance only, so
@@ -26,6 +26,7 @@ const BANDS = [
   { band: 3, key: 'red' },
   { band: 4, key: 'nir' },
   { band: 5, key: 'swir16' },
+  { band: 7, key: 'swir22' },
 ] as const;
 /** TM exoatmospheric irradiance, W/(m²·µm) (Chander et al. 2009, Table 11). */
 const TM_ESUN: Record<number, number> = { 1: 1983, 2: 1796, 3: 1536, 4: 1031, 5: 220, 7: 83.44 };
