@@ -47,3 +47,14 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<string>;
   delete(key: string): Promise<void>;
 }
+
+/** A STAC item as a STAC API or static catalog serves it: what the STAC port (io/stac.client.ts) returns. */
+export interface StacItem extends Record<string, unknown> {
+  id: string;
+  type: 'Feature';
+  collection?: string;
+  properties: Record<string, unknown>;
+  assets: Record<string, Record<string, unknown>>;
+  bbox?: number[];
+  links?: Array<{ rel: string; href: string }>;
+}

@@ -1,4 +1,5 @@
 import type { AreaGeometry } from '../aoi/geometry.js';
+import { leadProduct, productOf } from '../workers/products/index.js';
 import type { Summary, Tally } from './summary.js';
 
 /**
@@ -142,19 +143,29 @@ function tallyRows(tallies: Record<string, Tally>, total: number, kind: string):
     .join('');
 }
 
-const PRODUCT_TITLES: Record<string, string> = {
-  'settlement-change': 'Settlement change (built-up/bare lost and gained)',
-  'mining-expansion': 'Mining expansion (new bare soil next to new water)',
-};
+/** The lead product (forest loss): its change class, the noun its figures are read with. */
+function leadOf(summary: Summary) {
+  const product = leadProduct(Object.keys(summary.products));
+  if (!product?.preview || !product.confidence) return undefined;
+  const change = product.classes.find((entry) => entry.value === product.confidence!.changeClass)!.name;
+  return { product, change, noun: product.preview.noun, figures: summary.products[product.type]! };
+}
 
-/** The products besides forest loss, each with its class table and raster, and the analyses not computed. */
-function otherProducts(summary: Summary, asset: (key: string) => string): string {
+type Lead = NonNullable<ReturnType<typeof leadOf>>;
+type Asset = (key: string) => string;
+
+function classTable(id: string, tallies: Record<string, Tally>, total: number, kind: string, heading: string): string {
+  return `<table id="${escapeHtml(id)}"><thead><tr><th>${escapeHtml(heading)}</th><th class="n">hectares</th><th class="n">pixels</th><th class="n">share of AOI</th></tr></thead><tbody>${tallyRows(tallies, total, kind)}</tbody></table>`;
+}
+
+/** The products besides the lead, each with its class table and raster, and the analyses not computed. */
+function otherProducts(summary: Summary, lead: string | undefined, asset: Asset): string {
   const total = summary.aoi.gridHectares;
   const sections = Object.entries(summary.products)
-    .filter(([name]) => name !== 'forest-loss')
+    .filter(([name]) => name !== lead)
     .map(
       ([name, product]) =>
-        `<h3>${escapeHtml(PRODUCT_TITLES[name] ?? name)}</h3><table id="classes-${escapeHtml(name)}"><thead><tr><th>class</th><th class="n">hectares</th><th class="n">pixels</th><th class="n">share of AOI</th></tr></thead><tbody>${tallyRows(product.classes, total, 'class')}</tbody></table><p class="muted">${product.patches.kept.toLocaleString('en-US')} patches kept, ${product.patches.belowMinimumMappingUnit.toLocaleString('en-US')} dropped by the patch rule · <a href="${asset(name)}">${escapeHtml(name)}.tif</a></p>`,
+        `<h3>${escapeHtml(productOf(name).title)}</h3>${classTable(`classes-${name}`, product.classes, total, 'class', 'class')}<p class="muted">${product.patches.kept.toLocaleString('en-US')} patches kept, ${product.patches.belowMinimumMappingUnit.toLocaleString('en-US')} dropped by the patch rule · <a href="${asset(name)}">${escapeHtml(name)}.tif</a></p>`,
     );
   const skipped = Object.entries(summary.analyses.notComputed).map(
     ([name, reason]) =>
@@ -164,89 +175,103 @@ function otherProducts(summary: Summary, asset: (key: string) => string): string
   return `<h2>Other change products</h2>${sections.join('')}${skipped.length > 0 ? `<p>Asked for but not analysed:</p><ul id="not-computed">${skipped.join('')}</ul>` : ''}`;
 }
 
-export function reportPage(model: ReportPageModel): string {
+function header(model: ReportPageModel): string {
   const { summary } = model;
-  const product = summary.products['forest-loss']!;
-  const loss = product.classes['forest-loss'] ?? { pixels: 0, hectares: 0 };
-  const total = summary.aoi.gridHectares;
   const { baseline, monitoring } = summary.periods;
-  const asset = (key: string) => escapeHtml(model.assetHrefs[key] ?? '#');
-  const zones = Object.entries(product.zones);
-  const scenes = [
-    ...baseline.scenes.map((scene) => ({ ...scene, period: 'baseline' })),
-    ...monitoring.scenes.map((scene) => ({ ...scene, period: 'monitoring' })),
-  ];
-  const cite = `changewatch ${summary.software.version}, run ${model.runId}, item ${summary.item} (inputs ${summary.inputs}). Forest loss in ${summary.aoi.name}, monitoring ${monitoring.window} against baseline ${baseline.window}. Scenes: ${scenes.map((s) => s.id).join(', ')}. Contains modified Copernicus Sentinel and/or USGS Landsat data.`;
-  const body = `<header>
+  return `<header>
 <p class="muted"><a href="${escapeHtml(model.indexHref)}">All areas</a> · run <code id="run-id">${escapeHtml(model.runId)}</code> · changewatch ${escapeHtml(summary.software.version)}</p>
 <h1>${escapeHtml(summary.aoi.name)}</h1>
 <p>${escapeHtml(summary.aoi.kind)} · <span data-aoi-hectares="${summary.aoi.hectares}">${ha(summary.aoi.hectares)}</span> ha · monitoring <b>${escapeHtml(monitoring.window)}</b> against baseline <b>${escapeHtml(baseline.window)}</b></p>
-</header>
-<main>
-<p class="headline" id="headline"><b data-hectares="${loss.hectares}">${ha(loss.hectares)} ha</b> of forest loss (${ha(product.confidence.high?.hectares ?? 0)} ha high confidence, ${ha(product.confidence.low?.hectares ?? 0)} ha low) in ${product.patches.kept.toLocaleString('en-US')} patches. Seen clear: ${percent(baseline.clearFraction)} of the AOI in the baseline, ${percent(monitoring.clearFraction)} in the monitoring period.</p>
+</header>`;
+}
 
-<h2>Before and after</h2>
+function headline(summary: Summary, lead: Lead): string {
+  const { figures } = lead;
+  const change = figures.classes[lead.change] ?? { pixels: 0, hectares: 0 };
+  const { baseline, monitoring } = summary.periods;
+  return `<p class="headline" id="headline"><b data-hectares="${change.hectares}">${ha(change.hectares)} ha</b> of ${escapeHtml(lead.noun)} (${ha(figures.confidence.high?.hectares ?? 0)} ha high confidence, ${ha(figures.confidence.low?.hectares ?? 0)} ha low) in ${figures.patches.kept.toLocaleString('en-US')} patches. Seen clear: ${percent(baseline.clearFraction)} of the AOI in the baseline, ${percent(monitoring.clearFraction)} in the monitoring period.</p>`;
+}
+
+function beforeAfter(model: ReportPageModel, noun: string, asset: Asset): string {
+  const { baseline, monitoring } = model.summary.periods;
+  return `<h2>Before and after</h2>
 <div class="controls">
 <label>Compare <input type="range" id="compare" min="0" max="100" value="50" aria-label="before/after divider"></label>
-<label><input type="radio" name="after" value="change" checked> after with forest loss</label>
+<label><input type="radio" name="after" value="change" checked> after with ${escapeHtml(noun)}</label>
 <label><input type="radio" name="after" value="monitoring"> after (NDVI only)</label>
 </div>
 <div class="compare" id="compare-view">
 <img id="before" src="${asset('preview-baseline')}" alt="Baseline NDVI, ${escapeHtml(baseline.window)}">
-<img id="after" class="top" src="${asset('preview-change')}" data-change="${asset('preview-change')}" data-monitoring="${asset('preview-monitoring')}" alt="Monitoring NDVI with forest loss, ${escapeHtml(monitoring.window)}" style="clip-path: inset(0 0 0 50%)">
+<img id="after" class="top" src="${asset('preview-change')}" data-change="${asset('preview-change')}" data-monitoring="${asset('preview-monitoring')}" alt="Monitoring NDVI with ${escapeHtml(noun)}, ${escapeHtml(monitoring.window)}" style="clip-path: inset(0 0 0 50%)">
 </div>
 <p class="muted">Left of the divider: baseline (${escapeHtml(baseline.window)}); right: monitoring (${escapeHtml(monitoring.window)}).</p>
-<div class="legend" id="legend">${model.legend.map((row) => `<div><span class="sw" style="background:#${escapeHtml(row.colour)}"></span>${escapeHtml(row.label)}</div>`).join('')}<div class="muted">Areas in hectares (geodesic, WGS84); NDVI is unitless.</div></div>
-<h2>Area of interest</h2>
-${outlineSvg(model.geometry, model.zones)}
-
-<h2>Hectares by class</h2>
-<table id="classes"><thead><tr><th>class</th><th class="n">hectares</th><th class="n">pixels</th><th class="n">share of AOI</th></tr></thead><tbody>${tallyRows(product.classes, total, 'class')}</tbody></table>
-<table id="confidence"><thead><tr><th>forest loss confidence</th><th class="n">hectares</th><th class="n">pixels</th><th class="n">share of AOI</th></tr></thead><tbody>${tallyRows(product.confidence, total, 'confidence')}</tbody></table>
-<p class="muted">Seen clear at least once: <span id="clear-baseline" data-fraction="${baseline.clearFraction}">${percent(baseline.clearFraction)}</span> (baseline), <span id="clear-monitoring" data-fraction="${monitoring.clearFraction}">${percent(monitoring.clearFraction)}</span> (monitoring). "not-seen" ground has no finding either way.</p>
-${
-  zones.length > 0
-    ? `<h3>By zone</h3><table id="zones"><thead><tr><th>zone</th><th class="n">zone ha</th><th class="n">loss ha</th><th class="n">high</th><th class="n">low</th><th class="n">seen clear (baseline / monitoring)</th></tr></thead><tbody>${zones
-        .map(
-          ([id, zone]) =>
-            `<tr data-zone="${escapeHtml(id)}"><td>${escapeHtml(zone.name)}</td><td class="n">${ha(zone.hectares)}</td><td class="n" data-hectares="${zone.classes['forest-loss']?.hectares ?? 0}">${ha(zone.classes['forest-loss']?.hectares ?? 0)}</td><td class="n">${ha(zone.confidence.high?.hectares ?? 0)}</td><td class="n">${ha(zone.confidence.low?.hectares ?? 0)}</td><td class="n">${percent(zone.clearFraction.baseline)} / ${percent(zone.clearFraction.monitoring)}</td></tr>`,
-        )
-        .join('')}</tbody></table>`
-    : ''
+<div class="legend" id="legend">${model.legend.map((row) => `<div><span class="sw" style="background:#${escapeHtml(row.colour)}"></span>${escapeHtml(row.label)}</div>`).join('')}<div class="muted">Areas in hectares (geodesic, WGS84); NDVI is unitless.</div></div>`;
 }
 
-${otherProducts(summary, asset)}
-<h2>Change over the run history</h2>
-${historyChart(model.history)}
+function zonesTable(lead: Lead): string {
+  const zones = Object.entries(lead.figures.zones);
+  if (zones.length === 0) return '';
+  const rows = zones
+    .map(([id, zone]) => {
+      const change = zone.classes[lead.change]?.hectares ?? 0;
+      return `<tr data-zone="${escapeHtml(id)}"><td>${escapeHtml(zone.name)}</td><td class="n">${ha(zone.hectares)}</td><td class="n" data-hectares="${change}">${ha(change)}</td><td class="n">${ha(zone.confidence.high?.hectares ?? 0)}</td><td class="n">${ha(zone.confidence.low?.hectares ?? 0)}</td><td class="n">${percent(zone.clearFraction.baseline)} / ${percent(zone.clearFraction.monitoring)}</td></tr>`;
+    })
+    .join('');
+  return `<h3>By zone</h3><table id="zones"><thead><tr><th>zone</th><th class="n">zone ha</th><th class="n">${escapeHtml(lead.change)} ha</th><th class="n">high</th><th class="n">low</th><th class="n">seen clear (baseline / monitoring)</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
 
-<h2>What to keep in mind</h2>
-<ul class="caveats" id="caveats">${summary.caveats.map((caveat) => `<li>${escapeHtml(caveat)}</li>`).join('')}</ul>
+function leadClasses(summary: Summary, lead: Lead): string {
+  const total = summary.aoi.gridHectares;
+  const { baseline, monitoring } = summary.periods;
+  return `<h2>Hectares by class</h2>
+${classTable('classes', lead.figures.classes, total, 'class', 'class')}
+${classTable('confidence', lead.figures.confidence, total, 'confidence', `${lead.noun} confidence`)}
+<p class="muted">Seen clear at least once: <span id="clear-baseline" data-fraction="${baseline.clearFraction}">${percent(baseline.clearFraction)}</span> (baseline), <span id="clear-monitoring" data-fraction="${monitoring.clearFraction}">${percent(monitoring.clearFraction)}</span> (monitoring). "not-seen" ground has no finding either way.</p>
+${zonesTable(lead)}`;
+}
 
-<h2>Scenes used</h2>
-<table id="scenes"><thead><tr><th>period</th><th>scene</th><th>date (UTC)</th><th class="n">cloud cover</th><th>collection</th></tr></thead><tbody>${scenes
+function scenesTable(summary: Summary): string {
+  const { baseline, monitoring } = summary.periods;
+  const scenes = [
+    ...baseline.scenes.map((scene) => ({ ...scene, period: 'baseline' })),
+    ...monitoring.scenes.map((scene) => ({ ...scene, period: 'monitoring' })),
+  ];
+  const rows = scenes
     .map(
       (scene) =>
         `<tr><td>${scene.period}</td><td>${scene.href && /^https?:/.test(scene.href) ? `<a href="${escapeHtml(scene.href)}">${escapeHtml(scene.id)}</a>` : escapeHtml(scene.id)}</td><td>${escapeHtml(scene.datetime.slice(0, 19).replace('T', ' '))}</td><td class="n">${scene.cloudCover === null ? '?' : `${scene.cloudCover.toFixed(1)} %`}</td><td>${escapeHtml(scene.collection)}</td></tr>`,
     )
-    .join('')}</tbody></table>
+    .join('');
+  return `<h2>Scenes used</h2>
+<table id="scenes"><thead><tr><th>period</th><th>scene</th><th>date (UTC)</th><th class="n">cloud cover</th><th>collection</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
 
-<h2>Parameters</h2>
-<pre id="parameters">${escapeHtml(JSON.stringify(summary.parameters, null, 2))}</pre>
-
-<h2>Downloads</h2>
+/** Every product's class rasters (and confidence), the composites, the polygons, the summary and the item. */
+function downloads(model: ReportPageModel, asset: Asset): string {
+  const link = (key: string) => `<a href="${asset(key)}">${escapeHtml(key)}.tif</a>`;
+  const products = Object.keys(model.summary.products).map((name) => {
+    const confidence = model.summary.assets[`${name}-confidence`] ? ` and ${link(`${name}-confidence`)}` : '';
+    return `<li>${link(name)}${confidence} — ${escapeHtml(productOf(name).title)} (COG)</li>`;
+  });
+  const composites = ['ndvi-baseline', 'ndvi-monitoring', 'clear-count-baseline', 'clear-count-monitoring'];
+  return `<h2>Downloads</h2>
 <ul id="downloads">
-<li><a href="${asset('forest-loss')}">forest-loss.tif</a> and <a href="${asset('forest-loss-confidence')}">forest-loss-confidence.tif</a> — class rasters (COG)</li>
-<li><a href="${asset('ndvi-baseline')}">ndvi-baseline.tif</a>, <a href="${asset('ndvi-monitoring')}">ndvi-monitoring.tif</a>, <a href="${asset('clear-count-baseline')}">clear-count-baseline.tif</a>, <a href="${asset('clear-count-monitoring')}">clear-count-monitoring.tif</a> — composites (COG)</li>
-<li><a href="${asset('polygons')}">polygons.geojson</a> — loss patches with hectares, confidence and first date seen</li>
+${products.join('\n')}
+<li>${composites.map(link).join(', ')} — composites (COG)</li>
+<li><a href="${asset('polygons')}">polygons.geojson</a> — change patches with hectares, confidence and first date seen</li>
 <li><a href="${asset('summary')}">summary.json</a> — every figure, scene and parameter, with checksums</li>
 <li><a href="${escapeHtml(model.itemHref)}">STAC item</a></li>
-</ul>
+</ul>`;
+}
 
-<h2>Cite this</h2>
-<p class="cite" id="cite">${escapeHtml(cite)}</p>
-</main>
-<footer class="muted">Generated by changewatch ${escapeHtml(summary.software.version)} from published outputs; no figure on this page is computed by the page.</footer>`;
-  const script = `
+function citation(model: ReportPageModel, noun: string): string {
+  const { summary } = model;
+  const { baseline, monitoring } = summary.periods;
+  const ids = [...baseline.scenes, ...monitoring.scenes].map((scene) => scene.id);
+  return `changewatch ${summary.software.version}, run ${model.runId}, item ${summary.item} (inputs ${summary.inputs}). ${noun.charAt(0).toUpperCase()}${noun.slice(1)} in ${summary.aoi.name}, monitoring ${monitoring.window} against baseline ${baseline.window}. Scenes: ${ids.join(', ')}. Contains modified Copernicus Sentinel and/or USGS Landsat data.`;
+}
+
+const COMPARE_SCRIPT = `
 const after = document.getElementById('after');
 const slider = document.getElementById('compare');
 const clip = () => { after.style.clipPath = 'inset(0 0 0 ' + slider.value + '%)'; };
@@ -255,7 +280,41 @@ for (const radio of document.querySelectorAll('input[name=after]')) {
   radio.addEventListener('change', () => { after.src = after.dataset[radio.value]; });
 }
 clip();`;
-  return page(`${summary.aoi.name}: forest loss ${monitoring.window} — changewatch`, body, script);
+
+export function reportPage(model: ReportPageModel): string {
+  const { summary } = model;
+  const lead = leadOf(summary);
+  const noun = lead?.noun ?? 'change';
+  const asset = (key: string) => escapeHtml(model.assetHrefs[key] ?? '#');
+  const body = `${header(model)}
+<main>
+${lead ? headline(summary, lead) : ''}
+
+${beforeAfter(model, noun, asset)}
+<h2>Area of interest</h2>
+${outlineSvg(model.geometry, model.zones)}
+
+${lead ? leadClasses(summary, lead) : ''}
+
+${otherProducts(summary, lead?.product.type, asset)}
+<h2>Change over the run history</h2>
+${historyChart(model.history)}
+
+<h2>What to keep in mind</h2>
+<ul class="caveats" id="caveats">${summary.caveats.map((caveat) => `<li>${escapeHtml(caveat)}</li>`).join('')}</ul>
+
+${scenesTable(summary)}
+
+<h2>Parameters</h2>
+<pre id="parameters">${escapeHtml(JSON.stringify(summary.parameters, null, 2))}</pre>
+
+${downloads(model, asset)}
+
+<h2>Cite this</h2>
+<p class="cite" id="cite">${escapeHtml(citation(model, noun))}</p>
+</main>
+<footer class="muted">Generated by changewatch ${escapeHtml(summary.software.version)} from published outputs; no figure on this page is computed by the page.</footer>`;
+  return page(`${summary.aoi.name}: ${noun} ${summary.periods.monitoring.window} — changewatch`, body, COMPARE_SCRIPT);
 }
 
 export function indexPage(rows: readonly IndexRow[], version: string): string {

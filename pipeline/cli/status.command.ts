@@ -6,7 +6,7 @@ import { loadAoiDir } from '../io/aoi.repository.js';
 import { createLogger } from '../log.js';
 import type { ObjectStore } from '../ports.js';
 import { table } from '../run/run.report.js';
-import { loadState } from '../run/run.state.js';
+import { loadState } from '../publish/aoi.state.js';
 import { repeatable, type CliContext } from './cli.context.js';
 
 /** One row: the AOI's last run from its state in the store (or `never`), and how many items it has published. */

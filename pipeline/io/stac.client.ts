@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ChangewatchError, redactUrl } from '../errors.js';
-import type { StacItem } from '../scenes/stac.profiles.js';
+import type { StacItem } from '../ports.js';
 import { fetchWithRetry, type RetryEvent, type RetryPolicy } from './http.retry.js';
 
 /**

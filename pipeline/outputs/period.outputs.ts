@@ -6,7 +6,8 @@ import type { ProductSelection } from '../analysis/products.select.js';
 import { inMemory, type OutputFile, type Periods } from './output.file.js';
 import { patchPolygons } from './polygons.js';
 import { encodePng, pngWithLegend, thumbnailPng } from './previews.js';
-import { leadProduct, rasterAssets, type RasterOutputSink } from './raster.sink.js';
+import { leadProduct } from '../../workers/products/index.js';
+import { rasterAssets, type RasterOutputSink } from './raster.sink.js';
 import { buildSummary } from './summary.build.js';
 
 /**

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
 import type { ChangeBlockResult } from '../../workers/change.block.js';
-import { productOf } from '../../workers/products/index.js';
+import { leadProduct, productOf } from '../../workers/products/index.js';
 import { CONFIDENCE_CLASSES, type AnyProduct, type ClassInfo } from '../../workers/products/product.js';
 import {
   addClassBlock,
@@ -155,11 +155,6 @@ function rasterSpecs(
 /** The asset keys of those rasters. */
 export function rasterAssets(products: readonly SelectedProduct[]): string[] {
   return rasterSpecs({ baseline: '', monitoring: '' }, products, 0).map((spec) => spec.asset);
-}
-
-/** The product whose overlay the previews show: the first computed that has one. */
-export function leadProduct(products: readonly string[]): AnyProduct | undefined {
-  return products.map(productOf).find((product) => product.preview);
 }
 
 export class RasterOutputSink implements AnalysisSink {

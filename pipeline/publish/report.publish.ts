@@ -1,10 +1,10 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { indexPage, reportPage, type IndexRow } from '../../reports/report.page.js';
 import type { Summary } from '../../reports/summary.js';
-import { leadProduct } from '../outputs/raster.sink.js';
+import { leadProduct } from '../../workers/products/index.js';
 import type { ObjectStore } from '../ports.js';
 import { catalogChildren } from './publish.js';
-import { loadState, type AoiState } from '../run/run.state.js';
+import { loadState, type AoiState } from './aoi.state.js';
 import { VERSION } from '../version.js';
 
 /**

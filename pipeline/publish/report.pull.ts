@@ -4,7 +4,7 @@ import { ChangewatchError } from '../errors.js';
 import { itemKey } from '../outputs/layout.js';
 import type { ObjectStore } from '../ports.js';
 import { INDEX_KEY } from './report.publish.js';
-import { loadState } from '../run/run.state.js';
+import { loadState } from './aoi.state.js';
 
 /**
  * `changewatch reports pull`: a run's report page, its item, maps and numbers copied from the store to a local

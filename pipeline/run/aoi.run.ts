@@ -12,14 +12,14 @@ import { planPeriod, type PeriodPlan } from './period.plan.js';
 import { computeAndPublish } from './period.run.js';
 import { periodsFor, planAoi, type AoiPlan } from './run.plan.js';
 import {
-  AoiLease,
   headlineOf,
   loadState,
   saveState,
   type AoiOutcome,
   type AoiState,
   type RunRecord,
-} from './run.state.js';
+} from '../publish/aoi.state.js';
+import { AoiLease } from './lease.js';
 
 /**
  * One AOI of a run: take its lease, plan (which scenes are new, whether the period must be recomputed), execute the

@@ -15,7 +15,7 @@ import { publishItem, type PublishEvent } from '../publish/publish.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
 import type { PeriodPlan, PeriodScenes } from './period.plan.js';
 import { ChangewatchError } from '../errors.js';
-import { processAlive } from './run.state.js';
+import { processAlive } from './lease.js';
 
 /**
  * One AOI and monitoring period, from the scenes found to the published item: compute, build the outputs,

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { formatProblem } from '../../aoi/aoi.schema.js';
-import type { Config } from '../../config/config.schema.js';
 import type { Adapters } from '../compose.js';
 import { ChangewatchError, redactUrl } from '../errors.js';
-import { loadAoiDir } from '../io/aoi.repository.js';
 import { publishIndex } from '../publish/report.publish.js';
 import { VERSION } from '../version.js';
 import { runAoi, type AoiRunReport, type RunContext, type RunProgress } from './aoi.run.js';
@@ -49,8 +47,9 @@ export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
 }
 
-async function selectAois(config: Config, ids: readonly string[] | undefined): Promise<Aoi[]> {
-  const { aois, problems } = await loadAoiDir(config.aoi.dir, { maxAreaKm2: config.aoi.maxAreaKm2 });
+async function selectAois(adapters: Adapters, ids: readonly string[] | undefined): Promise<Aoi[]> {
+  const { config } = adapters;
+  const { aois, problems } = await adapters.loadAois();
   const wanted = ids && ids.length > 0 ? new Set(ids) : undefined;
   const chosen = wanted ? aois.filter((aoi) => wanted.has(aoi.id)) : aois;
   const unknown = wanted ? [...wanted].filter((id) => !aois.some((aoi) => aoi.id === id)) : [];
@@ -104,7 +103,7 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
   const started = now();
   const runId = newRunId(started);
   const log = adapters.log.child({ runId });
-  const aois = await selectAois(adapters.config, options.aoiIds);
+  const aois = await selectAois(adapters, options.aoiIds);
   const ctx: RunContext = {
     adapters,
     runId,

@@ -1,5 +1,6 @@
 import create from 'stac-js';
 import { BAND_NAMES, type BandName } from '../../workers/bands.js';
+import type { StacItem } from '../ports.js';
 
 /**
  * Provider profiles: how the items of one collection at one provider map onto changewatch's bands, masks and
@@ -55,16 +56,7 @@ export interface Unusable {
 }
 
 type Json = Record<string, unknown>;
-export interface StacItem extends Json {
-  id: string;
-  type: 'Feature';
-  collection?: string;
-  properties: Json;
-  assets: Record<string, Json>;
-  bbox?: number[];
-  links?: Array<{ rel: string; href: string }>;
-}
-
+export type { StacItem };
 export interface Profile {
   name: string;
   matches(item: StacItem): boolean;

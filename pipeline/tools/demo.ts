@@ -17,7 +17,7 @@ import { assetKeyOf, itemKey } from '../outputs/layout.js';
 import type { ResultItem } from '../outputs/stac.js';
 import type { Summary } from '../../reports/summary.js';
 import { runAll } from '../run/run.js';
-import { loadState } from '../run/run.state.js';
+import { loadState } from '../publish/aoi.state.js';
 import { VERSION } from '../version.js';
 
 const SERIES = resolve('..', 'shared', 'data', 's2-bukavu-rusizi', 'T35MPT_bukavu_drc');

@@ -25,3 +25,8 @@ export function productOf(type: string): AnyProduct {
   if (!product) throw new TypeError(`productOf: no product ${JSON.stringify(type)} (${PRODUCT_TYPES.join(', ')})`);
   return product;
 }
+
+/** The product that leads a run's report and previews: the first computed that has a preview overlay. */
+export function leadProduct(types: readonly string[]): AnyProduct | undefined {
+  return types.map(productOf).find((product) => product.preview);
+}
