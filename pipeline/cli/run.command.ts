@@ -64,7 +64,9 @@ async function run(options: RunFlags, command: Command, { io, configOf, setExitC
     });
     if (progress) process.stderr.write('\r\x1b[2K');
     printRunReport(report, io);
-    setExitCode(report.aois.some((entry) => entry.outcome === 'failed') ? EXIT.failed : EXIT.ok);
+    if (report.stopped) io.err(`changewatch: the run stopped: ${report.stopped}`);
+    const failed = report.aois.some((entry) => entry.outcome === 'failed');
+    setExitCode(report.stopped ? EXIT.usage : failed ? EXIT.failed : EXIT.ok);
   } finally {
     stop.dispose();
   }

@@ -161,6 +161,41 @@ describe('changewatch run: incremental', () => {
   }, 120_000);
 });
 
+describe('changewatch run: the plan is what runs', () => {
+  it('a dry run lists exactly the assets the run then publishes, in order, under the same item and digest', async () => {
+    const s = await site({ aois: [SMALL], items });
+    const config = configOf(s);
+    const store = new FileObjectStore(join(s.dir, 'store'));
+    const dry = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }), { dryRun: true });
+    const plan = dry.plans[0]!;
+    expect(plan.action).toBe('compute');
+    expect(await collect(store.list(''))).toEqual([]);
+    const ran = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
+    expect(ran.aois.map((entry) => [entry.outcome, entry.itemId, entry.digest])).toEqual([
+      ['ok', plan.itemId, plan.digest],
+    ]);
+    const item = JSON.parse(readFileSync(join(s.dir, 'store', itemKey('bukavu-b', plan.itemId)), 'utf8')) as {
+      assets: Record<string, unknown>;
+    };
+    expect(Object.keys(item.assets)).toEqual(plan.outputs);
+  }, 120_000);
+});
+
+describe('changewatch run: errors decide outcomes in one table', () => {
+  it('a configuration error (no built worker) stops the run: the AOIs after it do not start', async () => {
+    const s = await site({ aois: [SMALL, { id: 'bukavu-c', bbox: [28.84, -2.49, 28.85, -2.48] }], items });
+    const adapters = compose(configOf(s), quiet, { poolEntry: join(s.dir, 'missing', 'pool.entry.js') });
+    const report = await runAll(adapters);
+    expect(report.aois.map((entry) => [entry.aoi, entry.outcome])).toEqual([
+      ['bukavu-b', 'failed'],
+      ['bukavu-c', 'failed'],
+    ]);
+    expect(report.aois[0]!.reason).toMatch(/pool\.entry\.js does not exist: run "npm run build" first/);
+    expect(report.aois[1]!.reason).toMatch(/^not started: the run stopped on a configuration error/);
+    expect(report.stopped).toMatch(/npm run build/);
+  }, 120_000);
+});
+
 describe('changewatch run: CLI', () => {
   it('--dry-run prints the plan and writes nothing; a truncated COG fails its AOI only (exit 1)', async () => {
     // AOI "broken" lies elsewhere; its only scenes are truncated copies of real ones.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChangewatchError, ERROR_CODES, redactUrl } from '../../../pipeline/errors.js';
+import { ChangewatchError, ERROR_CODES, outcomeOf, redactUrl } from '../../../pipeline/errors.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -28,5 +28,11 @@ describe('ChangewatchError', () => {
   it('maps every code to an outcome', () => {
     for (const entry of Object.values(ERROR_CODES))
       expect(['usage', 'retry', 'fail-aoi', 'no-scenes']).toContain(entry.outcome);
+  });
+  it('decides what the run does in one table: no scenes is not a failure, a broken config stops the run', () => {
+    expect(outcomeOf(new ChangewatchError('E_NO_SCENES', 'kibali: no scene'))).toBe('no-scenes');
+    expect(outcomeOf(new ChangewatchError('E_CONFIG', 'pool: run npm run build'))).toBe('usage');
+    expect(outcomeOf(new ChangewatchError('E_READ', 'x.tif: truncated'))).toBe('fail-aoi');
+    expect(outcomeOf(new Error('a bug'))).toBe('fail-aoi');
   });
 });
