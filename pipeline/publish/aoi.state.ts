@@ -1,5 +1,6 @@
 import type { ObjectStore } from '../ports.js';
 import type { Summary } from '../../reports/summary.js';
+import { leadProduct } from '../../workers/products/index.js';
 import { assetKeyOf, itemKey } from '../outputs/layout.js';
 import { publishedItems } from './publish.js';
 
@@ -55,12 +56,15 @@ function isState(value: unknown, aoiId: string): value is AoiState {
   );
 }
 
+/** The lead product's change (forest loss) in one period: what the index and the history chart show. */
 export function headlineOf(summary: Summary): Headline | undefined {
-  const product = summary.products?.['forest-loss'];
-  if (!product) return undefined;
+  const lead = leadProduct(Object.keys(summary.products ?? {}));
+  const product = lead && summary.products[lead.type];
+  const change = lead?.classes.find((entry) => entry.value === lead.confidence?.changeClass)?.name;
+  if (!product || !change) return undefined;
   return {
     monitoring: summary.periods.monitoring.window,
-    lossHa: product.classes['forest-loss']?.hectares ?? 0,
+    lossHa: product.classes[change]?.hectares ?? 0,
     lossHighHa: product.confidence['high']?.hectares ?? 0,
     clearMonitoring: summary.periods.monitoring.clearFraction,
   };
