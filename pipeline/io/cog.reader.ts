@@ -69,14 +69,74 @@ interface Pending extends Slice {
   reject: (error: unknown) => void;
 }
 
+/** Bytes read ahead of geotiff.js's asks: the header block, and a block at each IFD the header block lacks. */
+interface Block {
+  offset: number;
+  data: Uint8Array;
+  /** The read asked for more than there was: the block runs to the end of the file. */
+  atEnd: boolean;
+}
+
+/** Byte order and offset size of a TIFF (TIFF 6.0 §2 header; BigTIFF: magic 43, 8-byte offsets). */
+interface TiffLayout {
+  littleEndian: boolean;
+  bigTiff: boolean;
+}
+
+/** The layout and first IFD offset from a TIFF header, or undefined when the bytes are not one. */
+function tiffHeader(data: Uint8Array): { layout: TiffLayout; firstIfd: number } | undefined {
+  if (data.length < 8) return undefined;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const order = view.getUint16(0, false);
+  if (order !== 0x4949 && order !== 0x4d4d) return undefined;
+  const littleEndian = order === 0x4949;
+  const magic = view.getUint16(2, littleEndian);
+  if (magic === 42) return { layout: { littleEndian, bigTiff: false }, firstIfd: view.getUint32(4, littleEndian) };
+  if (magic === 43 && data.length >= 16) {
+    return { layout: { littleEndian, bigTiff: true }, firstIfd: Number(view.getBigUint64(8, littleEndian)) };
+  }
+  return undefined;
+}
+
 /**
- * The geotiff.js source contract (`fetch(slices, signal)`) over a ByteSource: serves the header from one
- * prefetched block, batches the slices asked for in the same turn of the event loop, merges those that touch
- * (or lie within `gapBytes` of each other) into one range request, and counts requests and bytes.
+ * Where an IFD held by `block` ends and where the next one starts (0: none), or undefined when the block does not
+ * hold the whole IFD. Classic TIFF: 2-byte count, 12-byte entries, 4-byte next offset; BigTIFF: 8, 20, 8.
+ */
+function ifdExtent(block: Block, offset: number, layout: TiffLayout): { end: number; next: number } | undefined {
+  const at = offset - block.offset;
+  const countSize = layout.bigTiff ? 8 : 2;
+  if (at < 0 || at + countSize > block.data.length) return undefined;
+  const view = new DataView(block.data.buffer, block.data.byteOffset, block.data.byteLength);
+  const count = layout.bigTiff
+    ? Number(view.getBigUint64(at, layout.littleEndian))
+    : view.getUint16(at, layout.littleEndian);
+  const nextAt = at + countSize + count * (layout.bigTiff ? 20 : 12);
+  const nextSize = layout.bigTiff ? 8 : 4;
+  if (nextAt + nextSize > block.data.length) return undefined;
+  const next = layout.bigTiff
+    ? Number(view.getBigUint64(nextAt, layout.littleEndian))
+    : view.getUint32(nextAt, layout.littleEndian);
+  return { end: block.offset + nextAt + nextSize, next };
+}
+
+/**
+ * The geotiff.js source contract (`fetch(slices, signal)`) over a ByteSource: serves the header and the IFDs from
+ * blocks read ahead, batches the slices asked for in the same turn of the event loop, merges those that touch (or
+ * lie within `gapBytes` of each other) into one range request, and counts requests and bytes.
+ *
+ * IFDs are found where the file puts them: a COG keeps them in the header block (one request), but a GeoTIFF edited
+ * in place (`gdal_edit.py`, libtiff rewriting a grown directory) has its first IFD at the end of the file, and
+ * overviews added later have theirs after the image data. geotiff.js probes each IFD with a fixed-size read that
+ * runs past the end of the file there; the IFD offsets are followed here, from the header and each IFD's next
+ * offset, and an IFD outside the blocks read so far gets one block of its own, short when it reaches the end.
  */
 export class CoalescingSource {
   readonly stats: ReadStats = { requests: 0, bytes: 0 };
-  private header: Promise<Uint8Array> | undefined;
+  private header: Promise<void> | undefined;
+  private readonly blocks: Block[] = [];
+  private layout: TiffLayout | undefined;
+  /** IFD offsets known from the header and the IFDs read so far, with the read that brings each in. */
+  private readonly ifds = new Map<number, Promise<void> | undefined>();
   private queue: Pending[] = [];
   private scheduled = false;
 
@@ -93,14 +153,64 @@ export class CoalescingSource {
     await this.source.close?.();
   }
 
-  private readHeader(signal?: AbortSignal): Promise<Uint8Array> {
-    this.header ??= this.request(0, this.options.headerBytes ?? DEFAULT_HEADER_BYTES, signal).catch(
+  private get blockBytes(): number {
+    return this.options.headerBytes ?? DEFAULT_HEADER_BYTES;
+  }
+
+  private readHeader(signal?: AbortSignal): Promise<void> {
+    this.header ??= this.readBlock(0, signal).then(
+      (block) => {
+        const header = tiffHeader(block.data);
+        if (!header) return;
+        this.layout = header.layout;
+        if (header.firstIfd !== 0) this.ifds.set(header.firstIfd, undefined);
+      },
       (error: unknown) => {
         this.header = undefined;
         throw error;
       },
     );
     return this.header;
+  }
+
+  private async readBlock(offset: number, signal?: AbortSignal): Promise<Block> {
+    const data = await this.request(offset, this.blockBytes, signal);
+    const block = { offset, data, atEnd: data.length < this.blockBytes };
+    this.blocks.push(block);
+    return block;
+  }
+
+  /** The IFD at `offset` in a block (read now when no block holds it), and its successor's offset noted. */
+  private ensureIfd(offset: number, signal?: AbortSignal): Promise<void> {
+    let pending = this.ifds.get(offset);
+    if (pending) return pending;
+    const layout = this.layout!;
+    const held = () =>
+      this.blocks.map((block) => ifdExtent(block, offset, layout)).find((extent) => extent !== undefined);
+    pending = (held() ? Promise.resolve() : this.readBlock(offset, signal).then(() => undefined)).then(() => {
+      const next = held()?.next;
+      if (next && !this.ifds.has(next)) this.ifds.set(next, undefined);
+    });
+    pending.catch(() => this.ifds.set(offset, undefined));
+    this.ifds.set(offset, pending);
+    return pending;
+  }
+
+  /** The slice from a block read ahead: whole, or up to the end of the file when it runs past it; else undefined. */
+  private fromBlocks(slice: Slice): ArrayBuffer | undefined {
+    for (const { offset, data } of this.blocks) {
+      if (slice.offset >= offset && slice.offset + slice.length <= offset + data.length) {
+        return copy(data, slice.offset - offset, slice.length);
+      }
+    }
+    for (const { offset, data, atEnd } of this.blocks) {
+      // geotiff.js reads headers and IFDs with fixed-size probes that run past the end of a small file, or of one
+      // whose IFD is at its end: hand over what there is. Reads that start past the end are still refused.
+      if (atEnd && slice.offset >= offset && slice.offset < offset + data.length) {
+        return copy(data, slice.offset - offset, offset + data.length - slice.offset);
+      }
+    }
+    return undefined;
   }
 
   private async request(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
@@ -111,18 +221,12 @@ export class CoalescingSource {
   }
 
   async fetch(slices: Slice[], signal?: AbortSignal): Promise<ArrayBuffer[]> {
-    const header = await this.readHeader(signal);
+    await this.readHeader(signal);
     return Promise.all(
-      slices.map((slice) => {
-        if (slice.offset + slice.length <= header.length) {
-          return copy(header, slice.offset, slice.length);
-        }
-        if (slice.offset < header.length && header.length < (this.options.headerBytes ?? DEFAULT_HEADER_BYTES)) {
-          // The header block holds the whole file (a 61×61 mask is 561 bytes). geotiff.js reads headers and IFDs
-          // with fixed-size probes that run past the end of so small a file: hand over what there is. Reads that
-          // start past the end are still refused as truncation.
-          return copy(header, slice.offset, header.length - slice.offset);
-        }
+      slices.map(async (slice) => {
+        if (this.layout && this.ifds.has(slice.offset)) await this.ensureIfd(slice.offset, signal);
+        const held = this.fromBlocks(slice);
+        if (held) return held;
         return new Promise<ArrayBuffer>((resolve, reject) => {
           this.queue.push({ ...slice, resolve, reject });
           if (!this.scheduled) {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +108,46 @@ describe('RasterReader against GDAL (gdal_translate -srcwin)', () => {
     const window = { x0: 0, y0: 0, x1: 835, y1: 1121 };
     const ours = await reader.readWindow(window);
     expectSameBytes(ours.bands[0]!, gdalWindow(join(SHARED_DATA, BUKAVU_COG), window, { bytesPerSample: 4 })[0]);
+  });
+});
+
+describe('a GeoTIFF whose IFD sits at the end (gdal_edit.py -mo on a copy of a real file)', () => {
+  /** A copy of a real scene with a metadata item added by GDAL: libtiff rewrites the grown IFD at the end. */
+  function editedCopy(input: string): { dir: string; path: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-ifd-end-'));
+    const path = join(dir, 'edited.tif');
+    copyFileSync(join(SHARED_DATA, input), path);
+    chmodSync(path, 0o644);
+    execFileSync('gdal_edit.py', ['-mo', 'KEY=value', path]);
+    return { dir, path };
+  }
+
+  it.each([
+    ['Morocco B04 COG, file', MOROCCO_B04, 2, false],
+    ['Morocco B04 COG, http', MOROCCO_B04, 2, true],
+    ['Bukavu LZW export, file', BUKAVU, 4, false],
+  ])('is read, and a window equals GDAL (%s)', async (_name, input, bytesPerSample, http) => {
+    const { dir, path } = editedCopy(input);
+    const size = statSync(path).size;
+    const firstIfd = readFileSync(path).readUInt32LE(4);
+    expect(firstIfd).toBeGreaterThan(size - 4096); // the case: the IFD is not in the first bytes
+    const local = http ? await startRangeServer(dir) : undefined;
+    try {
+      const source = local ? new HttpByteSource(`${local.url}/edited.tif`, { policy: fast }) : new FileByteSource(path);
+      const recording = new RecordingSource(source);
+      const reader = await open(recording);
+      expect(reader.info.width).toBeGreaterThan(0);
+      const window = { x0: 100, y0: 150, x1: 700, y1: 800 };
+      const ours = await reader.readWindow(window);
+      const peer = gdalWindow(path, window, { bytesPerSample });
+      ours.bands.forEach((band, index) => expectSameBytes(band, peer[index]));
+      // The header block, the block at the IFD, then the tiles: no request per tag.
+      expect(recording.requests[0]).toEqual({ offset: 0, length: 65_536 });
+      expect(recording.requests[1]!.offset).toBe(firstIfd);
+      expect(recording.requests.length).toBeLessThanOrEqual(2 + 6);
+    } finally {
+      await local?.close();
+    }
   });
 });
 
