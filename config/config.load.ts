@@ -53,9 +53,35 @@ function leaves(schema: z.ZodType, path: string[] = []): Leaf[] {
   return [{ path, schema }];
 }
 
-/** `stac.maxCloudCover` → `CHANGEWATCH_STAC_MAX_CLOUD_COVER`. */
+/**
+ * Unit symbols with a lowercase letter inside, kept as one word: the IEC 80000-13 binary prefixes with B (`KiB`,
+ * `MiB`, `GiB`…). Without this rule `memoryLimitMiB` would give `…_MEMORY_LIMIT_MI_B`.
+ */
+const MIXED_CASE_UNIT = /([KMGTPEZY]i)B(?![a-z])/g;
+
+/**
+ * One camelCase path segment as a SNAKE_CASE word list. The rule: a word starts at each capital that follows a
+ * lowercase letter or a digit (`maxCloudCover` → `MAX_CLOUD_COVER`), and at the last capital of a run of capitals
+ * that a lowercase letter follows (`URLPath` → `URL_PATH`); digits stay with the letters before them (`maxAreaKm2` →
+ * `MAX_AREA_KM2`, `s3` → `S3`); and a unit symbol with a lowercase letter inside (`MiB`, `KiB`, `GiB`) is one word
+ * (`memoryLimitMiB` → `MEMORY_LIMIT_MIB`). Unit suffixes written as one capital and lowercase letters (`Ms`, `Px`,
+ * `Ha`, `Km2`) are ordinary words already.
+ */
+function snakeWords(part: string): string {
+  return part
+    .replace(MIXED_CASE_UNIT, (_, prefix: string) => `${prefix}b`)
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toUpperCase();
+}
+
+/**
+ * The environment variable of a config field: `CHANGEWATCH_`, then each path segment's words ({@link snakeWords})
+ * joined by `_`. `stac.maxCloudCover` → `CHANGEWATCH_STAC_MAX_CLOUD_COVER`, `analysis.memoryLimitMiB` →
+ * `CHANGEWATCH_ANALYSIS_MEMORY_LIMIT_MIB`.
+ */
 export function envName(path: readonly string[]): string {
-  return ENV_PREFIX + path.map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
+  return ENV_PREFIX + path.map(snakeWords).join('_');
 }
 
 /** Shorter names operators expect, for the same fields (the S3 path-style switch as S3 tools document it). */

@@ -114,6 +114,17 @@ describe('resolveConfig', () => {
 
   it('maps every field to a CHANGEWATCH_ variable', () => {
     expect(envName(['stac', 'maxCloudCover'])).toBe('CHANGEWATCH_STAC_MAX_CLOUD_COVER');
+    // Units are words: MiB (a lowercase letter inside), Km2 (digits stay with their letters), Ms, Px, Ha.
+    expect(envName(['analysis', 'memoryLimitMiB'])).toBe('CHANGEWATCH_ANALYSIS_MEMORY_LIMIT_MIB');
+    expect(envName(['aoi', 'maxAreaKm2'])).toBe('CHANGEWATCH_AOI_MAX_AREA_KM2');
+    expect(envName(['stac', 'timeoutMs'])).toBe('CHANGEWATCH_STAC_TIMEOUT_MS');
+    expect(envName(['analysis', 'forestLoss', 'minimumMappingUnitHa'])).toBe(
+      'CHANGEWATCH_ANALYSIS_FOREST_LOSS_MINIMUM_MAPPING_UNIT_HA',
+    );
+    expect(envName(['store', 's3', 'forcePathStyle'])).toBe('CHANGEWATCH_STORE_S3_FORCE_PATH_STYLE');
+    expect(envName(['x', 'cacheKiBPerGiB', 'sourceURLPath'])).toBe('CHANGEWATCH_X_CACHE_KIB_PER_GIB_SOURCE_URL_PATH');
+    const memory = resolveConfig({ env: { CHANGEWATCH_ANALYSIS_MEMORY_LIMIT_MIB: '4096' } });
+    expect(memory.ok && memory.config.analysis.memoryLimitMiB).toBe(4096);
     expect(ENV_FIELDS.map((field) => field.env)).toContain('CHANGEWATCH_STORE_S3_ENDPOINT');
   });
 });
