@@ -119,12 +119,39 @@ function printTable(
     out(`skipped ${skip.id} (${skip.collection}): ${skip.reason}`);
 }
 
+/** A day the user typed for `flag`: YYYY-MM-DD and a real calendar date, else E_USAGE naming the flag and value. */
+function checkDay(flag: '--from' | '--to', value: string): void {
+  const example = flag === '--from' ? '2021-06-01' : '2021-06-30';
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    throw new ChangewatchError('E_USAGE', `${flag} ${value}: not a date: write YYYY-MM-DD (UTC), e.g. ${example}`);
+  }
+  const day = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value) {
+    throw new ChangewatchError('E_USAGE', `${flag} ${value}: not a calendar date: give a day that exists`);
+  }
+}
+
+/** The period of `--from` and `--to` (inclusive days); each flag is checked on its own so a message names it. */
+function periodOf(options: ScenesOptions): { start: string; end: string } {
+  checkDay('--from', options.from);
+  checkDay('--to', options.to);
+  if (options.to < options.from) {
+    throw new ChangewatchError(
+      'E_USAGE',
+      `--to ${options.to}: before --from ${options.from}: give a last day on or after the first`,
+    );
+  }
+  const period = parseInterval(`${options.from}/${options.to}`);
+  if (typeof period === 'string')
+    throw new ChangewatchError('E_USAGE', `--from ${options.from} --to ${options.to}: ${period}`);
+  return period;
+}
+
 /** Finds the scenes, reads them under `--read`, prints them; the opener `--read` made is closed however it ends. */
 async function scenes(options: ScenesOptions, command: Command, { io, configOf }: CliContext): Promise<void> {
   const { config } = configOf(command);
   const log = createLogger(config.log.level);
-  const period = parseInterval(`${options.from}/${options.to}`);
-  if (typeof period === 'string') throw new ChangewatchError('E_USAGE', `--from/--to: ${period}`);
+  const period = periodOf(options);
   const aoi = await resolveAoi(options.aoi, config.aoi.dir, { maxAreaKm2: config.aoi.maxAreaKm2 });
   const adapters = compose(config, log);
   try {

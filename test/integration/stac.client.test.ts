@@ -261,7 +261,7 @@ describe('changewatch scenes', () => {
       server.url,
     ]);
     expect(dates.code).toBe(2);
-    expect(dates.stderr).toMatch(/--from\/--to: "2020-07-31\/2020-06-01" ends before it starts/);
+    expect(dates.stderr).toMatch(/--to 2020-06-01: before --from 2020-07-31: give a last day on or after the first/);
   });
 
   it('exits 1 naming the API when the STAC API is down', async () => {
