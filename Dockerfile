@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build: compile TypeScript with dev dependencies, ship only the runtime ones, run as non-root.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # Configuration comes through CHANGEWATCH_* variables (see README "Configuration") or a mounted file given by
 # CHANGEWATCH_CONFIG; S3 credentials through the standard AWS variables or an instance role.
 ENV NODE_ENV=production \

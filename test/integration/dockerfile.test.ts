@@ -64,7 +64,48 @@ describe('Dockerfile', () => {
   it('builds with the same scripts the repository defines', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     for (const match of dockerfile.matchAll(/npm run (\S+)/g)) expect(pkg.scripts[match[1]!], match[1]).toBeDefined();
-    const base = /^FROM node:(\d+)/m.exec(dockerfile);
-    expect(Number(base![1])).toBe(20);
+  });
+});
+
+/** `>=22.13.0`, `^22.13.0 || >=24.0.0`: the forms package.json's engines uses. */
+function satisfies(version: string, range: string): boolean {
+  const [major, minor, patch] = version.split('.').map(Number) as [number, number, number];
+  const at = (v: number[]) => major * 1e6 + minor * 1e3 + patch - (v[0]! * 1e6 + (v[1] ?? 0) * 1e3 + (v[2] ?? 0));
+  return range.split('||').some((part) => {
+    const match = /^\s*(\^|>=)(\d+(?:\.\d+){0,2})\s*$/.exec(part);
+    if (!match) throw new Error(`engines range part not understood: ${part}`);
+    const floor = match[2]!.split('.').map(Number);
+    return at(floor) >= 0 && (match[1] === '>=' || major === floor[0]);
+  });
+}
+
+/**
+ * The runtime is Node 24 LTS everywhere: the Docker image, .nvmrc and the build scripts/node24 brings (and CI runs the
+ * tests on); package.json's engines admits it and Node 22 (the CLI's dependencies need only Node 20; 22.13 is what
+ * the dev tooling needs).
+ */
+describe('Node runtime', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const pinned = /^NODE_VERSION=(\d+\.\d+\.\d+)$/m.exec(readFileSync(join(ROOT, 'scripts/node24'), 'utf8'))![1]!;
+  const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } })
+    .engines.node;
+
+  it('is the same major in the Docker stages, .nvmrc and scripts/node24, and package.json admits it and Node 22', () => {
+    const bases = [...dockerfile.matchAll(/^FROM node:(\d+)-/gm)].map((match) => match[1]);
+    expect(bases).toEqual(['24', '24']);
+    expect(readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim()).toBe('24');
+    expect(pinned.split('.')[0]).toBe('24');
+    expect(satisfies(pinned, engines), engines).toBe(true);
+    expect(satisfies('22.13.0', engines), engines).toBe(true);
+    expect(satisfies('20.19.0', engines), engines).toBe(false);
+  });
+
+  // Under scripts/node24 (CI): the test workers, what they start with process.execPath and `node` on PATH are its build.
+  it.runIf(process.env.PINNED_NODE_VERSION)('runs the tests and the processes they start on the pinned Node', () => {
+    expect(process.env.PINNED_NODE_VERSION).toBe(pinned);
+    expect(process.version).toBe(`v${pinned}`);
+    const script = 'process.stdout.write(process.version)';
+    expect(spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' }).stdout).toBe(`v${pinned}`);
+    expect(spawnSync('node', ['-e', script], { encoding: 'utf8' }).stdout).toBe(`v${pinned}`);
   });
 });
