@@ -14,7 +14,7 @@ import { addClearArea, fractionSeen, type ClearArea, type ZonalStats } from '../
 import { ChangewatchError } from '../errors.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
 import type { Observation } from '../scenes/scene.select.js';
-import { datesForBlock } from './block.read.js';
+import { datesForBlock, type PeriodReads } from './block.read.js';
 import { blockWindows, haloGrid, stripMasks, type BlockWindow } from './block.windows.js';
 import type { ComputePool } from './pool.js';
 import { ProductPasses, type FinalClasses, type KeptPatches } from './product.passes.js';
@@ -82,6 +82,11 @@ export interface AnalysisRun {
   zoneClearFraction: Record<string, { baseline: number; monitoring: number }>;
   /** Analyses the AOI asked for that this run could not compute, with why. */
   notComputed: Record<string, string>;
+  /**
+   * Scenes found for either period but left out, with why (their item and file disagree on the CRS or the
+   * footprint), sorted by id. They are in neither period's `scenes`.
+   */
+  skipped: Array<{ id: string; reason: string }>;
   blocks: number;
   parameters: { cloud: CloudCleanup; resolution: number; blockSize: number };
 }
@@ -133,8 +138,10 @@ class AnalysisState {
   readonly aoiClear = clearArea();
   readonly passes: ProductPasses[];
   readonly windows: BlockWindow[];
-  readonly used = { baseline: new Set<string>(), monitoring: new Set<string>() };
-  readonly dated = { baseline: new Set<string>(), monitoring: new Set<string>() };
+  readonly reads: Record<PeriodName, PeriodReads> = {
+    baseline: { used: new Set(), dated: new Set(), skipped: new Map() },
+    monitoring: { used: new Set(), dated: new Set(), skipped: new Map() },
+  };
 
   constructor(readonly input: AnalysisInput) {
     this.resolution = input.resolution ?? 10;
@@ -181,15 +188,7 @@ async function blockTask(state: AnalysisState, window: PixelWindow, inside: Uint
   const { blockGrid, halo } = haloGrid(state.grid, window, cleanupHalo(state.cloud.openPx, state.cloud.dilatePx));
   const { opener } = state.input;
   const datesOf = (period: PeriodName) =>
-    datesForBlock(
-      state.input[period],
-      blockGrid,
-      opener,
-      state.cloud,
-      state.inputs.bands,
-      state.used[period],
-      state.dated[period],
-    );
+    datesForBlock(state.input[period], blockGrid, opener, state.cloud, state.inputs.bands, state.reads[period]);
   return {
     type: 'change-block',
     width: blockGrid.width,
@@ -294,9 +293,12 @@ function classifyBlocks(state: AnalysisState): void {
 
 function analysisRun(state: AnalysisState, keptPatches: KeptPatches[], blocks: number): AnalysisRun {
   const period = (name: PeriodName): PeriodComposite => ({
-    dates: [...state.dated[name]].sort(),
-    scenes: [...state.used[name]],
+    dates: [...state.reads[name].dated].sort(),
+    scenes: [...state.reads[name].used],
   });
+  const skipped = PERIODS.flatMap((name) =>
+    [...state.reads[name].skipped].map(([id, reason]) => ({ id, reason })),
+  ).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const fractions = (clear: Record<PeriodName, ClearArea>) => ({
     baseline: fractionSeen(clear.baseline),
     monitoring: fractionSeen(clear.monitoring),
@@ -323,6 +325,7 @@ function analysisRun(state: AnalysisState, keptPatches: KeptPatches[], blocks: n
     clearFraction: fractions(state.aoiClear),
     zoneClearFraction: Object.fromEntries(state.zones.map((zone) => [zone.id, fractions(zone.clear)])),
     notComputed: state.selection.notComputed,
+    skipped,
     blocks,
     parameters: { cloud: state.cloud, resolution: state.resolution, blockSize: state.blockSize },
   };

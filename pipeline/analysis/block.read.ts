@@ -6,7 +6,8 @@ import type { CloudCleanup, DateBlock } from '../../workers/change.block.js';
 import { CLEAR, NOT_OBSERVED, fmaskStates, qaPixelStates, sclStates } from '../../workers/masks.js';
 import { resampleToGrid, type PointTransformer } from '../../workers/resample.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
-import { readSceneForAoi, type AoiBand } from '../scenes/scene.read.js';
+import { SceneDisagreementError } from '../scenes/scene.agreement.js';
+import { readSceneForAoi, type AoiBand, type AoiScene } from '../scenes/scene.read.js';
 import type { Observation } from '../scenes/scene.select.js';
 
 /**
@@ -43,15 +44,49 @@ function bandOnGrid(band: AoiBand, grid: Grid, method: 'nearest' | 'bilinear', p
   );
 }
 
-/** The observation dates of a period over one block: tiles of a pass mosaicked, first observed value wins. */
+/** What a period's reads found so far, over every block: the scenes used, their dates, the scenes skipped and why. */
+export interface PeriodReads {
+  used: Set<string>;
+  dated: Set<string>;
+  /** Scene id → why it was left out (its item and its file disagree: CRS or footprint). */
+  skipped: Map<string, string>;
+}
+
+/** A scene's pixels over a block, or undefined when it has none there or is skipped (its reason kept in `reads`). */
+async function readOrSkip(
+  scene: Observation['scenes'][number],
+  outline: Pick<Aoi, 'geometry'>,
+  opener: RasterOpener,
+  bands: readonly BandName[],
+  reads: PeriodReads,
+  signal?: AbortSignal,
+): Promise<AoiScene | undefined> {
+  if (reads.skipped.has(scene.id)) return undefined;
+  try {
+    return await readSceneForAoi(scene, outline, {
+      bands,
+      mask: true,
+      open: opener.open,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof SceneDisagreementError)) throw error;
+    reads.skipped.set(scene.id, error.reason);
+    return undefined;
+  }
+}
+
+/**
+ * The observation dates of a period over one block: tiles of a pass mosaicked, first observed value wins. A scene
+ * whose item and file disagree is skipped (in every block), with the reason, in `reads.skipped`.
+ */
 export async function datesForBlock(
   observations: readonly Observation[],
   grid: Grid,
   opener: RasterOpener,
   cloud: CloudCleanup,
   bands: readonly BandName[],
-  used: Set<string>,
-  dated: Set<string>,
+  reads: PeriodReads,
   signal?: AbortSignal,
 ): Promise<DateBlock[]> {
   const outline: Pick<Aoi, 'geometry'> = { geometry: { type: 'Polygon', coordinates: [gridOutline(grid)] } };
@@ -61,15 +96,10 @@ export async function datesForBlock(
     let block: DateBlock | undefined;
     for (const scene of observation.scenes) {
       signal?.throwIfAborted();
-      const read = await readSceneForAoi(scene, outline, {
-        bands,
-        mask: true,
-        open: opener.open,
-        ...(signal ? { signal } : {}),
-      });
+      const read = await readOrSkip(scene, outline, opener, bands, reads, signal);
       if (!read) continue;
-      used.add(scene.id);
-      dated.add(observation.date);
+      reads.used.add(scene.id);
+      reads.dated.add(observation.date);
       const values = Object.fromEntries(
         bands.map((band) => [band, bandOnGrid(read.bands[band]!, grid, 'bilinear', true)]),
       ) as DateBlock['bands'];

@@ -6,6 +6,7 @@ import { ChangewatchError } from '../errors.js';
 import type { RasterReader } from '../io/cog.reader.js';
 import type { ReadStats } from '../ports.js';
 import type { BandName } from '../../workers/bands.js';
+import { checkSceneAgreement } from './scene.agreement.js';
 import type { Scene, SceneAsset } from './stac.profiles.js';
 
 /**
@@ -72,6 +73,7 @@ async function readFile(
     );
   }
   for (const asset of assets) {
+    checkSceneAgreement(scene, asset, info);
     if (asset.band >= info.bands) {
       throw new ChangewatchError(
         'E_READ',
@@ -120,7 +122,10 @@ async function readFile(
   }));
 }
 
-/** Reads the AOI's pixels of a scene; undefined when the scene's rasters do not overlap the AOI at all. */
+/**
+ * Reads the AOI's pixels of a scene; undefined when the scene's rasters do not overlap the AOI at all. Rejects with
+ * a `SceneDisagreementError` (scene.agreement.ts) when a file and the scene's item disagree on its CRS or footprint.
+ */
 export async function readSceneForAoi(
   scene: Scene,
   aoi: Pick<Aoi, 'geometry'>,

@@ -20,6 +20,8 @@ export interface SceneAsset {
   scale: number;
   offset: number;
   nodata?: number;
+  /** The asset's own `proj:code`/`proj:epsg`, when it states one (it overrides the item's). */
+  epsg?: number;
 }
 
 /** How hrefs must be signed before reading. */
@@ -108,6 +110,7 @@ function assetOf(
   if (!isObject(asset) || typeof asset.href !== 'string') return undefined;
   const raster = rasterBand(asset, band);
   const nodata = numberOr(raster?.nodata, numberOr(asset.nodata, undefined));
+  const epsg = numberOr(asset['proj:epsg'], undefined) ?? parseProjCode(asset['proj:code']);
   return {
     key,
     href: asset.href,
@@ -115,6 +118,7 @@ function assetOf(
     scale: numberOr(raster?.scale, numberOr(raster?.['raster:scale'], fallback.scale))!,
     offset: numberOr(raster?.offset, numberOr(raster?.['raster:offset'], fallback.offset))!,
     ...(nodata !== undefined ? { nodata } : {}),
+    ...(epsg !== undefined ? { epsg } : {}),
   };
 }
 
