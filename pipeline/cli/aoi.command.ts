@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { aoiLocation } from '../../aoi/aoi.centroid.js';
 import { formatProblem, type Aoi } from '../../aoi/aoi.schema.js';
 import { loadAoiDir, loadAoiFiles } from '../io/aoi.repository.js';
 import { EXIT } from '../errors.js';
@@ -11,13 +12,23 @@ function formatArea(hectares: number): string {
   return `${hectares.toLocaleString('en-US', { maximumFractionDigits: hectares >= 100 ? 0 : 1 })} ha`;
 }
 
+/** Where the AOI is: its centroid (lon, lat, 4 decimals) and the UTM zone of its grid, so a swapped polygon shows. */
+function locationOf(aoi: Aoi): { centroid: [number, number]; utmZone: string; text: string } {
+  const { centroid, utmZone } = aoiLocation(aoi.geometry, aoi.bbox);
+  const [lon, lat] = centroid.map((value) => Math.round(value * 1e4) / 1e4) as [number, number];
+  return { centroid: [lon, lat], utmZone, text: `${lon.toFixed(4)}, ${lat.toFixed(4)}` };
+}
+
 function describeAoi(aoi: Aoi): Record<string, unknown> {
+  const { centroid, utmZone } = locationOf(aoi);
   return {
     id: aoi.id,
     name: aoi.name,
     kind: aoi.kind,
     analyses: aoi.analyses,
     areaHa: Math.round(aoi.areaHa * 100) / 100,
+    centroid,
+    utmZone,
     bbox: aoi.bbox.map((value) => Math.round(value * 1e6) / 1e6),
     zones: aoi.zones.map((zone) => ({ id: zone.id, name: zone.name, areaHa: Math.round(zone.areaHa * 100) / 100 })),
     windows: Object.fromEntries(Object.entries(aoi.windows).map(([name, window]) => [name, window.text])),
@@ -29,10 +40,13 @@ function describeAoi(aoi: Aoi): Record<string, unknown> {
 
 function aoiRow(aoi: Aoi): string[] {
   const windows = Object.entries(aoi.windows).map(([name, window]) => `${name} ${window.text}`);
+  const location = locationOf(aoi);
   return [
     aoi.id,
     aoi.kind,
     formatArea(aoi.areaHa),
+    location.text,
+    location.utmZone,
     String(aoi.zones.length),
     aoi.analyses.join(','),
     windows.join('; ') || 'rolling',
@@ -49,8 +63,9 @@ async function validate(files: string[], command: Command, { io, configOf, setEx
   const failed = new Set(result.problems.map((problem) => problem.file));
   for (const valid of result.aois) {
     if (failed.has(valid.file)) continue;
+    const { text, utmZone } = locationOf(valid);
     io.out(
-      `${valid.file}: ok: ${valid.id} (${valid.kind}, ${formatArea(valid.areaHa)}, ${valid.zones.length} zone${valid.zones.length === 1 ? '' : 's'})`,
+      `${valid.file}: ok: ${valid.id} (${valid.kind}, ${formatArea(valid.areaHa)}, ${valid.zones.length} zone${valid.zones.length === 1 ? '' : 's'}, centroid ${text}, UTM ${utmZone})`,
     );
   }
   log.info({ files: files.length, valid: result.aois.length, problems: result.problems.length }, 'Aoi:Validate:Done');
@@ -69,7 +84,8 @@ async function list(
   if (options.json) {
     io.out(JSON.stringify(result.aois.map(describeAoi), null, 2));
   } else {
-    const rows = [['ID', 'KIND', 'AREA', 'ZONES', 'ANALYSES', 'WINDOWS', 'NAME'], ...result.aois.map(aoiRow)];
+    const header = ['ID', 'KIND', 'AREA', 'CENTROID (LON, LAT)', 'UTM', 'ZONES', 'ANALYSES', 'WINDOWS', 'NAME'];
+    const rows = [header, ...result.aois.map(aoiRow)];
     for (const line of table(rows)) io.out(line);
     io.out(`${result.aois.length} AOI(s) in ${config.aoi.dir}`);
   }

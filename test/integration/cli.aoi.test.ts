@@ -98,12 +98,57 @@ describe('changewatch aoi validate', () => {
   });
 });
 
+describe('changewatch aoi validate and list: where each AOI is', () => {
+  it('prints the centroid and UTM zone, so a lat/lon swap that stays in range shows at a glance', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-aoi-where-'));
+    // The demo AOI's box with each position written (lat, lon): every value is in range, so only where it lands tells.
+    const ring = [
+      [28.8131, -2.5364],
+      [28.8843, -2.5364],
+      [28.8843, -2.4386],
+      [28.8131, -2.4386],
+      [28.8131, -2.5364],
+    ];
+    const feature = (id: string, coordinates: number[][]) =>
+      JSON.stringify({
+        type: 'Feature',
+        properties: { id, name: id, kind: 'custom', analyses: ['forest-loss'] },
+        geometry: { type: 'Polygon', coordinates: [coordinates] },
+      });
+    writeFileSync(join(dir, 'right.geojson'), feature('right', ring));
+    writeFileSync(
+      join(dir, 'swapped.geojson'),
+      feature(
+        'swapped',
+        ring.map(([lon, lat]) => [lat!, lon!]),
+      ),
+    );
+    const result = cli(['aoi', 'validate', join(dir, 'right.geojson'), join(dir, 'swapped.geojson')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /right\.geojson: ok: right \(custom, [\d,]+ ha, 0 zones, centroid 28\.8487, -2\.4875, UTM 35S\)$/m,
+    );
+    expect(result.stdout).toMatch(
+      /swapped\.geojson: ok: swapped \(custom, [\d,]+ ha, 0 zones, centroid -2\.4875, 28\.8487, UTM 30N\)$/m,
+    );
+
+    const table = cli(['aoi', 'list', '--aoi-dir', dir]);
+    expect(table.stdout).toMatch(/^ID\s+KIND\s+AREA\s+CENTROID \(LON, LAT\)\s+UTM\s+ZONES/m);
+    expect(table.stdout).toMatch(/^swapped\s+custom\s+[\d,]+ ha\s+-2\.4875, 28\.8487\s+30N\s+0\s/m);
+    const json = JSON.parse(cli(['aoi', 'list', '--json', '--aoi-dir', dir]).stdout) as Array<Record<string, unknown>>;
+    expect(json.map(({ id, centroid, utmZone }) => ({ id, centroid, utmZone }))).toEqual([
+      { id: 'right', centroid: [28.8487, -2.4875], utmZone: '35S' },
+      { id: 'swapped', centroid: [-2.4875, 28.8487], utmZone: '30N' },
+    ]);
+  });
+});
+
 describe('changewatch aoi list', () => {
   it('lists the seed AOIs as a table and as JSON', () => {
     const table = cli(['aoi', 'list']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^ID\s+KIND\s+AREA/m);
-    expect(table.stdout).toMatch(/^kahuzi-biega\s+protected-area\s+673,092 ha/m);
+    expect(table.stdout).toMatch(/^kahuzi-biega\s+protected-area\s+673,092 ha\s+28\.0494, -2\.1325\s+35S\s/m);
     expect(table.stdout).toContain(`${seedFiles.length} AOI(s) in aoi`);
 
     const json = cli(['aoi', 'list', '--json']);
