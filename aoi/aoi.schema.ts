@@ -28,6 +28,14 @@ export type WindowName = (typeof WINDOW_NAMES)[number];
  */
 export const SLUG = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,63}$/;
 
+/**
+ * Whether an AOI named on the command line (`--aoi`) is a path to a GeoJSON file rather than an id: anything with a
+ * `/` or ending in `.geojson` or `.json` (an id, a {@link SLUG}, has neither).
+ */
+export function isAoiPath(reference: string): boolean {
+  return reference.includes('/') || reference.endsWith('.geojson') || reference.endsWith('.json');
+}
+
 /** A named sub-polygon whose hectares are reported separately (a permit, "Exclusion Zone B"). */
 export interface Zone {
   id: string;

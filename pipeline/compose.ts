@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.schema.js';
 import { ComputePool } from './analysis/pool.js';
-import { loadAoiDir } from './io/aoi.repository.js';
+import { loadAoiDir, loadAoiFiles, type AoiLoad } from './io/aoi.repository.js';
 import { openObjectStore } from './io/object.store.js';
 import { PlanetaryComputerSigner } from './io/pc.signer.js';
 import { createS3Client } from './io/s3.client.js';
@@ -22,8 +22,11 @@ export interface Adapters {
   readonly store: ObjectStore;
   /** The STAC API or static catalog (`stac.url`), retrying transient faults. */
   readonly finder: ItemFinder;
-  /** The AOI files of `aoi.dir`, parsed and checked (`aoi.maxAreaKm2`). */
-  loadAois(): ReturnType<typeof loadAoiDir>;
+  /**
+   * The AOI files of `aoi.dir`, parsed and checked (`aoi.maxAreaKm2`); given `files`, those files instead (an AOI
+   * named by path on the command line), checked alike.
+   */
+  loadAois(files?: readonly string[]): Promise<AoiLoad>;
   /** Range reads of scene rasters over HTTP(S), S3 and files; Planetary Computer hrefs signed. */
   opener(): RasterOpener;
   /** The worker pool (`analysis.maxThreads`). */
@@ -57,7 +60,10 @@ export function compose(config: Config, log: Logger, overrides: AdapterOverrides
     log,
     store: overrides.store ?? openObjectStore(config.store),
     finder,
-    loadAois: () => loadAoiDir(config.aoi.dir, { maxAreaKm2: config.aoi.maxAreaKm2 }),
+    loadAois: (files) =>
+      files
+        ? loadAoiFiles(files, { maxAreaKm2: config.aoi.maxAreaKm2 })
+        : loadAoiDir(config.aoi.dir, { maxAreaKm2: config.aoi.maxAreaKm2 }),
     opener: () =>
       (opener ??= createRasterOpener({
         signer: new PlanetaryComputerSigner(),

@@ -77,7 +77,11 @@ export function registerRun(program: Command, context: CliContext): void {
   program
     .command('run')
     .description('one run over the configured AOIs: plan what is new, compute, publish (exit 1 if any AOI failed)')
-    .option('--aoi <id>', 'only this AOI (repeatable)', repeatable)
+    .option(
+      '--aoi <id|path>',
+      'only this AOI: an id from the AOI folder or a path to an AOI file (repeatable)',
+      repeatable,
+    )
     .option('--force', 'recompute even when nothing is new')
     .option('--dry-run', 'print the plan (scenes, estimated bytes, outputs) and write nothing')
     .action((options: RunFlags, command: Command) => run(options, command, context));

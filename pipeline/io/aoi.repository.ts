@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findDuplicateIds, parseAoi, type AoiParseOptions } from '../../aoi/aoi.parse.js';
-import { formatProblem, type Aoi, type AoiProblem } from '../../aoi/aoi.schema.js';
+import { formatProblem, isAoiPath, type Aoi, type AoiProblem } from '../../aoi/aoi.schema.js';
 import { ChangewatchError } from '../errors.js';
 
 export interface AoiLoad {
@@ -64,7 +64,7 @@ export async function loadAoiDir(dir: string, options: AoiParseOptions): Promise
  * the id of an AOI in the configured folder. Throws E_AOI with every problem, or when the id is unknown.
  */
 export async function resolveAoi(reference: string, dir: string, options: AoiParseOptions): Promise<Aoi> {
-  const isPath = reference.includes('/') || reference.endsWith('.geojson') || reference.endsWith('.json');
+  const isPath = isAoiPath(reference);
   const result = isPath ? await loadAoiFiles([reference], options) : await loadAoiDir(dir, options);
   const aoi = result.aois.find((candidate) => (isPath ? true : candidate.id === reference));
   const own = result.problems.filter((problem) => isPath || problem.file === aoi?.file);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Aoi } from '../../aoi/aoi.schema.js';
-import { formatProblem } from '../../aoi/aoi.schema.js';
+import { formatProblem, isAoiPath } from '../../aoi/aoi.schema.js';
 import type { Adapters } from '../compose.js';
 import { ChangewatchError, redactUrl } from '../errors.js';
 import { publishIndex } from '../publish/report.publish.js';
@@ -31,6 +32,7 @@ export interface RunReport {
 }
 
 export interface RunOptions {
+  /** The AOIs to run, by id (from `aoi.dir`) or by path to an AOI file; none: every AOI of `aoi.dir`. */
   aoiIds?: readonly string[];
   force?: boolean;
   dryRun?: boolean;
@@ -47,10 +49,11 @@ export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
 }
 
-async function selectAois(adapters: Adapters, ids: readonly string[] | undefined): Promise<Aoi[]> {
+/** The AOIs of `aoi.dir` named by id (all when none is); an unknown id or a problem in a chosen file stops the run. */
+async function aoisFromDir(adapters: Adapters, ids: readonly string[]): Promise<Aoi[]> {
   const { config } = adapters;
   const { aois, problems } = await adapters.loadAois();
-  const wanted = ids && ids.length > 0 ? new Set(ids) : undefined;
+  const wanted = ids.length > 0 ? new Set(ids) : undefined;
   const chosen = wanted ? aois.filter((aoi) => wanted.has(aoi.id)) : aois;
   const unknown = wanted ? [...wanted].filter((id) => !aois.some((aoi) => aoi.id === id)) : [];
   const relevant = problems.filter((problem) => !wanted || chosen.some((aoi) => aoi.file === problem.file));
@@ -61,7 +64,7 @@ async function selectAois(adapters: Adapters, ids: readonly string[] | undefined
         ...relevant.map(formatProblem),
         ...unknown.map(
           (id) =>
-            `--aoi ${id}: no AOI with that id in ${config.aoi.dir} (${aois.map((a) => a.id).join(', ') || 'none'})`,
+            `--aoi ${id}: no AOI with that id in ${config.aoi.dir} (${aois.map((a) => a.id).join(', ') || 'none'}): give an id from "changewatch aoi list" or a path to a .geojson file`,
         ),
       ].join('\n'),
     );
@@ -72,6 +75,37 @@ async function selectAois(adapters: Adapters, ids: readonly string[] | undefined
       'E_AOI',
       `${problems.map(formatProblem).join('\n')}\nfix these AOI files, or run the others with --aoi ID`,
     );
+  }
+  return chosen;
+}
+
+/** AOIs named by path (`--aoi ./new-area.geojson`), checked as `aoi validate` checks them; a problem stops the run. */
+async function aoisFromFiles(adapters: Adapters, paths: readonly string[]): Promise<Aoi[]> {
+  if (paths.length === 0) return [];
+  const { aois, problems } = await adapters.loadAois([...new Set(paths)]);
+  if (problems.length > 0) throw new ChangewatchError('E_AOI', problems.map(formatProblem).join('\n'));
+  return aois;
+}
+
+/**
+ * The AOIs to run: `--aoi` takes ids from `aoi.dir` and paths to AOI files (README "Areas of interest"), mixed;
+ * none means every AOI of the folder. One AOI named twice (by id and by its file) runs once; two files with one id
+ * stop the run.
+ */
+async function selectAois(adapters: Adapters, references: readonly string[] | undefined): Promise<Aoi[]> {
+  const paths = (references ?? []).filter(isAoiPath);
+  const ids = (references ?? []).filter((reference) => !isAoiPath(reference));
+  const fromFiles = await aoisFromFiles(adapters, paths);
+  const chosen = paths.length > 0 && ids.length === 0 ? [] : await aoisFromDir(adapters, ids);
+  for (const aoi of fromFiles) {
+    const same = chosen.find((other) => other.id === aoi.id);
+    if (!same) chosen.push(aoi);
+    else if (resolve(same.file) !== resolve(aoi.file)) {
+      throw new ChangewatchError(
+        'E_AOI',
+        `--aoi ${aoi.file}: AOI id "${aoi.id}" is also the id of ${same.file}: give the new AOI an id of its own`,
+      );
+    }
   }
   return chosen;
 }
