@@ -66,7 +66,39 @@ function dateFromTag(value: unknown): string | undefined {
   return match ? validDate(match.slice(1, 7).map(Number)) : undefined;
 }
 
-/** The footprint of a raster in lon/lat: its outline densified (8 points an edge) and transformed. */
+/** Geographic CRSs, whose coordinates are degrees (EPSG:4326, WGS 84): the only one changewatch projects from. */
+const GEOGRAPHIC = new Set([4326]);
+
+/**
+ * Refuses a raster whose coordinates cannot be in its CRS: degrees beyond ±180/±90 in a geographic CRS (a UTM
+ * export labelled EPSG:4326, whose item would get a bbox in metres), or an outline that does not land on the
+ * globe once projected.
+ */
+function checkCoordinateRange(info: RasterInfo, epsg: number, ring: Position[]): void {
+  const [x0, dx, , y0, , dy] = info.transform;
+  const xs = [x0, x0 + info.width * dx];
+  const ys = [y0, y0 + info.height * dy];
+  const extent = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+  const shown = `[${extent.map((value) => Number(value.toFixed(6))).join(', ')}]`;
+  // Half a millionth of a degree of slack: global grids whose edges GDAL wrote at ±180.0000001.
+  const onGlobe = ([lon, lat]: readonly number[]) => Math.abs(lon!) <= 180 + 1e-6 && Math.abs(lat!) <= 90 + 1e-6;
+  const geographic = GEOGRAPHIC.has(epsg);
+  if (geographic ? onGlobe([extent[0]!, extent[1]!]) && onGlobe([extent[2]!, extent[3]!]) : ring.every(onGlobe)) {
+    return;
+  }
+  const hint = geographic
+    ? "they look like projected metres, not degrees; set the file's CRS (gdal_edit.py -a_srs EPSG:<code>) or export it again with its CRS"
+    : "set the file's CRS (gdal_edit.py -a_srs EPSG:<code>) or export it again with its CRS";
+  throw new ChangewatchError(
+    'E_READ',
+    `coordinates ${shown} are out of range for EPSG:${epsg} (${geographic ? 'longitude -180..180, latitude -90..90' : 'they project outside longitude -180..180, latitude -90..90'}): ${hint}`,
+  );
+}
+
+/**
+ * The footprint of a raster in lon/lat: its outline densified (8 points an edge) and transformed. Refuses (E_READ)
+ * a raster without an EPSG code, or whose coordinates are out of range for its CRS.
+ */
 export function footprint(info: RasterInfo): {
   geometry: { type: 'Polygon'; coordinates: Position[][] };
   bbox: number[];
@@ -74,9 +106,9 @@ export function footprint(info: RasterInfo): {
   if (info.epsg === undefined) {
     throw new ChangewatchError('E_READ', `${info.url}: no EPSG code in the GeoKeys: export the file with its CRS`);
   }
-  const ring = gridOutline({ epsg: info.epsg, width: info.width, height: info.height, transform: info.transform }).map(
-    ([lon, lat]): Position => [Number(lon.toFixed(7)), Number(lat.toFixed(7))],
-  );
+  const outline = gridOutline({ epsg: info.epsg, width: info.width, height: info.height, transform: info.transform });
+  checkCoordinateRange(info, info.epsg, outline);
+  const ring = outline.map(([lon, lat]): Position => [Number(lon.toFixed(7)), Number(lat.toFixed(7))]);
   const lons = ring.map((p) => p[0]);
   const lats = ring.map((p) => p[1]);
   return {

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -169,6 +169,36 @@ describe('changewatch catalog build', () => {
     const unknown = cli(['catalog', 'build', BUKAVU_DIR, '--out', join(dir, 'y.json'), '--bands', 'red,nir2']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--bands: unknown band "nir2"');
+  });
+});
+
+describe('catalog build over a file whose GeoKeys say EPSG:4326 but whose coordinates are UTM metres', () => {
+  it('refuses that file, saying what is wrong and what to do, and catalogues the others', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'cw-catalog-crs-'));
+    const good = ['20210825T080611_20210825T082711_T35MPT.tif', '20210830T080609_20210830T082514_T35MPT.tif'];
+    for (const name of good) symlinkSync(join(BUKAVU_DIR, name), join(folder, name));
+    const bad = join(folder, '20210904T080611_20210904T081237_T35MPT.tif');
+    execFileSync('gdal_translate', [
+      '-q',
+      '-a_srs',
+      'EPSG:4326',
+      join(BUKAVU_DIR, '20210904T080611_20210904T081237_T35MPT.tif'),
+      bad,
+    ]);
+    const out = mkdtempSync(join(tmpdir(), 'cw-catalog-crs-out-'));
+    const result = cli(['catalog', 'build', folder, '--out', join(out, 'catalog.json'), '--bands', 'red,nir']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      `${bad}: skipped: coordinates [701410, 9719300, 709760, 9730510] are out of range for EPSG:4326 (longitude -180..180, latitude -90..90): they look like projected metres, not degrees; set the file's CRS (gdal_edit.py -a_srs EPSG:<code>) or export it again with its CRS`,
+    );
+    expect(result.stdout).toContain('2 item(s), 1 file(s) skipped');
+    expect(readdirSync(join(out, 'items')).sort()).toEqual(good.map((name) => name.replace(/\.tif$/, '.json')));
+    const collection = JSON.parse(readFileSync(join(out, 'catalog.json'), 'utf8')) as {
+      extent: { spatial: { bbox: number[][] } };
+    };
+    const [west, south, east, north] = collection.extent.spatial.bbox[0]!;
+    expect([west, east].every((lon) => lon! > 28 && lon! < 29)).toBe(true);
+    expect([south, north].every((lat) => lat! > -3 && lat! < -2)).toBe(true);
   });
 });
 
