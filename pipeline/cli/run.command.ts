@@ -5,6 +5,7 @@ import { createLogger } from '../log.js';
 import { runAll, type RunProgress } from '../run/run.js';
 import { mib, printRunReport } from '../run/run.report.js';
 import { repeatable, type CliContext } from './cli.context.js';
+import { withStacHint } from './stac.hint.js';
 
 interface RunFlags {
   aoi?: string[];
@@ -55,7 +56,7 @@ async function run(options: RunFlags, command: Command, { io, configOf, setExitC
   const stop = abortOnSignals(log);
   try {
     const progress = progressPrinter();
-    const report = await runAll(compose(config, log), {
+    const report = await runAll(withStacHint(compose(config, log), io.cwd), {
       ...(options.aoi ? { aoiIds: options.aoi } : {}),
       force: options.force ?? false,
       dryRun: options.dryRun ?? false,

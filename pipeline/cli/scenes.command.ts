@@ -10,6 +10,7 @@ import { readSceneForAoi } from '../scenes/scene.read.js';
 import { findScenes, type SceneSearch } from '../scenes/scenes.find.js';
 import type { Scene } from '../scenes/stac.profiles.js';
 import type { CliContext } from './cli.context.js';
+import { withStacHint } from './stac.hint.js';
 
 interface ScenesOptions {
   aoi: string;
@@ -153,7 +154,7 @@ async function scenes(options: ScenesOptions, command: Command, { io, configOf }
   const log = createLogger(config.log.level);
   const period = periodOf(options);
   const aoi = await resolveAoi(options.aoi, config.aoi.dir, { maxAreaKm2: config.aoi.maxAreaKm2 });
-  const adapters = compose(config, log);
+  const adapters = withStacHint(compose(config, log), io.cwd);
   try {
     const search = await find(adapters, aoi, period);
     const reads = options.read ? await readAll(adapters, search, aoi) : undefined;
