@@ -45,7 +45,14 @@ export interface ObjectStore {
   get(key: string): Promise<Uint8Array | null>;
   /** Keys under a prefix, in lexicographic order. */
   list(prefix: string): AsyncIterable<string>;
+  /** Removes the object; a folder store also removes the folders it leaves empty. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes what writers killed mid-write left under a prefix, invisible to `list`: temporary files of processes
+   * gone from this host (folder store), multipart uploads never completed (S3). Call it holding the prefix's lease,
+   * so no live writer's upload is taken for abandoned. Returns what was removed, for the log.
+   */
+  removeAbandoned(prefix: string): Promise<string[]>;
 }
 
 /** A STAC item as a STAC API or static catalog serves it: what the STAC port (io/stac.client.ts) returns. */

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ChangewatchError } from '../errors.js';
+import { processAlive } from '../host.js';
 import type { ObjectBody, ObjectStore } from '../ports.js';
 import { checkKey } from './object.store.key.js';
+
+/** A put's temporary file beside its target: `<name>.tmp-<pid>-<8 hex>`. */
+const TEMPORARY = /\.tmp-(\d+)-[0-9a-f]{8}$/;
 
 /**
  * A local folder as an object store (the embedded default). A put writes a temporary file beside the target and
@@ -105,7 +109,7 @@ export class FileObjectStore implements ObjectStore {
       for (const entry of entries) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) await walk(path);
-        else if (!/\.tmp-\d+-[0-9a-f]{8}$/.test(entry.name)) keys.push(relative(this.root, path).split(sep).join('/'));
+        else if (!TEMPORARY.test(entry.name)) keys.push(relative(this.root, path).split(sep).join('/'));
       }
     };
     // Only the folder the prefix reaches into needs walking: "aoi/kib" → <root>/aoi.
@@ -115,6 +119,38 @@ export class FileObjectStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
+    const path = this.path(key);
+    await rm(path, { force: true });
+    await this.removeEmptyFolders(dirname(path));
+  }
+
+  /** Folders a delete emptied (a pruned digest folder), up to the store's root, which stays. */
+  private async removeEmptyFolders(folder: string): Promise<void> {
+    for (let dir = folder; dir.startsWith(`${this.root}${sep}`); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        return; // not empty (or gone): the folders above it are not empty either
+      }
+    }
+  }
+
+  /** Temporary files (`<key>.tmp-<pid>-<hex>`) of processes that no longer run on this host. */
+  async removeAbandoned(prefix: string): Promise<string[]> {
+    const removed: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        const pid = Number(TEMPORARY.exec(entry.name)?.[1]);
+        if (!entry.isFile() || !Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+        await rm(path, { force: true });
+        removed.push(relative(this.root, path).split(sep).join('/'));
+      }
+    };
+    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    await walk(folder ? join(this.root, ...checkKey(folder).split('/')) : this.root);
+    return removed.filter((key) => key.startsWith(prefix));
   }
 }

@@ -1,4 +1,6 @@
 import {
+  AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -150,5 +152,38 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       throw this.fail('delete', key, error);
     }
+  }
+
+  /** Multipart uploads under the prefix that were started and never completed (a writer killed mid-upload). */
+  async removeAbandoned(prefix: string): Promise<string[]> {
+    const removed: string[] = [];
+    let keyMarker: string | undefined;
+    let uploadMarker: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: this.prefix ? `${this.prefix}/${prefix}` : prefix,
+            ...(keyMarker ? { KeyMarker: keyMarker, UploadIdMarker: uploadMarker } : {}),
+          }),
+        );
+      } catch (error) {
+        throw this.fail('list uploads of', prefix, error);
+      }
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId) continue;
+        await this.client
+          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }))
+          .catch((error: unknown) => {
+            throw this.fail('abort the upload of', upload.Key!, error);
+          });
+        removed.push(this.prefix ? upload.Key.slice(this.prefix.length + 1) : upload.Key);
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return removed;
   }
 }

@@ -10,7 +10,7 @@ import { publishedItems } from './publish.js';
  * index plus history, and when it is lost or unreadable it is rebuilt from them rather than started over.
  */
 
-export type AoiOutcome = 'ok' | 'nothing-new' | 'no-scenes' | 'failed' | 'busy';
+export type AoiOutcome = 'ok' | 'nothing-new' | 'repaired' | 'no-scenes' | 'failed' | 'busy';
 
 export interface RunRecord {
   runId: string;

@@ -8,23 +8,28 @@ import type { ObjectStore } from '../ports.js';
 /**
  * Publication in the order that keeps every reader safe: the assets (in a folder named after their inputs), then
  * the item that points at them, then the AOI's collection, then the root catalog; only then are the assets of
- * earlier inputs of the same period removed. A run interrupted at any step leaves the previous item pointing at
- * its complete previous assets (or no item at all), and the next run converges.
+ * earlier inputs of the same period removed (then the report page and the state: publish/period.publish.ts). A run
+ * interrupted at any step leaves the previous item pointing at its complete previous assets (or no item at all);
+ * every step after the item is idempotent, and the next run finds what is missing and does it.
  */
 
 /** Assets under an inputs digest never change, so caches may keep them; the STAC documents always revalidate. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 
+/** The publication steps, in order; each is reported as it completes. */
+export const PUBLISH_STEPS = ['asset', 'item', 'collection', 'catalog', 'prune', 'report', 'state'] as const;
+export type PublishStep = (typeof PUBLISH_STEPS)[number];
+
 export interface PublishEvent {
-  step: 'asset' | 'item' | 'collection' | 'catalog' | 'prune';
+  step: PublishStep;
   key: string;
   bytes?: number;
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
+export async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
   const bytes = await store.get(key);
   if (!bytes) return null;
   try {
@@ -77,6 +82,11 @@ async function updateCatalog(store: ObjectStore, aoi: Aoi): Promise<void> {
   );
 }
 
+/**
+ * Writes a period's assets, then the item that points at them. Should the writing fail before the item, the assets
+ * already written under the new digest are removed (unless the published item is of that same digest), so a failed
+ * run leaves nothing half-published; a killed one leaves them to the next run's prune.
+ */
 export async function publishItem(
   store: ObjectStore,
   input: {
@@ -90,35 +100,71 @@ export async function publishItem(
 ): Promise<{ bytes: number; objects: number }> {
   const { aoi, item, digest, files } = input;
   const folder = assetFolder(aoi.id, item.id, digest);
+  const written: string[] = [];
   let bytes = 0;
-  for (const file of files) {
+  try {
+    for (const file of files) {
+      input.signal?.throwIfAborted();
+      const key = `${folder}/${file.file}`;
+      await store.put(key, file.body, { contentType: file.type, cacheControl: IMMUTABLE });
+      written.push(key);
+      bytes += file.size;
+      input.onEvent?.({ step: 'asset', key, bytes: file.size });
+    }
     input.signal?.throwIfAborted();
-    const key = `${folder}/${file.file}`;
-    await store.put(key, file.body, { contentType: file.type, cacheControl: IMMUTABLE });
-    bytes += file.size;
-    input.onEvent?.({ step: 'asset', key, bytes: file.size });
+  } catch (error) {
+    await removeUnpublished(store, aoi.id, item.id, digest, written);
+    throw error;
   }
-  input.signal?.throwIfAborted();
   const key = itemKey(aoi.id, item.id);
   await store.put(key, json(item), { contentType: 'application/geo+json', cacheControl: REVALIDATE });
   input.onEvent?.({ step: 'item', key });
+  return { bytes, objects: files.length + 1 };
+}
 
-  const items = await publishedItems(store, aoi.id);
-  await store.put(collectionKey(aoi.id), json(aoiCollection(aoi, items)), {
+/** The assets a failed publication wrote, removed unless the item already published points at them (best effort). */
+async function removeUnpublished(store: ObjectStore, aoiId: string, itemId: string, digest: string, keys: string[]) {
+  const published = await readJson<ResultItem>(store, itemKey(aoiId, itemId)).catch(() => null);
+  if (published?.properties['changewatch:inputs'] === digest) return;
+  await Promise.allSettled(keys.map((key) => store.delete(key)));
+}
+
+/** The AOI's collection, rebuilt from its published items, and its child link in the root catalog. */
+export async function publishCollection(
+  store: ObjectStore,
+  aoi: Aoi,
+  onEvent?: (event: PublishEvent) => void,
+): Promise<void> {
+  await store.put(collectionKey(aoi.id), json(aoiCollection(aoi, await publishedItems(store, aoi.id))), {
     contentType: 'application/json',
     cacheControl: REVALIDATE,
   });
-  input.onEvent?.({ step: 'collection', key: collectionKey(aoi.id) });
+  onEvent?.({ step: 'collection', key: collectionKey(aoi.id) });
   await updateCatalog(store, aoi);
-  input.onEvent?.({ step: 'catalog', key: CATALOG_KEY });
+  onEvent?.({ step: 'catalog', key: CATALOG_KEY });
+}
 
-  // Assets of earlier inputs for this period: no item points at them any more.
-  for await (const stale of store.list(`${aoi.id}/${item.id}/`)) {
-    if (stale === key || stale.startsWith(`${folder}/`)) continue;
-    await store.delete(stale);
-    input.onEvent?.({ step: 'prune', key: stale });
+/** The keys under the period's folder that its item does not point at: earlier inputs, half-written runs. */
+export async function staleKeys(store: ObjectStore, aoiId: string, itemId: string, digest: string): Promise<string[]> {
+  const stale: string[] = [];
+  const folder = `${assetFolder(aoiId, itemId, digest)}/`;
+  for await (const key of store.list(`${aoiId}/${itemId}/`)) {
+    if (key !== itemKey(aoiId, itemId) && !key.startsWith(folder)) stale.push(key);
   }
-  return { bytes, objects: files.length + 3 };
+  return stale;
+}
+
+/** Removes the assets of earlier inputs of the period: no item points at them any more. */
+export async function pruneStale(
+  store: ObjectStore,
+  aoi: Aoi,
+  item: { id: string; digest: string },
+  onEvent?: (event: PublishEvent) => void,
+): Promise<void> {
+  for (const stale of await staleKeys(store, aoi.id, item.id, item.digest)) {
+    await store.delete(stale);
+    onEvent?.({ step: 'prune', key: stale });
+  }
 }
 
 /**

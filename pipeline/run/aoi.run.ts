@@ -6,19 +6,14 @@ import type { Logger } from '../log.js';
 import { itemKey } from '../outputs/layout.js';
 import type { ResultItem } from '../outputs/stac.js';
 import type { ObjectStore } from '../ports.js';
-import { publishAoiReport } from '../publish/report.publish.js';
+import { completePublication, publicationGaps, publishedSummary } from '../publish/period.publish.js';
+import type { PublishEvent } from '../publish/publish.js';
+import { killAfterIfAsked } from './debug.kill.js';
 import { findScenes } from '../scenes/scenes.find.js';
 import { planPeriod, type PeriodPlan } from './period.plan.js';
 import { computeAndPublish } from './period.run.js';
 import { periodsFor, planAoi, type AoiPlan } from './run.plan.js';
-import {
-  headlineOf,
-  loadState,
-  saveState,
-  type AoiOutcome,
-  type AoiState,
-  type RunRecord,
-} from '../publish/aoi.state.js';
+import { loadState, saveState, type AoiOutcome, type AoiState, type RunRecord } from '../publish/aoi.state.js';
 import { AoiLease } from './lease.js';
 
 /**
@@ -72,13 +67,12 @@ export interface RunContext {
   stopped?: string;
 }
 
-async function publishedDigest(store: ObjectStore, aoiId: string, itemId: string): Promise<string | undefined> {
+async function publishedItem(store: ObjectStore, aoiId: string, itemId: string): Promise<ResultItem | undefined> {
   const bytes = await store.get(itemKey(aoiId, itemId));
   if (!bytes) return undefined;
   try {
     const item = JSON.parse(new TextDecoder().decode(bytes)) as ResultItem;
-    const digest = item.properties['changewatch:inputs'];
-    return typeof digest === 'string' ? digest : undefined;
+    return typeof item.properties?.['changewatch:inputs'] === 'string' ? item : undefined;
   } catch {
     return undefined;
   }
@@ -147,14 +141,17 @@ async function planForAoi(ctx: RunContext, aoi: Aoi, state: AoiState, signal: Ab
     },
     config,
   );
-  const digest = await publishedDigest(store, aoi.id, period.itemId);
+  const item = await publishedItem(store, aoi.id, period.itemId);
+  const digest = item?.properties['changewatch:inputs'] as string | undefined;
+  // The whole published state decides "nothing new": the item, and everything derived from it.
+  const gaps = item && digest === period.digest ? await publicationGaps(store, aoi, state, item) : [];
   const plan = planAoi({
     aoi,
     windows,
     scenes: { baseline: period.periods.baseline.search.scenes, monitoring: period.periods.monitoring.search.scenes },
     itemId: period.itemId,
     digest: period.digest,
-    published: { ...(digest ? { digest } : {}), scenes: state.items[period.itemId]?.scenes ?? [] },
+    published: { ...(digest ? { digest } : {}), scenes: state.items[period.itemId]?.scenes ?? [], gaps },
     force: ctx.force,
     resolution: period.resolution,
     gridPixels: period.grid.width * period.grid.height,
@@ -164,7 +161,16 @@ async function planForAoi(ctx: RunContext, aoi: Aoi, state: AoiState, signal: Ab
   return { period, plan };
 }
 
-/** Computes and publishes the period, then records it in the state and publishes the AOI's report page. */
+/** Reports a publish step: to the debug log, the progress line and the crash-consistency test seam. */
+function publishEvents(ctx: RunContext, aoiId: string, log: Logger) {
+  return (event: PublishEvent) => {
+    log.debug(event, 'Publish:Step:Done');
+    ctx.onProgress?.({ aoi: aoiId, stage: `publishing ${event.step}` });
+    killAfterIfAsked(event);
+  };
+}
+
+/** Computes the period and publishes its assets and item; then completes the publication (publish/period.publish.ts). */
 async function executePeriod(
   ctx: RunContext,
   period: PeriodPlan,
@@ -177,6 +183,7 @@ async function executePeriod(
   const opener = ctx.adapters.opener();
   const readsBefore = opener.stats();
   const scenes = plan.scenes.baseline.length + plan.scenes.monitoring.length;
+  const onPublish = publishEvents(ctx, period.aoi.id, log);
   const result = await computeAndPublish(
     period,
     { opener, store: ctx.adapters.store, pool: ctx.adapters.pool() },
@@ -194,10 +201,7 @@ async function executePeriod(
           bytesRead,
         });
       },
-      onPublish: (event) => {
-        log.debug(event, 'Publish:Step:Done');
-        ctx.onProgress?.({ aoi: period.aoi.id, stage: `publishing ${event.step}` });
-      },
+      onPublish,
     },
   );
   const reads = opener.stats();
@@ -210,26 +214,33 @@ async function executePeriod(
   });
   if (Object.keys(result.run.notComputed).length > 0)
     log.warn({ notComputed: result.run.notComputed }, 'Aoi:Analyses:NotComputed');
-  const headline = headlineOf(result.summary);
-  const { itemId, digest } = period;
-  state.items[itemId] = {
-    digest,
-    scenes: [...new Set([...plan.scenes.baseline, ...plan.scenes.monitoring])],
-    runId: ctx.runId,
-    ...(headline ? { headline } : {}),
-  };
-  const store = ctx.adapters.store;
-  const reportKey = await publishAoiReport(store, {
+  entry.report = await completePublication(ctx.adapters.store, {
     aoi: period.aoi,
+    itemId: period.itemId,
+    digest: period.digest,
     runId: ctx.runId,
-    itemId,
-    digest,
     summary: result.summary,
+    scenes: [...plan.scenes.baseline, ...plan.scenes.monitoring],
     state,
+    onEvent: onPublish,
   });
-  if (headline)
-    state.reports = [...(state.reports ?? []), { runId: ctx.runId, itemId, digest, key: reportKey, headline }];
-  entry.report = reportKey;
+}
+
+/** Completes the publication of an item a killed run left unfinished, from what the store holds. */
+async function repairPeriod(ctx: RunContext, aoi: Aoi, plan: AoiPlan, state: AoiState, log: Logger) {
+  const { store } = ctx.adapters;
+  const item = (await publishedItem(store, aoi.id, plan.itemId))!;
+  log.warn({ reason: plan.reason }, 'Aoi:Publication:Repair');
+  return completePublication(store, {
+    aoi,
+    itemId: plan.itemId,
+    digest: plan.digest,
+    runId: ctx.runId,
+    summary: await publishedSummary(store, aoi.id, item),
+    scenes: [...plan.scenes.baseline, ...plan.scenes.monitoring],
+    state,
+    onEvent: publishEvents(ctx, aoi.id, log),
+  });
 }
 
 /** Plans the AOI and does what the plan says; the entry records the outcome. */
@@ -246,12 +257,17 @@ async function planAndExecute(ctx: RunContext, aoi: Aoi, entry: AoiRunReport, si
   entry.reason = plan.reason;
   log.info({ action: plan.action, reason: plan.reason, newScenes: plan.newScenes.length }, 'Aoi:Plan:Done');
   if (ctx.dryRun) {
-    entry.outcome = plan.action === 'compute' ? 'ok' : plan.action === 'too-large' ? 'failed' : plan.action;
+    const outcomes = { compute: 'ok', repair: 'repaired', 'too-large': 'failed' } as const;
+    entry.outcome =
+      plan.action in outcomes ? outcomes[plan.action as keyof typeof outcomes] : (plan.action as AoiOutcome);
     return;
   }
   if (plan.action === 'too-large') throw new ChangewatchError('E_COMPUTE', `${aoi.id}: ${plan.reason}`);
   if (plan.action === 'compute') await executePeriod(ctx, period, plan, state, entry, signal, log);
-  else entry.outcome = plan.action;
+  else if (plan.action === 'repair') {
+    entry.report = await repairPeriod(ctx, aoi, plan, state, log);
+    entry.outcome = 'repaired';
+  } else entry.outcome = plan.action;
   state.history.push(historyRecord(ctx.runId, ctx.started, ctx.now(), entry));
   await saveState(ctx.adapters.store, state);
 }
@@ -301,6 +317,9 @@ export async function runAoi(ctx: RunContext, aoi: Aoi): Promise<AoiRunReport> {
     if (!ctx.dryRun) {
       lease = await holdLease(ctx, aoi, entry, abort, log);
       if (!lease) return entry;
+      // Holding the lease, nothing under the AOI is being written by anyone else: what a killed writer left goes.
+      const removed = await ctx.adapters.store.removeAbandoned(`${aoi.id}/`);
+      if (removed.length > 0) log.warn({ removed }, 'Aoi:Abandoned:Removed');
     }
     await planAndExecute(ctx, aoi, entry, abort.signal, log);
   } catch (error) {

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { ChangewatchError } from '../errors.js';
+import { processAlive } from '../host.js';
 import type { ObjectStore } from '../ports.js';
 
 /** The AOI lease: one process at a time per AOI, across schedulers and manual runs, on any store. */
@@ -12,16 +13,6 @@ export interface LeaseRecord {
   pid: number;
   acquiredAt: string;
   expiresAt: string;
-}
-
-/** Whether a process of this host is alive (EPERM: alive, owned by another user). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function readLease(store: ObjectStore, aoiId: string): Promise<LeaseRecord | null> {

@@ -15,7 +15,7 @@ import { publishItem, type PublishEvent } from '../publish/publish.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
 import type { PeriodPlan, PeriodScenes } from './period.plan.js';
 import { ChangewatchError } from '../errors.js';
-import { processAlive } from './lease.js';
+import { processAlive } from '../host.js';
 
 /**
  * One AOI and monitoring period, from the scenes found to the published item: compute, build the outputs,
@@ -121,7 +121,6 @@ export async function computeAndPublish(
   const { aoi, periods, itemId, digest } = plan;
   // Rasters are written to files as the blocks stream, then uploaded from them: nothing AOI-sized stays in memory.
   // The folder follows TMPDIR; it needs room for the rasters of one period (about 3 bytes a pixel).
-  removeAbandonedWorkDirs();
   const workDir = mkdtempSync(join(tmpdir(), `${WORK_DIR_PREFIX}${process.pid}-${aoi.id}-`));
   const windows = { baseline: periods.baseline.window.text, monitoring: periods.monitoring.window.text };
   const rasters = new RasterOutputSink(workDir, windows, plan.resolution);

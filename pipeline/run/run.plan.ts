@@ -45,13 +45,15 @@ export interface PublishedPeriod {
   digest?: string;
   /** Scene ids the last successful computation of this item used. */
   scenes: readonly string[];
+  /** What the publication of the item with that digest still lacks (publish/period.publish.ts); none: complete. */
+  gaps?: ReadonlyArray<{ step: string; why: string }>;
 }
 
 export interface AoiPlan {
   aoi: string;
   itemId: string;
   digest: string;
-  action: 'compute' | 'nothing-new' | 'no-scenes' | 'too-large';
+  action: 'compute' | 'nothing-new' | 'repair' | 'no-scenes' | 'too-large';
   /** Why, in one sentence for the run report. */
   reason: string;
   windows: { baseline: string; monitoring: string };
@@ -120,11 +122,17 @@ export function planAoi(input: {
       outputs: [],
     };
   }
-  if (!input.force && input.published.digest === input.digest) {
+  const gaps = input.published.gaps ?? [];
+  const assetsLost = gaps.some((gap) => gap.step === 'assets');
+  if (!input.force && input.published.digest === input.digest && !assetsLost) {
+    // The item is there; whatever a killed run left undone after it is completed, never recomputed.
+    const repair = gaps.length > 0;
     return {
       ...base,
-      action: 'nothing-new',
-      reason: `item ${input.itemId} is published from these scenes and parameters`,
+      action: repair ? 'repair' : 'nothing-new',
+      reason: repair
+        ? `item ${input.itemId} is published but its publication is incomplete (${gaps.map((gap) => gap.why).join('; ')}): completing it`
+        : `item ${input.itemId} is published from these scenes and parameters`,
       estimatedBytes: 0,
       outputs: [],
     };
@@ -141,10 +149,12 @@ export function planAoi(input: {
   }
   const reason = input.force
     ? 'recomputation forced (--force)'
-    : input.published.digest === undefined
-      ? `item ${input.itemId} is not published yet`
-      : newScenes.length > 0
-        ? `${newScenes.length} new scene(s) since the published item`
-        : 'parameters or software changed since the published item';
+    : assetsLost
+      ? `item ${input.itemId} is published but ${gaps.find((gap) => gap.step === 'assets')!.why}: recomputing`
+      : input.published.digest === undefined
+        ? `item ${input.itemId} is not published yet`
+        : newScenes.length > 0
+          ? `${newScenes.length} new scene(s) since the published item`
+          : 'parameters or software changed since the published item';
   return { ...base, action: 'compute', reason, estimatedBytes, outputs: [...input.outputs] };
 }

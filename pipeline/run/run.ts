@@ -7,6 +7,8 @@ import { ChangewatchError, redactUrl } from '../errors.js';
 import { publishIndex } from '../publish/report.publish.js';
 import { VERSION } from '../version.js';
 import { runAoi, type AoiRunReport, type RunContext, type RunProgress } from './aoi.run.js';
+import { killAfterIfAsked } from './debug.kill.js';
+import { removeAbandonedWorkDirs } from './period.run.js';
 import type { AoiPlan } from './run.plan.js';
 
 export type { AoiRunReport, RunProgress } from './aoi.run.js';
@@ -119,6 +121,7 @@ async function finishRun(ctx: RunContext, aois: readonly Aoi[], report: RunRepor
   const { store } = ctx.adapters;
   try {
     await publishIndex(store, aois);
+    killAfterIfAsked({ step: 'index' });
   } catch (error) {
     ctx.log.error({ err: error }, 'Run:Index:Failed');
   }
@@ -137,6 +140,8 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
   const started = now();
   const runId = newRunId(started);
   const log = adapters.log.child({ runId });
+  const abandoned = removeAbandonedWorkDirs();
+  if (abandoned.length > 0) log.warn({ removed: abandoned }, 'Run:Scratch:Removed');
   const aois = await selectAois(adapters, options.aoiIds);
   const ctx: RunContext = {
     adapters,

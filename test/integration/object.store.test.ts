@@ -1,7 +1,12 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ChangewatchError } from '../../pipeline/errors.js';
 import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
@@ -100,5 +105,34 @@ describe('S3ObjectStore', () => {
       /cannot write \(SignatureDoesNotMatch, HTTP 403\): check the bucket, its policy and the credentials/,
     );
     expect(error.message).not.toContain('not-the-secret-123');
+  });
+});
+
+describe('what a writer killed mid-write leaves behind', () => {
+  it('folder store: temporary files of dead processes go, a live writer’s stay; deletes leave no empty folders', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cw-store-left-'));
+    const store = new FileObjectStore(root);
+    await store.put('aoi/item/digest/a.tif', 'a', { contentType: 'image/tiff' });
+    await store.put('aoi/item/item.json', '{}', { contentType: 'application/json' });
+    writeFileSync(join(root, 'aoi', 'item', 'digest', 'b.tif.tmp-999999-0badc0de'), 'half');
+    const live = `c.tif.tmp-${process.pid}-0123abcd`;
+    writeFileSync(join(root, 'aoi', 'item', 'digest', live), 'writing');
+    expect(await store.removeAbandoned('aoi/')).toEqual(['aoi/item/digest/b.tif.tmp-999999-0badc0de']);
+    expect(readdirSync(join(root, 'aoi', 'item', 'digest')).sort()).toEqual(['a.tif', live]);
+    rmSync(join(root, 'aoi', 'item', 'digest', live));
+    await store.delete('aoi/item/digest/a.tif');
+    expect(readdirSync(join(root, 'aoi', 'item'))).toEqual(['item.json']);
+  });
+
+  it('S3: multipart uploads never completed under the prefix are aborted, others are not', async () => {
+    const prefix = `left-${Math.random().toString(36).slice(2)}`;
+    const store = new S3ObjectStore(client, `s3://${BUCKET}/${prefix}`);
+    const start = (key: string) =>
+      client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: `${prefix}/${key}` }));
+    await start('aoi/item/digest/big.tif');
+    await start('other/item/digest/big.tif');
+    expect(await store.removeAbandoned('aoi/')).toEqual(['aoi/item/digest/big.tif']);
+    const left = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${prefix}/` }));
+    expect((left.Uploads ?? []).map((upload) => upload.Key)).toEqual([`${prefix}/other/item/digest/big.tif`]);
   });
 });

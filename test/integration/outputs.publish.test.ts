@@ -26,7 +26,7 @@ import type { Summary } from '../../reports/summary.js';
 import { planPeriod, type PeriodScenes } from '../../pipeline/run/period.plan.js';
 import { periodItem } from '../../pipeline/run/period.run.js';
 import type { ObjectStore } from '../../pipeline/ports.js';
-import { publishItem, verifyItem } from '../../pipeline/publish/publish.js';
+import { publishCollection, publishItem, pruneStale, verifyItem } from '../../pipeline/publish/publish.js';
 import { runAnalysis, type AnalysisRun } from '../../pipeline/analysis/analysis.js';
 import { createRasterOpener } from '../../pipeline/scenes/raster.opener.js';
 import { findWindowScenes } from '../../pipeline/scenes/scenes.find.js';
@@ -57,6 +57,13 @@ let published: string;
 
 const text = (bytes: Uint8Array | null) => new TextDecoder().decode(bytes!);
 
+/** The publication steps up to the prune, as a run does them before its report and state. */
+async function publishAll(store: ObjectStore, input: Parameters<typeof publishItem>[1]): Promise<void> {
+  await publishItem(store, input);
+  await publishCollection(store, input.aoi);
+  await pruneStale(store, input.aoi, { id: input.item.id, digest: input.digest });
+}
+
 async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
   for await (const key of iterable) out.push(key);
@@ -72,6 +79,7 @@ function failingAfter(store: ObjectStore, allowed: number): ObjectStore {
     list: (prefix) => store.list(prefix),
     delete: (key) => store.delete(key),
     putIfAbsent: (key, body, options) => store.putIfAbsent(key, body, options),
+    removeAbandoned: (prefix) => store.removeAbandoned(prefix),
     put: async (key, body, options) => {
       if (++puts > allowed) throw new ChangewatchError('E_NETWORK', `${key}: injected failure`);
       return store.put(key, body, options);
@@ -106,7 +114,7 @@ beforeAll(async () => {
   ({ files, summary } = await periodOutputs({ aoi, run, rasters, periods, itemId, digest }));
   item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
   published = mkdtempSync(join(tmpdir(), 'cw-published-'));
-  await publishItem(new FileObjectStore(published), { aoi, item, digest, files });
+  await publishAll(new FileObjectStore(published), { aoi, item, digest, files });
   client = await s3ClientWithBucket(BUCKET);
 }, 120_000);
 
@@ -416,7 +424,9 @@ describe.each(stores)('publication: %s', (_name, make) => {
     const current = JSON.parse(text(await store.get(itemKey(aoi.id, itemId)))) as ResultItem;
     expect(current.properties['changewatch:inputs']).toBe(digest);
     expect(await verifyItem(store, itemKey(aoi.id, itemId))).toEqual([]);
-    await publishItem(store, { aoi, item: nextItem, digest: nextDigest, files: nextFiles });
+    // What the failed publication had written under the new inputs is gone: nothing half-published stays.
+    expect((await collect(store.list(`${aoi.id}/${itemId}/`))).filter((key) => key.includes(nextDigest))).toEqual([]);
+    await publishAll(store, { aoi, item: nextItem, digest: nextDigest, files: nextFiles });
     expect(await verifyItem(store, itemKey(aoi.id, itemId))).toEqual([]);
     const keys = await collect(store.list(`${aoi.id}/${itemId}/`));
     expect(keys.filter((key) => key.includes(`/${digest}/`))).toEqual([]);

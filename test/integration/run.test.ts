@@ -18,6 +18,7 @@ import { leaseKey } from '../../pipeline/run/lease.js';
 import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
 import { s3ClientWithBucket } from '../helpers/s3.js';
+import { storeProblems } from '../helpers/store.check.js';
 
 /**
  * The nightly run end to end, with real parts: the real Bukavu scenes behind a STAC API on loopback, the file
@@ -141,7 +142,7 @@ describe('changewatch run: incremental', () => {
     expect(report.software.version).toMatch(/^\d+\.\d+\.\d+/);
   }, 120_000);
 
-  it('rebuilds a lost or corrupt state from the published items instead of starting over', async () => {
+  it('rebuilds a lost or corrupt state from the published items, report page and index links included', async () => {
     const s = await site({ aois: [SMALL], items });
     const config = configOf(s);
     const store = new FileObjectStore(join(s.dir, 'store'));
@@ -150,10 +151,15 @@ describe('changewatch run: incremental', () => {
       contentType: 'application/json',
     });
     const corrupt = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
-    expect(corrupt.aois.map((a) => [a.outcome, a.stateRebuilt])).toEqual([['nothing-new', 'corrupt']]);
+    // Not recomputed: the item stands; its state record and report page (the index's figures and link) are redone.
+    expect(corrupt.aois.map((a) => [a.outcome, a.stateRebuilt])).toEqual([['repaired', 'corrupt']]);
+    expect(await storeProblems(store, 'bukavu-b')).toEqual([]);
     await store.delete(stateKey('bukavu-b'));
     const lost = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
-    expect(lost.aois.map((a) => [a.outcome, a.stateRebuilt])).toEqual([['nothing-new', 'lost']]);
+    expect(lost.aois.map((a) => [a.outcome, a.stateRebuilt])).toEqual([['repaired', 'lost']]);
+    expect(await storeProblems(store, 'bukavu-b')).toEqual([]);
+    const rest = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
+    expect(rest.aois.map((a) => [a.outcome, a.stateRebuilt])).toEqual([['nothing-new', undefined]]);
     const { state } = await loadState(store, 'bukavu-b');
     expect(Object.values(state.items)[0]!.scenes.length).toBe(
       lost.aois[0]!.scenes!.baseline.length + lost.aois[0]!.scenes!.monitoring.length,

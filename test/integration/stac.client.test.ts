@@ -152,6 +152,40 @@ describe('StacApiClient against a loopback STAC API of recorded items', () => {
   });
 });
 
+describe('a STAC API root with a query string (an API key: https://host/v1?apikey=K)', () => {
+  it.each(['POST', 'GET'] as const)(
+    'keeps the query on the landing page, the search and every %s next page, and never shows it',
+    async (nextMethod) => {
+      const keyed = await startStacServer({ pageSize: 3, nextMethod, prefix: '/v1', requireQuery: { apikey: 'K3Y' } });
+      const shown: string[] = [];
+      try {
+        const client = new StacApiClient(`${keyed.url}?apikey=K3Y`, {
+          policy: fast,
+          onPage: (event) => shown.push(event.url),
+          onRetry: (event) => shown.push(event.url, event.reason),
+        });
+        await client.conformsTo();
+        keyed.misbehave({ kind: 'status', status: 503 });
+        const items = await collect(client.find(QUERY));
+        expect(items.length).toBeGreaterThanOrEqual(11);
+        const paths = keyed.log.map((entry) => `${entry.method} ${entry.path}`);
+        expect(paths[0]).toBe('GET /v1?apikey=K3Y');
+        expect(paths[1]).toBe('POST /v1/search?apikey=K3Y');
+        const pages = paths.slice(1);
+        expect(pages.length).toBeGreaterThanOrEqual(5); // the 503, then at least four pages of three
+        for (const path of pages)
+          expect(path).toMatch(
+            new RegExp(`^${nextMethod === 'GET' ? '(POST|GET)' : 'POST'} /v1/search\\?(token=\\d+&)?apikey=K3Y$`),
+          );
+        expect(shown.length).toBeGreaterThan(0);
+        for (const line of shown) expect(line).not.toContain('K3Y');
+      } finally {
+        await keyed.close();
+      }
+    },
+  );
+});
+
 describe('Planetary Computer signing', () => {
   it('fetches one token per collection, caches it and appends it to hrefs', async () => {
     const signer = new PlanetaryComputerSigner(`${server.url}/api/sas/v1/token`, { policy: fast });
