@@ -98,6 +98,33 @@ async function readJson(response: Response, url: string): Promise<unknown> {
   }
 }
 
+/**
+ * The URL of `path` under an API root, built with the URL API so the root's query string (an API key:
+ * `https://host/v1?apikey=K`) stays a query string: `https://host/v1/search?apikey=K`, not `…/v1?apikey=K/search`.
+ * An empty path is the landing page (the root without a trailing slash).
+ */
+export function apiUrl(root: string, path: string): string {
+  const url = new URL(root);
+  const base = url.pathname.replace(/\/+$/, '');
+  url.pathname = path ? `${base}/${path}` : base || '/';
+  return url.href;
+}
+
+/**
+ * A link the API handed out (a `next` page), with the root's query parameters it lacks added: an API key in the
+ * root's query must reach every page, and servers often drop it from their links. Only for the root's own origin,
+ * so a key never travels to another host.
+ */
+export function withRootQuery(href: string, root: string): string {
+  const url = new URL(href);
+  const rootUrl = new URL(root);
+  if (url.origin !== rootUrl.origin) return url.href;
+  for (const [name, value] of rootUrl.searchParams) {
+    if (!url.searchParams.has(name)) url.searchParams.append(name, value);
+  }
+  return url.href;
+}
+
 /** A STAC API: landing page for conformance, then POST /search with paging. */
 export class StacApiClient implements ItemFinder {
   private conformance: Promise<string[]> | undefined;
@@ -132,7 +159,7 @@ export class StacApiClient implements ItemFinder {
 
   /** The API's conformance classes (landing page `conformsTo`), fetched once. */
   conformsTo(signal?: AbortSignal): Promise<string[]> {
-    this.conformance ??= this.getJson(this.url.replace(/\/$/, ''), {}, signal)
+    this.conformance ??= this.getJson(apiUrl(this.url, ''), {}, signal)
       .then((landing) => {
         if (!isObject(landing) || !Array.isArray(landing.conformsTo)) {
           throw new ChangewatchError(
@@ -171,7 +198,7 @@ export class StacApiClient implements ItemFinder {
 
   async *find(query: ItemQuery, options: { signal?: AbortSignal } = {}): AsyncIterable<StacItem> {
     let request: { url: string; method: 'GET' | 'POST'; body?: Json } | undefined = {
-      url: `${this.url.replace(/\/$/, '')}/search`,
+      url: apiUrl(this.url, 'search'),
       method: 'POST',
       body: await this.searchBody(query, options.signal),
     };
@@ -211,20 +238,24 @@ export class StacApiClient implements ItemFinder {
         this.stats.items += 1;
         if (itemMatches(item, query)) yield item;
       }
-      request = nextRequest(answer, request);
+      request = nextRequest(answer, request, this.url);
     }
   }
 }
 
-/** The request for the `next` link of a page (GET href, or POST body with `merge`), or undefined at the end. */
+/**
+ * The request for the `next` link of a page (GET href, or POST body with `merge`), or undefined at the end; the
+ * root's query parameters (an API key) are kept on it.
+ */
 function nextRequest(
   page: Json,
   previous: { url: string; method: 'GET' | 'POST'; body?: Json },
+  root: string,
 ): { url: string; method: 'GET' | 'POST'; body?: Json } | undefined {
   const links = Array.isArray(page.links) ? page.links.filter(isObject) : [];
   const next = links.find((link) => link.rel === 'next');
   if (!next || typeof next.href !== 'string') return undefined;
-  const url = new URL(next.href, previous.url).href;
+  const url = withRootQuery(new URL(next.href, previous.url).href, root);
   if (String(next.method ?? 'GET').toUpperCase() === 'POST') {
     const body = isObject(next.body) ? next.body : {};
     return { url, method: 'POST', body: next.merge === true ? { ...previous.body, ...body } : body };

@@ -109,6 +109,10 @@ export async function startStacServer(
     conformsTo?: string[];
     /** Items to serve instead of the recorded Earth Search ones. */
     items?: Json[];
+    /** Serve the API under this path (`/v1`, as Earth Search does) instead of the root. */
+    prefix?: string;
+    /** Query parameters every request must carry (an API key: `{ apikey: 'K' }`); 401 without them. */
+    requireQuery?: Record<string, string>;
   } = {},
 ): Promise<StacServer> {
   const items = options.items ? [...options.items] : recordedItems();
@@ -120,7 +124,9 @@ export async function startStacServer(
   const tokenRequests: string[] = [];
   const searches = new Map<string, Json>();
   const sockets = new Set<Socket>();
+  let origin = '';
   let base = '';
+  const prefix = options.prefix ?? '';
 
   const send = (response: ServerResponse, status: number, body: unknown, type = 'application/geo+json') => {
     response.writeHead(status, { 'content-type': type });
@@ -160,7 +166,7 @@ export async function startStacServer(
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const url = new URL(request.url ?? '/', base);
+      const url = new URL(request.url ?? '/', origin);
       const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json) : undefined;
       log.push({ method: request.method ?? 'GET', path: url.pathname + url.search, ...(body ? { body } : {}) });
       const tokenMatch = /^\/api\/sas\/v1\/token\/([\w-]+)$/.exec(url.pathname);
@@ -177,6 +183,19 @@ export async function startStacServer(
         );
         return;
       }
+      const missing = Object.entries(options.requireQuery ?? {}).filter(
+        ([name, value]) => url.searchParams.get(name) !== value,
+      );
+      if (missing.length > 0) {
+        return send(
+          response,
+          401,
+          { code: 'Unauthorized', missing: missing.map(([name]) => name) },
+          'application/json',
+        );
+      }
+      if (prefix && !url.pathname.startsWith(prefix)) return send(response, 404, { code: 'NotFound' });
+      url.pathname = url.pathname.slice(prefix.length);
       const fault = faults.shift();
       if (fault?.kind === 'hang') return;
       if (fault?.kind === 'status') {
@@ -214,7 +233,8 @@ export async function startStacServer(
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `${origin}${prefix}`;
   return {
     url: base,
     log,
