@@ -15,6 +15,13 @@ import type { ObjectBody, ObjectStore } from '../ports.js';
 import { checkKey } from './object.store.key.js';
 import { parseS3Url } from './s3.client.js';
 
+/**
+ * Where the AWS SDK's default credential chain looks, in its order (AWS SDK for JavaScript v3,
+ * `@aws-sdk/credential-provider-node`: env, SSO, shared ini files, process, web identity token, ECS/EC2 roles).
+ */
+export const CREDENTIALS_LOOKED_FOR =
+  'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys), or AWS_PROFILE naming a profile in ~/.aws/credentials or ~/.aws/config, or run where an instance or container role provides them';
+
 /** Objects above this go up in parts (S3's minimum part is 5 MiB). */
 export const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
 
@@ -43,6 +50,14 @@ export class S3ObjectStore implements ObjectStore {
 
   private fail(action: string, key: string, error: unknown): ChangewatchError {
     const name = (error as { name?: string }).name ?? 'Error';
+    if (name === 'CredentialsProviderError') {
+      // The SDK's default chain found nothing to sign with: a setup problem no retry fixes.
+      return new ChangewatchError(
+        'E_CONFIG',
+        `${this.url}/${key}: cannot ${action}: no AWS credentials (${name}): ${CREDENTIALS_LOOKED_FOR}`,
+        { cause: error },
+      );
+    }
     const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
     const transient = status === undefined || status >= 500 || status === 429;
     return new ChangewatchError(
