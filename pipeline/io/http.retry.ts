@@ -48,6 +48,15 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * Whether a response's body is close-delimited (RFC 9112 §6.3: neither Content-Length nor chunked transfer coding,
+ * so the body ends where the connection closes). A connection dropped mid-body then looks like a complete, shorter
+ * body, and only its content can tell: a body that is cut but says nothing of it is the one fetch cannot refuse.
+ */
+export function closeDelimited(response: Response): boolean {
+  return !response.headers.has('content-length') && !/chunked/i.test(response.headers.get('transfer-encoding') ?? '');
+}
+
 /** Reads a whole body under the attempt's signal; a stalled or cut body becomes an error, not a hang. */
 export type ResponseHandler<T> = (response: Response) => Promise<T>;
 

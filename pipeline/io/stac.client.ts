@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ChangewatchError, redactUrl } from '../errors.js';
 import type { StacItem } from '../ports.js';
-import { fetchWithRetry, type RetryEvent, type RetryPolicy } from './http.retry.js';
+import { closeDelimited, fetchWithRetry, type RetryEvent, type RetryPolicy } from './http.retry.js';
 
 /**
  * Finding items: a STAC API (`POST /search`, paged) or a static catalog (`catalog.json`, walked), behind one
@@ -85,11 +85,44 @@ function checkItem(value: unknown, index: number, url: string): StacItem {
   return value as StacItem;
 }
 
+/**
+ * Whether `text` is the beginning of a JSON document that stops before its end: empty, inside a string, or with
+ * objects or arrays left open. A complete document that is malformed (an HTML error page) is not.
+ */
+export function unfinishedJson(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  let started = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      started = true;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      started = true;
+    } else if (c === '}' || c === ']') depth--;
+    else if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t') started = true;
+  }
+  return !started || inString || depth > 0;
+}
+
 async function readJson(response: Response, url: string): Promise<unknown> {
   const text = await response.text();
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
+    if (closeDelimited(response) && unfinishedJson(text)) {
+      // The connection closed mid-body and nothing said how long the body was: transient, worth another attempt.
+      throw new ChangewatchError(
+        'E_NETWORK',
+        `${redactUrl(url)}: answer cut short (${Buffer.byteLength(text)} bytes of unfinished JSON, no Content-Length): the connection closed mid-body`,
+        { cause: error },
+      );
+    }
     throw new ChangewatchError(
       'E_STAC',
       `${redactUrl(url)}: answer is not JSON (${(error as Error).message}; starts with ${JSON.stringify(text.slice(0, 60))}): check the STAC URL`,

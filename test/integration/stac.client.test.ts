@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,6 +184,92 @@ describe('a STAC API root with a query string (an API key: https://host/v1?apike
       }
     },
   );
+});
+
+/**
+ * A raw node:net server in front of the loopback STAC API that answers as an HTTP/1.0-style server does: no
+ * Content-Length, no chunking, the body ends when the connection closes. The answers `cut` picks are closed after
+ * half their bytes, mid-JSON, as a dropped connection leaves them.
+ */
+async function startCloseDelimitedProxy(
+  target: string,
+  cut: (n: number, requestLine: string) => boolean,
+): Promise<{ url: string; answers: number; close: () => Promise<void> }> {
+  const state = { answers: 0 };
+  const self = { url: '' };
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = received.subarray(0, end).toString('latin1').split('\r\n');
+      const length = Number(/^content-length:\s*(\d+)$/im.exec(head.join('\n'))?.[1] ?? 0);
+      if (received.length < end + 4 + length) return;
+      socket.removeAllListeners('data');
+      const [method, path] = head[0]!.split(' ');
+      const body = received.subarray(end + 4, end + 4 + length);
+      void (async () => {
+        const answer = await fetch(`${target}${path}`, {
+          method: method!,
+          ...(length > 0 ? { body, headers: { 'content-type': 'application/json' } } : {}),
+        });
+        // Links (next pages) lead back through the proxy.
+        const bytes = Buffer.from((await answer.text()).replaceAll(target, self.url));
+        const n = ++state.answers;
+        socket.write(`HTTP/1.1 ${answer.status} OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n`);
+        socket.end(cut(n, head[0]!) ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes);
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  self.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: self.url,
+    get answers() {
+      return state.answers;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('a STAC answer cut short on a close-delimited body (no Content-Length, connection closed mid-JSON)', () => {
+  it('is a transient E_NETWORK fault: retried, and the search completes with every item', async () => {
+    const expected = await collect(new StacApiClient(server.url, { policy: fast }).find(QUERY));
+    // Cut: the first landing page, the first search page and the third answer after it (a next page).
+    const proxy = await startCloseDelimitedProxy(server.url, (n) => n === 1 || n === 3 || n === 6);
+    const retries: string[] = [];
+    try {
+      const client = new StacApiClient(proxy.url, { policy: fast, onRetry: (event) => retries.push(event.reason) });
+      const items = await collect(client.find(QUERY));
+      expect(items.map((item) => item.id)).toEqual(expected.map((item) => item.id));
+      expect(retries).toHaveLength(3);
+      expect(proxy.answers).toBe(3 + Math.ceil(expected.length / 4) + 1);
+      for (const reason of retries) {
+        expect(reason).toMatch(
+          /^http:\/\/127\.0\.0\.1:\d+\/(search)?: answer cut short \(\d+ bytes of unfinished JSON, no Content-Length\): the connection closed mid-body$/,
+        );
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('still refuses at once a complete answer that is not JSON (not retried)', async () => {
+    const retries: string[] = [];
+    const client = new StacApiClient(server.url, { policy: fast, onRetry: (event) => retries.push(event.reason) });
+    server.misbehave({ kind: 'invalid-json' });
+    const error = (await client.conformsTo().catch((e: unknown) => e)) as ChangewatchError;
+    expect(error.code).toBe('E_STAC');
+    expect(retries).toEqual([]);
+  });
 });
 
 describe('Planetary Computer signing', () => {
