@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { TypedArray } from 'geotiff';
 import { halve, overviewSizes, type OverviewResampling } from '../../workers/overview.js';
 import type { GeoTransform } from '../../workers/grid.js';
+import { ChangewatchError } from '../errors.js';
 import type { DataType } from './cog.reader.js';
 
 /**
@@ -247,6 +249,45 @@ function encodeHeader(ifds: Entry[][], layout: HeaderLayout): Uint8Array {
   return header;
 }
 
+/** errno codes of a full disk (ENOSPC) or a spent quota (EDQUOT): write(2), open(2) with O_CREAT, mkdir(2). */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * A full disk, said as the user can act on it: ENOSPC and EDQUOT become E_WRITE naming `folder` (Node's own message,
+ * "ENOSPC: no space left on device, write", names no path); any other error is returned unchanged.
+ */
+export function noSpaceLeft(error: unknown, folder: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined || !NO_SPACE.has(code)) return error;
+  return new ChangewatchError(
+    'E_WRITE',
+    `${folder}: no space left on the device: free space or point TMPDIR at a larger disk`,
+    { cause: error },
+  );
+}
+
+/**
+ * Writes all of `bytes` at `position`: write(2) may write less than asked when the disk fills up part-way (the
+ * next call then fails with ENOSPC), and a short count ignored would leave a hole in the file.
+ */
+function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const written = writeSync(fd, bytes, done, bytes.length - done, position + done);
+    if (written === 0) throw new Error(`CogWriter: write at byte ${position + done} made no progress`);
+    done += written;
+  }
+}
+
+/** Runs a file-system call on a file in `folder`, a full disk reported by {@link noSpaceLeft}. */
+function onDisk<T>(folder: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw noSpaceLeft(error, folder);
+  }
+}
+
 export class CogWriter {
   private readonly tileSize: number;
   private readonly samples: number;
@@ -266,23 +307,34 @@ export class CogWriter {
       throw new RangeError('CogWriter: only north-up grids are written');
     if (this.samples < 1) throw new RangeError('CogWriter: no bands');
     if (this.tileSize % 16 !== 0) throw new RangeError('CogWriter: the tile size must be a multiple of 16 (TIFF)');
-    this.levels = overviewSizes(options.width, options.height, this.tileSize).map(({ width, height }, level) => {
-      const across = Math.ceil(width / this.tileSize);
-      const down = Math.ceil(height / this.tileSize);
-      const scratch = `${path}.level${level}.part`;
-      return {
-        width,
-        height,
-        across,
-        down,
-        pending: new Map(),
-        fd: openSync(scratch, 'w+'),
-        path: scratch,
-        written: 0,
-        offsets: new Float64Array(across * down).fill(-1),
-        lengths: new Float64Array(across * down),
-      };
-    });
+    this.levels = [];
+    try {
+      for (const [level, { width, height }] of overviewSizes(options.width, options.height, this.tileSize).entries()) {
+        const across = Math.ceil(width / this.tileSize);
+        const down = Math.ceil(height / this.tileSize);
+        const scratch = `${path}.level${level}.part`;
+        this.levels.push({
+          width,
+          height,
+          across,
+          down,
+          pending: new Map(),
+          fd: onDisk(this.folder, () => openSync(scratch, 'w+')),
+          path: scratch,
+          written: 0,
+          offsets: new Float64Array(across * down).fill(-1),
+          lengths: new Float64Array(across * down),
+        });
+      }
+    } catch (error) {
+      this.discardScratch();
+      throw error;
+    }
+  }
+
+  /** The folder the COG and its scratch files are written to (the run's work folder, under TMPDIR). */
+  get folder(): string {
+    return dirname(this.path);
   }
 
   private newTile(level: LevelState, tx: number, ty: number): PendingTile {
@@ -397,7 +449,7 @@ export class CogWriter {
     }
     const encoded = encodeTile(interleaved, size, this.samples, this.options.dataType);
     const index = ty * level.across + tx;
-    writeSync(level.fd, encoded, 0, encoded.length, level.written);
+    onDisk(this.folder, () => writeAll(level.fd, encoded, level.written));
     level.offsets[index] = level.written;
     level.lengths[index] = encoded.length;
     level.written += encoded.length;
@@ -506,12 +558,12 @@ export class CogWriter {
   /** Writes the header, then the tile data, to `path`; returns the SHA-256 (hex) of what was written. */
   private writeFile(header: Uint8Array, size: number): string {
     const hash = createHash('sha256');
-    const out = openSync(this.path, 'w');
+    const out = onDisk(this.folder, () => openSync(this.path, 'w'));
     try {
       let position = 0;
       const emit = (bytes: Uint8Array) => {
         hash.update(bytes);
-        writeSync(out, bytes, 0, bytes.length, position);
+        onDisk(this.folder, () => writeAll(out, bytes, position));
         position += bytes.length;
       };
       emit(header);
