@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from '../config.read.js';
 import { ChangewatchError, EXIT } from '../errors.js';
+import { setProcessWarningLevel } from '../log.js';
 import { VERSION } from '../version.js';
 import { registerAoi } from './aoi.command.js';
 import { registerCatalog } from './catalog.command.js';
@@ -54,7 +55,11 @@ export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: (
   const program = createProgram(io);
   const context: CliContext = {
     io,
-    configOf: (command) => loadConfig(command.optsWithGlobals<GlobalOptions>(), io.env, io.cwd),
+    configOf: (command) => {
+      const loaded = loadConfig(command.optsWithGlobals<GlobalOptions>(), io.env, io.cwd);
+      setProcessWarningLevel(loaded.config.log.level);
+      return loaded;
+    },
     setExitCode: (code) => {
       exitCode = code;
     },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import cron, { type ScheduledTask } from 'node-cron';
+import cron, { type Logger as CronLogger, type ScheduledTask } from 'node-cron';
 import type { Config } from '../../config/config.schema.js';
 import type { Logger } from '../log.js';
 import type { RunReport } from './run.js';
@@ -52,12 +52,36 @@ export async function checkHeartbeat(
 
 export const HEARTBEAT_EVERY_MS = 60_000;
 
+/**
+ * node-cron's logger as pino, so its messages are JSON log lines (`Cron:Task:Message`), not coloured `[WARN]` text on
+ * stderr. Its warnings are about overlapping and missed runs, which the scheduler logs itself (`Schedule:Run:Overlap`,
+ * `Schedule:Run:Missed`), so they go to debug with its other chatter; its errors stay errors.
+ */
+export function cronLogger(log: Logger): CronLogger {
+  const line =
+    (level: 'debug' | 'error') =>
+    (message: string | Error, err?: Error): void =>
+      log[level](
+        { cron: message instanceof Error ? message.message : message, ...(err ? { err } : {}) },
+        'Cron:Task:Message',
+      );
+  return { info: line('debug'), warn: line('debug'), debug: line('debug'), error: line('error') };
+}
+
 export interface Scheduler {
   task: ScheduledTask;
   /** Stops taking work, aborts the run in progress and waits for it to wind down. */
   stop(): Promise<void>;
   /** The run in progress, if any. */
   readonly running: Promise<RunReport | undefined> | undefined;
+}
+
+/** Runs the schedule skipped: one still running at the next fire time (noOverlap), or a fire time missed. */
+function logSkippedRuns(task: ScheduledTask, log: Logger): void {
+  task.on('execution:overlap', () => log.warn('Schedule:Run:Overlap'));
+  task.on('execution:missed', (context) =>
+    log.warn({ scheduledAt: context.date.toISOString() }, 'Schedule:Run:Missed'),
+  );
 }
 
 export function startScheduler(input: {
@@ -113,9 +137,9 @@ export function startScheduler(input: {
       running = undefined;
       await beat({ status: controller.signal.aborted ? 'stopping' : 'idle' });
     },
-    { name: 'changewatch-run', timezone: config.schedule.timezone, noOverlap: true },
+    { name: 'changewatch-run', timezone: config.schedule.timezone, noOverlap: true, logger: cronLogger(log) },
   );
-  task.on('execution:overlap', () => log.warn('Schedule:Run:Overlap'));
+  logSkippedRuns(task, log);
   const timer = setInterval(() => void beat(), HEARTBEAT_EVERY_MS);
   void beat();
   log.info(

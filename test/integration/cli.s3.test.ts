@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -37,12 +38,15 @@ function shellEnv(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
+/** The built CLI in a child process; SIGTERM after `stopAfterMs` when given (the scheduler runs until then). */
 function cli(
   args: string[],
   env: Record<string, string>,
+  stopAfterMs?: number,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (stopAfterMs !== undefined) setTimeout(() => child.kill('SIGTERM'), stopAfterMs);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -73,4 +77,72 @@ describe('an S3 store without credentials', () => {
     expect(keyed.code).toBe(0);
     expect(keyed.stdout).toMatch(/^bukavu-demo +never /m);
   });
+});
+
+/** The stderr lines that are not JSON (pino's log lines are; Node's and libraries' plain-text warnings are not). */
+function notJson(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((line) => line !== '')
+    .filter((line) => {
+      try {
+        JSON.parse(line);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+}
+
+const events = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg: string; warning?: { message: string } });
+
+describe('stderr carries JSON log lines only', () => {
+  const keys = () => ({
+    AWS_ACCESS_KEY_ID: inject('s3').accessKeyId,
+    AWS_SECRET_ACCESS_KEY: inject('s3').secretAccessKey,
+  });
+
+  it('status on an S3 store: the AWS SDK and node-cron write nothing of their own', async () => {
+    const status = await cli(['status'], shellEnv(keys()));
+    expect(status.code).toBe(0);
+    expect(notJson(status.stderr)).toEqual([]);
+    // On Node < 22 the AWS SDK warns that its next versions need Node 22: that notice is a log event now.
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      const warning = events(status.stderr).find((event) => event.msg === 'Process:Warning:Emitted');
+      expect(warning?.warning?.message).toMatch(/^NodeVersionSupportWarning: The AWS SDK for JavaScript/);
+    }
+  });
+
+  it('the scheduler, its runs overlapping a STAC API that never answers: no [WARN] text from node-cron', async () => {
+    // A STAC API that accepts connections and never answers: each run waits out its timeouts, past the next second.
+    const sockets: Socket[] = [];
+    const stac = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => stac.listen(0, '127.0.0.1', resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'cw-sched-'));
+    mkdirSync(join(dir, 'aoi'));
+    copyFileSync(join(ROOT, 'aoi', 'bukavu-demo.geojson'), join(dir, 'aoi', 'bukavu-demo.geojson'));
+    try {
+      const env = shellEnv({
+        ...keys(),
+        CHANGEWATCH_STAC_URL: `http://127.0.0.1:${(stac.address() as AddressInfo).port}`,
+        CHANGEWATCH_STAC_TIMEOUT_MS: '1500',
+        CHANGEWATCH_AOI_DIR: join(dir, 'aoi'),
+        CHANGEWATCH_SCHEDULE_CRON: '* * * * * *',
+        CHANGEWATCH_SCHEDULE_HEARTBEAT_FILE: join(dir, 'heartbeat.json'),
+      });
+      const schedule = await cli(['schedule'], env, 5_000);
+      expect(schedule.code).toBe(0);
+      expect(notJson(schedule.stderr)).toEqual([]);
+      const names = events(schedule.stderr).map((event) => event.msg);
+      expect(names).toContain('Schedule:Run:Overlap');
+      expect(names).toContain('Schedule:Stop');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => stac.close(resolve));
+    }
+  }, 30_000);
 });

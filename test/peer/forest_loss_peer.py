@@ -12,6 +12,7 @@ import json
 import resource
 import sys
 import time
+import warnings
 
 import numpy as np
 from osgeo import gdal, ogr, osr
@@ -46,7 +47,10 @@ def read_period(files):
     clear = ~np.isnan(red) & ~np.isnan(nir)
     red_c = np.where(clear, red, np.nan)
     nir_c = np.where(clear, nir, np.nan)
-    with np.errstate(all="ignore"):
+    # A pixel never seen clear has an all-NaN stack: its median is NaN ("not seen"), as changewatch's composite
+    # gives; numpy says so with a RuntimeWarning per call, which is expected here and not printed.
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="All-NaN slice encountered", category=RuntimeWarning)
         red_m = np.nanmedian(red_c, axis=0).astype(np.float32)
         nir_m = np.nanmedian(nir_c, axis=0).astype(np.float32)
     count = clear.sum(axis=0).astype(np.uint16)
