@@ -124,6 +124,17 @@ export const RunConfigSchema = z.strictObject({
   leaseMinutes: z.number().int().min(1).max(1440).default(60),
 });
 
+export const SitesConfigSchema = z.strictObject({
+  /**
+   * A change patch joins a site when it overlaps the site's footprint or lies within this distance of it, metres
+   * (rounded up to whole pixels, Chebyshev: at 10 m the default is 3 pixels, at 30 m one, so diagonal neighbours
+   * join). Default 30.
+   */
+  matchDistanceM: z.number().min(0).max(1000).default(30),
+  /** A site that has not grown by its product's minimum mapping unit for this many periods is inactive. Default 2. */
+  inactiveAfterPeriods: z.number().int().min(1).max(100).default(2),
+});
+
 export const ScheduleConfigSchema = z.strictObject({
   /**
    * Cron expression (node-cron: optional seconds field first). Default nightly at 02:00. Checked with node-cron's
@@ -157,6 +168,7 @@ export const ConfigSchema = z.strictObject({
   analysis: AnalysisConfigSchema.prefault({}),
   log: LogConfigSchema.prefault({}),
   run: RunConfigSchema.prefault({}),
+  sites: SitesConfigSchema.prefault({}),
   schedule: ScheduleConfigSchema.prefault({}),
 });
 

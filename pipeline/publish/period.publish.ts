@@ -1,4 +1,5 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { Config } from '../../config/config.schema.js';
 import type { Summary } from '../../reports/summary.js';
 import { CATALOG_KEY, assetKeyOf, collectionKey, itemKey } from '../outputs/layout.js';
 import { aoiCollection, type ResultItem } from '../outputs/stac.js';
@@ -15,17 +16,18 @@ import {
   type PublishEvent,
 } from './publish.js';
 import { publishAoiReport } from './report.publish.js';
+import { publishSites, sitesGap } from './sites.publish.js';
 
 /**
  * What comes after a period's item: its collection and catalog entries, the removal of earlier assets, its report
- * page and its record in the AOI's state. Each step is idempotent, so a run killed anywhere after the item is
+ * page and its record in the AOI's state, and the AOI's sites. Each step is idempotent, so a run killed anywhere after the item is
  * completed by the next one, which finds the gaps from the whole published state: the item (and its assets), the
  * collection, the catalog, the period's folder, the state and the report.
  */
 
 /** A step still to do for a published item, and why. */
 export interface PublicationGap {
-  step: 'assets' | 'collection' | 'catalog' | 'prune' | 'report' | 'state';
+  step: 'assets' | 'collection' | 'catalog' | 'prune' | 'sites' | 'report' | 'state';
   why: string;
 }
 
@@ -87,6 +89,8 @@ export async function publicationGaps(
   const stale = await staleKeys(store, aoi.id, item.id, digest);
   if (stale.length > 0)
     gaps.push({ step: 'prune', why: `${stale.length} object(s) of other inputs, e.g. ${stale[0]}` });
+  const sites = await sitesGap(store, aoi.id);
+  if (sites) gaps.push({ step: 'sites', why: sites });
   const report = state.reports?.findLast((entry) => entry.itemId === item.id);
   const recorded = recordGaps(state, { id: item.id, digest });
   if (report && !recorded.some((gap) => gap.step === 'report') && !(await store.get(report.key))) {
@@ -112,17 +116,21 @@ export interface Completion {
   /** The scenes the item was computed from. */
   scenes: string[];
   state: AoiState;
+  /** How sites are matched and aged (`sites` in the config). */
+  siteRules: Config['sites'];
   onEvent?: (event: PublishEvent) => void;
 }
 
 /**
- * Every step after the item, in order: collection and catalog, prune, report page, state. Returns the report's key.
+ * Every step after the item, in order: collection and catalog, prune, sites, report page, state. Returns the
+ * report's key.
  * Steps whose result is already there are simply done again: they write the same bytes.
  */
 export async function completePublication(store: ObjectStore, input: Completion): Promise<string> {
   const { aoi, itemId, digest, runId, summary, state, onEvent } = input;
   await publishCollection(store, aoi, onEvent);
   await pruneStale(store, aoi, { id: itemId, digest }, onEvent);
+  await publishSites(store, aoi, input.siteRules, onEvent);
   const headline = headlineOf(summary);
   state.items[itemId] = { digest, scenes: [...new Set(input.scenes)], runId, ...(headline ? { headline } : {}) };
   const reportKey = await publishAoiReport(store, { aoi, runId, itemId, digest, summary, state });

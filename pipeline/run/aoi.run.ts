@@ -222,6 +222,7 @@ async function executePeriod(
     summary: result.summary,
     scenes: [...plan.scenes.baseline, ...plan.scenes.monitoring],
     state,
+    siteRules: ctx.adapters.config.sites,
     onEvent: onPublish,
   });
 }
@@ -239,6 +240,7 @@ async function repairPeriod(ctx: RunContext, aoi: Aoi, plan: AoiPlan, state: Aoi
     summary: await publishedSummary(store, aoi.id, item),
     scenes: [...plan.scenes.baseline, ...plan.scenes.monitoring],
     state,
+    siteRules: ctx.adapters.config.sites,
     onEvent: publishEvents(ctx, aoi.id, log),
   });
 }

@@ -6,6 +6,7 @@ import type { ObjectStore } from '../../pipeline/ports.js';
 import type { AoiState } from '../../pipeline/publish/aoi.state.js';
 import { publishedItems, staleKeys, verifyItem } from '../../pipeline/publish/publish.js';
 import type { Summary } from '../../reports/summary.js';
+import type { SitesCollection } from '../../pipeline/outputs/sites.js';
 
 /**
  * Everything a reader of the store relies on, checked from the outside after a run: every published item verifies
@@ -32,6 +33,31 @@ export async function storeProblems(store: ObjectStore, aoiId: string): Promise<
   const state = await json<AoiState>(`${aoiId}/state.json`);
   const index = (await text('index.html')) ?? '';
   for (const item of items) problems.push(...(await itemProblems(store, aoiId, item, { listed, state, index })));
+  problems.push(...(await sitesProblems(store, aoiId, items)));
+  return problems;
+}
+
+/** The sites document folds every published item at its digest, and each item's patches add up in its sites. */
+async function sitesProblems(store: ObjectStore, aoiId: string, items: ResultItem[]): Promise<string[]> {
+  const bytes = await store.get(`${aoiId}/sites.geojson`);
+  if (!bytes) return items.length > 0 ? [`${aoiId}/sites.geojson: missing`] : [];
+  const sites = JSON.parse(new TextDecoder().decode(bytes)) as SitesCollection;
+  const folded = sites.changewatch.periods.map((period) => `${period.item}@${period.digest}`).sort();
+  const published = items.map((item) => `${item.id}@${String(item.properties['changewatch:inputs'])}`).sort();
+  const problems =
+    JSON.stringify(folded) === JSON.stringify(published) ? [] : [`sites fold ${folded}, items are ${published}`];
+  for (const item of items) {
+    const polygons = await store.get(assetKeyOf(itemKey(aoiId, item.id), item.assets['polygons']!.href));
+    const patches = polygons
+      ? (JSON.parse(new TextDecoder().decode(polygons)) as { features: Array<{ properties: { hectares: number } }> })
+      : null;
+    const patchHa = (patches?.features ?? []).reduce((total, feature) => total + feature.properties.hectares, 0);
+    const siteHa = sites.features
+      .flatMap((feature) => feature.properties.history.filter((period) => period.item === item.id))
+      .reduce((total, period) => total + period.hectares, 0);
+    if (Math.abs(patchHa - siteHa) > 0.01)
+      problems.push(`${item.id}: sites hold ${siteHa} ha, its patches ${patchHa} ha`);
+  }
   return problems;
 }
 
@@ -57,7 +83,10 @@ async function itemProblems(
   const report = derived.state?.reports?.findLast((entry) => entry.itemId === item.id);
   if (report?.digest !== digest) problems.push(`${item.id}: no report of inputs ${digest} in the state`);
   else if (!(await store.get(report.key))) problems.push(`${item.id}: report ${report.key} missing`);
-  else if (!derived.index.includes(`href="./${report.key}"`)) problems.push(`index.html: no link to ${report.key}`);
+  // The index shows each AOI's latest report.
+  const latest = derived.state?.reports?.at(-1);
+  if (latest && !derived.index.includes(`href="./${latest.key}"`))
+    problems.push(`index.html: no link to ${latest.key}`);
   return problems;
 }
 

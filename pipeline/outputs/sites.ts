@@ -1,0 +1,150 @@
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import { pixelAreaHaByColumn } from '../../aoi/pixel.area.js';
+import type { Grid } from '../../aoi/rasterize.js';
+import { outlineOf, type OutlineGeometry } from '../../workers/outline.js';
+import { pixelsOf, type Site, type SitePeriodInput, type SiteState } from '../../workers/sites.js';
+import { VERSION } from '../version.js';
+
+/**
+ * `<aoi>/sites.geojson`: every site of the AOI (workers/sites.ts) as one RFC 7946 feature, its footprint traced
+ * along pixel edges, with its state, dates, per-period history and the hectares inside each zone; the collection
+ * says which items (and inputs digests) it was folded from, with what rules, and counts the sites by state and zone.
+ */
+
+export interface SiteProperties {
+  site: string;
+  product: string;
+  state: SiteState;
+  first_seen: string | null;
+  last_change: string;
+  last_clear_view: string | null;
+  /** Area of every pixel the site's patches covered, geodesic, hectares. */
+  hectares: number;
+  zones: Record<string, number>;
+  merged_from: string[];
+  merged_into: string | null;
+  split_from: string | null;
+  history: Array<{
+    item: string;
+    monitoring: string;
+    hectares: number;
+    hectares_high_confidence: number;
+    new_hectares: number;
+    patches: number;
+    classes: string[];
+  }>;
+}
+
+export interface SitesCollection {
+  type: 'FeatureCollection';
+  changewatch: {
+    aoi: string;
+    software: string;
+    periods: Array<{ item: string; digest: string; monitoring: string }>;
+    rules: { matchDistanceM: number; inactiveAfterPeriods: number };
+    counts: { byState: Record<string, number>; byZone: Record<string, Record<string, number>> };
+  };
+  features: Array<{ type: 'Feature'; id: string; geometry: OutlineGeometry; properties: SiteProperties }>;
+}
+
+const round4 = (value: number) => Number(value.toFixed(4));
+
+/** The footprint as a label raster of its bounding box (loops, not spreads: a footprint may hold millions). */
+function footprintBox(footprint: Int32Array, grid: Grid) {
+  let [top, left, bottom, right] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const pixel of footprint) {
+    const [row, column] = [Math.floor(pixel / grid.width), pixel % grid.width];
+    [top, bottom, left, right] = [
+      Math.min(top, row),
+      Math.max(bottom, row),
+      Math.min(left, column),
+      Math.max(right, column),
+    ];
+  }
+  const [width, height] = [right - left + 1, bottom - top + 1];
+  const raster = new Int32Array(width * height);
+  for (const pixel of footprint)
+    raster[(Math.floor(pixel / grid.width) - top) * width + (pixel % grid.width) - left] = 1;
+  return { raster, left, top, width, height };
+}
+
+/** Hectares of the footprint inside each zone (zones it does not reach are left out). */
+function zoneHectares(footprint: Int32Array, zones: Map<string, Set<number>>, area: Float64Array, width: number) {
+  const out: Record<string, number> = {};
+  for (const [id, pixels] of zones) {
+    let hectares = 0;
+    for (const pixel of footprint) if (pixels.has(pixel)) hectares += area[pixel % width]!;
+    if (hectares > 0) out[id] = round4(hectares);
+  }
+  return out;
+}
+
+function properties(site: Site, hectares: number, zones: Record<string, number>): SiteProperties {
+  return {
+    site: site.id,
+    product: site.product,
+    state: site.state,
+    first_seen: site.firstSeen,
+    last_change: site.lastChange,
+    last_clear_view: site.lastClearView,
+    hectares: round4(hectares),
+    zones,
+    merged_from: site.mergedFrom,
+    merged_into: site.mergedInto ?? null,
+    split_from: site.splitFrom ?? null,
+    history: site.history.map((period) => ({
+      item: period.item,
+      monitoring: period.monitoring,
+      hectares: round4(period.hectares),
+      hectares_high_confidence: round4(period.hectaresHigh),
+      new_hectares: round4(period.newHectares),
+      patches: period.patches,
+      classes: period.classes,
+    })),
+  };
+}
+
+function counts(features: SitesCollection['features']): SitesCollection['changewatch']['counts'] {
+  const byState: Record<string, number> = {};
+  const byZone: Record<string, Record<string, number>> = {};
+  for (const { properties: site } of features) {
+    byState[site.state] = (byState[site.state] ?? 0) + 1;
+    for (const zone of Object.keys(site.zones)) {
+      const states = (byZone[zone] ??= {});
+      states[site.state] = (states[site.state] ?? 0) + 1;
+    }
+  }
+  return { byState, byZone };
+}
+
+export function sitesCollection(input: {
+  aoi: Aoi;
+  grid: Grid;
+  sites: readonly Site[];
+  periods: readonly SitePeriodInput[];
+  rules: { matchDistanceM: number; inactiveAfterPeriods: number };
+}): SitesCollection {
+  const { grid } = input;
+  const area = pixelAreaHaByColumn(grid);
+  const zones = new Map(input.aoi.zones.map((zone) => [zone.id, new Set(pixelsOf(zone.geometry, grid))]));
+  const features = input.sites
+    .filter((site) => site.footprint.length > 0)
+    .map((site) => {
+      let hectares = 0;
+      for (const pixel of site.footprint) hectares += area[pixel % grid.width]!;
+      const zoned = zoneHectares(site.footprint, zones, area, grid.width);
+      const geometry = outlineOf(grid, footprintBox(site.footprint, grid));
+      return { type: 'Feature' as const, id: site.id, geometry, properties: properties(site, hectares, zoned) };
+    });
+  return {
+    type: 'FeatureCollection',
+    changewatch: {
+      aoi: input.aoi.id,
+      software: `changewatch ${VERSION}`,
+      periods: input.periods.map(({ item, digest, monitoring }) => ({ item, digest, monitoring })),
+      rules: input.rules,
+      counts: counts(features),
+    },
+    features,
+  };
+}

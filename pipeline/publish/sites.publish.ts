@@ -1,0 +1,112 @@
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { AreaGeometry } from '../../aoi/geometry.js';
+import type { Grid } from '../../aoi/rasterize.js';
+import type { Config } from '../../config/config.schema.js';
+import type { Summary } from '../../reports/summary.js';
+import { foldSites, type SitePeriodInput } from '../../workers/sites.js';
+import { assetKeyOf, itemKey } from '../outputs/layout.js';
+import { sitesCollection, type SitesCollection } from '../outputs/sites.js';
+import type { ResultItem } from '../outputs/stac.js';
+import type { ObjectStore } from '../ports.js';
+import { publishedItems, readJson, type PublishEvent } from './publish.js';
+
+/**
+ * `<aoi>/sites.geojson`, folded again from every published item of the AOI (their polygons and summaries) in
+ * chronological order: the same items give the same sites and ids, a repair rebuilds it from the store alone, and a
+ * put replaces it whole, so a kill while it is written leaves the previous one.
+ */
+
+export const sitesKey = (aoiId: string): string => `${aoiId}/sites.geojson`;
+
+interface PatchFeature {
+  geometry: AreaGeometry;
+  properties: {
+    product: string;
+    class: string;
+    hectares: number;
+    hectares_high_confidence: number;
+    first_seen: string | null;
+  };
+}
+
+interface PublishedPeriod {
+  input: SitePeriodInput;
+  summary: Summary;
+  start: string;
+}
+
+async function periodOf(store: ObjectStore, aoiId: string, item: ResultItem): Promise<PublishedPeriod | undefined> {
+  const key = itemKey(aoiId, item.id);
+  const asset = (name: string) => item.assets[name] && assetKeyOf(key, item.assets[name].href);
+  const summary = await readJson<Summary>(store, asset('summary') ?? '');
+  const polygons = await readJson<{ features: PatchFeature[] }>(store, asset('polygons') ?? '');
+  if (!summary || !polygons) return undefined;
+  const monitoring = summary.periods.monitoring;
+  const patches = polygons.features.map(({ geometry, properties: p }) => ({
+    product: p.product,
+    class: p.class,
+    hectares: p.hectares,
+    hectaresHigh: p.hectares_high_confidence,
+    firstSeen: p.first_seen,
+    geometry,
+  }));
+  const input: SitePeriodInput = {
+    item: item.id,
+    digest: String(item.properties['changewatch:inputs']),
+    monitoring: monitoring.window,
+    lastObservation: monitoring.observationDates.at(-1) ?? null,
+    patches,
+  };
+  return { input, summary, start: monitoring.start };
+}
+
+/** The AOI's sites from its published items (none: no document). */
+export async function buildSites(
+  store: ObjectStore,
+  aoi: Aoi,
+  rules: Config['sites'],
+): Promise<SitesCollection | undefined> {
+  const periods: PublishedPeriod[] = [];
+  for (const item of await publishedItems(store, aoi.id)) {
+    const period = await periodOf(store, aoi.id, item);
+    if (period) periods.push(period);
+  }
+  if (periods.length === 0) return undefined;
+  periods.sort((a, b) => a.start.localeCompare(b.start) || a.input.item.localeCompare(b.input.item));
+  const latest = periods.at(-1)!.summary;
+  const grid: Grid = { ...latest.grid, transform: latest.grid.transform as unknown as Grid['transform'] };
+  const mmu = (product: string) => Number(latest.products[product]?.parameters['minimumMappingUnitHa'] ?? 0);
+  const matchDistancePx = Math.ceil(rules.matchDistanceM / latest.grid.resolution);
+  const inputs = periods.map((period) => period.input);
+  const sites = foldSites(aoi.id, grid, inputs, {
+    matchDistancePx,
+    inactiveAfter: rules.inactiveAfterPeriods,
+    mmuHa: mmu,
+  });
+  return sitesCollection({ aoi, grid, sites, periods: inputs, rules });
+}
+
+export async function publishSites(
+  store: ObjectStore,
+  aoi: Aoi,
+  rules: Config['sites'],
+  onEvent?: (event: PublishEvent) => void,
+): Promise<void> {
+  const sites = await buildSites(store, aoi, rules);
+  if (!sites) return;
+  await store.put(sitesKey(aoi.id), `${JSON.stringify(sites)}\n`, {
+    contentType: 'application/geo+json',
+    cacheControl: 'no-cache',
+  });
+  onEvent?.({ step: 'sites', key: sitesKey(aoi.id) });
+}
+
+/** Why the published sites do not follow the published items (each item, at its digest), or undefined. */
+export async function sitesGap(store: ObjectStore, aoiId: string): Promise<string | undefined> {
+  const published = await readJson<SitesCollection>(store, sitesKey(aoiId)).catch(() => null);
+  const folded = new Set((published?.changewatch?.periods ?? []).map((period) => `${period.item}@${period.digest}`));
+  const items = await publishedItems(store, aoiId);
+  const missing = items.filter((item) => !folded.has(`${item.id}@${String(item.properties['changewatch:inputs'])}`));
+  if (missing.length > 0) return `${sitesKey(aoiId)} does not include ${missing.map((item) => item.id).join(', ')}`;
+  return folded.size === items.length ? undefined : `${sitesKey(aoiId)} includes items no longer published`;
+}

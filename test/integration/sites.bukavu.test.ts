@@ -1,0 +1,71 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compose } from '../../pipeline/compose.js';
+import { loadConfig } from '../../pipeline/config.read.js';
+import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
+import { createLogger } from '../../pipeline/log.js';
+import type { SitesCollection } from '../../pipeline/outputs/sites.js';
+import { runAll } from '../../pipeline/run/run.js';
+import { ROOT } from '../helpers/paths.js';
+import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
+import { storeProblems } from '../helpers/store.check.js';
+
+/**
+ * Sites over the real Bukavu series: two consecutive runs whose monitoring windows end two weeks apart publish two
+ * items; the sites of the first keep their ids in the second, and every item's patch hectares add up in its sites.
+ */
+const POOL_ENTRY = join(ROOT, 'dist', 'workers', 'pool.entry.js');
+const quiet = createLogger('silent');
+let site: RunSite;
+
+beforeAll(async () => {
+  const { collection, items } = await bukavuItems();
+  site = await startRunSite({ aois: [{ id: 'bukavu-s', copyOf: 'bukavu-demo' }], items, collections: [collection] });
+}, 60_000);
+
+afterAll(async () => {
+  await site?.stac.close();
+});
+
+function setMonitoring(window: string): void {
+  const file = join(site.aoiDir, 'bukavu-s.geojson');
+  const aoi = JSON.parse(readFileSync(file, 'utf8')) as { features: Array<{ properties: Record<string, unknown> }> };
+  const properties = aoi.features[0]!.properties;
+  properties.windows = { ...(properties.windows as object), monitoring: window };
+  writeFileSync(file, JSON.stringify(aoi));
+}
+
+describe('sites across two runs on the real Bukavu series', () => {
+  it('keep their ids, add up to each item’s patches, and count by state', async () => {
+    const store = new FileObjectStore(join(site.dir, 'store'));
+    const sitesOf = async () =>
+      JSON.parse(new TextDecoder().decode((await store.get('bukavu-s/sites.geojson'))!)) as SitesCollection;
+    const run = async () => {
+      const { config } = loadConfig({ config: site.configFile }, {}, ROOT);
+      return runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
+    };
+    setMonitoring('2021-08-15/2021-09-15');
+    expect((await run()).aois.map((entry) => entry.outcome)).toEqual(['ok']);
+    const first = await sitesOf();
+    expect(first.features.length).toBeGreaterThan(50);
+    expect(first.features.every((feature) => feature.properties.state === 'new')).toBe(true);
+
+    setMonitoring('2021-08-15/2021-09-30');
+    expect((await run()).aois.map((entry) => entry.outcome)).toEqual(['ok']);
+    const second = await sitesOf();
+    expect(second.changewatch.periods.map((period) => period.item)).toEqual([
+      'bukavu-s-2021-08-15-2021-09-15',
+      'bukavu-s-2021-08-15-2021-09-30',
+    ]);
+    // Every site of the first run is still there under its id, with its first period unchanged.
+    const later = new Map(second.features.map((feature) => [feature.id, feature.properties]));
+    for (const { id, properties } of first.features) {
+      expect(later.get(id)?.history[0], id).toEqual(properties.history[0]);
+    }
+    const states = second.changewatch.counts.byState;
+    expect(Object.values(states).reduce((total, count) => total + count, 0)).toBe(second.features.length);
+    expect((states['stable'] ?? 0) + (states['expanding'] ?? 0) + (states['merged'] ?? 0)).toBeGreaterThan(0);
+    expect(await storeProblems(store, 'bukavu-s')).toEqual([]);
+  }, 240_000);
+});
