@@ -6,7 +6,7 @@
  * where everything is. Run it twice: the second run finds nothing new and writes no output.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { buildCatalog } from './catalog.build.js';
 import { printRunReport } from '../run/run.report.js';
 import { loadConfig } from '../config.read.js';
@@ -23,6 +23,27 @@ import { VERSION } from '../version.js';
 const SERIES = resolve('..', 'shared', 'data', 's2-bukavu-rusizi', 'T35MPT_bukavu_drc');
 const INPUT_CATALOG = resolve('out', 'inputs', 's2-bukavu', 'catalog.json');
 const AOI_ID = 'bukavu-demo';
+/** The store `npm run demo` writes to when none is configured (config.schema.ts `store.url`'s default). */
+const DEFAULT_STORE = 'file://./out';
+
+/** A word for a POSIX shell: as is when it holds only safe characters, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Commands to try next, each working exactly as printed from the folder the demo ran in: `changewatch` is the
+ * package's `bin`, which `npx` finds there (npm ci does not put it on the PATH); the store is named unless it is the
+ * default, and the STAC catalog is the one the demo built.
+ */
+function nextCommands(store: string, catalog: string): string[] {
+  const storeFlag = store === DEFAULT_STORE ? '' : ` --store ${shellWord(store)}`;
+  return [
+    `npx changewatch status --store ${shellWord(store)}`,
+    `npx changewatch run --dry-run --stac ${shellWord(relative(process.cwd(), catalog))} --aoi ${AOI_ID}${storeFlag}`,
+    `npx changewatch aoi list`,
+  ];
+}
 
 async function main(): Promise<number> {
   const started = Date.now();
@@ -82,6 +103,8 @@ async function main(): Promise<number> {
   out(`  preview  ${asset('preview')}`);
   const latest = (await loadState(store, AOI_ID)).state.reports?.at(-1)?.key;
   out(`  report   index.html${latest ? ` and ${latest}` : ''}`);
+  out('Next, from this folder:');
+  for (const command of nextCommands(config.store.url, catalog.catalog)) out(`  ${command}`);
   out(`demo done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return EXIT.ok;
 }

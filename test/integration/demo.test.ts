@@ -85,6 +85,26 @@ describe('npm run demo (dist/pipeline/tools/demo.js)', () => {
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, publishedDigests(store));
     expect(publishedDigests(store)).toBe(readFileSync(GOLDEN, 'utf8'));
 
+    // The commands it prints next work exactly as printed, from the folder it ran in, in a shell without its
+    // environment: `npx changewatch` finds the package's bin (npm ci puts no changewatch on the PATH).
+    const next = result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('  npx changewatch '))
+      .map((line) => line.trim());
+    expect(next).toEqual([
+      `npx changewatch status --store file://${store}`,
+      `npx changewatch run --dry-run --stac out/inputs/s2-bukavu/catalog.json --aoi bukavu-demo --store file://${store}`,
+      'npx changewatch aoi list',
+    ]);
+    const outputs = next.map((command) => {
+      const shell = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', env: childEnv() });
+      expect(shell.status, `${command}\n${shell.stderr}`).toBe(0);
+      return shell.stdout;
+    });
+    expect(outputs[0]).toMatch(/^bukavu-demo +\S+ +\S+ +ok +bukavu-demo-2021-08-15-2021-09-30 /m);
+    expect(outputs[1]).toMatch(/^bukavu-demo +nothing-new +bukavu-demo-2021-08-15-2021-09-30 /m);
+    expect(outputs[2]).toMatch(/^bukavu-demo +custom +5,521 ha /m);
+
     // The second run finds nothing new and leaves every published file as it was.
     const itemBefore = statSync(join(store, itemKey)).mtimeMs;
     const summaryBefore = statSync(join(store, summaryKey)).mtimeMs;
