@@ -53,6 +53,13 @@ export const PeriodSummarySchema = z
     observationDates: z.array(z.iso.date()).meta({ description: 'Observation dates with data over the AOI.' }),
     clearFraction: fraction("Share (0-1) of the AOI's area seen clear at least once."),
     scenes: z.array(SceneRowSchema).meta({ description: 'Scenes that covered some of the AOI.' }),
+    skipped: z
+      .array(z.strictObject({ id: z.string(), reason: z.string() }))
+      .optional()
+      .meta({
+        description:
+          'Scenes the catalog offered that were not used, with why (a file that disagrees with its STAC item); absent when none.',
+      }),
   })
   .meta({ id: 'period' });
 export type PeriodSummary = z.infer<typeof PeriodSummarySchema>;

@@ -67,6 +67,9 @@ export function periodCaveats(run: AnalysisRun, periods: Periods): string[] {
       }),
     );
   }
+  for (const { id, reason } of run.skipped) {
+    caveats.push(`Scene ${id} was not used: ${reason}. The figures come from the other scenes.`);
+  }
   for (const [analysis, reason] of Object.entries(run.notComputed)) {
     caveats.push(`The AOI asks for ${analysis}: ${reason}.`);
   }

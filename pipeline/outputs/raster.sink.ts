@@ -18,6 +18,9 @@ import {
 import type { AnalysisSink, BlockClasses } from '../analysis/analysis.js';
 import type { SelectedProduct } from '../analysis/products.select.js';
 import { CogWriter, type CogOptions } from '../io/cog.writer.js';
+
+/** A full disk under the work folder, said as such (the rasters are the largest files a run writes). */
+export { noSpaceLeft } from '../io/cog.writer.js';
 import { classesMetadata, classificationOf, nodataOf, rgbOf } from './legend.js';
 import { COG_TYPE, type OutputFile } from './output.file.js';
 import { PREVIEW_MAX_SIDE } from './previews.js';

@@ -72,14 +72,21 @@ function productSummary(aoi: Aoi, run: AnalysisRun, figures: ProductRun): Produc
   };
 }
 
-function periodSummary(input: PeriodInput, dates: string[], clearFraction: number): PeriodSummary {
+function periodSummary(
+  input: PeriodInput,
+  dates: string[],
+  clearFraction: number,
+  skipped: ReadonlyArray<{ id: string; reason: string }>,
+): PeriodSummary {
+  const mine = skipped.filter((skip) => input.search.scenes.some((scene) => scene.id === skip.id));
+  const used = input.search.scenes.filter((scene) => !mine.some((skip) => skip.id === scene.id));
   return {
     window: input.window.text,
     start: input.window.start,
     end: input.window.end,
     observationDates: dates,
     clearFraction: round6(clearFraction),
-    scenes: input.search.scenes.map((scene) => ({
+    scenes: used.map((scene) => ({
       id: scene.id,
       datetime: scene.datetime,
       cloudCover: scene.cloudCover ?? null,
@@ -87,6 +94,7 @@ function periodSummary(input: PeriodInput, dates: string[], clearFraction: numbe
       platform: scene.platform ?? null,
       href: scene.href ?? null,
     })),
+    ...(mine.length > 0 ? { skipped: mine.map((skip) => ({ ...skip })) } : {}),
   };
 }
 
@@ -141,8 +149,8 @@ export function buildSummary(input: {
         'geodesic area on WGS84 (GeographicLib) of each pixel column, so UTM scale distortion is accounted for',
     },
     periods: {
-      baseline: periodSummary(periods.baseline, run.baseline.dates, run.clearFraction.baseline),
-      monitoring: periodSummary(periods.monitoring, run.monitoring.dates, run.clearFraction.monitoring),
+      baseline: periodSummary(periods.baseline, run.baseline.dates, run.clearFraction.baseline, run.skipped),
+      monitoring: periodSummary(periods.monitoring, run.monitoring.dates, run.clearFraction.monitoring, run.skipped),
     },
     analyses: { requested: [...aoi.analyses], notComputed: { ...run.notComputed } },
     products: Object.fromEntries(

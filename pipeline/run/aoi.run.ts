@@ -34,6 +34,8 @@ export interface AoiRunReport {
   report?: string;
   /** Why the state was rebuilt from the published items, if it was. */
   stateRebuilt?: 'lost' | 'corrupt';
+  /** Scenes found but not used, with why (a file that disagrees with its STAC item). */
+  skipped?: Array<{ id: string; reason: string }>;
   bytesRead: number;
   requests: number;
   blocks: number;
@@ -214,6 +216,10 @@ async function executePeriod(
   });
   if (Object.keys(result.run.notComputed).length > 0)
     log.warn({ notComputed: result.run.notComputed }, 'Aoi:Analyses:NotComputed');
+  if (result.run.skipped.length > 0) {
+    entry.skipped = result.run.skipped;
+    log.warn({ skipped: result.run.skipped }, 'Aoi:Scenes:Skipped');
+  }
   entry.report = await completePublication(ctx.adapters.store, {
     aoi: period.aoi,
     itemId: period.itemId,

@@ -6,7 +6,7 @@ import { runAnalysis, type AnalysisRun } from '../analysis/analysis.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import type { OutputFile } from '../outputs/output.file.js';
 import { periodOutputs } from '../outputs/period.outputs.js';
-import { RasterOutputSink } from '../outputs/raster.sink.js';
+import { noSpaceLeft, RasterOutputSink } from '../outputs/raster.sink.js';
 import { resultItem, type ResultItem } from '../outputs/stac.js';
 import type { Summary } from '../../reports/summary.js';
 import type { ComputePool } from '../analysis/pool.js';
@@ -89,13 +89,28 @@ export function removeAbandonedWorkDirs(root = tmpdir()): string[] {
  * AOI itself: nothing was observed, so there is nothing to publish (an item of "not seen" everywhere would only
  * bury the reason).
  */
-function refuseUnseen(aoiId: string, run: { baseline: { dates: string[] }; monitoring: { dates: string[] } }): void {
+function refuseUnseen(aoiId: string, run: AnalysisRun, periods: PeriodScenes): void {
   for (const period of ['baseline', 'monitoring'] as const) {
     if (run[period].dates.length > 0) continue;
+    const found = new Set(periods[period].search.scenes.map((scene) => scene.id));
+    const skipped = run.skipped.filter((skip) => found.has(skip.id));
+    const why =
+      skipped.length > 0
+        ? `${skipped.length} of its ${found.size} scene(s) were skipped (${skipped[0]!.reason})${skipped.length < found.size ? ' and the others have no data over it' : ''}`
+        : 'their footprints only touch its bounding box';
     throw new ChangewatchError(
       'E_NO_SCENES',
-      `${aoiId}: none of the ${period} scenes has data over the AOI (their footprints only touch its bounding box): nothing to compute until a scene covers it`,
+      `${aoiId}: none of the ${period} scenes has usable data over the AOI (${why}): nothing to compute until a scene covers it`,
     );
+  }
+}
+
+/** The period's scratch folder under TMPDIR; a full disk is said as such, with the folder and what to do. */
+function makeWorkDir(aoiId: string): string {
+  try {
+    return mkdtempSync(join(tmpdir(), `${WORK_DIR_PREFIX}${process.pid}-${aoiId}-`));
+  } catch (error) {
+    throw noSpaceLeft(error, tmpdir());
   }
 }
 
@@ -121,7 +136,7 @@ export async function computeAndPublish(
   const { aoi, periods, itemId, digest } = plan;
   // Rasters are written to files as the blocks stream, then uploaded from them: nothing AOI-sized stays in memory.
   // The folder follows TMPDIR; it needs room for the rasters of one period (about 3 bytes a pixel).
-  const workDir = mkdtempSync(join(tmpdir(), `${WORK_DIR_PREFIX}${process.pid}-${aoi.id}-`));
+  const workDir = makeWorkDir(aoi.id);
   const windows = { baseline: periods.baseline.window.text, monitoring: periods.monitoring.window.text };
   const rasters = new RasterOutputSink(workDir, windows, plan.resolution);
   const signal = options.signal ? { signal: options.signal } : {};
@@ -141,7 +156,7 @@ export async function computeAndPublish(
       ...(options.onBlock ? { onBlock: options.onBlock } : {}),
       ...signal,
     });
-    refuseUnseen(aoi.id, run);
+    refuseUnseen(aoi.id, run, periods);
     const { files, summary } = await periodOutputs({ aoi, run, rasters, periods, itemId, digest });
     const item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
     const onEvent = options.onPublish ? { onEvent: options.onPublish } : {};

@@ -19,6 +19,7 @@ import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
 import { s3ClientWithBucket } from '../helpers/s3.js';
 import { storeProblems } from '../helpers/store.check.js';
+import type { Summary } from '../../reports/summary.js';
 
 /**
  * The nightly run end to end, with real parts: the real Bukavu scenes behind a STAC API on loopback, the file
@@ -184,6 +185,34 @@ describe('changewatch run: the plan is what runs', () => {
       assets: Record<string, unknown>;
     };
     expect(Object.keys(item.assets)).toEqual(plan.outputs);
+  }, 120_000);
+});
+
+describe('changewatch run: a scene that disagrees with its STAC item', () => {
+  it('is skipped and said so in the summary, its caveats and the run report, never listed as used', async () => {
+    const wrong = latestMonitoringScene();
+    const edited = items.map((item) => {
+      if (item.id !== wrong) return item;
+      const copy = structuredClone(item) as Json & { properties: Json };
+      delete copy.properties['proj:epsg'];
+      copy.properties['proj:code'] = 'EPSG:32635';
+      return copy;
+    });
+    const s = await site({ aois: [SMALL], items: edited });
+    const report = await runAll(compose(configOf(s), quiet, { poolEntry: POOL_ENTRY }));
+    const entry = report.aois[0]!;
+    expect(entry.outcome).toBe('ok');
+    expect(entry.skipped?.map((skip) => skip.id)).toEqual([wrong]);
+    expect(entry.skipped![0]!.reason).toMatch(/differs from the item's proj:code EPSG:32635/);
+    const store = new FileObjectStore(join(s.dir, 'store'));
+    const item = JSON.parse(new TextDecoder().decode((await store.get(itemKey('bukavu-b', entry.itemId!)))!)) as {
+      assets: Record<string, { href: string }>;
+    };
+    const summaryKey = `bukavu-b/${entry.itemId}/${item.assets['summary']!.href.replace('./', '')}`;
+    const summary = JSON.parse(new TextDecoder().decode((await store.get(summaryKey))!)) as Summary;
+    expect(summary.periods.monitoring.scenes.map((scene) => scene.id)).not.toContain(wrong);
+    expect(summary.periods.monitoring.skipped?.map((skip) => skip.id)).toEqual([wrong]);
+    expect(summary.caveats.some((caveat) => caveat.startsWith(`Scene ${wrong} was not used:`))).toBe(true);
   }, 120_000);
 });
 
