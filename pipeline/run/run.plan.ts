@@ -1,6 +1,8 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { TimeInterval } from '../../aoi/interval.js';
 import type { Config } from '../../config/config.schema.js';
+import type { BandName } from '../../workers/bands.js';
+import { PRODUCTS } from '../../workers/products/index.js';
 import type { Scene } from '../scenes/stac.profiles.js';
 
 /**
@@ -60,7 +62,7 @@ export interface AoiPlan {
   scenes: { baseline: string[]; monitoring: string[] };
   /** Scenes not used by the published item. */
   newScenes: string[];
-  /** Rough estimate of the bytes to read: AOI pixels × 3 bands × scenes × 2 bytes (tiles read whole and block halos add more). */
+  /** Estimate of the bytes to read: the AOI's window of each band file of each scene ({@link estimateReadBytes}). */
   estimatedBytes: number;
   /** Asset keys the computation will publish. */
   outputs: string[];
@@ -77,6 +79,76 @@ export interface AoiPlan {
  */
 export const RUN_BYTES_PER_PIXEL = 1;
 export const RUN_BASE_BYTES = 768 * 1_048_576;
+
+/**
+ * What reading costs, as the reader reads (pipeline/scenes/scene.read.ts, io/cog.reader.ts): each file's header in
+ * one 64 KiB request, then only the tiles of the AOI's window, at the overview matching the output resolution (a
+ * coarser band at its own resolution), each tile fetched once (the blocks share a tile cache).
+ */
+export const READ_ESTIMATE = {
+  /** The reader's first request of a file (io/cog.reader.ts DEFAULT_HEADER_BYTES). */
+  headerBytes: 64 * 1024,
+  /**
+   * Compressed size over raw size of the image's pixels, rounded up from measured files so the estimate errs high:
+   * integer reflectance 0.8 (Sentinel-2 L2A COGs, DEFLATE uint16, ../shared/data/s2l2a-morocco: 0.75 for B04 and
+   * B08, 0.78 for B11 and B12), floats 0.5 (the Bukavu float32 LZW exports the demo reads: 0.26-0.49, the cloudier
+   * the smaller, clouds being NaN), masks 0.1 (SCL: 0.02).
+   */
+  compression: { integer: 0.8, float: 0.5, mask: 0.1 },
+} as const;
+
+/**
+ * Native resolution (m) and sample size (bytes) of a band, where the sensor says: Sentinel-2 L2A 10 m blue, green,
+ * red, NIR and 20 m SWIR and SCL, uint16 bands and uint8 SCL (ESA, Sentinel-2 L2A product specification); Landsat
+ * C2 L2 30 m uint16 bands and QA_PIXEL (USGS). Scenes of unknown sensor (exports, generic items) are taken at the
+ * output resolution as float32, as the demo's are. Returns bytes per output pixel, compressed.
+ */
+function compressedBytesPerPixel(scene: Scene, band: BandName | 'mask', resolution: number): number {
+  const text = `${scene.platform ?? ''} ${scene.collection}`;
+  const sensor = /sentinel-?2/i.test(text) ? 's2' : /landsat/i.test(text) ? 'landsat' : undefined;
+  const { integer, float, mask } = READ_ESTIMATE.compression;
+  let metres: number | undefined;
+  let bytes: number;
+  if (band === 'mask') {
+    metres = scene.mask?.kind === 'scl' ? 20 : sensor === 'landsat' ? 30 : undefined;
+    bytes = (scene.mask?.kind === 'qa_pixel' ? 2 : 1) * mask;
+  } else if (sensor) {
+    metres = sensor === 'landsat' ? 30 : band === 'swir16' || band === 'swir22' ? 20 : 10;
+    bytes = 2 * integer;
+  } else {
+    bytes = 4 * float;
+  }
+  return bytes * (resolution / Math.max(metres ?? resolution, resolution)) ** 2;
+}
+
+/**
+ * Bytes a computation reads: for each scene, each file holding a band the products read (red and NIR always) or the
+ * mask: its header and the AOI's window (the `gridPixels` of the output grid at `resolution`: the AOI's bounding
+ * box) at the file's resolution, compressed ({@link READ_ESTIMATE}). Bands of one file (a multi-band export) share
+ * its header. `products` are the product types to compute (the plan's outputs name them). Not counted: the tiles at
+ * the window's edges, read whole (a small AOI pays for whole tiles), and requests retried.
+ */
+export function estimateReadBytes(
+  scenes: readonly Scene[],
+  products: readonly string[],
+  gridPixels: number,
+  resolution: number,
+): number {
+  const bands = new Set<BandName>(['red', 'nir']);
+  for (const product of PRODUCTS) if (products.includes(product.type)) product.needs.bands.forEach((b) => bands.add(b));
+  let total = 0;
+  for (const scene of scenes) {
+    const files = new Map<string, number>();
+    const add = (href: string, perPixel: number) => files.set(href, (files.get(href) ?? 0) + perPixel);
+    for (const band of bands) {
+      const asset = scene.bands[band];
+      if (asset) add(asset.href, compressedBytesPerPixel(scene, band, resolution));
+    }
+    if (scene.mask) add(scene.mask.asset.href, compressedBytesPerPixel(scene, 'mask', resolution));
+    for (const perPixel of files.values()) total += READ_ESTIMATE.headerBytes + gridPixels * perPixel;
+  }
+  return Math.round(total);
+}
 
 export function planAoi(input: {
   aoi: Pick<Aoi, 'id' | 'areaHa'>;
@@ -99,9 +171,8 @@ export function planAoi(input: {
   };
   const used = new Set(input.published.scenes);
   const newScenes = [...new Set([...ids.baseline, ...ids.monitoring])].filter((id) => !used.has(id));
-  // Red, NIR and a mask per scene, 2 bytes a sample, over the AOI at the output resolution.
-  const pixels = (input.aoi.areaHa * 10_000) / (input.resolution * input.resolution);
-  const estimatedBytes = Math.round(pixels * 3 * 2 * (ids.baseline.length + ids.monitoring.length));
+  const scenes = [...input.scenes.baseline, ...input.scenes.monitoring];
+  const estimatedBytes = estimateReadBytes(scenes, input.outputs, input.gridPixels, input.resolution);
   const estimatedMemoryBytes = Math.round(RUN_BASE_BYTES + input.gridPixels * RUN_BYTES_PER_PIXEL);
   const base = {
     estimatedMemoryBytes,

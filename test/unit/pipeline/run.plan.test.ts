@@ -2,12 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { parseInterval, type TimeInterval } from '../../../aoi/interval.js';
 import { selectProducts } from '../../../pipeline/analysis/products.select.js';
 import { plannedOutputs } from '../../../pipeline/outputs/period.outputs.js';
-import { periodsFor, planAoi } from '../../../pipeline/run/run.plan.js';
+import { estimateReadBytes, periodsFor, planAoi } from '../../../pipeline/run/run.plan.js';
 import type { Scene } from '../../../pipeline/scenes/stac.profiles.js';
 
 const RUN = { monitoringDays: 90, baselineYearsBack: 1, leaseMinutes: 60 };
 const interval = (text: string) => parseInterval(text) as TimeInterval;
-const scene = (id: string) => ({ id }) as Scene;
+const asset = (href: string, band = 0) => ({ key: href, href, band, scale: 1e-4, offset: 0 });
+/** A Sentinel-2 L2A scene as Earth Search lists it: one COG per band, and SCL. */
+const scene = (id: string) =>
+  ({
+    id,
+    collection: 'sentinel-2-l2a',
+    platform: 'sentinel-2a',
+    bands: { red: asset(`${id}/B04.tif`), nir: asset(`${id}/B08.tif`), swir22: asset(`${id}/B12.tif`) },
+    mask: { kind: 'scl', asset: asset(`${id}/SCL.tif`) },
+  }) as unknown as Scene;
 
 describe('periodsFor', () => {
   it('rolls a monitoring window of whole UTC days ending with the run day, and the same days a year earlier', () => {
@@ -53,8 +62,9 @@ describe('planAoi', () => {
     expect(plan.action).toBe('compute');
     expect(plan.reason).toMatch(/not published yet/);
     expect(plan.newScenes).toEqual(['b1', 'b2', 'm1']);
-    // 100 ha at 10 m = 10,000 px × 3 bands × 2 bytes × 3 scenes.
-    expect(plan.estimatedBytes).toBe(180_000);
+    // Forest loss reads red and NIR (10 m uint16 COGs) and SCL (20 m uint8) of each of the 3 scenes, over the
+    // 12,000 px window: per scene 2 × (65,536 + 12,000 × 2 × 0.8) + 65,536 + 12,000 / 4 × 1 × 0.1 = 235,308.
+    expect(plan.estimatedBytes).toBe(3 * 235_308);
     expect(plan.outputs).toContain('forest-loss');
   });
 
@@ -92,5 +102,41 @@ describe('planAoi', () => {
     expect(plan.reason).toMatch(
       /^the 170 Mpx grid needs about 0\.9 GiB, over the limit of 0\.5 GiB: raise analysis\.memoryLimitMiB/,
     );
+  });
+});
+
+describe('estimateReadBytes', () => {
+  const HEADER = 65_536;
+
+  it("reads each scene's band files at their own resolution, for the bands the products need", () => {
+    // 20 m SWIR2 for burn scars: a quarter of the window's pixels, 2 bytes, 0.8 compressed: 12,000 / 4 × 1.6.
+    expect(estimateReadBytes([scene('a')], ['forest-loss'], 12_000, 10)).toBe(235_308);
+    expect(estimateReadBytes([scene('a')], ['forest-loss', 'burn-scar'], 12_000, 10)).toBe(235_308 + HEADER + 4_800);
+    // At a 60 m output resolution every band is read from the overview at 60 m: 12,000 px each.
+    expect(estimateReadBytes([scene('a')], ['forest-loss'], 12_000, 60)).toBe(
+      2 * (HEADER + 12_000 * 1.6) + HEADER + 12_000 * 0.1,
+    );
+  });
+
+  it('counts a multi-band export once per file, as float32 at the output resolution when the sensor is unknown', () => {
+    // The demo's exports: red and NIR in one float32 file, no mask, no platform: 65,536 + 12,000 × 2 × 4 × 0.5.
+    const exported = {
+      id: 'e',
+      collection: 't35mpt-bukavu-drc',
+      bands: { red: asset('e.tif', 0), nir: asset('e.tif', 1) },
+    } as unknown as Scene;
+    expect(estimateReadBytes([exported, exported], ['forest-loss'], 12_000, 10)).toBe(2 * (HEADER + 48_000));
+  });
+
+  it('reads Landsat at 30 m with its uint16 QA_PIXEL', () => {
+    const landsat = {
+      id: 'l',
+      collection: 'landsat-c2-l2',
+      platform: 'landsat-8',
+      bands: { red: asset('red.tif'), nir: asset('nir08.tif') },
+      mask: { kind: 'qa_pixel', asset: asset('qa_pixel.tif') },
+    } as unknown as Scene;
+    // A 10 m grid of 9,000 px is 1,000 px at 30 m.
+    expect(estimateReadBytes([landsat], ['forest-loss'], 9_000, 10)).toBe(2 * (HEADER + 1_600) + HEADER + 200);
   });
 });
