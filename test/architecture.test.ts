@@ -51,7 +51,7 @@ function importsOf(file: string): string[] {
  * reader and byte sources; outputs: the COG writer; tools: catalog build) and the CLI name io/ modules directly.
  */
 const STAGE_IMPORTS: Record<string, readonly string[]> = {
-  cli: ['compose', 'tools', 'run', 'publish', 'scenes', 'io'],
+  cli: ['compose', 'tools', 'run', 'publish', 'outputs', 'analysis', 'scenes', 'io'],
   tools: ['compose', 'run', 'publish', 'outputs', 'scenes', 'io'],
   run: ['compose', 'publish', 'outputs', 'analysis', 'scenes'],
   publish: ['outputs'],

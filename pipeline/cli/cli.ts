@@ -11,6 +11,7 @@ import { registerReports } from './reports.command.js';
 import { registerRun } from './run.command.js';
 import { registerHealth, registerSchedule } from './schedule.command.js';
 import { registerScenes } from './scenes.command.js';
+import { registerSites } from './sites.command.js';
 import { registerStatus } from './status.command.js';
 
 export type { CliIo } from './cli.context.js';
@@ -72,6 +73,7 @@ export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: (
     registerRun,
     registerStatus,
     registerSchedule,
+    registerSites,
     registerReports,
     registerHealth,
   ]) {

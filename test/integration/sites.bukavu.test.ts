@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { createLogger } from '../../pipeline/log.js';
 import type { SitesCollection } from '../../pipeline/outputs/sites.js';
 import { runAll } from '../../pipeline/run/run.js';
-import { ROOT } from '../helpers/paths.js';
+import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
 import { storeProblems } from '../helpers/store.check.js';
 
@@ -67,5 +68,25 @@ describe('sites across two runs on the real Bukavu series', () => {
     expect(Object.values(states).reduce((total, count) => total + count, 0)).toBe(second.features.length);
     expect((states['stable'] ?? 0) + (states['expanding'] ?? 0) + (states['merged'] ?? 0)).toBeGreaterThan(0);
     expect(await storeProblems(store, 'bukavu-s')).toEqual([]);
+
+    // The CLI lists and shows them as published.
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, '--config', site.configFile, 'sites', ...args], {
+        encoding: 'utf8',
+        env: childEnv(),
+      });
+    const listed = cli('list', '--aoi', 'bukavu-s', '--state', 'expanding', '--json');
+    expect(listed.status, listed.stderr).toBe(0);
+    const expanding = JSON.parse(listed.stdout) as Array<{ site: string; hectares: number }>;
+    expect(expanding.length).toBe(states['expanding'] ?? 0);
+    const [largest] = expanding;
+    if (largest) {
+      const shown = cli('show', largest.site);
+      expect(shown.status, shown.stderr).toBe(0);
+      expect((JSON.parse(shown.stdout) as { properties: { hectares: number } }).properties.hectares).toBe(
+        largest.hectares,
+      );
+    }
+    expect(cli('show', 'bukavu-s-forest-loss-999999').stderr).toMatch(/no such site of bukavu-s/);
   }, 240_000);
 });
