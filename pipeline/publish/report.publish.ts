@@ -3,7 +3,9 @@ import { indexPage, reportPage, type IndexRow } from '../../reports/report.page.
 import type { Summary } from '../../reports/summary.js';
 import { leadProduct } from '../../workers/products/index.js';
 import type { ObjectStore } from '../ports.js';
-import { catalogChildren } from './publish.js';
+import type { SitesCollection } from '../outputs/sites.js';
+import { catalogChildren, readJson } from './publish.js';
+import { sitesKey } from './sites.publish.js';
 import { loadState, type AoiState } from './aoi.state.js';
 import { VERSION } from '../version.js';
 
@@ -30,6 +32,7 @@ export async function publishAoiReport(
     .filter(([, entry]) => entry.headline)
     .map(([id, entry]) => ({ itemId: id, ...entry.headline! }))
     .sort((a, b) => a.monitoring.localeCompare(b.monitoring));
+  const sites = await readJson<SitesCollection>(store, sitesKey(aoi.id)).catch(() => null);
   const html = reportPage({
     summary,
     runId,
@@ -46,6 +49,8 @@ export async function publishAoiReport(
       { colour: '238443', label: 'NDVI, from bare (pale) to dense canopy (dark green)' },
     ],
     history,
+    sites: (sites?.features ?? []).map((feature) => feature.properties).filter((site) => site.state !== 'merged'),
+    sitesHref: '../sites.geojson',
   });
   const key = reportKey(aoi.id, runId);
   await store.put(key, html, HTML);

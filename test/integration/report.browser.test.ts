@@ -120,6 +120,23 @@ describe('HTML report (chromium)', () => {
     expect(images.every((width) => width > 0)).toBe(true);
     await expect(page.locator('#history rect').count()).resolves.toBeGreaterThan(0);
     await expect(page.locator('#outline path').count()).resolves.toBeGreaterThan(0);
+    // The sites table holds every active site of sites.geojson, largest first; a click on "hectares" sorts it.
+    const sites = JSON.parse(readFileSync(join(store, 'bukavu-demo', 'sites.geojson'), 'utf8')) as {
+      features: Array<{ properties: { state: string; hectares: number } }>;
+    };
+    const active = sites.features.filter((feature) => feature.properties.state !== 'merged');
+    await expect(page.locator('#sites tbody tr').count()).resolves.toBe(active.length);
+    const hectares = () =>
+      page
+        .locator('#sites tbody td[data-value]')
+        .evaluateAll((cells) =>
+          cells.map((cell) => Number((cell as unknown as { dataset: { value: string } }).dataset.value)),
+        );
+    const largestFirst = await hectares();
+    expect(largestFirst).toEqual([...largestFirst].sort((a, b) => b - a));
+    await page.locator('#sites th', { hasText: 'hectares' }).click();
+    await page.locator('#sites th', { hasText: 'hectares' }).click();
+    expect(await hectares()).toEqual([...largestFirst].sort((a, b) => a - b));
     // Download links resolve.
     for (const link of await page
       .locator('#downloads a')
