@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_CLOUD_CLEANUP } from '../workers/change.block.js';
 import { PRODUCTS } from '../workers/products/index.js';
+import type { SiteState } from '../workers/sites.js';
 
 /**
  * Fields whose values are secrets: `changewatch config check` prints them as `<redacted>` and logs never
@@ -160,6 +161,91 @@ export const ScheduleConfigSchema = z.strictObject({
   heartbeatFile: z.string().min(1).default('/tmp/changewatch.heartbeat.json'),
 });
 
+/** Site states (workers/sites.ts) an alert rule may name. */
+const SITE_STATES = ['new', 'expanding', 'stable', 'inactive', 'merged'] as const satisfies readonly SiteState[];
+
+/**
+ * The name of an environment variable holding a secret (a webhook's HMAC key, an SMTP password): the secret itself
+ * never lives in the config. `CHANGEWATCH_*` names are refused: changewatch reads those as config fields.
+ */
+const SecretEnvName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name (letters, digits, _)' })
+  .refine((name) => !name.startsWith('CHANGEWATCH_'), {
+    message: 'must not start with CHANGEWATCH_ (those are config fields): name a variable such as ALERTS_SECRET',
+  });
+
+/** One alert rule: a site matches when it meets every condition given. */
+export const AlertRuleSchema = z.strictObject({
+  /** Only sites of this product (a registry type: `forest-loss`…). Default: any product. */
+  product: z.enum(PRODUCTS.map((product) => product.type) as [Products['type'], ...Products['type'][]]).optional(),
+  /** Site states that alert. Default `["new", "expanding"]`. */
+  states: z.array(z.enum(SITE_STATES)).min(1).default(['new', 'expanding']),
+  /** Only sites of at least this many hectares (geodesic footprint). Default: any size. */
+  minHectares: z.number().min(0).optional(),
+  /** Only sites reaching this zone of the AOI (its `id`). Default: anywhere in the AOI. */
+  zone: z.string().min(1).optional(),
+});
+
+export const AlertsConfigSchema = z.strictObject({
+  /**
+   * A site alerts when it matches any rule. Default one rule: new or expanding sites of any product, size and zone.
+   * Alerts go nowhere until a channel (`webhook`, `email`) is configured.
+   */
+  rules: z.array(AlertRuleSchema).min(1).prefault([{}]),
+  /** Language of the digests: `en` or `fr` (field staff in Goma and Bukavu read French). Default `en`. */
+  language: z.enum(['en', 'fr']).default('en'),
+  /**
+   * Public base URL of the store (an S3 static-website endpoint, a CDN), so digests link to report pages
+   * (`<publicUrl>/<aoi>/reports/<run>.html`). Default: the store URL and the page's key.
+   */
+  publicUrl: z.url().optional(),
+  /** JSON POST of each digest, signed with HMAC-SHA256 (`X-Changewatch-Signature`). Default: none. */
+  webhook: z
+    .strictObject({
+      /**
+       * Where digests are POSTed (http or https). Secret: receivers often put their token in the path or query, so
+       * `config check` redacts it and logs show only its origin.
+       */
+      url: secret(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })),
+      /** Name of the environment variable holding the HMAC secret (never the secret itself). */
+      secretEnv: SecretEnvName,
+      /** Timeout of one POST, milliseconds. Default 10000. Failures are retried with backoff within the run. */
+      timeoutMs: z.number().int().positive().default(10_000),
+    })
+    .optional(),
+  /** Email over SMTP (nodemailer). Default: none. */
+  email: z
+    .strictObject({
+      /** SMTP relay host name or address. */
+      host: z.string().min(1),
+      /** SMTP port. Default 587 (submission with STARTTLS; 465 for `tls`). */
+      port: z.number().int().min(1).max(65_535).default(587),
+      /**
+       * `starttls` (the default: upgrade on the submission port, refuse to send without it), `tls` (TLS from the
+       * first byte, port 465) or `none` (plain text: only for a relay on the same host).
+       */
+      security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+      /** PEM file of a certificate authority to trust besides the system ones (a relay with a private CA). */
+      caFile: z.string().min(1).optional(),
+      /** Sender address (`changewatch@example.org` or `"Changewatch" <changewatch@example.org>`). */
+      from: z.string().min(3),
+      /** Recipient addresses. */
+      to: z.array(z.email()).min(1),
+      /** Name of the environment variable holding the SMTP user name; unset: no authentication. */
+      userEnv: SecretEnvName.optional(),
+      /** Name of the environment variable holding the SMTP password (with `userEnv`). */
+      passwordEnv: SecretEnvName.optional(),
+      /** Timeout of connecting, greeting and each SMTP command, milliseconds. Default 10000. */
+      timeoutMs: z.number().int().positive().default(10_000),
+    })
+    .refine((email) => !email.passwordEnv || email.userEnv, {
+      message: 'needs userEnv too (the variable holding the SMTP user name)',
+      path: ['passwordEnv'],
+    })
+    .optional(),
+});
+
 /** The whole configuration: the single source of truth for its types. */
 export const ConfigSchema = z.strictObject({
   stac: StacConfigSchema.prefault({}),
@@ -170,6 +256,7 @@ export const ConfigSchema = z.strictObject({
   run: RunConfigSchema.prefault({}),
   sites: SitesConfigSchema.prefault({}),
   schedule: ScheduleConfigSchema.prefault({}),
+  alerts: AlertsConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,12 +1,13 @@
 import type { Config } from '../config/config.schema.js';
 import { ComputePool } from './analysis/pool.js';
+import { openAlertChannels } from './io/alert.channels.js';
 import { loadAoiDir, loadAoiFiles, type AoiLoad } from './io/aoi.repository.js';
 import { openObjectStore } from './io/object.store.js';
 import { PlanetaryComputerSigner } from './io/pc.signer.js';
 import { createS3Client } from './io/s3.client.js';
 import { openItemFinder, type ItemFinder } from './io/stac.client.js';
 import type { Logger } from './log.js';
-import type { ObjectStore } from './ports.js';
+import type { AlertChannel, ObjectStore } from './ports.js';
 import { createRasterOpener, type RasterOpener } from './scenes/raster.opener.js';
 
 /**
@@ -31,6 +32,11 @@ export interface Adapters {
   opener(): RasterOpener;
   /** The worker pool (`analysis.maxThreads`). */
   pool(): ComputePool;
+  /**
+   * The alert channels of `alerts.webhook` and `alerts.email` (none: alerts are off), their secrets read now from
+   * the environment variables the config names; made anew on each call, closed by the caller.
+   */
+  alertChannels(): AlertChannel[];
   close(): Promise<void>;
 }
 
@@ -40,6 +46,8 @@ export interface AdapterOverrides {
   finder?: ItemFinder;
   /** The compiled worker entry; default `dist/workers/pool.entry.js` beside this module's build. */
   poolEntry?: string | URL;
+  /** Where alert channels read their secrets; default `process.env`. */
+  env?: Record<string, string | undefined>;
 }
 
 export const DEFAULT_POOL_ENTRY = new URL('../workers/pool.entry.js', import.meta.url);
@@ -75,6 +83,10 @@ export function compose(config: Config, log: Logger, overrides: AdapterOverrides
         entry: overrides.poolEntry ?? DEFAULT_POOL_ENTRY,
         ...(config.analysis.maxThreads ? { maxThreads: config.analysis.maxThreads } : {}),
       })),
+    alertChannels: () =>
+      openAlertChannels(config.alerts, overrides.env ?? process.env, {
+        onRetry: (event) => log.warn(event, 'Alerts:Send:Retry'),
+      }),
     async close() {
       await pool?.destroy();
       await opener?.close();

@@ -65,3 +65,36 @@ export interface StacItem extends Record<string, unknown> {
   bbox?: number[];
   links?: Array<{ rel: string; href: string }>;
 }
+
+/** One digest of alerts as a channel sends it: text in the configured language, and the JSON a webhook posts. */
+export interface AlertMessage {
+  /** Unique per digest and stable across retries: the webhook's `Idempotency-Key`, the email's Message-ID. */
+  id: string;
+  subject: string;
+  /** Plain-text body. */
+  text: string;
+  /** The webhook's JSON document. */
+  json: unknown;
+  language: string;
+}
+
+/**
+ * What became of a send: `accepted` (the channel took it: never send it there again), `unreachable` (refused,
+ * timed out, 5xx or a transient SMTP reply, after the adapter's retries: try again next run) or `rejected` (4xx, a
+ * permanent SMTP reply, a missing secret: the user must fix something; `status` says what the channel answered).
+ */
+export type AlertDelivery =
+  | { outcome: 'accepted'; attempts: number; detail: string }
+  | { outcome: 'unreachable'; attempts: number; detail: string }
+  | { outcome: 'rejected'; attempts: number; status: string; detail: string };
+
+/** Where alert digests go: a webhook, an SMTP relay (pipeline/io/alert.*.ts, built by compose.ts). */
+export interface AlertChannel {
+  readonly name: 'webhook' | 'email';
+  /** Where it sends, for logs and messages: a URL without its query, `smtp://host:port`. */
+  readonly target: string;
+  /** Sends one digest, retrying transient faults within the call; never rejects for a channel fault. */
+  send(message: AlertMessage, options?: { signal?: AbortSignal }): Promise<AlertDelivery>;
+  /** Releases connections. */
+  close?(): Promise<void>;
+}

@@ -3,6 +3,7 @@ import { loadConfig } from '../config.read.js';
 import { ChangewatchError, EXIT } from '../errors.js';
 import { setProcessWarningLevel } from '../log.js';
 import { VERSION } from '../version.js';
+import { registerAlerts } from './alerts.command.js';
 import { registerAoi } from './aoi.command.js';
 import { registerCatalog } from './catalog.command.js';
 import type { CliContext, CliIo } from './cli.context.js';
@@ -74,6 +75,7 @@ export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: (
     registerStatus,
     registerSchedule,
     registerSites,
+    registerAlerts,
     registerReports,
     registerHealth,
   ]) {

@@ -6,6 +6,7 @@ import type { Adapters } from '../compose.js';
 import { ChangewatchError, redactUrl } from '../errors.js';
 import { publishIndex } from '../publish/report.publish.js';
 import { VERSION } from '../version.js';
+import { sendRunAlerts } from './alerts.run.js';
 import { runAoi, type AoiRunReport, type RunContext, type RunProgress } from './aoi.run.js';
 import { killAfterIfAsked } from './debug.kill.js';
 import { removeAbandonedWorkDirs } from './period.run.js';
@@ -180,6 +181,8 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
   report.endedAt = now().toISOString();
   if (ctx.stopped) report.stopped = ctx.stopped;
   if (!ctx.dryRun) await finishRun(ctx, aois, report);
+  // After everything the run publishes; never fails the run (pipeline/run/alerts.run.ts).
+  if (!ctx.dryRun) await sendRunAlerts(adapters, { runId, now, log, signal: options.signal }, aois, report.aois);
   log.info({ outcomes: Object.fromEntries(report.aois.map((entry) => [entry.aoi, entry.outcome])) }, 'Run:Done');
   return report;
 }

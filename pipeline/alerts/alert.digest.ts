@@ -1,0 +1,182 @@
+import type { AlertChannel, AlertMessage } from '../ports.js';
+import { sitesKey } from '../publish/sites.publish.js';
+import { VERSION } from '../version.js';
+import type { SiteAlert } from './alert.select.js';
+
+/**
+ * One digest per AOI per run: the alerts of that run (or of an earlier run still pending), as stored in
+ * `<aoi>/alerts/pending/<run>.json` until every channel accepted it, then in `<aoi>/alerts/digests/<run>.json`; and
+ * the message each channel sends, written in English or French from the record when it is sent (so a language or
+ * link change applies to what is still pending).
+ */
+
+export type ChannelName = AlertChannel['name'];
+
+/** What one channel did with a digest, last attempt first. */
+export interface DeliveryRecord {
+  outcome: 'accepted' | 'unreachable' | 'rejected';
+  at: string;
+  attempts: number;
+  target: string;
+  status?: string;
+  detail: string;
+}
+
+export interface AlertDigest {
+  version: 1;
+  /** `<aoi>.<run id>`: the webhook's Idempotency-Key and the email's Message-ID. */
+  id: string;
+  aoi: { id: string; name: string };
+  runId: string;
+  createdAt: string;
+  /** A sample sent by `changewatch alerts test`: never recorded, never consumes an alert. */
+  test?: true;
+  /** The run's report page (or the AOI's latest), a store key. */
+  report: string | null;
+  /** Every alert is recorded as this digest's (`alerts/sent/<key>.json`); false while that is under way. */
+  claimed: boolean;
+  alerts: SiteAlert[];
+  deliveries: Partial<Record<ChannelName, DeliveryRecord>>;
+}
+
+export type Language = 'en' | 'fr';
+
+/** Sites listed in a message's text; the JSON carries all of them. */
+export const TEXT_SITES = 50;
+
+const STATES: Record<Language, Record<SiteAlert['state'], [string, string]>> = {
+  en: {
+    new: ['new', 'new'],
+    expanding: ['expanding', 'expanding'],
+    stable: ['stable', 'stable'],
+    inactive: ['inactive', 'inactive'],
+    merged: ['merged', 'merged'],
+  },
+  fr: {
+    new: ['nouveau', 'nouveaux'],
+    expanding: ['en expansion', 'en expansion'],
+    stable: ['stable', 'stables'],
+    inactive: ['inactif', 'inactifs'],
+    merged: ['fusionné', 'fusionnés'],
+  },
+};
+
+/** The words of a message; French for field staff in Goma and Bukavu. */
+const WORDS = {
+  en: {
+    locale: 'en-US',
+    colon: ':',
+    tag: (test: boolean) => (test ? '[changewatch test]' : '[changewatch]'),
+    sites: (n: number) => `${n} site${n === 1 ? '' : 's'}`,
+    intro: (sites: string, aoi: string, run: string) => `changewatch: ${sites} in ${aoi} to look at (run ${run}).`,
+    testNote: 'This is a sample digest sent by "changewatch alerts test": nothing new was found.',
+    area: 'Area',
+    zones: 'Zones',
+    noZone: 'none (outside every zone)',
+    firstSeen: 'First seen',
+    undated: 'not dated',
+    period: 'Period',
+    report: 'Report',
+    more: (n: number) => `… and ${n} more (every site is in the sites file below).`,
+    runReport: 'Report of this run',
+    allSites: 'All sites of this AOI',
+    notes:
+      'Hectares are each site’s whole footprint (every pixel its change patches covered), geodesic. “First seen” is ' +
+      'the first clear observation that showed the change.',
+    footer: (id: string) => `Digest ${id}; changewatch ${VERSION}.`,
+  },
+  fr: {
+    locale: 'fr-FR',
+    colon: ' :',
+    tag: (test: boolean) => (test ? '[changewatch essai]' : '[changewatch]'),
+    sites: (n: number) => `${n} site${n === 1 ? '' : 's'}`,
+    intro: (sites: string, aoi: string, run: string) =>
+      `changewatch : ${sites} à examiner dans ${aoi} (exécution ${run}).`,
+    testNote: 'Ceci est un résumé d’essai envoyé par « changewatch alerts test » : rien de nouveau n’a été trouvé.',
+    area: 'Surface',
+    zones: 'Zones',
+    noZone: 'aucune (hors de toute zone)',
+    firstSeen: 'Vu pour la première fois',
+    undated: 'non daté',
+    period: 'Période',
+    report: 'Rapport',
+    more: (n: number) => `… et ${n} de plus (tous les sites sont dans le fichier des sites ci-dessous).`,
+    runReport: 'Rapport de cette exécution',
+    allSites: 'Tous les sites de cette zone d’intérêt',
+    notes:
+      'Les hectares sont l’emprise entière de chaque site (tous les pixels couverts par ses taches de changement), ' +
+      'géodésiques. « Vu pour la première fois » est la première observation claire montrant le changement.',
+    footer: (id: string) => `Résumé ${id} ; changewatch ${VERSION}.`,
+  },
+} as const;
+
+const hectares = (value: number, language: Language) =>
+  `${value.toLocaleString(WORDS[language].locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ha`;
+
+/** `2 new, 1 expanding` / `2 nouveaux, 1 en expansion`, in the order of the states' first appearance. */
+function stateCounts(alerts: readonly SiteAlert[], language: Language): string {
+  const counts = new Map<SiteAlert['state'], number>();
+  for (const alert of alerts) counts.set(alert.state, (counts.get(alert.state) ?? 0) + 1);
+  return [...counts].map(([state, n]) => `${n} ${STATES[language][state][n === 1 ? 0 : 1]}`).join(', ');
+}
+
+function siteLines(alert: SiteAlert, index: number, language: Language, link: (key: string) => string): string[] {
+  const words = WORDS[language];
+  const label = (name: string) => `   ${name}${words.colon} `;
+  const zones = Object.entries(alert.zones)
+    .sort(([, a], [, b]) => b - a)
+    .map(([zone, ha]) => `${zone} ${hectares(ha, language)}`)
+    .join(language === 'fr' ? ' ; ' : '; ');
+  return [
+    `${index + 1}. ${alert.site}${words.colon} ${STATES[language][alert.state][0]} (${alert.product})`,
+    `${label(words.area)}${hectares(alert.hectares, language)}`,
+    `${label(words.zones)}${zones || words.noZone}`,
+    `${label(words.firstSeen)}${alert.first_seen ?? words.undated}`,
+    `${label(words.period)}${alert.monitoring}`,
+    ...(alert.report ? [`${label(words.report)}${link(alert.report)}`] : []),
+  ];
+}
+
+/** The digest's text in the language asked for. */
+export function digestText(digest: AlertDigest, language: Language, link: (key: string) => string) {
+  const words = WORDS[language];
+  const count = words.sites(digest.alerts.length);
+  const subject = `${words.tag(!!digest.test)} ${digest.aoi.name}${words.colon} ${count} (${stateCounts(digest.alerts, language)})`;
+  const listed = digest.alerts.slice(0, TEXT_SITES);
+  const lines = [
+    words.intro(count, `${digest.aoi.name} (${digest.aoi.id})`, digest.runId),
+    ...(digest.test ? ['', words.testNote] : []),
+    ...listed.flatMap((alert, index) => ['', ...siteLines(alert, index, language, link)]),
+    ...(digest.alerts.length > listed.length ? ['', words.more(digest.alerts.length - listed.length)] : []),
+    '',
+    ...(digest.report ? [`${words.runReport}${words.colon} ${link(digest.report)}`] : []),
+    `${words.allSites}${words.colon} ${link(sitesKey(digest.aoi.id))}`,
+    '',
+    words.notes,
+    words.footer(digest.id),
+  ];
+  return { subject, text: `${lines.join('\n')}\n` };
+}
+
+/** The message the channels send: the text, and the JSON document a webhook receives. */
+export function digestMessage(digest: AlertDigest, language: Language, link: (key: string) => string): AlertMessage {
+  const { subject, text } = digestText(digest, language, link);
+  const page = (key: string | null) => (key ? { key, url: link(key) } : null);
+  const json = {
+    type: 'changewatch.alerts.digest',
+    version: 1,
+    id: digest.id,
+    test: digest.test ?? false,
+    aoi: digest.aoi,
+    run: digest.runId,
+    created: digest.createdAt,
+    language,
+    subject,
+    report: page(digest.report),
+    sites_file: page(sitesKey(digest.aoi.id)),
+    sites: digest.alerts.map(({ key, report, ...alert }) => ({ ...alert, alert: key, report: page(report) })),
+    text,
+    software: { name: 'changewatch', version: VERSION },
+  };
+  return { id: digest.id, subject, text, json, language };
+}
