@@ -120,7 +120,13 @@ function stateCounts(alerts: readonly SiteAlert[], language: Language): string {
   return [...counts].map(([state, n]) => `${n} ${STATES[language][state][n === 1 ? 0 : 1]}`).join(', ');
 }
 
-function siteLines(alert: SiteAlert, index: number, language: Language, link: (key: string) => string): string[] {
+/** One site's lines; its report link only when it is not the run's (listed once at the end). */
+function siteLines(
+  alert: SiteAlert,
+  index: number,
+  language: Language,
+  links: { link: (key: string) => string; runReport: string | null },
+): string[] {
   const words = WORDS[language];
   const label = (name: string) => `   ${name}${words.colon} `;
   const zones = Object.entries(alert.zones)
@@ -133,7 +139,7 @@ function siteLines(alert: SiteAlert, index: number, language: Language, link: (k
     `${label(words.zones)}${zones || words.noZone}`,
     `${label(words.firstSeen)}${alert.first_seen ?? words.undated}`,
     `${label(words.period)}${alert.monitoring}`,
-    ...(alert.report ? [`${label(words.report)}${link(alert.report)}`] : []),
+    ...(alert.report && alert.report !== links.runReport ? [`${label(words.report)}${links.link(alert.report)}`] : []),
   ];
 }
 
@@ -146,7 +152,7 @@ export function digestText(digest: AlertDigest, language: Language, link: (key: 
   const lines = [
     words.intro(count, `${digest.aoi.name} (${digest.aoi.id})`, digest.runId),
     ...(digest.test ? ['', words.testNote] : []),
-    ...listed.flatMap((alert, index) => ['', ...siteLines(alert, index, language, link)]),
+    ...listed.flatMap((alert, index) => ['', ...siteLines(alert, index, language, { link, runReport: digest.report })]),
     ...(digest.alerts.length > listed.length ? ['', words.more(digest.alerts.length - listed.length)] : []),
     '',
     ...(digest.report ? [`${words.runReport}${words.colon} ${link(digest.report)}`] : []),

@@ -3,16 +3,19 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertDigest } from '../../pipeline/alerts/alert.digest.js';
-import type { SentRecord } from '../../pipeline/alerts/alert.store.js';
+import { siteAlerts } from '../../pipeline/alerts/alert.select.js';
+import { pendingDigests, queueDigest, sentKeys, type SentRecord } from '../../pipeline/alerts/alert.store.js';
 import { compose } from '../../pipeline/compose.js';
 import { loadConfig } from '../../pipeline/config.read.js';
 import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
+import { S3ObjectStore } from '../../pipeline/io/object.store.s3.js';
 import { createLogger } from '../../pipeline/log.js';
 import type { SitesCollection } from '../../pipeline/outputs/sites.js';
 import { sendRunAlerts } from '../../pipeline/run/alerts.run.js';
 import { newRunId, runAll } from '../../pipeline/run/run.js';
 import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
+import { s3ClientWithBucket } from '../helpers/s3.js';
 import { startSmtpServer, type SmtpTestServer } from '../helpers/smtp.server.js';
 import { closedPort, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.receiver.js';
 
@@ -301,4 +304,26 @@ describe('alerts on the real Bukavu series', () => {
     expect(everything).not.toContain(SECRET);
     expect(everything).not.toContain(SMTP.password);
   }, 60_000);
+});
+
+describe('alert records on S3 (Ceph radosgw on loopback)', () => {
+  it('three digests racing for the real sites’ alerts: each alert goes into exactly one', async () => {
+    const s3 = new S3ObjectStore(await s3ClientWithBucket('cw-alerts'), 's3://cw-alerts/race');
+    const sites = await json<SitesCollection>(`${AOI}/sites.geojson`);
+    const states = ['new', 'expanding', 'stable', 'inactive', 'merged'] as const;
+    const alerts = siteAlerts(sites, [{ states: [...states] }], () => undefined);
+    expect(alerts.length).toBeGreaterThan(100);
+    const aoi = { id: AOI, name: 'race' };
+    const queued = await Promise.all(
+      ['run-1', 'run-2', 'run-3'].map((runId) =>
+        queueDigest(s3, { aoi, runId, now: new Date(), report: null, alerts }),
+      ),
+    );
+    const claimed = queued.flatMap((digest) => digest?.alerts ?? []).map((alert) => alert.key);
+    expect(claimed.sort()).toEqual(alerts.map((alert) => alert.key).sort());
+    expect((await sentKeys(s3, AOI)).size).toBe(alerts.length);
+    const pending = await pendingDigests(s3, AOI);
+    expect(pending.reduce((total, digest) => total + digest.alerts.length, 0)).toBe(alerts.length);
+    expect(pending.every((digest) => digest.claimed)).toBe(true);
+  }, 120_000);
 });

@@ -151,18 +151,26 @@ describe('siteAlerts', () => {
     expect(picked([{ product: 'burn-scar' }, { states: ['stable'] }])).toEqual(['3', '4']);
     const [largest] = siteAlerts(SITES, rules([{}]), reportOf);
     expect(largest).toMatchObject({ state: 'expanding', hectares: 1234.5, report: 'kivu/reports/r1.html' });
+    expect(siteAlerts(SITES, rules([{}]), () => undefined)[0]!.report).toBeNull();
     expect(largest!.key).toBe(alertKey(largest!.site, 'expanding', 'kivu-2021-08-15-2021-09-30'));
   });
 });
 
-function digestOf(alerts = siteAlerts(SITES, rules([{}]), () => 'kivu/reports/r1.html')): AlertDigest {
+/** Site 2's period has an older report page than the run's; the others' is the run's (listed once, at the end). */
+const reportOf = (item: string) => `kivu/reports/${item}.html`;
+const withOlderPage = () =>
+  siteAlerts(SITES, rules([{}]), reportOf).map((alert) =>
+    alert.site.endsWith('2') ? { ...alert, report: 'kivu/reports/run-0.html' } : alert,
+  );
+
+function digestOf(alerts = withOlderPage()): AlertDigest {
   return {
     version: 1,
     id: 'kivu.20211001T020000000Z-abcdef',
     aoi: { id: 'kivu', name: 'Kivu test' },
     runId: '20211001T020000000Z-abcdef',
     createdAt: '2021-10-01T02:00:00.000Z',
-    report: 'kivu/reports/r1.html',
+    report: 'kivu/reports/kivu-2021-08-15-2021-09-30.html',
     claimed: false,
     alerts,
     deliveries: {},
@@ -183,10 +191,15 @@ describe('digest text', () => {
       '   Zones: none (outside every zone)',
       '   First seen: not dated',
       '   Period: 2021-08-15/2021-09-30',
-      '   Report: https://data.example.org/kivu/reports/r1.html',
+      '   Report: https://data.example.org/kivu/reports/run-0.html',
       '',
     ]);
-    expect(text).toContain('   Zones: pe-5052 3.20 ha; pe-11447 1.00 ha\n');
+    expect(text).toContain(
+      '   Zones: pe-5052 3.20 ha; pe-11447 1.00 ha\n   First seen: 2021-08-20\n   Period: 2021-08-15/2021-09-30\n\n',
+    );
+    expect(text).toContain(
+      'Report of this run: https://data.example.org/kivu/reports/kivu-2021-08-15-2021-09-30.html\n',
+    );
     expect(text).toContain('All sites of this AOI: https://data.example.org/kivu/sites.geojson\n');
     expect(text).toContain(`Digest kivu.20211001T020000000Z-abcdef; changewatch ${VERSION}.\n`);
   });
@@ -202,7 +215,7 @@ describe('digest text', () => {
       '   Zones : aucune (hors de toute zone)',
       '   Vu pour la première fois : non daté',
       '   Période : 2021-08-15/2021-09-30',
-      '   Rapport : https://data.example.org/kivu/reports/r1.html',
+      '   Rapport : https://data.example.org/kivu/reports/run-0.html',
     ]);
     expect(text).toContain('   Zones : pe-5052 3,20 ha ; pe-11447 1,00 ha\n');
     expect(text).toContain('Tous les sites de cette zone d’intérêt : https://data.example.org/kivu/sites.geojson\n');
