@@ -123,6 +123,13 @@ export const RunConfigSchema = z.strictObject({
   baselineYearsBack: z.number().int().min(1).max(10).default(1),
   /** How long an AOI lease lasts without renewal, minutes; a crashed holder blocks the AOI at most this long. Default 60. */
   leaseMinutes: z.number().int().min(1).max(1440).default(60),
+  /**
+   * How many array tasks share the night's work units, for engines whose task index comes without a count
+   * (Kubernetes Indexed Jobs' `JOB_COMPLETION_INDEX`: set it to the Job's `completions`; a run that sees that index
+   * without this count stops). `--shard I/N` and the Slurm and AWS Batch variables carry their own count (README
+   * "Scaling out"). Default unset.
+   */
+  shardCount: z.number().int().min(1).max(100_000).optional(),
 });
 
 export const SitesConfigSchema = z.strictObject({

@@ -8,6 +8,7 @@ import { registerAoi } from './aoi.command.js';
 import { registerCatalog } from './catalog.command.js';
 import type { CliContext, CliIo } from './cli.context.js';
 import { registerConfig } from './config.command.js';
+import { registerPlan } from './plan.command.js';
 import { registerReports } from './reports.command.js';
 import { registerRun } from './run.command.js';
 import { registerHealth, registerSchedule } from './schedule.command.js';
@@ -71,6 +72,7 @@ export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: (
     registerAoi,
     registerScenes,
     registerCatalog,
+    registerPlan,
     registerRun,
     registerStatus,
     registerSchedule,

@@ -3,6 +3,7 @@ import { compose } from '../compose.js';
 import { EXIT } from '../errors.js';
 import { createLogger } from '../log.js';
 import { runAll, type RunProgress } from '../run/run.js';
+import { shardOf, taskIdentity } from '../run/shard.js';
 import { mib, printRunReport } from '../run/run.report.js';
 import { repeatable, type CliContext } from './cli.context.js';
 import { withStacHint } from './stac.hint.js';
@@ -11,6 +12,7 @@ interface RunFlags {
   aoi?: string[];
   force?: boolean;
   dryRun?: boolean;
+  shard?: string;
 }
 
 /** Stops a command's work on SIGINT/SIGTERM: the signal aborts, the run winds down between blocks. */
@@ -52,6 +54,9 @@ function progressPrinter(): ((event: RunProgress) => void) | undefined {
 /** One run (or dry run) over the configured AOIs; exit 1 when any AOI failed. */
 async function run(options: RunFlags, command: Command, { io, configOf, setExitCode }: CliContext): Promise<void> {
   const { config } = configOf(command);
+  // From --shard or the engine's variables (README "Scaling out"); a bad value stops before anything runs.
+  const shard = shardOf(options.shard, io.env, config.run.shardCount);
+  const task = taskIdentity(io.env);
   const log = createLogger(config.log.level);
   const stop = abortOnSignals(log);
   try {
@@ -60,6 +65,8 @@ async function run(options: RunFlags, command: Command, { io, configOf, setExitC
       ...(options.aoi ? { aoiIds: options.aoi } : {}),
       force: options.force ?? false,
       dryRun: options.dryRun ?? false,
+      ...(shard ? { shard } : {}),
+      ...(task ? { task } : {}),
       signal: stop.signal,
       ...(progress ? { onProgress: progress } : {}),
     });
@@ -85,5 +92,9 @@ export function registerRun(program: Command, context: CliContext): void {
     )
     .option('--force', 'recompute even when nothing is new')
     .option('--dry-run', 'print the plan (scenes, estimated bytes, outputs) and write nothing')
+    .option(
+      '--shard <I/N>',
+      "only task I's share (0-based) of the night's units over N array tasks; default: from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX",
+    )
     .action((options: RunFlags, command: Command) => run(options, command, context));
 }

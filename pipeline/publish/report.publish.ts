@@ -59,6 +59,11 @@ export async function publishAoiReport(
 
 /** The index of every AOI the store knows (the root catalog's collections and the AOIs of this run). */
 export async function publishIndex(store: ObjectStore, aois: readonly Aoi[]): Promise<void> {
+  await store.put(INDEX_KEY, await indexHtml(store, aois), HTML);
+}
+
+/** The index page of every AOI the store knows and of `aois`, from what the store holds now; nothing is written. */
+export async function indexHtml(store: ObjectStore, aois: readonly Aoi[]): Promise<string> {
   const names = new Map<string, { name: string; kind: string }>();
   for (const [id, title] of await catalogChildren(store)) names.set(id, { name: title, kind: '-' });
   for (const aoi of aois) names.set(aoi.id, { name: aoi.name, kind: aoi.kind });
@@ -78,5 +83,5 @@ export async function publishIndex(store: ObjectStore, aois: readonly Aoi[]): Pr
       ...(report ? { report: { href: `./${report.key}`, ...report.headline } } : {}),
     });
   }
-  await store.put(INDEX_KEY, indexPage(rows, VERSION), HTML);
+  return indexPage(rows, VERSION);
 }

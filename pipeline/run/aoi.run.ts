@@ -67,6 +67,8 @@ export interface RunContext {
   plans: AoiPlan[];
   /** Set when an error the table maps to `usage` (a broken config) stops the run: the AOIs after it do not start. */
   stopped?: string;
+  /** The engine's identity of this array task (pipeline/run/shard.ts): a lease of an earlier attempt is taken over. */
+  task?: string;
 }
 
 async function publishedItem(store: ObjectStore, aoiId: string, itemId: string): Promise<ResultItem | undefined> {
@@ -99,6 +101,7 @@ async function holdLease(ctx: RunContext, aoi: Aoi, entry: AoiRunReport, abort: 
     runId: ctx.runId,
     minutes: config.run.leaseMinutes,
     now: ctx.now,
+    ...(ctx.task ? { task: ctx.task } : {}),
   });
   if (!(acquired instanceof AoiLease)) {
     entry.outcome = 'busy';

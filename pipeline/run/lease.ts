@@ -13,6 +13,11 @@ export interface LeaseRecord {
   pid: number;
   acquiredAt: string;
   expiresAt: string;
+  /**
+   * The array task holding it (pipeline/run/shard.ts `taskIdentity`), if any: another attempt of the same task
+   * (a Slurm requeue, a replacement pod of the same index) takes it over at once, from any host.
+   */
+  task?: string;
 }
 
 async function readLease(store: ObjectStore, aoiId: string): Promise<LeaseRecord | null> {
@@ -28,7 +33,9 @@ async function readLease(store: ObjectStore, aoiId: string): Promise<LeaseRecord
 /**
  * A lease on one AOI: created with a conditional write, so of two processes only one gets it; it expires
  * (`leaseMinutes`) so a holder that died on another machine blocks the AOI for a bounded time, and a holder that
- * died on this machine (its pid is gone) is taken over at once.
+ * died on this machine (its pid is gone) is taken over at once, as is one left by an earlier attempt of the same
+ * array task: engines run one attempt of a task at a time, so that holder is gone (a Kubernetes pod of the same
+ * index even has the same hostname and, as pid 1, a pid that looks alive).
  */
 export class AoiLease {
   private constructor(
@@ -41,7 +48,7 @@ export class AoiLease {
   static async acquire(
     store: ObjectStore,
     aoiId: string,
-    options: { runId: string; minutes: number; now?: () => Date },
+    options: { runId: string; minutes: number; now?: () => Date; task?: string },
   ): Promise<AoiLease | { heldBy: LeaseRecord }> {
     const now = options.now ?? (() => new Date());
     const make = (): LeaseRecord => ({
@@ -50,6 +57,7 @@ export class AoiLease {
       pid: process.pid,
       acquiredAt: now().toISOString(),
       expiresAt: new Date(now().getTime() + options.minutes * 60_000).toISOString(),
+      ...(options.task ? { task: options.task } : {}),
     });
     for (let attempt = 0; attempt < 2; attempt++) {
       const record = make();
@@ -63,7 +71,8 @@ export class AoiLease {
       if (!existing) continue;
       const expired = Date.parse(existing.expiresAt) <= now().getTime() || Number.isNaN(Date.parse(existing.expiresAt));
       const deadHere = existing.host === hostname() && existing.pid > 0 && !processAlive(existing.pid);
-      if (!expired && !deadHere) return { heldBy: existing };
+      const earlierAttempt = options.task !== undefined && existing.task === options.task;
+      if (!expired && !deadHere && !earlierAttempt) return { heldBy: existing };
       await store.delete(leaseKey(aoiId));
     }
     const holder = await readLease(store, aoiId);

@@ -71,5 +71,11 @@ export function printRunReport(report: RunReport, io: ReportIo): void {
     ...report.aois.map(runRow),
   ];
   for (const line of table(rows)) io.out(line);
+  const { shard } = report;
+  if (shard) {
+    io.out(
+      `task ${shard.index}/${shard.count} (${shard.source}${shard.task ? ` ${shard.task}` : ''}): ${shard.mine.length} of the night's ${shard.units} unit(s), ${((100 * shard.cost) / Math.max(1, shard.totalCost)).toFixed(0)} % of its estimated cost`,
+    );
+  }
   io.out(`run ${report.runId}: report at ${report.store}/runs/${report.runId}.json`);
 }

@@ -4,13 +4,15 @@ import type { Aoi } from '../../aoi/aoi.schema.js';
 import { formatProblem, isAoiPath } from '../../aoi/aoi.schema.js';
 import type { Adapters } from '../compose.js';
 import { ChangewatchError, redactUrl } from '../errors.js';
-import { publishIndex } from '../publish/report.publish.js';
+import { convergeIndex } from '../publish/index.converge.js';
 import { VERSION } from '../version.js';
 import { sendRunAlerts } from './alerts.run.js';
 import { runAoi, type AoiRunReport, type RunContext, type RunProgress } from './aoi.run.js';
 import { killAfterIfAsked } from './debug.kill.js';
 import { removeAbandonedWorkDirs } from './period.run.js';
 import type { AoiPlan } from './run.plan.js';
+import type { Shard } from './shard.js';
+import { shareOf, type ShardReport } from './units.plan.js';
 
 export type { AoiRunReport, RunProgress } from './aoi.run.js';
 
@@ -32,6 +34,8 @@ export interface RunReport {
   plans: AoiPlan[];
   /** Why the run stopped before its last AOI (a usage or configuration error), if it did. */
   stopped?: string;
+  /** An array task's share of the night (README "Scaling out"), when the run is one. */
+  shard?: ShardReport;
 }
 
 export interface RunOptions {
@@ -43,6 +47,10 @@ export interface RunOptions {
   now?: () => Date;
   /** Progress per AOI, for a TTY. */
   onProgress?: (event: RunProgress) => void;
+  /** Run only this array task's share of the night's units (pipeline/run/shard.ts). */
+  shard?: Shard;
+  /** The engine's identity of this task, the same on every attempt: its leases are taken over by a retry. */
+  task?: string;
 }
 
 export const runKey = (runId: string) => `runs/${runId}.json`;
@@ -95,7 +103,7 @@ async function aoisFromFiles(adapters: Adapters, paths: readonly string[]): Prom
  * none means every AOI of the folder. One AOI named twice (by id and by its file) runs once; two files with one id
  * stop the run.
  */
-async function selectAois(adapters: Adapters, references: readonly string[] | undefined): Promise<Aoi[]> {
+export async function selectAois(adapters: Adapters, references: readonly string[] | undefined): Promise<Aoi[]> {
   const paths = (references ?? []).filter(isAoiPath);
   const ids = (references ?? []).filter((reference) => !isAoiPath(reference));
   const fromFiles = await aoisFromFiles(adapters, paths);
@@ -117,11 +125,14 @@ async function selectAois(adapters: Adapters, references: readonly string[] | un
  * Runs the AOIs with the adapters of one composition (pipeline/compose.ts). The worker pool and open rasters are
  * released at the end (made again on the next run); the store and finder stay usable.
  */
-/** The index page and the run's report, after the AOIs (not on a dry run). */
+/**
+ * The index page and the run's report, after the AOIs (not on a dry run). The index lists the whole night's AOIs
+ * (an array task's share is not all of them) and is rewritten until what the store holds stops changing under it.
+ */
 async function finishRun(ctx: RunContext, aois: readonly Aoi[], report: RunReport): Promise<void> {
   const { store } = ctx.adapters;
   try {
-    await publishIndex(store, aois);
+    await convergeIndex(store, aois);
     killAfterIfAsked({ step: 'index' });
   } catch (error) {
     ctx.log.error({ err: error }, 'Run:Index:Failed');
@@ -143,7 +154,17 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
   const log = adapters.log.child({ runId });
   const abandoned = removeAbandonedWorkDirs();
   if (abandoned.length > 0) log.warn({ removed: abandoned }, 'Run:Scratch:Removed');
-  const aois = await selectAois(adapters, options.aoiIds);
+  const night = await selectAois(adapters, options.aoiIds);
+  const share = options.shard
+    ? await shareOf(adapters, night, options.shard, {
+        runDate: started,
+        log,
+        task: options.task,
+        signal: options.signal,
+      })
+    : undefined;
+  if (share) adapters = share.adapters;
+  const aois = share?.aois ?? night;
   const ctx: RunContext = {
     adapters,
     runId,
@@ -153,6 +174,7 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
     force: options.force ?? false,
     dryRun: options.dryRun ?? false,
     plans: [],
+    ...(options.task ? { task: options.task } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
@@ -167,6 +189,7 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
     stac: redactUrl(adapters.finder.url),
     aois: [],
     plans: ctx.plans,
+    ...(share ? { shard: share.report } : {}),
   };
   log.info({ aois: aois.map((aoi) => aoi.id), store: report.store, dryRun: report.dryRun }, 'Run:Start');
   try {
@@ -180,7 +203,7 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
   }
   report.endedAt = now().toISOString();
   if (ctx.stopped) report.stopped = ctx.stopped;
-  if (!ctx.dryRun) await finishRun(ctx, aois, report);
+  if (!ctx.dryRun) await finishRun(ctx, night, report);
   // After everything the run publishes; never fails the run (pipeline/run/alerts.run.ts).
   if (!ctx.dryRun) await sendRunAlerts(adapters, { runId, now, log, signal: options.signal }, aois, report.aois);
   log.info({ outcomes: Object.fromEntries(report.aois.map((entry) => [entry.aoi, entry.outcome])) }, 'Run:Done');
