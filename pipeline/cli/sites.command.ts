@@ -8,6 +8,7 @@ import { sitesKey } from '../publish/sites.publish.js';
 import { table } from '../run/run.report.js';
 import { PRODUCT_TYPES } from '../../workers/products/index.js';
 import type { CliContext } from './cli.context.js';
+import { registerSitesDossier } from './sites.dossier.command.js';
 
 interface ListFlags {
   aoi: string;
@@ -86,7 +87,7 @@ async function show(id: string, command: Command, context: CliContext): Promise<
   context.io.out(JSON.stringify(feature, null, 2));
 }
 
-/** `changewatch sites list|show`: the findings followed across runs. */
+/** `changewatch sites list|show|dossier`: the findings followed across runs. */
 export function registerSites(program: Command, context: CliContext): void {
   const sites = program.command('sites').description('change sites followed across runs, with their history');
   sites
@@ -102,4 +103,5 @@ export function registerSites(program: Command, context: CliContext): void {
     .description('one site: its outline, state, dates, zones and history as GeoJSON')
     .argument('<site>', 'a site id, e.g. kibali-forest-loss-000012')
     .action((id: string, _flags: unknown, command: Command) => show(id, command, context));
+  registerSitesDossier(sites, context);
 }

@@ -17,6 +17,8 @@ import {
 } from './publish.js';
 import { publishAoiReport } from './report.publish.js';
 import { publishSites, sitesGap } from './sites.publish.js';
+import { dossierGap, publishDossiers } from './dossier.publish.js';
+import type { PublishedRasters } from '../outputs/dossier.js';
 
 /**
  * What comes after a period's item: its collection and catalog entries, the removal of earlier assets, its report
@@ -27,7 +29,7 @@ import { publishSites, sitesGap } from './sites.publish.js';
 
 /** A step still to do for a published item, and why. */
 export interface PublicationGap {
-  step: 'assets' | 'collection' | 'catalog' | 'prune' | 'sites' | 'report' | 'state';
+  step: 'assets' | 'collection' | 'catalog' | 'prune' | 'sites' | 'dossier' | 'report' | 'state';
   why: string;
 }
 
@@ -91,6 +93,8 @@ export async function publicationGaps(
     gaps.push({ step: 'prune', why: `${stale.length} object(s) of other inputs, e.g. ${stale[0]}` });
   const sites = await sitesGap(store, aoi.id);
   if (sites) gaps.push({ step: 'sites', why: sites });
+  const dossiers = await dossierGap(store, aoi.id);
+  if (dossiers) gaps.push({ step: 'dossier', why: dossiers });
   const report = state.reports?.findLast((entry) => entry.itemId === item.id);
   const recorded = recordGaps(state, { id: item.id, digest });
   if (report && !recorded.some((gap) => gap.step === 'report') && !(await store.get(report.key))) {
@@ -118,12 +122,14 @@ export interface Completion {
   state: AoiState;
   /** How sites are matched and aged (`sites` in the config). */
   siteRules: Config['sites'];
+  /** Reads the item's published rasters, for the sites' dossier chips. */
+  rasters: PublishedRasters;
   onEvent?: (event: PublishEvent) => void;
 }
 
 /**
- * Every step after the item, in order: collection and catalog, prune, sites, report page, state. Returns the
- * report's key.
+ * Every step after the item, in order: collection and catalog, prune, sites, the sites' dossiers, report page, state.
+ * Returns the report's key.
  * Steps whose result is already there are simply done again: they write the same bytes.
  */
 export async function completePublication(store: ObjectStore, input: Completion): Promise<string> {
@@ -131,6 +137,7 @@ export async function completePublication(store: ObjectStore, input: Completion)
   await publishCollection(store, aoi, onEvent);
   await pruneStale(store, aoi, { id: itemId, digest }, onEvent);
   await publishSites(store, aoi, input.siteRules, onEvent);
+  await publishDossiers(store, { aoi, state, runId, rasters: input.rasters, ...(onEvent ? { onEvent } : {}) });
   const headline = headlineOf(summary);
   state.items[itemId] = { digest, scenes: [...new Set(input.scenes)], runId, ...(headline ? { headline } : {}) };
   const reportKey = await publishAoiReport(store, { aoi, runId, itemId, digest, summary, state });

@@ -18,7 +18,17 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 
 /** The publication steps, in order; each is reported as it completes. */
-export const PUBLISH_STEPS = ['asset', 'item', 'collection', 'catalog', 'prune', 'sites', 'report', 'state'] as const;
+export const PUBLISH_STEPS = [
+  'asset',
+  'item',
+  'collection',
+  'catalog',
+  'prune',
+  'sites',
+  'dossier',
+  'report',
+  'state',
+] as const;
 export type PublishStep = (typeof PUBLISH_STEPS)[number];
 
 export interface PublishEvent {

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { itemKey } from '../outputs/layout.js';
 import type { ResultItem } from '../outputs/stac.js';
 import type { ObjectStore } from '../ports.js';
+import { publishedRasters } from '../scenes/store.raster.js';
 import { completePublication, publicationGaps, publishedSummary } from '../publish/period.publish.js';
 import type { PublishEvent } from '../publish/publish.js';
 import { killAfterIfAsked } from './debug.kill.js';
@@ -232,6 +233,7 @@ async function executePeriod(
     scenes: [...plan.scenes.baseline, ...plan.scenes.monitoring],
     state,
     siteRules: ctx.adapters.config.sites,
+    rasters: publishedRasters(ctx.adapters.opener(), ctx.adapters.store.url),
     onEvent: onPublish,
   });
 }
@@ -250,6 +252,7 @@ async function repairPeriod(ctx: RunContext, aoi: Aoi, plan: AoiPlan, state: Aoi
     scenes: [...plan.scenes.baseline, ...plan.scenes.monitoring],
     state,
     siteRules: ctx.adapters.config.sites,
+    rasters: publishedRasters(ctx.adapters.opener(), ctx.adapters.store.url),
     onEvent: publishEvents(ctx, aoi.id, log),
   });
 }

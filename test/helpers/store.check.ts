@@ -7,11 +7,13 @@ import type { AoiState } from '../../pipeline/publish/aoi.state.js';
 import { publishedItems, staleKeys, verifyItem } from '../../pipeline/publish/publish.js';
 import type { Summary } from '../../reports/summary.js';
 import type { SitesCollection } from '../../pipeline/outputs/sites.js';
+import { dossierGap } from '../../pipeline/publish/dossier.publish.js';
 
 /**
  * Everything a reader of the store relies on, checked from the outside after a run: every published item verifies
  * (assets present, sizes and sha256 as the item says), nothing else lies in its period's folder, and every derived
- * document agrees with the items (collection, catalog, state, report page, index). Returns the problems found.
+ * document agrees with the items (collection, catalog, state, report page, index, sites and their dossiers).
+ * Returns the problems found.
  */
 export async function storeProblems(store: ObjectStore, aoiId: string): Promise<string[]> {
   const problems: string[] = [];
@@ -34,6 +36,9 @@ export async function storeProblems(store: ObjectStore, aoiId: string): Promise<
   const index = (await text('index.html')) ?? '';
   for (const item of items) problems.push(...(await itemProblems(store, aoiId, item, { listed, state, index })));
   problems.push(...(await sitesProblems(store, aoiId, items)));
+  // Every site's dossier is there and current, and no folder of a site that is gone is left.
+  const dossiers = await dossierGap(store, aoiId);
+  if (dossiers) problems.push(dossiers);
   return problems;
 }
 

@@ -31,8 +31,12 @@ function publishedDigests(store: string): string {
     }
   };
   walk(store);
+  // A site dossier's evidence, manifest and zip name the run and the scenes' absolute hrefs, and the dossiers'
+  // index holds their checksums: of the dossiers, the chips and their sidecars are kept.
+  const namesRun = (file: string) =>
+    /\/sites\/([^/]+\/(evidence\.json|manifest\.sha256|dossier\.zip)|dossiers\.json)$/.test(file);
   const kept = files.filter(
-    (file) => !file.startsWith('runs/') && !file.endsWith('.html') && !file.endsWith('state.json'),
+    (file) => !file.startsWith('runs/') && !file.endsWith('.html') && !file.endsWith('state.json') && !namesRun(file),
   );
   const bytes = new Map(kept.map((file) => [file, readFileSync(join(store, file))]));
   const summaryFile = kept.find((file) => file.endsWith('/summary.json'))!;

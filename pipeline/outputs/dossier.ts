@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto';
+import type { Aoi } from '../../aoi/aoi.schema.js';
+import { dossierPage, type DossierPageModel } from '../../reports/dossier.page.js';
+import type { Summary } from '../../reports/summary.js';
+import { productOf } from '../../workers/products/index.js';
+import type { PublishedRasters } from '../scenes/store.raster.js';
+import { VERSION } from '../version.js';
+import { siteChips, type ChipRecord } from './dossier.chips.js';
+import type { SitesCollection } from './sites.js';
+import type { ResultItem } from './stac.js';
+import { assetKeyOf } from './layout.js';
+import { zipArchive } from './zip.js';
+
+/**
+ * A site's evidence dossier: its chips (outputs/dossier.chips.ts) with their sidecars, `evidence.json` (the site,
+ * the scenes behind each period, the parameters, software, run, and the sha256 of every output cited and every
+ * file), `manifest.sha256` (`sha256sum` format), `dossier.zip` (all of it under one folder named after the site)
+ * and `index.html`. Built from the published item alone, so a repair or `changewatch sites dossier` rebuilds the
+ * same bytes. True-colour chips of the source scenes and the per-observation time series are not in it yet.
+ */
+
+export type SiteFeature = SitesCollection['features'][number];
+
+/** How the dossier step reads the item's rasters (scenes/store.raster.ts), for the stages above this one. */
+export type { PublishedRasters };
+
+/** Bump when the dossier's content changes for the same inputs: published dossiers are then rebuilt. */
+export const DOSSIER_FORMAT = 1;
+
+export const NOT_INCLUDED = [
+  'True-colour (or false-colour) chips of the individual clear scenes nearest before and after the first detection: the chips here are cut from the two NDVI median composites and the class raster only.',
+  'The time series of the site’s median NDVI over every clear observation of both windows (CSV and chart).',
+  'The checksums the source scenes’ STAC items carry: scenes are listed with their ids, dates, cloud cover and item links.',
+];
+
+export interface DossierInput {
+  aoi: Aoi;
+  site: SiteFeature;
+  /** The item the dossier is cut from (the site's latest period), its store key and JSON bytes as published. */
+  item: ResultItem;
+  itemKey: string;
+  itemBytes: Uint8Array;
+  summary: Summary;
+  runId: string;
+  rasters: PublishedRasters;
+}
+
+export interface DossierFile {
+  name: string;
+  body: Uint8Array;
+  contentType: string;
+}
+
+const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+const utf8 = (text: string) => new TextEncoder().encode(text);
+/** Indented JSON with arrays of numbers on one line (coordinates, transforms), so a reader can follow it. */
+const json = (value: unknown) =>
+  utf8(
+    `${JSON.stringify(value, null, 2).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, numbers: string) => `[${numbers.split(/,\s+/).join(', ')}]`)}\n`,
+  );
+
+/**
+ * What the dossier is made from, as one digest: the site (all but its state, which ages without the site changing),
+ * the item and inputs it is cut from, the software and the dossier format. A published dossier whose fingerprint
+ * differs is stale.
+ */
+export function dossierFingerprint(site: SiteFeature, item: { id: string; inputs: string }): string {
+  const { state: _state, merged_into: _mergedInto, ...properties } = site.properties;
+  return sha256(
+    JSON.stringify({ format: DOSSIER_FORMAT, version: VERSION, item, geometry: site.geometry, properties }),
+  ).slice(0, 16);
+}
+
+/** The folder of an asset relative to the dossier (`<aoi>/sites/<site>/` → `<aoi>/<item>/<digest>/…`). */
+const fromDossier = (aoiId: string, key: string) => `../../${key.slice(aoiId.length + 1)}`;
+
+/** The item's outputs the dossier cites: what the chips are cut from, the patches, counts and the summary. */
+function citedOutputs(input: DossierInput, assetKeys: Record<string, string>) {
+  const product = input.site.properties.product;
+  const cited = [
+    'summary',
+    'polygons',
+    'ndvi-baseline',
+    'ndvi-monitoring',
+    product,
+    `${product}-confidence`,
+    'clear-count-baseline',
+    'clear-count-monitoring',
+  ];
+  const outputs = cited
+    .filter((asset) => input.item.assets[asset])
+    .map((asset) => {
+      const entry = input.item.assets[asset]!;
+      return {
+        asset,
+        title: String(entry['title'] ?? asset),
+        href: fromDossier(input.aoi.id, assetKeys[asset]!),
+        type: String(entry['type'] ?? ''),
+        bytes: Number(entry['file:size']),
+        // STAC file extension: a multihash, 0x12 (sha2-256) 0x20 (32 bytes) then the digest.
+        sha256: String(entry['file:checksum']).replace(/^1220/, ''),
+      };
+    });
+  const item = {
+    asset: 'item',
+    title: `STAC item ${input.item.id}`,
+    href: fromDossier(input.aoi.id, input.itemKey),
+    type: 'application/geo+json',
+    bytes: input.itemBytes.length,
+    sha256: sha256(input.itemBytes),
+  };
+  return [item, ...outputs];
+}
+
+function periodEvidence(period: Summary['periods']['baseline']) {
+  const { window, start, end, observationDates, clearFraction, scenes } = period;
+  return { window, start, end, observationDates, clearFraction, scenes };
+}
+
+/** The page's model from what the evidence holds. */
+function pageModel(input: DossierInput, evidence: Evidence): DossierPageModel {
+  const { site, summary } = input;
+  const product = site.properties.product;
+  return {
+    site: site.properties,
+    productTitle: productOf(product).title,
+    aoi: {
+      id: input.aoi.id,
+      name: input.aoi.name,
+      zones: Object.fromEntries(input.aoi.zones.map((z) => [z.id, z.name])),
+    },
+    item: evidence.item,
+    runId: input.runId,
+    software: `changewatch ${VERSION}`,
+    periods: summary.periods,
+    parameters: { ...summary.parameters, [product]: summary.products[product]?.parameters ?? {} },
+    chips: evidence.chips.map(({ file, title, caption, width, height }) => ({ file, title, caption, width, height })),
+    outputs: evidence.outputs,
+    files: evidence.files,
+    notIncluded: NOT_INCLUDED,
+    caveats: summary.caveats,
+  };
+}
+
+type Evidence = ReturnType<typeof evidenceOf>;
+
+function evidenceOf(
+  input: DossierInput,
+  chips: Array<ChipRecord & { sha256: string; bytes: number; sidecar: string }>,
+  files: Array<{ file: string; bytes: number; sha256: string }>,
+  assetKeys: Record<string, string>,
+) {
+  const { site, summary, aoi } = input;
+  const product = site.properties.product;
+  const item = { id: input.item.id, inputs: summary.inputs, href: fromDossier(aoi.id, input.itemKey) };
+  return {
+    type: 'changewatch-site-dossier',
+    format: DOSSIER_FORMAT,
+    fingerprint: dossierFingerprint(site, { id: item.id, inputs: item.inputs }),
+    site,
+    aoi: {
+      id: aoi.id,
+      name: aoi.name,
+      kind: aoi.kind,
+      zones: aoi.zones.map((zone) => ({ id: zone.id, name: zone.name })),
+    },
+    item,
+    run: input.runId,
+    software: { name: 'changewatch', version: VERSION },
+    grid: summary.grid,
+    periods: {
+      baseline: periodEvidence(summary.periods.baseline),
+      monitoring: periodEvidence(summary.periods.monitoring),
+    },
+    parameters: { run: summary.parameters, [product]: summary.products[product]?.parameters ?? {} },
+    outputs: citedOutputs(input, assetKeys),
+    chips,
+    files,
+    caveats: summary.caveats,
+    notIncluded: NOT_INCLUDED,
+  };
+}
+
+/** Every file of the dossier, `index.html` last (the order to publish them in). */
+export async function buildDossier(input: DossierInput): Promise<DossierFile[]> {
+  const { site } = input;
+  const assetKeys = Object.fromEntries(
+    Object.entries(input.item.assets).map(([asset, entry]) => [asset, assetKeyOf(input.itemKey, entry.href)]),
+  );
+  const chips = await siteChips({
+    siteId: site.id,
+    product: site.properties.product,
+    geometry: site.geometry,
+    summary: input.summary,
+    assetKeys,
+    rasters: input.rasters,
+  });
+  const chipFiles: DossierFile[] = chips.flatMap((chip) => [
+    { name: chip.record.file, body: chip.png, contentType: 'image/png' },
+    { name: `${chip.record.file}.aux.xml`, body: utf8(chip.aux), contentType: 'application/xml' },
+  ]);
+  const files = chipFiles.map((file) => ({ file: file.name, bytes: file.body.length, sha256: sha256(file.body) }));
+  const records = chips.map((chip) => ({
+    ...chip.record,
+    sha256: sha256(chip.png),
+    bytes: chip.png.length,
+    sidecar: `${chip.record.file}.aux.xml`,
+  }));
+  const evidence = evidenceOf(input, records, files, assetKeys);
+  const evidenceFile = { name: 'evidence.json', body: json(evidence), contentType: 'application/json' };
+  const index = {
+    name: 'index.html',
+    body: utf8(dossierPage(pageModel(input, evidence))),
+    contentType: 'text/html; charset=utf-8',
+  };
+  const listed = [...chipFiles, evidenceFile, index];
+  const manifest = {
+    name: 'manifest.sha256',
+    body: utf8(listed.map((file) => `${sha256(file.body)}  ${file.name}\n`).join('')),
+    contentType: 'text/plain; charset=utf-8',
+  };
+  const zip = {
+    name: 'dossier.zip',
+    body: zipArchive(
+      [...listed, manifest].map((file) => ({
+        name: `${site.id}/${file.name}`,
+        data: file.body,
+        stored: file.contentType === 'image/png',
+      })),
+    ),
+    contentType: 'application/zip',
+  };
+  return [...chipFiles, evidenceFile, manifest, zip, index];
+}
