@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests use as peers (GDAL, numpy, scipy, pyproj from Debian) and the browser
-# the report is tested in (chromium), only when missing.
+# Installs the system packages the tests use as peers (GDAL, numpy, scipy, pyproj from Debian), the browser
+# the report is tested in (chromium) and the Slurm job-array test's scheduler (slurm-wlm, munge), only when missing.
 # Idempotent and quiet when everything is there already.
 set -euo pipefail
 
@@ -14,6 +14,12 @@ command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The PNG legends are drawn with DejaVu Sans.
 fc-list 2>/dev/null | grep -q DejaVuSans || need+=(fonts-dejavu-core)
+# The job-array test runs a one-node Slurm cluster on loopback (test/helpers/slurm.cluster.ts); the packages' own
+# services are not started: the test starts its daemons with their files in a temporary folder.
+command -v slurmctld >/dev/null 2>&1 || need+=(slurmctld)
+command -v slurmd >/dev/null 2>&1 || need+=(slurmd)
+command -v sbatch >/dev/null 2>&1 || need+=(slurm-client)
+command -v munged >/dev/null 2>&1 || need+=(munge)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "test/setup.sh: installing Debian packages: ${need[*]}"
