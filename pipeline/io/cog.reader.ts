@@ -1,9 +1,22 @@
 import { inflateSync } from 'node:zlib';
-import { addDecoder, BaseDecoder, GeoTIFF, getDecoder, type GeoTIFFImage, type TypedArray } from 'geotiff';
+import {
+  addDecoder,
+  BaseDecoder,
+  GeoTIFF,
+  getDecoder,
+  type GeoTIFFImage,
+  type ImageFileDirectory,
+  type TypedArray,
+} from 'geotiff';
 import { ChangewatchError, redactUrl } from '../errors.js';
 import type { ByteSource, ReadStats } from '../ports.js';
 import type { PixelWindow } from '../../workers/grid.js';
 import { decodeLzw } from '../../workers/lzw.js';
+import {
+  type PredictorLayout,
+  undoFloatingPointPredictor,
+  undoHorizontalDifferencing,
+} from '../../workers/predictor.js';
 
 /**
  * Reads windows of (Cloud-Optimized) GeoTIFFs through a {@link ByteSource} with geotiff.js: the header once,
@@ -17,37 +30,110 @@ function ownBuffer(bytes: Uint8Array): ArrayBufferLike {
     : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
+/** What geotiff.js hands a decoder about its blocks, plus the file's byte order (added by {@link blockParameters}). */
+interface BlockParameters {
+  tileWidth: number;
+  tileHeight: number;
+  predictor: number;
+  bitsPerSample: number | ArrayLike<number>;
+  planarConfiguration: number;
+  /** TIFF header byte order; absent: little-endian (geotiff.js's own parameters leave it out). */
+  littleEndian?: boolean;
+}
+
+/** The bytes of one whole decoded block, and the predictor's view of its rows. */
+function blockLayout(parameters: BlockParameters): { bytes: number; layout: PredictorLayout; predictor: number } {
+  const { tileWidth, tileHeight, bitsPerSample, planarConfiguration } = parameters;
+  const bits = typeof bitsPerSample === 'number' ? [bitsPerSample] : Array.from(bitsPerSample, Number);
+  const planar = Number(planarConfiguration) === 2;
+  const samples = planar ? 1 : bits.length;
+  const pixelBits = planar ? bits[0]! : bits.reduce((a, b) => a + b, 0);
+  const predictor = Number(parameters.predictor ?? 1);
+  if (predictor !== 1 && bits.some((b) => b % 8 !== 0 || b !== bits[0])) {
+    throw new Error(`predictor ${predictor} needs whole bytes per sample, all of one size (bits per sample: ${bits})`);
+  }
+  if (predictor !== 1 && predictor !== 2 && predictor !== 3) throw new Error(`unknown predictor ${predictor}`);
+  return {
+    bytes: Math.ceil((tileWidth * tileHeight * pixelBits) / 8),
+    layout: { width: tileWidth, samples, bytesPerSample: bits[0]! / 8, littleEndian: parameters.littleEndian ?? true },
+    predictor,
+  };
+}
+
+/**
+ * A TIFF block decoder: decompression (by the subclass) into a buffer of the block's size, then the predictor
+ * undone in place on typed arrays (workers/predictor.ts) instead of geotiff.js's BaseDecoder.decode, which
+ * calls a function per row and copies each row for predictor 3. One scratch row is kept for predictor 3.
+ */
+abstract class TiffBlockDecoder extends BaseDecoder {
+  private readonly block = blockLayout(this.parameters as unknown as BlockParameters);
+  private scratch: Uint8Array | undefined;
+
+  /** The decompressed bytes of one block; `bytes` is the size of a whole block. */
+  protected abstract decompress(input: Uint8Array, bytes: number): Uint8Array;
+
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
+    return ownBuffer(this.decompress(new Uint8Array(buffer), this.block.bytes));
+  }
+
+  override decode(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
+    const data = this.decompress(new Uint8Array(buffer), this.block.bytes);
+    const { predictor, layout } = this.block;
+    if (predictor === 2) undoHorizontalDifferencing(data, layout);
+    else if (predictor === 3) this.scratch = undoFloatingPointPredictor(data, layout, this.scratch);
+    return Promise.resolve(ownBuffer(data));
+  }
+}
+
 /**
  * DEFLATE (TIFF compression 8 and the old 32946) with node:zlib, which is native code, instead of geotiff.js's
- * pure-JavaScript pako. The predictor is applied by BaseDecoder.decode.
+ * pure-JavaScript pako. The output chunk is the block's size, so zlib inflates into one buffer that becomes the
+ * tile (its default 16 KiB chunks were joined with a copy). The zlib checksum (Adler-32) is still checked.
  */
-class ZlibDeflateDecoder extends BaseDecoder {
-  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
-    const out = inflateSync(new Uint8Array(buffer));
-    return ownBuffer(out);
+class ZlibDeflateDecoder extends TiffBlockDecoder {
+  protected override decompress(input: Uint8Array, bytes: number): Uint8Array {
+    // zlib's smallest chunk is 64 bytes (Z_MIN_CHUNK).
+    return inflateSync(input, { chunkSize: Math.max(bytes, 64) });
   }
 }
 
 /** LZW (TIFF compression 5) with changewatch's typed-array decoder; geotiff.js's allocates per table entry. */
-class TypedLzwDecoder extends BaseDecoder {
-  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
-    const { tileWidth, tileHeight, bitsPerSample } = this.parameters as unknown as {
-      tileWidth: number;
-      tileHeight: number;
-      bitsPerSample: number | number[];
-    };
-    const bits = Array.isArray(bitsPerSample) ? bitsPerSample.reduce((a, b) => a + b, 0) : Number(bitsPerSample);
-    const out = decodeLzw(new Uint8Array(buffer), (tileWidth * tileHeight * bits) / 8);
-    return ownBuffer(out);
+class TypedLzwDecoder extends TiffBlockDecoder {
+  protected override decompress(input: Uint8Array, bytes: number): Uint8Array {
+    return decodeLzw(input, bytes);
   }
+}
+
+/**
+ * The byte order of the file each IFD came from: geotiff.js gives a decoder's parameter function only the IFD,
+ * which does not know it. Filled by RasterReader.open for every image; an IFD it has not seen is little-endian.
+ */
+const BYTE_ORDER = new WeakMap<ImageFileDirectory, boolean>();
+
+/** geotiff.js's default decoder parameters (compression/index.js), plus the file's byte order. */
+async function blockParameters(directory: ImageFileDirectory): Promise<BlockParameters> {
+  const tiled = !directory.hasTag('StripOffsets');
+  return {
+    tileWidth: Number(await directory.loadValue(tiled ? 'TileWidth' : 'ImageWidth')),
+    tileHeight: Number(
+      tiled
+        ? await directory.loadValue('TileLength')
+        : (await directory.loadValue('RowsPerStrip')) || (await directory.loadValue('ImageLength')),
+    ),
+    planarConfiguration: Number((await directory.loadValue('PlanarConfiguration')) ?? 1),
+    bitsPerSample: (await directory.loadValue('BitsPerSample')) as number | ArrayLike<number>,
+    predictor: Number((await directory.loadValue('Predictor')) ?? 1),
+    littleEndian: BYTE_ORDER.get(directory) ?? true,
+  };
 }
 
 let decodersRegistered = false;
 /** Registers the node:zlib DEFLATE and typed-array LZW decoders with geotiff.js (idempotent). */
 export function useFastDecoders(): void {
   if (decodersRegistered) return;
-  addDecoder([8, 32946], () => Promise.resolve(ZlibDeflateDecoder as unknown as typeof BaseDecoder), undefined, false);
-  addDecoder(5, () => Promise.resolve(TypedLzwDecoder as unknown as typeof BaseDecoder), undefined, false);
+  const parameters = blockParameters as never;
+  addDecoder([8, 32946], () => Promise.resolve(ZlibDeflateDecoder as unknown as typeof BaseDecoder), parameters, false);
+  addDecoder(5, () => Promise.resolve(TypedLzwDecoder as unknown as typeof BaseDecoder), parameters, false);
   decodersRegistered = true;
 }
 
@@ -355,6 +441,22 @@ const TYPED_ARRAYS = {
   float64: Float64Array,
 } as const;
 
+/** Integer views by bytes per sample, to copy samples as bits. */
+const SAMPLE_BITS = { 1: Uint8Array, 2: Uint16Array, 4: Int32Array, 8: Float64Array } as const;
+type SampleBits = InstanceType<(typeof SAMPLE_BITS)[keyof typeof SAMPLE_BITS]>;
+
+/** `count` samples from `view` at `source`, every `stride`-th (one band of interleaved pixels), to `out` at `target`. */
+function copyStrided(
+  out: SampleBits,
+  view: SampleBits,
+  target: number,
+  source: number,
+  count: number,
+  stride: number,
+): void {
+  for (let x = 0; x < count; x++) out[target + x] = view[source + x * stride]!;
+}
+
 /** Compressions whose decoder takes geotiff.js's default parameters: none, LZW, DEFLATE. */
 const TILE_PATH_COMPRESSIONS = new Set([1, 5, 8, 32946]);
 
@@ -452,6 +554,7 @@ export class RasterReader {
       const count = await tiff.getImageCount();
       const all: GeoTIFFImage[] = [];
       for (let i = 0; i < count; i++) all.push(await tiff.getImage(i));
+      for (const image of all) BYTE_ORDER.set(image.getFileDirectory(), image.littleEndian);
       const full = all[0]!;
       // Overviews are reduced-resolution images (NewSubfileType bit 0) with the same band count; masks are skipped.
       const images = [
@@ -546,13 +649,7 @@ export class RasterReader {
     const Typed = TYPED_ARRAYS[info.dataType];
     const tileWidth = image.getTileWidth();
     const tileHeight = image.getTileHeight();
-    const decoder = await getDecoder(info.compression, {
-      tileWidth,
-      tileHeight,
-      planarConfiguration: planar,
-      bitsPerSample: await directory.loadValue('BitsPerSample'),
-      predictor: Number((await directory.loadValue('Predictor')) ?? 1),
-    } as never);
+    const decoder = await getDecoder(info.compression, (await blockParameters(directory)) as never);
     const width = window.x1 - window.x0;
     const height = window.y1 - window.y0;
     const outputs = bands.map(() => {
@@ -571,8 +668,11 @@ export class RasterReader {
     for (let ty = Math.floor(y0 / tileHeight); ty * tileHeight < y1; ty++) {
       for (let tx = Math.floor(x0 / tileWidth); tx * tileWidth < x1; tx++) {
         const place = (data: ArrayBufferLike, band: number, sample: number, stride: number) => {
-          const view = new Typed(data as ArrayBuffer);
-          const out = outputs[band]!;
+          // Bits, not values, are copied: integer views of the sample's size (a Float32 NaN payload stays as it is).
+          const Bits = SAMPLE_BITS[Typed.BYTES_PER_ELEMENT as 1 | 2 | 4 | 8];
+          const view = new Bits(data as ArrayBuffer);
+          const output = outputs[band]!;
+          const out = new Bits(output.buffer, output.byteOffset, output.length);
           const top = Math.max(y0, ty * tileHeight);
           const bottom = Math.min(y1, (ty + 1) * tileHeight, ty * tileHeight + image.getBlockHeight(ty));
           const left = Math.max(x0, tx * tileWidth);
@@ -581,7 +681,7 @@ export class RasterReader {
             const source = ((y - ty * tileHeight) * tileWidth + (left - tx * tileWidth)) * stride + sample;
             const target = (y - window.y0) * width + (left - window.x0);
             if (stride === 1) out.set(view.subarray(source, source + (right - left)) as never, target);
-            else for (let x = 0; x < right - left; x++) out[target + x] = view[source + x * stride]!;
+            else copyStrided(out, view, target, source, right - left, stride);
           }
         };
         if (planar === 2) {
