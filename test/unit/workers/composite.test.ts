@@ -48,6 +48,78 @@ describe('medianComposite', () => {
   });
 });
 
+/** The median as it was computed before selection: insertion sort of the clear values in order of arrival. */
+function insertionSortMedian(values: number[]): number {
+  const sorted: number[] = [];
+  for (const value of values) {
+    let j = sorted.length - 1;
+    while (j >= 0 && sorted[j]! > value) {
+      sorted[j + 1] = sorted[j]!;
+      j--;
+    }
+    sorted[j + 1] = value;
+  }
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+}
+
+/** A small deterministic generator (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+describe('medianComposite by selection equals the insertion-sort median bit for bit', () => {
+  const bits = (array: Float32Array) => Array.from(new Uint32Array(array.buffer));
+
+  it.each([1, 2, 3, 4, 5, 8, 9, 14, 23, 40, 41])('%i dates: random values with ties, ±0, NaN and clouds', (dates) => {
+    const next = random(dates);
+    const pixels = 4000;
+    // Few distinct values so ties are common; zeros of both signs; NaN and cloudy dates left out.
+    const pool = [0, -0, 0.1, -0.1, 0.25, 0.3, 1e-3, 0.7, 0.7000001, 2, -2, NaN];
+    const values = Array.from({ length: dates }, () =>
+      Float32Array.from({ length: pixels }, () =>
+        next() < 0.5 ? pool[Math.floor(next() * pool.length)]! : Math.fround(next() * 2 - 0.5),
+      ),
+    );
+    const clear = Array.from({ length: dates }, () =>
+      Uint8Array.from({ length: pixels }, () => (next() < 0.8 ? 1 : 0)),
+    );
+    const days = Array.from({ length: dates }, (_, d) => 18_000 + d * 5);
+    const { median, count } = medianComposite({ values, clear, days });
+    const expected = new Float32Array(pixels);
+    for (let i = 0; i < pixels; i++) {
+      const kept = values.map((band) => band[i]!).filter((value, d) => clear[d]![i] === 1 && !Number.isNaN(value));
+      expected[i] = insertionSortMedian(kept);
+      expect(count[i]).toBe(kept.length);
+    }
+    expect(bits(median)).toEqual(bits(expected));
+  });
+
+  it('takes the sign of a zero median as the insertion sort did (−0 before 0 when it came first)', () => {
+    const one = (value: number) => Float32Array.of(value);
+    const result = medianComposite({
+      values: [one(-0), one(0), one(5)],
+      clear: [Uint8Array.of(1), Uint8Array.of(1), Uint8Array.of(1)],
+      days: [1, 2, 3],
+    });
+    expect(Object.is(result.median[0], 0)).toBe(true);
+    const reversed = medianComposite({
+      values: [one(0), one(-0), one(5)],
+      clear: [Uint8Array.of(1), Uint8Array.of(1), Uint8Array.of(1)],
+      days: [1, 2, 3],
+    });
+    expect(Object.is(reversed.median[0], -0)).toBe(true);
+  });
+});
+
 describe('indices', () => {
   it('normalizedDifference with hand-computed values, NaN and a zero sum', () => {
     const nir = Float32Array.from([0.5, 0.3, NaN, 0]);
