@@ -59,12 +59,20 @@ const CONCURRENCY = 4;
 
 const digestOf = (item: ResultItem) => String(item.properties['changewatch:inputs']);
 
+/** The published sites document; none when it is missing or unreadable (the sites step rebuilds it). */
+const publishedSites = (store: ObjectStore, aoiId: string) =>
+  readJson<SitesCollection>(store, sitesKey(aoiId)).catch(() => null);
+
 /** The dossiers the published sites call for (none when there are no sites). */
-export async function wantedDossiers(store: ObjectStore, aoiId: string): Promise<Map<string, WantedDossier>> {
-  const sites = await readJson<SitesCollection>(store, sitesKey(aoiId)).catch(() => null);
+export async function wantedDossiers(
+  store: ObjectStore,
+  aoiId: string,
+  sites?: SitesCollection | null,
+): Promise<Map<string, WantedDossier>> {
+  const features = (sites === undefined ? await publishedSites(store, aoiId) : sites)?.features ?? [];
   const items = new Map((await publishedItems(store, aoiId)).map((item) => [item.id, item]));
   const wanted = new Map<string, WantedDossier>();
-  for (const site of sites?.features ?? []) {
+  for (const site of features) {
     const item = items.get(site.properties.history.at(-1)?.item ?? '');
     if (site.properties.state === 'merged' || !item) continue;
     wanted.set(site.id, { site, item, fingerprint: dossierFingerprint(site, { id: item.id, inputs: digestOf(item) }) });
@@ -97,7 +105,8 @@ export interface DossierStatus {
 }
 
 export async function dossierStatus(store: ObjectStore, aoiId: string): Promise<DossierStatus> {
-  const wanted = await wantedDossiers(store, aoiId);
+  const sites = await publishedSites(store, aoiId);
+  const wanted = await wantedDossiers(store, aoiId, sites);
   const index = await readJson<DossiersIndex>(store, dossiersKey(aoiId)).catch(() => null);
   const present = await presentFiles(store, aoiId);
   const stale = [...wanted.values()]
@@ -107,7 +116,6 @@ export async function dossierStatus(store: ObjectStore, aoiId: string): Promise<
       return entry?.fingerprint !== fingerprint || Object.keys(entry.files).some((file) => !files?.has(file));
     })
     .map(({ site }) => site.id);
-  const sites = await readJson<SitesCollection>(store, sitesKey(aoiId)).catch(() => null);
   const known = new Set((sites?.features ?? []).map((feature) => feature.id));
   const orphans = [...present.keys()].filter((folder) => !known.has(folder));
   const listed = Object.keys(index?.dossiers ?? {}).sort();
@@ -172,11 +180,19 @@ export interface DossierPublication {
   onEvent?: (event: PublishEvent) => void;
 }
 
-/** Runs `work` over the values, at most `limit` at once. */
+/** Runs `work` over the values, at most `limit` at once; after a failure no further value is started. */
 async function eachLimited<T>(values: readonly T[], limit: number, work: (value: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const lanes = Array.from({ length: Math.min(limit, values.length) }, async () => {
-    while (next < values.length) await work(values[next++]!);
+    while (next < values.length && !failed) {
+      try {
+        await work(values[next++]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
   });
   await Promise.all(lanes);
 }
