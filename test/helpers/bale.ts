@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { fromCrs } from '../../aoi/aoi.project.js';
+import { parseAoi } from '../../aoi/aoi.parse.js';
+import type { Aoi } from '../../aoi/aoi.schema.js';
 import { footprint } from '../../pipeline/tools/catalog.build.js';
 import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
 import { RasterReader } from '../../pipeline/io/cog.reader.js';
@@ -96,4 +99,32 @@ export async function buildBaleCatalog(dir: string): Promise<{ catalog: string; 
     },
     items,
   );
+}
+
+/**
+ * A test AOI on the pair's grid (UTM 37N, 30 m): the pixel corners of columns and rows 2..97 of the 101 × 101 files,
+ * with the pair's windows (March 2000 against December 2010).
+ */
+export function baleAoi(input: { id: string; name: string; analyses: string[] }): Aoi {
+  const toLonLat = fromCrs(32637);
+  const ring = [
+    [2, 2],
+    [2, 98],
+    [98, 98],
+    [98, 2],
+    [2, 2],
+  ].map(([c, r]) => toLonLat([589_035 + c! * 30, 756_165 - r! * 30]).map((v) => Number(v!.toFixed(7))));
+  return parseAoi(
+    JSON.stringify({
+      type: 'Feature',
+      properties: {
+        ...input,
+        kind: 'custom',
+        windows: { baseline: '2000-03-01/2000-03-31', monitoring: '2010-12-01/2010-12-31' },
+      },
+      geometry: { type: 'Polygon', coordinates: [ring] },
+    }),
+    `${input.id}.geojson`,
+    { maxAreaKm2: 10_000 },
+  ).aoi!;
 }

@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromCrs } from '../../aoi/aoi.project.js';
-import { parseAoi } from '../../aoi/aoi.parse.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { runAnalysis } from '../../pipeline/analysis/analysis.js';
 import { selectProducts } from '../../pipeline/analysis/products.select.js';
@@ -26,7 +24,7 @@ import {
   DEFAULT_BURN_SCAR,
   type BurnScarParameters,
 } from '../../workers/products/burn.scar.js';
-import { buildBaleCatalog } from '../helpers/bale.js';
+import { baleAoi, buildBaleCatalog } from '../helpers/bale.js';
 import { gdalClassCounts } from '../helpers/gdal.js';
 import { applyMinimumMappingUnit } from '../helpers/oracles.js';
 import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
@@ -60,30 +58,11 @@ let periods: PeriodScenes;
 
 beforeAll(async () => {
   const { catalog } = await buildBaleCatalog(mkdtempSync(join(tmpdir(), 'cw-bale-burn-')));
-  const toLonLat = fromCrs(32637);
-  // Pixel corners of the scenes' grid (UTM 37N, 30 m): the AOI covers columns and rows 2..97 of the 101 × 101 files.
-  const ring = [
-    [2, 2],
-    [2, 98],
-    [98, 98],
-    [98, 2],
-    [2, 2],
-  ].map(([c, r]) => toLonLat([589_035 + c! * 30, 756_165 - r! * 30]).map((v) => Number(v!.toFixed(7))));
-  aoi = parseAoi(
-    JSON.stringify({
-      type: 'Feature',
-      properties: {
-        id: 'bale-burn',
-        name: 'Bale Mountains pair (burn-scar test)',
-        kind: 'custom',
-        analyses: ['burn-scar', 'forest-loss'],
-        windows: { baseline: '2000-03-01/2000-03-31', monitoring: '2010-12-01/2010-12-31' },
-      },
-      geometry: { type: 'Polygon', coordinates: [ring] },
-    }),
-    'bale-burn.geojson',
-    { maxAreaKm2: 10_000 },
-  ).aoi!;
+  aoi = baleAoi({
+    id: 'bale-burn',
+    name: 'Bale Mountains pair (burn-scar test)',
+    analyses: ['burn-scar', 'forest-loss'],
+  });
   const found = await findWindowScenes(new StaticCatalog(catalog), aoi, config);
   periods = {
     baseline: { window: aoi.windows.baseline!, search: found.baseline },

@@ -2,8 +2,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromCrs } from '../../aoi/aoi.project.js';
-import { parseAoi } from '../../aoi/aoi.parse.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { runAnalysis } from '../../pipeline/analysis/analysis.js';
 import { loadConfig } from '../../pipeline/config.read.js';
@@ -22,7 +20,7 @@ import {
 import { miningExpansion } from '../helpers/oracles.js';
 import { selectProducts } from '../../pipeline/analysis/products.select.js';
 import { planPeriod } from '../../pipeline/run/period.plan.js';
-import { buildBaleCatalog } from '../helpers/bale.js';
+import { baleAoi, buildBaleCatalog } from '../helpers/bale.js';
 import { gdalClassCounts } from '../helpers/gdal.js';
 import { ROOT } from '../helpers/paths.js';
 import { WholeGridSink } from '../helpers/whole.sink.js';
@@ -44,29 +42,7 @@ let found: { baseline: SceneSearch; monitoring: SceneSearch };
 
 beforeAll(async () => {
   ({ catalog } = await buildBaleCatalog(mkdtempSync(join(tmpdir(), 'cw-bale-'))));
-  const toLonLat = fromCrs(32637);
-  const ring = [
-    [2, 2],
-    [2, 98],
-    [98, 98],
-    [98, 2],
-    [2, 2],
-  ].map(([c, r]) => toLonLat([589_035 + c! * 30, 756_165 - r! * 30]).map((v) => Number(v!.toFixed(7))));
-  aoi = parseAoi(
-    JSON.stringify({
-      type: 'Feature',
-      properties: {
-        id: 'bale-pair',
-        name: 'Bale Mountains pair (test)',
-        kind: 'custom',
-        analyses: ['mining-expansion', 'forest-loss'],
-        windows: { baseline: '2000-03-01/2000-03-31', monitoring: '2010-12-01/2010-12-31' },
-      },
-      geometry: { type: 'Polygon', coordinates: [ring] },
-    }),
-    'bale-pair.geojson',
-    { maxAreaKm2: 10_000 },
-  ).aoi!;
+  aoi = baleAoi({ id: 'bale-pair', name: 'Bale Mountains pair (test)', analyses: ['mining-expansion', 'forest-loss'] });
   found = await findWindowScenes(new StaticCatalog(catalog), aoi, config);
   opener = createRasterOpener({});
 }, 60_000);
