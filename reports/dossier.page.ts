@@ -1,3 +1,4 @@
+import type { SiteProperties } from './site.properties.js';
 import type { PeriodSummary } from './summary.js';
 
 /**
@@ -8,27 +9,8 @@ import type { PeriodSummary } from './summary.js';
  * follows.
  */
 
-export interface DossierSite {
-  site: string;
-  product: string;
-  state: string;
-  hectares: number;
-  first_seen: string | null;
-  last_change: string;
-  last_clear_view: string | null;
-  zones: Record<string, number>;
-  merged_from: string[];
-  split_from: string | null;
-  history: Array<{
-    item: string;
-    monitoring: string;
-    hectares: number;
-    hectares_high_confidence: number;
-    new_hectares: number;
-    patches: number;
-    classes: string[];
-  }>;
-}
+/** The site as the dossier shows it (merged sites keep their last dossier, so no `merged_into`). */
+export type DossierSite = Omit<SiteProperties, 'merged_into'>;
 
 export interface DossierPageModel {
   site: DossierSite;

@@ -1,5 +1,6 @@
 import type { AreaGeometry } from '../aoi/geometry.js';
 import { leadProduct, productOf } from '../workers/products/index.js';
+import type { SiteProperties } from './site.properties.js';
 import type { Summary, Tally } from './summary.js';
 
 /**
@@ -41,15 +42,10 @@ export interface ReportPageModel {
 }
 
 /** One site in the report's table. */
-export interface SiteRow {
-  site: string;
-  product: string;
-  state: string;
-  hectares: number;
-  first_seen: string | null;
-  last_change: string;
-  zones: Record<string, number>;
-}
+export type SiteRow = Pick<
+  SiteProperties,
+  'site' | 'product' | 'state' | 'hectares' | 'first_seen' | 'last_change' | 'zones'
+>;
 
 export interface IndexRow {
   aoi: string;

@@ -2,7 +2,8 @@ import type { Aoi } from '../../aoi/aoi.schema.js';
 import { pixelAreaHaByColumn } from '../../aoi/pixel.area.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import { outlineOf, type OutlineGeometry } from '../../workers/outline.js';
-import { pixelsOf, type Site, type SitePeriodInput, type SiteState } from '../../workers/sites.js';
+import { pixelsOf, type Site, type SitePeriodInput } from '../../workers/sites.js';
+import type { SiteProperties } from '../../reports/site.properties.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -11,29 +12,7 @@ import { VERSION } from '../version.js';
  * says which items (and inputs digests) it was folded from, with what rules, and counts the sites by state and zone.
  */
 
-export interface SiteProperties {
-  site: string;
-  product: string;
-  state: SiteState;
-  first_seen: string | null;
-  last_change: string;
-  last_clear_view: string | null;
-  /** Area of every pixel the site's patches covered, geodesic, hectares. */
-  hectares: number;
-  zones: Record<string, number>;
-  merged_from: string[];
-  merged_into: string | null;
-  split_from: string | null;
-  history: Array<{
-    item: string;
-    monitoring: string;
-    hectares: number;
-    hectares_high_confidence: number;
-    new_hectares: number;
-    patches: number;
-    classes: string[];
-  }>;
-}
+export type { SiteProperties };
 
 export interface SitesCollection {
   type: 'FeatureCollection';
