@@ -119,19 +119,23 @@ function union(a: Int32Array, b: Int32Array): Int32Array {
   return merged.slice(0, n);
 }
 
+/** Calls `visit` with every grid pixel within Chebyshev distance `r` of `pixel` (itself included), row by row. */
+function forEachNeighbour(pixel: number, grid: Grid, r: number, visit: (at: number) => void): void {
+  const [row, column] = [Math.floor(pixel / grid.width), pixel % grid.width];
+  for (let y = Math.max(0, row - r); y <= Math.min(grid.height - 1, row + r); y++) {
+    for (let x = Math.max(0, column - r); x <= Math.min(grid.width - 1, column + r); x++) visit(y * grid.width + x);
+  }
+}
+
 /** Each footprint pixel and its neighbours within `r`, claimed by the oldest site reaching it. */
 function reach(sites: readonly Site[], grid: Grid, r: number): Map<number, number> {
   const owner = new Map<number, number>();
   sites.forEach((site, index) => {
     if (site.state === 'merged') return;
     for (const pixel of site.footprint) {
-      const [row, column] = [Math.floor(pixel / grid.width), pixel % grid.width];
-      for (let y = Math.max(0, row - r); y <= Math.min(grid.height - 1, row + r); y++) {
-        for (let x = Math.max(0, column - r); x <= Math.min(grid.width - 1, column + r); x++) {
-          const at = y * grid.width + x;
-          if (!owner.has(at)) owner.set(at, index);
-        }
-      }
+      forEachNeighbour(pixel, grid, r, (at) => {
+        if (!owner.has(at)) owner.set(at, index);
+      });
     }
   });
   return owner;
@@ -154,13 +158,10 @@ function clusters(patches: readonly Located[], grid: Grid, r: number): Located[]
   patches.forEach(({ pixels }, index) => pixels.forEach((pixel) => owner.set(pixel, index)));
   patches.forEach(({ pixels }, index) => {
     for (const pixel of pixels) {
-      const [row, column] = [Math.floor(pixel / grid.width), pixel % grid.width];
-      for (let y = Math.max(0, row - r); y <= Math.min(grid.height - 1, row + r); y++) {
-        for (let x = Math.max(0, column - r); x <= Math.min(grid.width - 1, column + r); x++) {
-          const other = owner.get(y * grid.width + x);
-          if (other !== undefined && root(other) !== root(index)) parent[root(index)] = root(other);
-        }
-      }
+      forEachNeighbour(pixel, grid, r, (at) => {
+        const other = owner.get(at);
+        if (other !== undefined && root(other) !== root(index)) parent[root(index)] = root(other);
+      });
     }
   });
   const groups = new Map<number, Located[]>();
