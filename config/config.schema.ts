@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_CLOUD_CLEANUP } from '../workers/change.block.js';
 import { PRODUCTS } from '../workers/products/index.js';
-import type { SiteState } from '../workers/sites.js';
+import { SITE_STATES } from '../workers/sites.js';
 
 /**
  * Fields whose values are secrets: `changewatch config check` prints them as `<redacted>` and logs never
@@ -167,9 +167,6 @@ export const ScheduleConfigSchema = z.strictObject({
   /** File the scheduler touches every minute and after each run; the container health check reads it. */
   heartbeatFile: z.string().min(1).default('/tmp/changewatch.heartbeat.json'),
 });
-
-/** Site states (workers/sites.ts) an alert rule may name. */
-const SITE_STATES = ['new', 'expanding', 'stable', 'inactive', 'merged'] as const satisfies readonly SiteState[];
 
 /**
  * The name of an environment variable holding a secret (a webhook's HMAC key, an SMTP password): the secret itself

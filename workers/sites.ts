@@ -1,6 +1,7 @@
 import { projectedBounds } from '../aoi/aoi.project.js';
 import type { AreaGeometry } from '../aoi/geometry.js';
 import { rasterizer, type Grid, type PixelWindow } from '../aoi/rasterize.js';
+import { REVEGETATION } from './products/product.js';
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
@@ -21,7 +22,9 @@ const sum = (values: number[]) => values.reduce((total, value) => total + value,
  *
  * A site's state in the last period: `new` (started in it), `expanding` (grew by at least the product's minimum
  * mapping unit outside its earlier footprint), `inactive` (no such growth for `inactiveAfter` periods), else
- * `stable`; `merged` for absorbed sites. Pure.
+ * `stable`; `merged` for absorbed sites. A `stable` or `inactive` site is `revegetating` when its product has a
+ * revegetation rule and at least {@link REVEGETATING_SHARE} of its footprint seen clear in the last period passes it
+ * ({@link markRevegetating}). Pure.
  */
 
 export interface SitePatch {
@@ -51,7 +54,15 @@ export interface SiteRules {
   mmuHa(product: string): number;
 }
 
-export type SiteState = 'new' | 'expanding' | 'stable' | 'inactive' | 'merged';
+/** Every site state, in lifecycle order. */
+export const SITE_STATES = ['new', 'expanding', 'stable', 'inactive', 'revegetating', 'merged'] as const;
+export type SiteState = (typeof SITE_STATES)[number];
+
+/**
+ * The share of a site's footprint seen clear that must pass its product's revegetation rule: a majority, so a few
+ * regrown edge pixels (or mixed pixels along the outline) do not turn a bare clearing into a revegetating site.
+ */
+export const REVEGETATING_SHARE = 0.5;
 
 export interface SitePeriod {
   item: string;
@@ -304,4 +315,59 @@ export function foldSites(aoiId: string, grid: Grid, periods: readonly SitePerio
     for (const product of products) foldPeriod(aoiId, product, sites, period, grid, rules);
   }
   return sites;
+}
+
+/** The last period's revegetation codes of one product's rule (workers/products/product.ts) over a grid window. */
+export interface Revegetation {
+  product: string;
+  window: PixelWindow;
+  /** {@link REVEGETATION} codes, row by row over the window. */
+  codes: Uint8Array;
+}
+
+/** Of a footprint's pixels the window saw clear, the share that passes the rule (NaN when none was seen). */
+export function recoveredShare(footprint: Int32Array, grid: Grid, { window, codes }: Revegetation): number {
+  const width = window.x1 - window.x0;
+  let [seen, recovered] = [0, 0];
+  for (const pixel of footprint) {
+    const [row, column] = [Math.floor(pixel / grid.width), pixel % grid.width];
+    if (row < window.y0 || row >= window.y1 || column < window.x0 || column >= window.x1) continue;
+    const code = codes[(row - window.y0) * width + column - window.x0];
+    if (code === REVEGETATION.notSeen) continue;
+    seen++;
+    if (code === REVEGETATION.recovered) recovered++;
+  }
+  return seen === 0 ? NaN : recovered / seen;
+}
+
+/**
+ * Marks as `revegetating` the sites of the rule's product that did not start or grow in the last period (`stable` or
+ * `inactive`) and whose footprint seen clear passes the rule for at least {@link REVEGETATING_SHARE}. Returns them.
+ */
+export function markRevegetating(sites: Site[], grid: Grid, revegetation: Revegetation): Site[] {
+  const window = revegetation.window;
+  if (revegetation.codes.length !== (window.x1 - window.x0) * (window.y1 - window.y0)) {
+    throw new RangeError(`markRevegetating: ${revegetation.codes.length} codes for window ${JSON.stringify(window)}`);
+  }
+  const marked = sites.filter(
+    (site) =>
+      site.product === revegetation.product &&
+      (site.state === 'stable' || site.state === 'inactive') &&
+      recoveredShare(site.footprint, grid, revegetation) >= REVEGETATING_SHARE,
+  );
+  for (const site of marked) site.state = 'revegetating';
+  return marked;
+}
+
+/** The grid window holding the footprints of the sites a revegetation rule may mark (undefined: none). */
+export function revegetationWindow(sites: readonly Site[], grid: Grid, product: string): PixelWindow | undefined {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const site of sites) {
+    if (site.product !== product || (site.state !== 'stable' && site.state !== 'inactive')) continue;
+    for (const pixel of site.footprint) {
+      const [row, column] = [Math.floor(pixel / grid.width), pixel % grid.width];
+      [x0, y0, x1, y1] = [Math.min(x0, column), Math.min(y0, row), Math.max(x1, column + 1), Math.max(y1, row + 1)];
+    }
+  }
+  return x1 > x0 ? { x0, y0, x1, y1 } : undefined;
 }

@@ -50,6 +50,7 @@ const STATES: Record<Language, Record<SiteAlert['state'], [string, string]>> = {
     expanding: ['expanding', 'expanding'],
     stable: ['stable', 'stable'],
     inactive: ['inactive', 'inactive'],
+    revegetating: ['revegetating', 'revegetating'],
     merged: ['merged', 'merged'],
   },
   fr: {
@@ -57,6 +58,7 @@ const STATES: Record<Language, Record<SiteAlert['state'], [string, string]>> = {
     expanding: ['en expansion', 'en expansion'],
     stable: ['stable', 'stables'],
     inactive: ['inactif', 'inactifs'],
+    revegetating: ['en revégétalisation', 'en revégétalisation'],
     merged: ['fusionné', 'fusionnés'],
   },
 };

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/config.schema.js';
 import { PRODUCT_TYPES } from '../../workers/products/index.js';
+import { SITE_STATES } from '../../workers/sites.js';
 import type { SitesCollection } from '../outputs/sites.js';
 import type { ObjectStore } from '../ports.js';
 import { stateKey, type AoiState } from '../publish/aoi.state.js';
@@ -15,7 +16,6 @@ import { alertKey, siteAlerts, type SiteAlert } from './alert.select.js';
  */
 
 const SAMPLE_SITES = 3;
-const ALL_STATES = ['new', 'expanding', 'stable', 'inactive', 'merged'] as const;
 
 function madeUpSite(aoiId: string, now: Date): SiteAlert {
   const day = now.toISOString().slice(0, 10);
@@ -44,7 +44,7 @@ export async function sampleDigest(
   const reports = (await readJson<AoiState>(store, stateKey(aoi.id)).catch(() => null))?.reports ?? [];
   const reportOf = (item: string) => reports.filter((report) => report.itemId === item).at(-1)?.key;
   const picked = sites ? siteAlerts(sites, input.alerts.rules, reportOf) : [];
-  const anyState = sites ? siteAlerts(sites, [{ states: [...ALL_STATES] }], reportOf) : [];
+  const anyState = sites ? siteAlerts(sites, [{ states: [...SITE_STATES] }], reportOf) : [];
   const alerts = (picked.length > 0 ? picked : anyState).slice(0, SAMPLE_SITES);
   return {
     version: 1,

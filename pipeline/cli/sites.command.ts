@@ -7,6 +7,7 @@ import { readJson } from '../publish/publish.js';
 import { sitesKey } from '../publish/sites.publish.js';
 import { table } from '../run/run.report.js';
 import { PRODUCT_TYPES } from '../../workers/products/index.js';
+import { SITE_STATES } from '../../workers/sites.js';
 import type { CliContext } from './cli.context.js';
 import { registerSitesDossier } from './sites.dossier.command.js';
 
@@ -94,7 +95,7 @@ export function registerSites(program: Command, context: CliContext): void {
     .command('list')
     .description("the AOI's sites, largest first: state, hectares, dates, zones")
     .requiredOption('--aoi <id>', 'the AOI')
-    .option('--state <state>', 'only sites in this state (new, expanding, stable, inactive, merged)')
+    .option('--state <state>', `only sites in this state (${SITE_STATES.join(', ')})`)
     .option('--zone <id>', 'only sites reaching this zone')
     .option('--json', 'print JSON instead of a table')
     .action((flags: ListFlags, command: Command) => list(flags, command, context));

@@ -20,10 +20,18 @@ export interface SitesCollection {
     aoi: string;
     software: string;
     periods: Array<{ item: string; digest: string; monitoring: string }>;
-    rules: { matchDistanceM: number; inactiveAfterPeriods: number };
+    rules: SiteRulesSaid;
     counts: { byState: Record<string, number>; byZone: Record<string, Record<string, number>> };
   };
   features: Array<{ type: 'Feature'; id: string; geometry: OutlineGeometry; properties: SiteProperties }>;
+}
+
+/** The fold's rules as the document says them. */
+export interface SiteRulesSaid {
+  matchDistanceM: number;
+  inactiveAfterPeriods: number;
+  /** Per product with a revegetation rule: the rule applied per pixel (workers/products); absent before it existed. */
+  revegetating?: Record<string, string>;
 }
 
 const round4 = (value: number) => Number(value.toFixed(4));
@@ -101,7 +109,7 @@ export function sitesCollection(input: {
   grid: Grid;
   sites: readonly Site[];
   periods: readonly SitePeriodInput[];
-  rules: { matchDistanceM: number; inactiveAfterPeriods: number };
+  rules: SiteRulesSaid;
 }): SitesCollection {
   const { grid } = input;
   const area = pixelAreaHaByColumn(grid);

@@ -122,7 +122,7 @@ export interface Completion {
   state: AoiState;
   /** How sites are matched and aged (`sites` in the config). */
   siteRules: Config['sites'];
-  /** Reads the item's published rasters, for the sites' dossier chips. */
+  /** Reads the items' published rasters: revegetation rules on the sites, the sites' dossier chips. */
   rasters: PublishedRasters;
   onEvent?: (event: PublishEvent) => void;
 }
@@ -136,7 +136,7 @@ export async function completePublication(store: ObjectStore, input: Completion)
   const { aoi, itemId, digest, runId, summary, state, onEvent } = input;
   await publishCollection(store, aoi, onEvent);
   await pruneStale(store, aoi, { id: itemId, digest }, onEvent);
-  await publishSites(store, aoi, input.siteRules, onEvent);
+  await publishSites(store, aoi, input.siteRules, input.rasters, onEvent);
   await publishDossiers(store, { aoi, state, runId, rasters: input.rasters, ...(onEvent ? { onEvent } : {}) });
   const headline = headlineOf(summary);
   state.items[itemId] = { digest, scenes: [...new Set(input.scenes)], runId, ...(headline ? { headline } : {}) };

@@ -3,17 +3,26 @@ import type { AreaGeometry } from '../../aoi/geometry.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import type { Config } from '../../config/config.schema.js';
 import type { Summary } from '../../reports/summary.js';
-import { foldSites, type SitePeriodInput } from '../../workers/sites.js';
+import { productOf } from '../../workers/products/index.js';
+import {
+  foldSites,
+  markRevegetating,
+  revegetationWindow,
+  type Site,
+  type SitePeriodInput,
+} from '../../workers/sites.js';
 import { assetKeyOf, itemKey } from '../outputs/layout.js';
 import { sitesCollection, type SitesCollection } from '../outputs/sites.js';
 import type { ResultItem } from '../outputs/stac.js';
+import type { PublishedRasters } from '../outputs/dossier.js';
 import type { ObjectStore } from '../ports.js';
 import { publishedItems, readJson, type PublishEvent } from './publish.js';
 
 /**
  * `<aoi>/sites.geojson`, folded again from every published item of the AOI (their polygons and summaries) in
  * chronological order: the same items give the same sites and ids, a repair rebuilds it from the store alone, and a
- * put replaces it whole, so a kill while it is written leaves the previous one.
+ * put replaces it whole, so a kill while it is written leaves the previous one. Products with a revegetation rule
+ * have it applied to the latest item's monitoring NDVI composite, read as one window around the sites it may mark.
  */
 
 export const sitesKey = (aoiId: string): string => `${aoiId}/sites.geojson`;
@@ -33,6 +42,8 @@ interface PublishedPeriod {
   input: SitePeriodInput;
   summary: Summary;
   start: string;
+  /** Store key of each asset of the item. */
+  assetKeys: Record<string, string>;
 }
 
 async function periodOf(store: ObjectStore, aoiId: string, item: ResultItem): Promise<PublishedPeriod | undefined> {
@@ -57,7 +68,35 @@ async function periodOf(store: ObjectStore, aoiId: string, item: ResultItem): Pr
     lastObservation: monitoring.observationDates.at(-1) ?? null,
     patches,
   };
-  return { input, summary, start: monitoring.start };
+  const assetKeys = Object.fromEntries(Object.keys(item.assets).map((name) => [name, asset(name)!]));
+  return { input, summary, start: monitoring.start, assetKeys };
+}
+
+/**
+ * Applies each product's revegetation rule (workers/products) to the latest period's monitoring NDVI composite
+ * under the sites it may mark; returns the rules as said in the sites document, per product.
+ */
+async function applyRevegetation(
+  sites: Site[],
+  grid: Grid,
+  latest: PublishedPeriod,
+  rasters: PublishedRasters,
+): Promise<Record<string, string>> {
+  const said: Record<string, string> = {};
+  for (const [type, { parameters }] of Object.entries(latest.summary.products)) {
+    const rule = productOf(type).revegetating;
+    const key = latest.assetKeys['ndvi-monitoring'];
+    if (!rule || !key) continue;
+    const params = productOf(type).params.parse(parameters);
+    said[type] = rule.describe(params);
+    const window = revegetationWindow(sites, grid, type);
+    if (!window) continue;
+    const raster = await rasters(key);
+    const { bands } = await raster.readWindow(window, { bands: [0], level: 0, fill: NaN });
+    const ndvi = Float32Array.from(bands[0]!);
+    markRevegetating(sites, grid, { product: type, window, codes: rule.classify({ ndvi }, params) });
+  }
+  return said;
 }
 
 /** The AOI's sites from its published items (none: no document). */
@@ -65,6 +104,7 @@ export async function buildSites(
   store: ObjectStore,
   aoi: Aoi,
   rules: Config['sites'],
+  rasters: PublishedRasters,
 ): Promise<SitesCollection | undefined> {
   const periods: PublishedPeriod[] = [];
   for (const item of await publishedItems(store, aoi.id)) {
@@ -83,16 +123,18 @@ export async function buildSites(
     inactiveAfter: rules.inactiveAfterPeriods,
     mmuHa: mmu,
   });
-  return sitesCollection({ aoi, grid, sites, periods: inputs, rules });
+  const revegetating = await applyRevegetation(sites, grid, periods.at(-1)!, rasters);
+  return sitesCollection({ aoi, grid, sites, periods: inputs, rules: { ...rules, revegetating } });
 }
 
 export async function publishSites(
   store: ObjectStore,
   aoi: Aoi,
   rules: Config['sites'],
+  rasters: PublishedRasters,
   onEvent?: (event: PublishEvent) => void,
 ): Promise<void> {
-  const sites = await buildSites(store, aoi, rules);
+  const sites = await buildSites(store, aoi, rules, rasters);
   if (!sites) return;
   await store.put(sitesKey(aoi.id), `${JSON.stringify(sites)}\n`, {
     contentType: 'application/geo+json',

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compose } from '../../pipeline/compose.js';
 import { loadConfig } from '../../pipeline/config.read.js';
@@ -8,6 +9,8 @@ import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { createLogger } from '../../pipeline/log.js';
 import type { SitesCollection } from '../../pipeline/outputs/sites.js';
 import { runAll } from '../../pipeline/run/run.js';
+import type { AreaGeometry } from '../../aoi/geometry.js';
+import { pixelsOf } from '../../workers/sites.js';
 import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
 import { storeProblems } from '../helpers/store.check.js';
@@ -35,6 +38,38 @@ function setMonitoring(window: string): void {
   const properties = aoi.features[0]!.properties;
   properties.windows = { ...(properties.windows as object), monitoring: window };
   writeFileSync(file, JSON.stringify(aoi));
+}
+
+/**
+ * The forest-loss sites that did not grow in the second period are `revegetating` exactly when at least half of their
+ * footprint seen clear has a monitoring NDVI at or above the forest threshold (0.6), read here with geotiff.js from
+ * the second item's ndvi-monitoring.tif (the outlines follow pixel edges, so their pixel centres are the footprint).
+ */
+async function expectRevegetationAsRead(sites: SitesCollection, storeDir: string): Promise<void> {
+  expect(sites.changewatch.rules.revegetating).toEqual({
+    'forest-loss': 'monitoring median NDVI back at or above the forest threshold (0.6)',
+  });
+  const item = join(storeDir, 'bukavu-s', 'bukavu-s-2021-08-15-2021-09-30');
+  const [digest] = readdirSync(item, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+  const image = await (await fromFile(join(item, digest!.name, 'ndvi-monitoring.tif'))).getImage();
+  const [ndvi] = (await image.readRasters()) as unknown as [Float32Array];
+  const grid = { epsg: 32735, width: image.getWidth(), height: image.getHeight(), transform: [0, 0, 0, 0, 0, 0] };
+  const [originX, originY] = image.getOrigin();
+  const [resX, resY] = image.getResolution();
+  Object.assign(grid, { transform: [originX, resX, 0, originY, 0, resY] });
+  const shares: number[] = [];
+  for (const { properties, geometry } of sites.features) {
+    if (!['stable', 'inactive', 'revegetating'].includes(properties.state)) continue;
+    const values = [...pixelsOf(geometry as AreaGeometry, grid as never)].map((pixel) => ndvi[pixel]!);
+    const seen = values.filter((value) => !Number.isNaN(value));
+    const share = seen.filter((value) => value >= 0.6).length / seen.length;
+    shares.push(share);
+    expect(properties.state === 'revegetating', properties.site).toBe(share >= 0.5);
+  }
+  const counts = sites.changewatch.counts.byState;
+  console.log(
+    `sites by state ${JSON.stringify(counts)}; share of the footprint back above 0.6 in ${shares.length} sites that did not grow: max ${Math.max(...shares).toFixed(3)}, median ${shares.sort((a, b) => a - b)[shares.length >> 1]!.toFixed(3)}`,
+  );
 }
 
 describe('sites across two runs on the real Bukavu series', () => {
@@ -65,6 +100,7 @@ describe('sites across two runs on the real Bukavu series', () => {
       expect(later.get(id)?.history[0], id).toEqual(properties.history[0]);
     }
     const states = second.changewatch.counts.byState;
+    await expectRevegetationAsRead(second, join(site.dir, 'store'));
     expect(Object.values(states).reduce((total, count) => total + count, 0)).toBe(second.features.length);
     expect((states['stable'] ?? 0) + (states['expanding'] ?? 0) + (states['merged'] ?? 0)).toBeGreaterThan(0);
     expect(await storeProblems(store, 'bukavu-s')).toEqual([]);

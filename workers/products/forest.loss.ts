@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { normalizedDifference } from '../indices.js';
-import { CONFIDENCE, NOT_SEEN_CLASS, OUTSIDE_CLASS, atLeastMmu, defineProduct, type ProductPixels } from './product.js';
+import {
+  CONFIDENCE,
+  NOT_SEEN_CLASS,
+  OUTSIDE_CLASS,
+  REVEGETATION,
+  atLeastMmu,
+  defineProduct,
+  type ProductPixels,
+} from './product.js';
 
 /**
  * Forest loss between a baseline and a monitoring period, from NDVI.
@@ -126,6 +134,23 @@ export function dropEvidence(
   return { showing, firstDay };
 }
 
+/**
+ * Revegetation of cleared ground: a pixel whose monitoring median NDVI is back at or above the forest threshold
+ * reads as forest again by the same rule that called it forest in the baseline (the forest-loss classes above).
+ */
+export function forestRegrowth(monitoringNdvi: Float32Array, forestNdvi: number): Uint8Array {
+  const codes = new Uint8Array(monitoringNdvi.length);
+  for (let i = 0; i < codes.length; i++) {
+    const value = monitoringNdvi[i]!;
+    codes[i] = Number.isNaN(value)
+      ? REVEGETATION.notSeen
+      : value >= forestNdvi
+        ? REVEGETATION.recovered
+        : REVEGETATION.notRecovered;
+  }
+  return codes;
+}
+
 // Display codes of the preview overlay: loss split by confidence, so the overlay shows both.
 const DISPLAY_LOW = 100;
 const DISPLAY_HIGH = 101;
@@ -208,6 +233,10 @@ export const forestLoss = defineProduct({
       `Method limits: forest is baseline median NDVI ≥ ${params.forestNdvi}; loss is a drop of ≥ ${params.ndviDrop} in the monitoring median; patches under ${params.minimumMappingUnitHa} ha are dropped. Selective logging under an intact canopy, and clearing that regrows within the monitoring window, are not detected.`,
     );
     return caveats;
+  },
+  revegetating: {
+    describe: (params) => `monitoring median NDVI back at or above the forest threshold (${params.forestNdvi})`,
+    classify: (monitoring, params) => forestRegrowth(monitoring.ndvi, params.forestNdvi),
   },
   preview: {
     noun: 'forest loss',

@@ -65,6 +65,21 @@ export const OUTSIDE_CLASS = {
   nodata: true,
 } as const;
 
+/** Codes of a product's revegetation rule, per pixel of a monitoring composite. */
+export const REVEGETATION = { notSeen: 0, notRecovered: 1, recovered: 2 } as const;
+
+/**
+ * What "revegetating" means for a product whose change can grow back, as a per-pixel rule on the monitoring median
+ * composite. The sites fold (workers/sites.ts) applies it to the footprint of a site that did not grow in the last
+ * period; a product without one never has revegetating sites.
+ */
+export interface RevegetationRule<P> {
+  /** The rule in one sentence, from the parameters (the sites document and the dossier say it). */
+  describe(params: P): string;
+  /** {@link REVEGETATION} codes of each pixel of the composite (NaN NDVI: not seen clear). */
+  classify(monitoring: Pick<PeriodBlock, 'ndvi'>, params: P): Uint8Array;
+}
+
 /** One period's composites over a block (inside the halo), as the worker computed them. */
 export interface PeriodBlock {
   /** Median composite of each band read. */
@@ -156,6 +171,8 @@ export interface ProductDefinition<Type extends string, Key extends string, Sche
   patches: ReadonlyArray<PatchRule<z.infer<Schema>>>;
   /** Sentences a reader must know before citing the product's figures, written from the data. */
   caveats(context: CaveatContext<z.infer<Schema>>): string[];
+  /** When a site of this product counts as revegetating (forest loss: NDVI back above the forest threshold). */
+  revegetating?: RevegetationRule<z.infer<Schema>>;
   /** The previews' overlay when this product leads the run (the first computed product that has one). */
   preview?: PreviewSpec;
   /** Computed for every AOI, asked for or not: the report's headline and history are its figures. */

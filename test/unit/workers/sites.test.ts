@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { fromCrs } from '../../../aoi/aoi.project.js';
 import type { AreaGeometry } from '../../../aoi/geometry.js';
 import type { Grid } from '../../../aoi/rasterize.js';
-import { foldSites, pixelsOf, type SitePatch, type SitePeriodInput } from '../../../workers/sites.js';
+import { forestLoss, forestRegrowth } from '../../../workers/products/forest.loss.js';
+import { REVEGETATION } from '../../../workers/products/product.js';
+import {
+  foldSites,
+  markRevegetating,
+  pixelsOf,
+  recoveredShare,
+  revegetationWindow,
+  type SitePatch,
+  type SitePeriodInput,
+} from '../../../workers/sites.js';
 
 // A 10 m grid in UTM 35S (Bukavu), 60 × 40 pixels.
 const GRID: Grid = { epsg: 32735, width: 60, height: 40, transform: [700_000, 10, 0, 9_720_000, 0, -10] };
@@ -133,6 +143,85 @@ describe('foldSites', () => {
       ['aoi-forest-loss-000001', 2, 20],
       ['aoi-forest-loss-000002', 1, 4],
       ['aoi-forest-loss-000003', 1, 16],
+    ]);
+  });
+});
+
+describe('revegetating', () => {
+  const { notSeen, notRecovered, recovered } = REVEGETATION;
+  const A = box(10, 10, 14, 14); // 16 pixels, columns 10–13, rows 10–13
+  const B = box(30, 10, 34, 14);
+  /** Two sites of two periods with no growth in the second: both stable. */
+  const stableSites = () =>
+    foldSites('aoi', GRID, [period(1, [patch(A, 0.16), patch(B, 0.16)]), period(2, [patch(A, 0.16)])], rules);
+  /** Codes over the window of A's 4 × 4 pixels, the first `back` of them recovered, the next `unseen` not seen. */
+  const overA = (back: number, unseen = 0) => ({
+    product: 'forest-loss',
+    window: { x0: 10, y0: 10, x1: 14, y1: 14 },
+    codes: Uint8Array.from({ length: 16 }, (_, i) =>
+      i < back ? recovered : i < back + unseen ? notSeen : notRecovered,
+    ),
+  });
+
+  it('forest loss: NDVI at or above the forest threshold is recovered, below it is not, NaN is not seen', () => {
+    // 0.6 as float32 is 0.6000000238…: at the threshold, as classifyForestLoss reads a baseline of 0.6 as forest.
+    const ndvi = Float32Array.of(0.6, 0.59, NaN, 0.85, -0.1);
+    const copy = Float32Array.from(ndvi);
+    expect([...forestRegrowth(ndvi, 0.6)]).toEqual([recovered, notRecovered, notSeen, recovered, notRecovered]);
+    expect([...forestLoss.revegetating!.classify({ ndvi }, forestLoss.params.parse({ forestNdvi: 0.8 }))]).toEqual([
+      notRecovered,
+      notRecovered,
+      notSeen,
+      recovered,
+      notRecovered,
+    ]);
+    expect(ndvi).toEqual(copy); // does not mutate its input
+  });
+
+  it('the share counts only the footprint pixels seen clear, and is NaN when none was', () => {
+    const [site] = stableSites();
+    expect(recoveredShare(site!.footprint, GRID, overA(6, 4))).toBe(6 / 12);
+    expect(recoveredShare(site!.footprint, GRID, overA(0, 16))).toBeNaN();
+    // Footprint pixels outside the window are not seen either.
+    const half = {
+      product: 'forest-loss',
+      window: { x0: 10, y0: 10, x1: 12, y1: 14 },
+      codes: new Uint8Array(8).fill(2),
+    };
+    expect(recoveredShare(site!.footprint, GRID, half)).toBe(1);
+  });
+
+  it('marks a stable site whose footprint seen clear is at least half recovered, and only that site', () => {
+    const sites = stableSites();
+    expect(sites.map((site) => site.state)).toEqual(['stable', 'stable']);
+    expect(markRevegetating(sites, GRID, overA(7)).map((site) => site.id)).toEqual([]);
+    expect(markRevegetating(sites, GRID, overA(6, 4)).map((site) => site.id)).toEqual(['aoi-forest-loss-000001']);
+    expect(sites.map((site) => site.state)).toEqual(['revegetating', 'stable']);
+  });
+
+  it('never marks a site that grew, a merged site, or a site of a product the codes are not of', () => {
+    const grown = foldSites('aoi', GRID, [period(1, [patch(A, 0.16)])], rules);
+    expect(markRevegetating(grown, GRID, overA(16))).toEqual([]);
+    expect(grown[0]!.state).toBe('new');
+    const other = stableSites();
+    expect(markRevegetating(other, GRID, { ...overA(16), product: 'mining-expansion' })).toEqual([]);
+  });
+
+  it('the window holds the footprints of the sites that may be marked', () => {
+    expect(revegetationWindow(stableSites(), GRID, 'forest-loss')).toEqual({ x0: 10, y0: 10, x1: 34, y1: 14 });
+    expect(revegetationWindow(foldSites('aoi', GRID, [period(1, [patch(A, 0.16)])], rules), GRID, 'forest-loss')).toBe(
+      undefined,
+    );
+  });
+
+  it('refuses codes that do not fill their window', () => {
+    expect(() => markRevegetating(stableSites(), GRID, { ...overA(0), codes: new Uint8Array(15) })).toThrow(RangeError);
+  });
+
+  it('only products that define a revegetation rule can reach the state', async () => {
+    const { PRODUCTS } = await import('../../../workers/products/index.js');
+    expect(PRODUCTS.filter((product) => 'revegetating' in product).map((product) => product.type)).toEqual([
+      'forest-loss',
     ]);
   });
 });
