@@ -1,3 +1,4 @@
+import { accuracySection, type AccuracyAsset } from './accuracy.js';
 import type { AreaGeometry } from '../aoi/geometry.js';
 import { leadProduct, productOf } from '../workers/products/index.js';
 import type { SiteProperties } from './site.properties.js';
@@ -39,6 +40,8 @@ export interface ReportPageModel {
   sites?: SiteRow[];
   /** Href of the sites document, relative to the page. */
   sitesHref?: string;
+  /** The item's accuracy assessments (`assess publish`). */
+  accuracy?: AccuracyAsset[];
 }
 
 /** One site in the report's table. */
@@ -334,6 +337,7 @@ ${beforeAfter(model, noun, asset)}
 ${outlineSvg(model.geometry, model.zones)}
 
 ${lead ? leadClasses(summary, lead) : ''}
+${accuracySection(model.accuracy ?? [], summary.inputs)}
 
 ${otherProducts(summary, lead?.product.type, asset)}
 ${sitesTable(model)}

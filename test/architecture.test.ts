@@ -45,14 +45,15 @@ function importsOf(file: string): string[] {
 
 /**
  * What each folder of pipeline/ may import besides the shared files at its root (errors, log, version, ports,
- * config.read) and the pure folders. The stages run top to bottom: cli → tools → run → alerts → publish → outputs →
+ * config.read) and the pure folders. The stages run top to bottom: cli → tools → assess → run → alerts → publish → outputs →
  * analysis → scenes → io. A stage reaches the outside world through the adapters the composition root builds
  * (compose.ts, the ports in ports.ts); only the stages that read or write raster bytes themselves (scenes: the COG
  * reader and byte sources; outputs: the COG writer; tools: catalog build) and the CLI name io/ modules directly.
  */
 const STAGE_IMPORTS: Record<string, readonly string[]> = {
-  cli: ['compose', 'tools', 'run', 'alerts', 'publish', 'outputs', 'analysis', 'scenes', 'io'],
+  cli: ['compose', 'tools', 'assess', 'run', 'alerts', 'publish', 'outputs', 'analysis', 'scenes', 'io'],
   tools: ['compose', 'run', 'publish', 'outputs', 'scenes', 'io'],
+  assess: ['publish', 'outputs', 'scenes'],
   run: ['compose', 'alerts', 'publish', 'outputs', 'analysis', 'scenes'],
   alerts: ['publish', 'outputs'],
   publish: ['outputs'],

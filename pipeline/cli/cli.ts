@@ -4,6 +4,7 @@ import { ChangewatchError, EXIT } from '../errors.js';
 import { setProcessWarningLevel } from '../log.js';
 import { VERSION } from '../version.js';
 import { registerAlerts } from './alerts.command.js';
+import { registerAssess } from './assess.command.js';
 import { registerAoi } from './aoi.command.js';
 import { registerCatalog } from './catalog.command.js';
 import type { CliContext, CliIo } from './cli.context.js';
@@ -78,6 +79,7 @@ export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: (
     registerSchedule,
     registerSites,
     registerAlerts,
+    registerAssess,
     registerReports,
     registerHealth,
   ]) {

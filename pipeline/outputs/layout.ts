@@ -25,6 +25,15 @@ export function assetKeyOf(itemKeyValue: string, href: string): string {
   return `${itemKeyValue.slice(0, itemKeyValue.lastIndexOf('/'))}/${href.replace(/^\.\//, '')}`;
 }
 
+/**
+ * Where an item's accuracy assessments live: in the item's folder but outside any inputs folder, so recomputing the
+ * item (new inputs) neither prunes them nor hides them; each says which inputs it was made on.
+ */
+export const ACCURACY_FOLDER = 'accuracy';
+export const accuracyKey = (aoiId: string, itemId: string, product: string): string =>
+  `${aoiId}/${itemId}/${ACCURACY_FOLDER}/${product}.json`;
+export const ACCURACY_ASSET_PREFIX = 'accuracy-';
+
 export const assetFolder = (aoiId: string, itemId: string, digest: string): string => `${aoiId}/${itemId}/${digest}`;
 
 const day = (iso: string) => iso.slice(0, 10);

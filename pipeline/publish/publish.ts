@@ -1,7 +1,16 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { ChangewatchError } from '../errors.js';
 import type { OutputFile } from '../outputs/output.file.js';
-import { CATALOG_KEY, assetFolder, assetKeyOf, collectionKey, itemKey, sha256Hex } from '../outputs/layout.js';
+import {
+  ACCURACY_ASSET_PREFIX,
+  ACCURACY_FOLDER,
+  CATALOG_KEY,
+  assetFolder,
+  assetKeyOf,
+  collectionKey,
+  itemKey,
+  sha256Hex,
+} from '../outputs/layout.js';
 import { aoiCollection, rootCatalog, type ResultItem } from '../outputs/stac.js';
 import type { ObjectStore } from '../ports.js';
 
@@ -127,9 +136,21 @@ export async function publishItem(
     throw error;
   }
   const key = itemKey(aoi.id, item.id);
-  await store.put(key, json(item), { contentType: 'application/geo+json', cacheControl: REVALIDATE });
+  const assessed = { ...item, assets: { ...item.assets, ...(await accuracyAssets(store, key)) } };
+  await store.put(key, json(assessed), { contentType: 'application/geo+json', cacheControl: REVALIDATE });
   input.onEvent?.({ step: 'item', key });
   return { bytes, objects: files.length + 1 };
+}
+
+/**
+ * The accuracy assessments the published item links (`assess publish`): a recomputed item keeps them, and each says
+ * the inputs it was made on, so the report can say that an assessment refers to earlier inputs.
+ */
+export async function accuracyAssets(store: ObjectStore, key: string): Promise<ResultItem['assets']> {
+  const published = await readJson<ResultItem>(store, key).catch(() => null);
+  return Object.fromEntries(
+    Object.entries(published?.assets ?? {}).filter(([name]) => name.startsWith(ACCURACY_ASSET_PREFIX)),
+  );
 }
 
 /** The assets a failed publication wrote, removed unless the item already published points at them (best effort). */
@@ -158,8 +179,9 @@ export async function publishCollection(
 export async function staleKeys(store: ObjectStore, aoiId: string, itemId: string, digest: string): Promise<string[]> {
   const stale: string[] = [];
   const folder = `${assetFolder(aoiId, itemId, digest)}/`;
+  const accuracy = `${aoiId}/${itemId}/${ACCURACY_FOLDER}/`;
   for await (const key of store.list(`${aoiId}/${itemId}/`)) {
-    if (key !== itemKey(aoiId, itemId) && !key.startsWith(folder)) stale.push(key);
+    if (key !== itemKey(aoiId, itemId) && !key.startsWith(folder) && !key.startsWith(accuracy)) stale.push(key);
   }
   return stale;
 }

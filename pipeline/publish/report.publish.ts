@@ -1,4 +1,7 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
+import { AccuracyAssetSchema, type AccuracyAsset } from '../../reports/accuracy.js';
+import { ACCURACY_ASSET_PREFIX, assetKeyOf, itemKey } from '../outputs/layout.js';
+import type { ResultItem } from '../outputs/stac.js';
 import { indexPage, reportPage, type IndexRow } from '../../reports/report.page.js';
 import type { Summary } from '../../reports/summary.js';
 import { leadProduct } from '../../workers/products/index.js';
@@ -33,6 +36,7 @@ export async function publishAoiReport(
     .map(([id, entry]) => ({ itemId: id, ...entry.headline! }))
     .sort((a, b) => a.monitoring.localeCompare(b.monitoring));
   const sites = await readJson<SitesCollection>(store, sitesKey(aoi.id)).catch(() => null);
+  const accuracy = await itemAccuracy(store, aoi.id, itemId);
   const html = reportPage({
     summary,
     runId,
@@ -51,10 +55,23 @@ export async function publishAoiReport(
     history,
     sites: (sites?.features ?? []).map((feature) => feature.properties).filter((site) => site.state !== 'merged'),
     sitesHref: '../sites.geojson',
+    accuracy,
   });
   const key = reportKey(aoi.id, runId);
   await store.put(key, html, HTML);
   return key;
+}
+
+/** The accuracy assessments the published item links, each with its href relative to a report page. */
+async function itemAccuracy(store: ObjectStore, aoiId: string, itemId: string): Promise<AccuracyAsset[]> {
+  const item = await readJson<ResultItem>(store, itemKey(aoiId, itemId)).catch(() => null);
+  const assessments: AccuracyAsset[] = [];
+  for (const [name, asset] of Object.entries(item?.assets ?? {})) {
+    if (!name.startsWith(ACCURACY_ASSET_PREFIX)) continue;
+    const parsed = AccuracyAssetSchema.safeParse(await readJson(store, assetKeyOf(itemKey(aoiId, itemId), asset.href)));
+    if (parsed.success) assessments.push(parsed.data);
+  }
+  return assessments;
 }
 
 /** The index of every AOI the store knows (the root catalog's collections and the AOIs of this run). */

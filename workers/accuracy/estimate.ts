@@ -103,6 +103,8 @@ function stratifiedRatio(weights: readonly number[], moments: readonly Moments[]
   const ratio = yHat / xHat;
   let variance = 0;
   moments.forEach((m, h) => {
+    // One unit in a stratum that counts gives no variance estimate: the interval is unknown, not narrow.
+    if (m.n === 1 && weights[h]! > 0) variance = Number.NaN;
     if (m.n < 2) return;
     const syy = (m.yy - (m.y * m.y) / m.n) / (m.n - 1);
     const sxx = (m.xx - (m.x * m.x) / m.n) / (m.n - 1);
@@ -112,16 +114,17 @@ function stratifiedRatio(weights: readonly number[], moments: readonly Moments[]
   return interval(ratio, variance / (xHat * xHat));
 }
 
-/** True when stratum h is map class h for every unit: the design of Olofsson et al. (2014). */
+/** True when each stratum is one map class, every class a stratum: the design of Olofsson et al. (2014). */
 function strataAreMapClasses(
   strata: readonly StratumInput[],
   classes: readonly string[],
   units: readonly LabelledUnit[],
 ) {
+  const names = new Set(strata.map((stratum) => stratum.name));
   return (
     strata.length === classes.length &&
-    strata.every((stratum, h) => stratum.name === classes[h]) &&
-    units.every((unit) => unit.stratum === unit.map)
+    classes.every((name) => names.has(name)) &&
+    units.every((unit) => strata[unit.stratum]!.name === classes[unit.map])
   );
 }
 
@@ -187,6 +190,8 @@ export function estimateAccuracy(input: {
       se: proportion.se * totalAreaHa,
       ci95: proportion.ci95 * totalAreaHa,
     })),
-    mappedAreaHa: stratified ? strata.map((stratum) => stratum.areaHa) : undefined,
+    mappedAreaHa: stratified
+      ? classes.map((name) => strata.find((stratum) => stratum.name === name)!.areaHa)
+      : undefined,
   };
 }

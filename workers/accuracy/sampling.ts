@@ -36,6 +36,8 @@ export interface Strata {
   /** Per pixel: its stratum index, or NOT_SAMPLED. */
   stratumOf: Uint8Array;
   notAssessed: { pixels: number; areaHa: number };
+  /** Hectares of each class code the map holds inside the strata. */
+  classAreaHa: Map<number, number>;
 }
 
 export const BUFFER_STRATUM = 'buffer';
@@ -71,6 +73,7 @@ export function strataOf(input: StrataInput): Strata {
   if (buffer) strata[bufferIndex]!.codes = ordered.filter((e) => !changeCodes.has(e.value)).map((e) => e.value);
   const stratumOf = new Uint8Array(input.codes.length).fill(NOT_SAMPLED);
   const notAssessed = { pixels: 0, areaHa: 0 };
+  const classAreaHa = new Map<number, number>(input.classes.map((entry) => [entry.value, 0]));
   for (let i = 0; i < input.codes.length; i++) {
     const area = input.pixelHaByColumn[i % input.width]!;
     const own = byCode.get(input.codes[i]!);
@@ -83,10 +86,11 @@ export function strataOf(input: StrataInput): Strata {
     }
     const index = buffer?.[i] ? bufferIndex : own;
     stratumOf[i] = index;
+    classAreaHa.set(input.codes[i]!, classAreaHa.get(input.codes[i]!)! + area);
     strata[index]!.pixels += 1;
     strata[index]!.areaHa += area;
   }
-  return { strata, stratumOf, notAssessed };
+  return { strata, stratumOf, notAssessed, classAreaHa };
 }
 
 /**

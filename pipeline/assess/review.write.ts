@@ -1,0 +1,84 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SampleDesign } from '../../reports/accuracy.js';
+import { reviewPage, type ReviewPoint } from '../../reports/review.page.js';
+import { reviewChip } from '../../workers/accuracy/review.chip.js';
+import { encodePng } from '../outputs/dossier.chips.js';
+import type { PublishedRasters } from '../scenes/store.raster.js';
+import type { AssessedItem } from './assess.source.js';
+
+/** Raster pixels either side of the sample pixel on a chip (a 33 × 33 window: 330 m at 10 m), and the zoom. */
+export const CHIP_HALF = 16;
+const CHIP_ZOOM = 6;
+const CHIP_LAYERS = [
+  { asset: 'ndvi-baseline', period: 'baseline' },
+  { asset: 'ndvi-monitoring', period: 'monitoring' },
+] as const;
+
+/**
+ * The review page of a sample (`review/index.html`) and its chips (`review/chips/<id>-<period>.png`): NDVI of the
+ * baseline and monitoring composites around each unit, read from the item's published COGs. The page carries no
+ * map class and no stratum: the interpreter labels blind.
+ */
+export async function writeReview(
+  folder: string,
+  input: {
+    design: SampleDesign;
+    designSha256: string;
+    source: AssessedItem;
+    rasters: PublishedRasters;
+    onProgress?: ((done: number, total: number) => void) | undefined;
+  },
+): Promise<void> {
+  const { design, source } = input;
+  const chipsFolder = join(folder, 'review', 'chips');
+  await mkdir(chipsFolder, { recursive: true });
+  const readers = await Promise.all(CHIP_LAYERS.map((layer) => input.rasters(source.assetKey(layer.asset))));
+  const side = 2 * CHIP_HALF + 1;
+  const points: ReviewPoint[] = [];
+  for (const [index, unit] of design.units.entries()) {
+    const window = {
+      x0: unit.column - CHIP_HALF,
+      y0: unit.row - CHIP_HALF,
+      x1: unit.column + CHIP_HALF + 1,
+      y1: unit.row + CHIP_HALF + 1,
+    };
+    const chips: Record<string, string> = {};
+    for (const [layerIndex, layer] of CHIP_LAYERS.entries()) {
+      const { bands } = await readers[layerIndex]!.readWindow(window, { bands: [0], fill: Number.NaN });
+      const file = `chips/${unit.id}-${layer.period}.png`;
+      await writeFile(join(folder, 'review', file), await encodePng(reviewChip(bands[0]!, side, CHIP_ZOOM)));
+      chips[layer.period] = file;
+    }
+    points.push({
+      id: unit.id,
+      lon: unit.lon,
+      lat: unit.lat,
+      chips: { baseline: chips['baseline']!, monitoring: chips['monitoring']! },
+    });
+    input.onProgress?.(index + 1, design.units.length);
+  }
+  const { baseline, monitoring } = source.summary.periods;
+  const html = reviewPage({
+    designSha256: input.designSha256,
+    aoi: design.aoi,
+    item: design.item,
+    product: design.product,
+    classes: design.classes,
+    pixelMetres: Math.abs(design.grid.transform[1]!),
+    chipSide: side,
+    chipZoom: CHIP_ZOOM,
+    periods: {
+      baseline: {
+        window: baseline.window,
+        scenes: baseline.scenes.map((scene) => `${scene.datetime.slice(0, 10)} ${scene.id}`),
+      },
+      monitoring: {
+        window: monitoring.window,
+        scenes: monitoring.scenes.map((scene) => `${scene.datetime.slice(0, 10)} ${scene.id}`),
+      },
+    },
+    points,
+  });
+  await writeFile(join(folder, 'review', 'index.html'), html);
+}
