@@ -2,7 +2,7 @@ import { accuracySection, type AccuracyAsset } from './accuracy.js';
 import type { AreaGeometry } from '../aoi/geometry.js';
 import { leadProduct, productOf } from '../workers/products/index.js';
 import type { SiteProperties } from './site.properties.js';
-import type { Summary, Tally } from './summary.js';
+import type { LastClearSummary, Summary, Tally } from './summary.js';
 
 /**
  * The HTML pages report authors open: one per AOI and run, and the index of all AOIs. Pure: models in, strings
@@ -244,6 +244,20 @@ ${classTable('confidence', lead.figures.confidence, total, 'confidence', `${lead
 ${zonesTable(lead)}`;
 }
 
+/** When most of the AOI and of each zone was last seen clear, and how much of it lately: "not seen" is not "no change". */
+function notSeenTable(summary: Summary): string {
+  const { lastClear } = summary;
+  const row = (key: string, name: string, figures: LastClearSummary) =>
+    `<tr data-last-clear="${escapeHtml(key)}"><td>${escapeHtml(name)}</td><td data-date="${figures.mostSeenOn ?? ''}">${figures.mostSeenOn ?? 'not in this window'}</td><td class="n">${percent(figures.seenWithin.days30)}</td><td class="n">${percent(figures.seenWithin.days60)}</td><td class="n">${percent(figures.seenWithin.days90)}</td></tr>`;
+  const rows = [
+    row('', `${summary.aoi.name} (whole AOI)`, lastClear.aoi),
+    ...Object.entries(lastClear.zones).map(([id, zone]) => row(id, zone.name, zone)),
+  ].join('');
+  return `<h2>What was not seen</h2>
+<p class="muted">Ground not seen clear has no finding either way. "Most of it last seen clear" is the median of the pixels' last clear dates in the monitoring window (the <code>last-clear</code> raster); shares count the pixels seen clear in the last 30, 60 and 90 days before the window's end (${escapeHtml(lastClear.windowEnd)}, exclusive).</p>
+<table id="last-clear"><thead><tr><th>area</th><th>most of it last seen clear</th><th class="n">seen, last 30 days</th><th class="n">60 days</th><th class="n">90 days</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 function scenesTable(summary: Summary): string {
   const { baseline, monitoring } = summary.periods;
   const scenes = [
@@ -267,7 +281,13 @@ function downloads(model: ReportPageModel, asset: Asset): string {
     const confidence = model.summary.assets[`${name}-confidence`] ? ` and ${link(`${name}-confidence`)}` : '';
     return `<li>${link(name)}${confidence} — ${escapeHtml(productOf(name).title)} (COG)</li>`;
   });
-  const composites = ['ndvi-baseline', 'ndvi-monitoring', 'clear-count-baseline', 'clear-count-monitoring'];
+  const composites = [
+    'ndvi-baseline',
+    'ndvi-monitoring',
+    'clear-count-baseline',
+    'clear-count-monitoring',
+    'last-clear',
+  ];
   return `<h2>Downloads</h2>
 <ul id="downloads">
 ${products.join('\n')}
@@ -338,6 +358,8 @@ ${outlineSvg(model.geometry, model.zones)}
 
 ${lead ? leadClasses(summary, lead) : ''}
 ${accuracySection(model.accuracy ?? [], summary.inputs)}
+
+${notSeenTable(summary)}
 
 ${otherProducts(summary, lead?.product.type, asset)}
 ${sitesTable(model)}

@@ -78,6 +78,31 @@ export const ZoneSummarySchema = z.strictObject({
 });
 export type ZoneSummary = z.infer<typeof ZoneSummarySchema>;
 
+export const LastClearSchema = z
+  .strictObject({
+    pixels: count('Grid pixels of the area (inside the AOI).'),
+    mostSeenOn: z.iso.date().nullable().meta({
+      description:
+        "The date by which most of the area was last seen clear: the median of its pixels' last clear dates in the monitoring window (the `last-clear` raster), a pixel never seen clear counting as older than any date, and for an even count the later of the two middle dates; so the latest date by which at least half of its pixels were seen clear. Null when fewer than half were seen clear in the window.",
+    }),
+    seenWithin: z
+      .strictObject({
+        days30: fraction("Share (0-1) of the area's pixels seen clear in the last 30 days before the window's end."),
+        days60: fraction("Share (0-1) of the area's pixels seen clear in the last 60 days before the window's end."),
+        days90: fraction("Share (0-1) of the area's pixels seen clear in the last 90 days before the window's end."),
+      })
+      .meta({
+        description:
+          "Share of the area's pixels whose last clear date in the monitoring window falls in the last 30, 60 or 90 days before the window's (exclusive) end.",
+      }),
+  })
+  .meta({ id: 'lastClear' });
+export type LastClearSummary = z.infer<typeof LastClearSchema>;
+
+export const ZoneLastClearSchema = LastClearSchema.extend({
+  name: z.string().meta({ description: "The zone's name from the AOI file." }),
+}).meta({ id: 'zoneLastClear' });
+
 export const ProductSummarySchema = z
   .strictObject({
     classes: TalliesSchema.meta({
@@ -185,6 +210,21 @@ export const SummarySchema = z
       .record(z.string(), AssetDigestSchema)
       .meta({ description: 'Every other asset of the item, with its checksum, keyed by STAC asset key.' }),
     caveats: z.array(z.string()).meta({ description: 'Sentences a reader needs before citing the figures.' }),
+    lastClear: z
+      .strictObject({
+        asset: z.literal('last-clear').meta({ description: 'The raster the figures are computed from.' }),
+        windowEnd: z.iso
+          .date()
+          .meta({ description: "The monitoring window's exclusive end: the spans count back from it." }),
+        aoi: LastClearSchema.meta({ description: 'The figures of the whole AOI.' }),
+        zones: z
+          .record(z.string(), ZoneLastClearSchema)
+          .meta({ description: 'The figures of each zone (cut to the AOI), keyed by zone id.' }),
+      })
+      .meta({
+        description:
+          'What was not seen: when most of the AOI and of each zone was last seen clear in the monitoring window, and how much of it was seen lately. Ground not seen has no finding either way: it is never "no change".',
+      }),
   })
   .meta({
     title: 'changewatch summary',

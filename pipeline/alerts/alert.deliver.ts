@@ -5,7 +5,9 @@ import { readJson } from '../publish/publish.js';
 import { stateKey, type AoiState } from '../publish/aoi.state.js';
 import { sitesKey } from '../publish/sites.publish.js';
 import type { SitesCollection } from '../outputs/sites.js';
-import type { AlertDigest, ChannelName, DeliveryRecord, Language } from './alert.digest.js';
+import type { Summary } from '../../reports/summary.js';
+import { assetFolder } from '../outputs/layout.js';
+import type { AlertDigest, ChannelName, DeliveryRecord, DigestLastClear, Language } from './alert.digest.js';
 import { digestMessage } from './alert.digest.js';
 import { siteAlerts } from './alert.select.js';
 import { claimAlerts, completeDigest, pendingDigests, queueDigest, savePending } from './alert.store.js';
@@ -111,6 +113,18 @@ export interface AoiAlertsResult {
   pending: number;
 }
 
+/** What was not seen, from the summary of a published report's item (undefined: none, or an older summary without it). */
+export async function reportLastClear(
+  store: ObjectStore,
+  aoiId: string,
+  report: { itemId: string; digest: string } | undefined,
+): Promise<DigestLastClear | undefined> {
+  if (!report) return undefined;
+  const key = `${assetFolder(aoiId, report.itemId, report.digest)}/summary.json`;
+  const summary = await readJson<Summary>(store, key).catch(() => null);
+  return summary?.lastClear ? { item: report.itemId, ...summary.lastClear } : undefined;
+}
+
 /** The new digest of the AOI's sites, if any alert is not recorded yet. */
 async function queueFromSites(input: AoiAlertsInput): Promise<AlertDigest | undefined> {
   const { store, aoi } = input;
@@ -121,7 +135,15 @@ async function queueFromSites(input: AoiAlertsInput): Promise<AlertDigest | unde
   const alerts = siteAlerts(sites, input.alerts.rules, reportOf);
   if (alerts.length === 0) return undefined;
   const report = input.runReport ?? reports.at(-1)?.key ?? null;
-  return queueDigest(store, { aoi, runId: input.runId, now: input.now(), report, alerts });
+  const lastClear = await reportLastClear(store, aoi.id, reports.at(-1));
+  return queueDigest(store, {
+    aoi,
+    runId: input.runId,
+    now: input.now(),
+    report,
+    alerts,
+    ...(lastClear ? { lastClear } : {}),
+  });
 }
 
 /** Alerts for one AOI after its run: claims finished, new digest queued, every pending digest sent where it can be. */

@@ -1,3 +1,4 @@
+import type { LastClearSummary, Summary } from '../../reports/summary.js';
 import type { AlertChannel, AlertMessage } from '../ports.js';
 import { sitesKey } from '../publish/sites.publish.js';
 import { VERSION } from '../version.js';
@@ -22,6 +23,9 @@ export interface DeliveryRecord {
   detail: string;
 }
 
+/** What was not seen, from the summary of the AOI's latest report when the digest was queued (README "Outputs"). */
+export type DigestLastClear = Summary['lastClear'] & { item: string };
+
 export interface AlertDigest {
   version: 1;
   /** `<aoi>.<run id>`: the webhook's Idempotency-Key and the email's Message-ID. */
@@ -36,6 +40,8 @@ export interface AlertDigest {
   /** Every alert is recorded as this digest's (`alerts/sent/<key>.json`); false while that is under way. */
   claimed: boolean;
   alerts: SiteAlert[];
+  /** When most of the AOI and of each zone was last seen clear; absent when no summary was published. */
+  lastClear?: DigestLastClear;
   deliveries: Partial<Record<ChannelName, DeliveryRecord>>;
 }
 
@@ -86,6 +92,12 @@ const WORDS = {
       'Hectares are each site’s whole footprint (every pixel its change patches covered), geodesic. “First seen” is ' +
       'the first clear observation that showed the change.',
     footer: (id: string) => `Digest ${id}; changewatch ${VERSION}.`,
+    lastClear: (item: string, end: string) =>
+      `What was not seen (${item}; monitoring window ending ${end}, exclusive): when most of each area was last seen clear, and the share seen in the last 30 / 60 / 90 days.`,
+    wholeAoi: 'whole AOI',
+    mostSeen: (date: string | null) =>
+      date ? `most of it seen clear by ${date}` : 'most of it not seen clear in the window',
+    seenLately: 'seen',
   },
   fr: {
     locale: 'fr-FR',
@@ -109,6 +121,12 @@ const WORDS = {
       'Les hectares sont l’emprise entière de chaque site (tous les pixels couverts par ses taches de changement), ' +
       'géodésiques. « Vu pour la première fois » est la première observation claire montrant le changement.',
     footer: (id: string) => `Résumé ${id} ; changewatch ${VERSION}.`,
+    lastClear: (item: string, end: string) =>
+      `Ce qui n’a pas été vu (${item} ; fenêtre de suivi se terminant le ${end}, exclu) : quand l’essentiel de chaque zone a été vu clair pour la dernière fois, et la part vue dans les 30 / 60 / 90 derniers jours.`,
+    wholeAoi: 'zone d’intérêt entière',
+    mostSeen: (date: string | null) =>
+      date ? `l’essentiel vu clair au plus tard le ${date}` : 'l’essentiel non vu clair dans la fenêtre',
+    seenLately: 'vu',
   },
 } as const;
 
@@ -145,6 +163,26 @@ function siteLines(
   ];
 }
 
+const percent = (fraction: number, language: Language) =>
+  `${(fraction * 100).toLocaleString(WORDS[language].locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %`;
+
+/** The "what was not seen" lines: the AOI, then each zone. */
+function lastClearLines(lastClear: DigestLastClear | undefined, aoiName: string, language: Language): string[] {
+  if (!lastClear) return [];
+  const words = WORDS[language];
+  const line = (name: string, figures: LastClearSummary) => {
+    const { days30, days60, days90 } = figures.seenWithin;
+    const shares = [days30, days60, days90].map((share) => percent(share, language)).join(' / ');
+    return `   ${name}${words.colon} ${words.mostSeen(figures.mostSeenOn)}${language === 'fr' ? ' ;' : ';'} ${words.seenLately} ${shares}`;
+  };
+  return [
+    '',
+    words.lastClear(lastClear.item, lastClear.windowEnd),
+    line(`${aoiName} (${words.wholeAoi})`, lastClear.aoi),
+    ...Object.values(lastClear.zones).map((zone) => line(zone.name, zone)),
+  ];
+}
+
 /** The digest's text in the language asked for. */
 export function digestText(digest: AlertDigest, language: Language, link: (key: string) => string) {
   const words = WORDS[language];
@@ -156,6 +194,7 @@ export function digestText(digest: AlertDigest, language: Language, link: (key: 
     ...(digest.test ? ['', words.testNote] : []),
     ...listed.flatMap((alert, index) => ['', ...siteLines(alert, index, language, { link, runReport: digest.report })]),
     ...(digest.alerts.length > listed.length ? ['', words.more(digest.alerts.length - listed.length)] : []),
+    ...lastClearLines(digest.lastClear, digest.aoi.name, language),
     '',
     ...(digest.report ? [`${words.runReport}${words.colon} ${link(digest.report)}`] : []),
     `${words.allSites}${words.colon} ${link(sitesKey(digest.aoi.id))}`,
@@ -183,6 +222,7 @@ export function digestMessage(digest: AlertDigest, language: Language, link: (ke
     report: page(digest.report),
     sites_file: page(sitesKey(digest.aoi.id)),
     sites: digest.alerts.map(({ key, report, ...alert }) => ({ ...alert, alert: key, report: page(report) })),
+    last_clear: digest.lastClear ?? null,
     text,
     software: { name: 'changewatch', version: VERSION },
   };

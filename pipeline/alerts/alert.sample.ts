@@ -7,6 +7,7 @@ import { stateKey, type AoiState } from '../publish/aoi.state.js';
 import { readJson } from '../publish/publish.js';
 import { sitesKey } from '../publish/sites.publish.js';
 import type { AlertDigest } from './alert.digest.js';
+import { reportLastClear } from './alert.deliver.js';
 import { alertKey, siteAlerts, type SiteAlert } from './alert.select.js';
 
 /**
@@ -46,6 +47,7 @@ export async function sampleDigest(
   const picked = sites ? siteAlerts(sites, input.alerts.rules, reportOf) : [];
   const anyState = sites ? siteAlerts(sites, [{ states: [...SITE_STATES] }], reportOf) : [];
   const alerts = (picked.length > 0 ? picked : anyState).slice(0, SAMPLE_SITES);
+  const lastClear = await reportLastClear(store, aoi.id, reports.at(-1));
   return {
     version: 1,
     id: `${aoi.id}.test-${input.runId}`,
@@ -56,6 +58,7 @@ export async function sampleDigest(
     report: reports.at(-1)?.key ?? null,
     claimed: false,
     alerts: alerts.length > 0 ? alerts : [madeUpSite(aoi.id, input.now)],
+    ...(lastClear ? { lastClear } : {}),
     deliveries: {},
   };
 }

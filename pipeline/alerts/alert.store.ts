@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../ports.js';
 import { readJson } from '../publish/publish.js';
-import type { AlertDigest } from './alert.digest.js';
+import type { AlertDigest, DigestLastClear } from './alert.digest.js';
 import type { SiteAlert } from './alert.select.js';
 
 /**
@@ -106,7 +106,14 @@ export async function claimAlerts(
  */
 export async function queueDigest(
   store: ObjectStore,
-  input: { aoi: { id: string; name: string }; runId: string; now: Date; report: string | null; alerts: SiteAlert[] },
+  input: {
+    aoi: { id: string; name: string };
+    runId: string;
+    now: Date;
+    report: string | null;
+    alerts: SiteAlert[];
+    lastClear?: DigestLastClear;
+  },
 ): Promise<AlertDigest | undefined> {
   const recorded = await sentKeys(store, input.aoi.id);
   const alerts = input.alerts.filter((alert) => !recorded.has(alert.key));
@@ -120,6 +127,7 @@ export async function queueDigest(
     report: input.report,
     claimed: false,
     alerts,
+    ...(input.lastClear ? { lastClear: input.lastClear } : {}),
     deliveries: {},
   };
   await savePending(store, digest);

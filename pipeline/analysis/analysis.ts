@@ -10,7 +10,15 @@ import {
   type ChangeBlockTask,
 } from '../../workers/change.block.js';
 import { runTask } from '../../workers/tasks.js';
-import { addClearArea, fractionSeen, type ClearArea, type ZonalStats } from '../../workers/zonal.js';
+import {
+  addClearArea,
+  addLastClear,
+  emptyLastClear,
+  fractionSeen,
+  type ClearArea,
+  type LastClearTally,
+  type ZonalStats,
+} from '../../workers/zonal.js';
 import { ChangewatchError } from '../errors.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
 import type { Observation } from '../scenes/scene.select.js';
@@ -80,6 +88,8 @@ export interface AnalysisRun {
   clearFraction: { baseline: number; monitoring: number };
   /** The same for each zone. */
   zoneClearFraction: Record<string, { baseline: number; monitoring: number }>;
+  /** The AOI's and each zone's pixels by the day of their last clear observation in the monitoring window. */
+  lastClear: { aoi: LastClearTally; zones: Record<string, LastClearTally> };
   /** Analyses the AOI asked for that this run could not compute, with why. */
   notComputed: Record<string, string>;
   /**
@@ -134,8 +144,10 @@ class AnalysisState {
     id: string;
     maskOf: (window: PixelWindow) => Uint8Array;
     clear: Record<PeriodName, ClearArea>;
+    lastClear: LastClearTally;
   }>;
   readonly aoiClear = clearArea();
+  readonly aoiLastClear = emptyLastClear();
   readonly passes: ProductPasses[];
   readonly windows: BlockWindow[];
   readonly reads: Record<PeriodName, PeriodReads> = {
@@ -164,6 +176,7 @@ class AnalysisState {
       id: zone.id,
       maskOf: stripMasks(rasterizer(zone.geometry, this.grid), this.grid, this.blockSize),
       clear: clearArea(),
+      lastClear: emptyLastClear(),
     }));
     this.passes = this.selection.products.map((selected) => new ProductPasses(selected));
     this.windows = blockWindows(this.grid, this.blockSize, this.insideOf);
@@ -178,7 +191,7 @@ class AnalysisState {
     return this.zones.map((zone) => {
       const mask = zone.maskOf(window);
       for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! & inside[i]!;
-      return { id: zone.id, mask, clear: zone.clear };
+      return { id: zone.id, mask, clear: zone.clear, lastClear: zone.lastClear };
     });
   }
 }
@@ -213,8 +226,10 @@ function takeBlock(state: AnalysisState, index: number, window: PixelWindow, res
   const blockArea = state.blockArea(window);
   for (const passes of state.passes) passes.collect(index, window, result, blockArea);
   for (const period of PERIODS) addClearArea(state.aoiClear[period], result[period].count, inside, width, blockArea);
+  addLastClear(state.aoiLastClear, result.monitoring.lastDay, inside);
   for (const zone of state.zoneMasks(window, inside)) {
     for (const period of PERIODS) addClearArea(zone.clear[period], result[period].count, zone.mask, width, blockArea);
+    addLastClear(zone.lastClear, result.monitoring.lastDay, zone.mask);
   }
 }
 
@@ -324,6 +339,10 @@ function analysisRun(state: AnalysisState, keptPatches: KeptPatches[], blocks: n
     keptPatches,
     clearFraction: fractions(state.aoiClear),
     zoneClearFraction: Object.fromEntries(state.zones.map((zone) => [zone.id, fractions(zone.clear)])),
+    lastClear: {
+      aoi: state.aoiLastClear,
+      zones: Object.fromEntries(state.zones.map((zone) => [zone.id, zone.lastClear])),
+    },
     notComputed: state.selection.notComputed,
     skipped,
     blocks,

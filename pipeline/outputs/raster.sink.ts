@@ -34,6 +34,14 @@ import { PREVIEW_MAX_SIDE } from './previews.js';
  */
 
 const CLEAR_COUNT_NODATA = 65_535;
+/**
+ * The `last-clear` raster: per pixel, the day of its last clear observation in the monitoring window as UInt16 days
+ * since {@link LAST_CLEAR_EPOCH} (1970-01-01 UTC, the Unix epoch: 0 is 1970-01-01, 18 900 is 2021-09-30; UInt16 reaches
+ * 2149-06-05), and {@link LAST_CLEAR_NODATA} where it was never seen clear in the window or lies outside the AOI
+ * (`clear-count-monitoring` tells the two apart: 0 inside, nodata outside).
+ */
+export const LAST_CLEAR_EPOCH = '1970-01-01';
+export const LAST_CLEAR_NODATA = 65_535;
 const PERIODS = ['baseline', 'monitoring'] as const;
 
 interface RasterSpec {
@@ -90,6 +98,35 @@ function clearCountSpec(period: string, window: string, resolution: number): Ras
   };
 }
 
+function lastClearSpec(window: string, resolution: number): RasterSpec {
+  const unit = `days since ${LAST_CLEAR_EPOCH}`;
+  return {
+    asset: 'last-clear',
+    title: `Day of the last clear observation per pixel in the monitoring period (${unit}; nodata: never seen clear)`,
+    roles: ['data', 'quality'],
+    stac: {
+      bands: [
+        {
+          name: 'last-clear',
+          description: `Day of the last clear observation in the monitoring window ${window}, ${unit} UTC; ${LAST_CLEAR_NODATA} (nodata): not seen clear in the window, or outside the AOI`,
+          data_type: 'uint16',
+          nodata: LAST_CLEAR_NODATA,
+          unit,
+          'raster:spatial_resolution': resolution,
+        },
+      ],
+      'changewatch:epoch': LAST_CLEAR_EPOCH,
+    },
+    options: {
+      dataType: 'uint16',
+      nodata: LAST_CLEAR_NODATA,
+      bandNames: ['last clear observation, monitoring'],
+      metadata: { UNITS: unit, EPOCH: LAST_CLEAR_EPOCH, PERIOD: window },
+      resampling: 'nearest',
+    },
+  };
+}
+
 function classSpec(
   asset: string,
   classes: readonly ClassInfo[],
@@ -137,10 +174,13 @@ export function productRasterSpecs(selected: SelectedProduct, resolution: number
 }
 
 function compositeSpecs(windows: { baseline: string; monitoring: string }, resolution: number): RasterSpec[] {
-  return PERIODS.flatMap((period) => [
-    ndviSpec(period, windows[period], resolution),
-    clearCountSpec(period, windows[period], resolution),
-  ]);
+  return [
+    ...PERIODS.flatMap((period) => [
+      ndviSpec(period, windows[period], resolution),
+      clearCountSpec(period, windows[period], resolution),
+    ]),
+    lastClearSpec(windows.monitoring, resolution),
+  ];
 }
 
 /** Every raster a run with these products writes, in the order they are written. */
@@ -158,6 +198,15 @@ function rasterSpecs(
 /** The asset keys of those rasters. */
 export function rasterAssets(products: readonly SelectedProduct[]): string[] {
   return rasterSpecs({ baseline: '', monitoring: '' }, products, 0).map((spec) => spec.asset);
+}
+
+/** A block of the `last-clear` raster: the monitoring period's last clear day inside the AOI, else nodata. */
+function lastClearBand(inside: Uint8Array, result: ChangeBlockResult | null): Uint16Array {
+  const band = new Uint16Array(inside.length).fill(LAST_CLEAR_NODATA);
+  if (!result) return band;
+  const lastDay = result.monitoring.lastDay;
+  for (let i = 0; i < band.length; i++) if (inside[i] && lastDay[i]! >= 0) band[i] = lastDay[i]!;
+  return band;
 }
 
 export class RasterOutputSink implements AnalysisSink {
@@ -211,6 +260,7 @@ export class RasterOutputSink implements AnalysisSink {
       this.write(`ndvi-${period}`, window, ndvi);
       this.write(`clear-count-${period}`, window, count);
     }
+    this.write('last-clear', window, lastClearBand(inside, result));
   }
 
   classified(window: PixelWindow, _inside: Uint8Array, block: BlockClasses): void {

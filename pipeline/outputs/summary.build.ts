@@ -1,10 +1,11 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { productOf } from '../../workers/products/index.js';
 import { CONFIDENCE, type AnyProduct, type ClassInfo } from '../../workers/products/product.js';
-import type { ZonalStats } from '../../workers/zonal.js';
+import { lastClearFigures, type LastClearTally, type ZonalStats } from '../../workers/zonal.js';
 import {
   SUMMARY_SCHEMA_VERSION,
   roundHa,
+  type LastClearSummary,
   type PeriodSummary,
   type ProductSummary,
   type Summary,
@@ -98,6 +99,38 @@ function periodSummary(
   };
 }
 
+const DAY_MS = 86_400_000;
+const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+function lastClearSummary(tally: LastClearTally, endDay: number): LastClearSummary {
+  const figures = lastClearFigures(tally, endDay);
+  return {
+    pixels: tally.pixels,
+    mostSeenOn: figures.mostSeenDay === null ? null : isoDay(figures.mostSeenDay),
+    seenWithin: {
+      days30: round6(figures.seenWithin[30]),
+      days60: round6(figures.seenWithin[60]),
+      days90: round6(figures.seenWithin[90]),
+    },
+  };
+}
+
+/** When most of the AOI and of each zone was last seen clear, from the tallies the `last-clear` raster was written with. */
+function lastClearOf(aoi: Aoi, run: AnalysisRun, periods: Periods): Summary['lastClear'] {
+  const endDay = Math.floor(Date.parse(periods.monitoring.window.end) / DAY_MS);
+  return {
+    asset: 'last-clear',
+    windowEnd: isoDay(endDay),
+    aoi: lastClearSummary(run.lastClear.aoi, endDay),
+    zones: Object.fromEntries(
+      aoi.zones.map((zone) => [
+        zone.id,
+        { name: zone.name, ...lastClearSummary(run.lastClear.zones[zone.id]!, endDay) },
+      ]),
+    ),
+  };
+}
+
 function parametersOf(run: AnalysisRun, periods: Periods): Record<string, unknown> {
   const products = Object.values(run.products).map((figures) => [
     productOf(figures.type).configKey,
@@ -164,5 +197,6 @@ export function buildSummary(input: {
       ]),
     ),
     caveats: periodCaveats(run, periods),
+    lastClear: lastClearOf(aoi, run, periods),
   };
 }

@@ -160,7 +160,7 @@ print(json.dumps(out))
         counts?: Record<string, number>;
       }
     >;
-    expect(Object.keys(report)).toHaveLength(6);
+    expect(Object.keys(report)).toHaveLength(7);
     for (const [name, entry] of Object.entries(report)) {
       expect({ name, warnings: entry.warnings, errors: entry.errors }).toEqual({ name, warnings: [], errors: [] });
       expect(entry.epsg).toBe(String(run.grid.epsg));
@@ -200,6 +200,12 @@ print(json.dumps(out))
     expect(report['ndvi-monitoring.tif']!.mean).toBeCloseTo(sum / seen, 5);
     expect(report['clear-count-baseline.tif']!.nodata).toBe(65535);
     expect(report['ndvi-baseline.tif']!.nodata).toBe('nan');
+    // last-clear: nodata where the monitoring clear count is 0 (never seen) or outside; the summary's AOI pixels.
+    const lastClear = report['last-clear.tif']!;
+    const monitoringCounts = report['clear-count-monitoring.tif']!.counts!;
+    expect(lastClear.nodata).toBe(65535);
+    expect(lastClear.counts!['65535']).toBe(monitoringCounts['65535']! + (monitoringCounts['0'] ?? 0));
+    expect(summary.lastClear.aoi.pixels).toBe(run.grid.width * run.grid.height - monitoringCounts['65535']!);
   });
 });
 

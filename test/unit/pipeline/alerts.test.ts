@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { redactConfig, resolveConfig } from '../../../config/config.load.js';
 import type { Config } from '../../../config/config.schema.js';
 import { ChannelGate, deliverDigest } from '../../../pipeline/alerts/alert.deliver.js';
-import { digestText, type AlertDigest } from '../../../pipeline/alerts/alert.digest.js';
+import { digestMessage, digestText, type AlertDigest } from '../../../pipeline/alerts/alert.digest.js';
 import { alertKey, siteAlerts } from '../../../pipeline/alerts/alert.select.js';
 import {
   claimAlerts,
@@ -219,6 +219,37 @@ describe('digest text', () => {
     ]);
     expect(text).toContain('   Zones : pe-5052 3,20 ha ; pe-11447 1,00 ha\n');
     expect(text).toContain('Tous les sites de cette zone d’intérêt : https://data.example.org/kivu/sites.geojson\n');
+  });
+
+  it('says what was not seen: when most of the AOI and of each zone was last seen clear, and how much lately', () => {
+    const seen = (mostSeenOn: string | null, days30: number) => ({
+      pixels: 100,
+      mostSeenOn,
+      seenWithin: { days30, days60: 0.5, days90: 0.625 },
+    });
+    const digest: AlertDigest = {
+      ...digestOf(),
+      lastClear: {
+        item: 'kivu-2021-08-15-2021-09-30',
+        asset: 'last-clear',
+        windowEnd: '2021-10-01',
+        aoi: seen('2021-09-27', 0.875),
+        zones: { 'pe-5052': { name: 'PE 5052', ...seen(null, 0) } },
+      },
+    };
+    const english = digestText(digest, 'en', link).text;
+    expect(english).toContain(
+      [
+        'What was not seen (kivu-2021-08-15-2021-09-30; monitoring window ending 2021-10-01, exclusive): when most of each area was last seen clear, and the share seen in the last 30 / 60 / 90 days.',
+        '   Kivu test (whole AOI): most of it seen clear by 2021-09-27; seen 87.5 % / 50.0 % / 62.5 %',
+        '   PE 5052: most of it not seen clear in the window; seen 0.0 % / 50.0 % / 62.5 %',
+      ].join('\n'),
+    );
+    const french = digestText(digest, 'fr', link).text;
+    expect(french).toContain(
+      '   Kivu test (zone d’intérêt entière) : l’essentiel vu clair au plus tard le 2021-09-27 ; vu 87,5 % / 50,0 % / 62,5 %',
+    );
+    expect(digestMessage(digest, 'en', link).json).toMatchObject({ last_clear: digest.lastClear });
   });
 });
 

@@ -77,6 +77,19 @@ function sampleSummary(): Summary {
       polygons: { href: './polygons.geojson', type: 'application/geo+json', bytes: 2, sha256: 'a'.repeat(64) },
     },
     caveats: [],
+    lastClear: {
+      asset: 'last-clear',
+      windowEnd: '2024-07-01',
+      aoi: { pixels: 12, mostSeenOn: '2024-06-20', seenWithin: { days30: 0.5, days60: 0.75, days90: 0.75 } },
+      zones: {
+        'zone-b': {
+          name: 'Zone B',
+          pixels: 4,
+          mostSeenOn: null,
+          seenWithin: { days30: 0, days60: 0.25, days90: 0.25 },
+        },
+      },
+    },
   };
 }
 
