@@ -144,7 +144,7 @@ export function accuracyTable(figures: Figures, notes: readonly string[] = []): 
   const perClass = figures.perClass.map(
     (entry) =>
       `${entry.class.padEnd(width)}${pad(entry.mappedHa === null ? '-' : ha(entry.mappedHa), 12)}` +
-      `${pad(`${ha(entry.areaHa.value)} ± ${ha(entry.areaHa.ci95)}`, 22)}` +
+      `${pad(`${ha(entry.areaHa.value)} ± ${ha(entry.areaHa.ci95)}`, 25)}` +
       `${pad(accuracy(entry.usersAccuracy), 16)}${pad(accuracy(entry.producersAccuracy), 16)}`,
   );
   return [
@@ -156,7 +156,7 @@ export function accuracyTable(figures: Figures, notes: readonly string[] = []): 
     header.slice(0, -8),
     ...proportionRows,
     '',
-    `${'class'.padEnd(width)}${pad('mapped ha', 12)}${pad('estimated ha (95 % CI)', 22)}` +
+    `${'class'.padEnd(width)}${pad('mapped ha', 12)}${pad('estimated ha (95 % CI)', 25)}` +
       `${pad("user's", 16)}${pad("producer's", 16)}`,
     ...perClass,
     '',
@@ -195,8 +195,14 @@ export function accuracySection(assessments: readonly AccuracyAsset[], inputs: s
       asset.inputs === inputs
         ? ''
         : `<p class="note">This assessment refers to earlier inputs (${escapeHtml(asset.inputs)}); this item now has inputs ${escapeHtml(inputs)}: its figures are not of this map. Draw and label a new sample.</p>`;
+    const change = asset.design.strata.filter((stratum) => stratum.change).map((stratum) => stratum.name);
+    const sentences = change
+      .map((name) => accuracySentence(asset, name))
+      .filter((sentence): sentence is string => sentence !== undefined)
+      .map((sentence, i) => `<p><b>${escapeHtml(change[i]!)}</b>: ${escapeHtml(sentence)}.</p>`)
+      .join('');
     return (
-      `<h3>${escapeHtml(asset.product)}</h3>${stale}` +
+      `<h3>${escapeHtml(asset.product)}</h3>${stale}${sentences}` +
       `<p>${asset.labels.used} reference points (${asset.labels.cantTell} "can't tell" left out), labelled by ${escapeHtml(asset.labels.by)} on ${escapeHtml(asset.labels.on)}; ${asset.estimator === 'stratified' ? 'stratified estimator (Olofsson et al. 2014)' : 'Stehman (2014) estimator'}; overall accuracy ${accuracy(asset.overallAccuracy)}. ${asset.design.notAssessed.areaHa > 0 ? `${ha(asset.design.notAssessed.areaHa)} ha not seen clear are not assessed.` : ''}</p>` +
       `<table><tr><th>class</th><th class="n">mapped ha</th><th class="n">estimated ha (95 % CI)</th><th class="n">user's accuracy</th><th class="n">producer's accuracy</th></tr>${rows}</table>`
     );
