@@ -191,12 +191,27 @@ export const AlertRuleSchema = z.strictObject({
   zone: z.string().min(1).optional(),
 });
 
+/** When a zone (or the AOI) has gone unseen too long: most of it without a clear view for more than `afterDays`. */
+export const UnseenRuleSchema = z.strictObject({
+  /**
+   * Days, counted back from the monitoring window's end, that most of an area may go without a clear view before it
+   * alerts (most of it: the median of its pixels' last clear dates, README "Outputs").
+   */
+  afterDays: z.int().min(1),
+  /** Only these zones (their `id`). Default: every zone of the AOI. */
+  zones: z.array(z.string().min(1)).min(1).optional(),
+  /** Whether the whole AOI alerts too. Default true. */
+  aoi: z.boolean().default(true),
+});
+
 export const AlertsConfigSchema = z.strictObject({
   /**
    * A site alerts when it matches any rule. Default one rule: new or expanding sites of any product, size and zone.
    * Alerts go nowhere until a channel (`webhook`, `email`) is configured.
    */
   rules: z.array(AlertRuleSchema).min(1).prefault([{}]),
+  /** Alert when most of a zone or of the AOI has had no clear view for too long. Default: unset (no such alert). */
+  unseen: UnseenRuleSchema.optional(),
   /** Language of the digests: `en` or `fr` (field staff in Goma and Bukavu read French). Default `en`. */
   language: z.enum(['en', 'fr']).default('en'),
   /**

@@ -10,6 +10,7 @@ import { assetFolder } from '../outputs/layout.js';
 import type { AlertDigest, ChannelName, DeliveryRecord, DigestLastClear, Language } from './alert.digest.js';
 import { digestMessage } from './alert.digest.js';
 import { siteAlerts } from './alert.select.js';
+import { unseenAlerts } from './alert.unseen.js';
 import { claimAlerts, completeDigest, pendingDigests, queueDigest, savePending } from './alert.store.js';
 
 /**
@@ -122,26 +123,33 @@ export async function reportLastClear(
   if (!report) return undefined;
   const key = `${assetFolder(aoiId, report.itemId, report.digest)}/summary.json`;
   const summary = await readJson<Summary>(store, key).catch(() => null);
-  return summary?.lastClear ? { item: report.itemId, ...summary.lastClear } : undefined;
+  if (!summary?.lastClear) return undefined;
+  return { item: report.itemId, windowStart: summary.periods.monitoring.start.slice(0, 10), ...summary.lastClear };
 }
 
-/** The new digest of the AOI's sites, if any alert is not recorded yet. */
-async function queueFromSites(input: AoiAlertsInput): Promise<AlertDigest | undefined> {
+/**
+ * The new digest of the AOI: its sites that call for an alert, and its areas unseen for too long (`alerts.unseen`,
+ * from the summary of its latest report), if any of them is not recorded yet.
+ */
+async function queueNew(input: AoiAlertsInput): Promise<AlertDigest | undefined> {
   const { store, aoi } = input;
   const sites = await readJson<SitesCollection>(store, sitesKey(aoi.id));
-  if (!sites) return undefined;
   const reports = (await readJson<AoiState>(store, stateKey(aoi.id)).catch(() => null))?.reports ?? [];
   const reportOf = (item: string) => reports.filter((report) => report.itemId === item).at(-1)?.key;
-  const alerts = siteAlerts(sites, input.alerts.rules, reportOf);
-  if (alerts.length === 0) return undefined;
-  const report = input.runReport ?? reports.at(-1)?.key ?? null;
-  const lastClear = await reportLastClear(store, aoi.id, reports.at(-1));
+  const alerts = sites ? siteAlerts(sites, input.alerts.rules, reportOf) : [];
+  const latest = reports.at(-1);
+  const lastClear = await reportLastClear(store, aoi.id, latest);
+  const rule = input.alerts.unseen;
+  const unseen = rule && lastClear ? unseenAlerts(aoi, lastClear, rule, latest?.key ?? null) : [];
+  if (alerts.length === 0 && unseen.length === 0) return undefined;
+  const report = input.runReport ?? latest?.key ?? null;
   return queueDigest(store, {
     aoi,
     runId: input.runId,
     now: input.now(),
     report,
     alerts,
+    unseen,
     ...(lastClear ? { lastClear } : {}),
   });
 }
@@ -154,9 +162,10 @@ export async function alertAoi(input: AoiAlertsInput): Promise<AoiAlertsResult> 
     const resumed = digest.claimed ? digest : await claimAlerts(store, digest, input.now());
     if (resumed) pending.push(resumed);
   }
-  const queued = input.evaluate ? await queueFromSites(input) : undefined;
+  const queued = input.evaluate ? await queueNew(input) : undefined;
   if (queued) {
-    log.info({ digest: queued.id, alerts: queued.alerts.length }, 'Alerts:Digest:Queued');
+    const unseen = queued.unseen?.length ?? 0;
+    log.info({ digest: queued.id, alerts: queued.alerts.length, unseen }, 'Alerts:Digest:Queued');
     pending.push(queued);
   }
   const language: Language = input.alerts.language;
@@ -168,5 +177,5 @@ export async function alertAoi(input: AoiAlertsInput): Promise<AoiAlertsResult> 
   }
   const left = pending.length - delivered;
   if (left > 0) log.warn({ pending: left }, 'Alerts:Digest:Pending');
-  return { queued: queued ? queued.alerts.length : 0, delivered, pending: left };
+  return { queued: queued ? queued.alerts.length + (queued.unseen?.length ?? 0) : 0, delivered, pending: left };
 }

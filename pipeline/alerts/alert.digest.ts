@@ -3,6 +3,7 @@ import type { AlertChannel, AlertMessage } from '../ports.js';
 import { sitesKey } from '../publish/sites.publish.js';
 import { VERSION } from '../version.js';
 import type { SiteAlert } from './alert.select.js';
+import type { UnseenAlert } from './alert.unseen.js';
 
 /**
  * One digest per AOI per run: the alerts of that run (or of an earlier run still pending), as stored in
@@ -23,8 +24,11 @@ export interface DeliveryRecord {
   detail: string;
 }
 
-/** What was not seen, from the summary of the AOI's latest report when the digest was queued (README "Outputs"). */
-export type DigestLastClear = Summary['lastClear'] & { item: string };
+/**
+ * What was not seen, from the summary of the AOI's latest report when the digest was queued (README "Outputs"), with
+ * its item and the monitoring window's first day.
+ */
+export type DigestLastClear = Summary['lastClear'] & { item: string; windowStart: string };
 
 export interface AlertDigest {
   version: 1;
@@ -40,6 +44,8 @@ export interface AlertDigest {
   /** Every alert is recorded as this digest's (`alerts/sent/<key>.json`); false while that is under way. */
   claimed: boolean;
   alerts: SiteAlert[];
+  /** Areas (the AOI, zones) unseen for too long (`alerts.unseen`); absent in digests from before it existed. */
+  unseen?: UnseenAlert[];
   /** When most of the AOI and of each zone was last seen clear; absent when no summary was published. */
   lastClear?: DigestLastClear;
   deliveries: Partial<Record<ChannelName, DeliveryRecord>>;
@@ -95,6 +101,15 @@ const WORDS = {
     lastClear: (item: string, end: string) =>
       `What was not seen (${item}; monitoring window ending ${end}, exclusive): when most of each area was last seen clear, and the share seen in the last 30 / 60 / 90 days.`,
     wholeAoi: 'whole AOI',
+    areas: (n: number) => `${n} area${n === 1 ? '' : 's'} unseen too long`,
+    introUnseen: (areas: string, aoi: string, run: string) => `changewatch: ${areas} in ${aoi} (run ${run}).`,
+    unseenHead:
+      'Unseen too long: most of each area below has had no clear view for more than the days the rule allows.',
+    zone: 'zone',
+    unseenSince: (alert: UnseenAlert) =>
+      alert.since
+        ? `no clear view of most of it since ${alert.since}: ${alert.days} days by ${alert.windowEnd} (alert after ${alert.afterDays})`
+        : `most of it not seen clear in the window ${alert.windowStart}/${alert.windowEnd}: at least ${alert.days} days (alert after ${alert.afterDays})`,
     mostSeen: (date: string | null) =>
       date ? `most of it seen clear by ${date}` : 'most of it not seen clear in the window',
     seenLately: 'seen',
@@ -124,6 +139,15 @@ const WORDS = {
     lastClear: (item: string, end: string) =>
       `Ce qui n’a pas été vu (${item} ; fenêtre de suivi se terminant le ${end}, exclu) : quand l’essentiel de chaque zone a été vu clair pour la dernière fois, et la part vue dans les 30 / 60 / 90 derniers jours.`,
     wholeAoi: 'zone d’intérêt entière',
+    areas: (n: number) => `${n} zone${n === 1 ? '' : 's'} non vue${n === 1 ? '' : 's'} depuis trop longtemps`,
+    introUnseen: (areas: string, aoi: string, run: string) => `changewatch : ${areas} dans ${aoi} (exécution ${run}).`,
+    unseenHead:
+      'Non vues depuis trop longtemps : l’essentiel de chaque zone ci-dessous n’a pas eu de vue claire depuis plus de jours que la règle n’en permet.',
+    zone: 'zone',
+    unseenSince: (alert: UnseenAlert) =>
+      alert.since
+        ? `pas de vue claire de l’essentiel depuis le ${alert.since} : ${alert.days} jours au ${alert.windowEnd} (alerte après ${alert.afterDays})`
+        : `l’essentiel non vu clair dans la fenêtre ${alert.windowStart}/${alert.windowEnd} : au moins ${alert.days} jours (alerte après ${alert.afterDays})`,
     mostSeen: (date: string | null) =>
       date ? `l’essentiel vu clair au plus tard le ${date}` : 'l’essentiel non vu clair dans la fenêtre',
     seenLately: 'vu',
@@ -183,17 +207,47 @@ function lastClearLines(lastClear: DigestLastClear | undefined, aoiName: string,
   ];
 }
 
+/** The areas unseen too long, each with its kind and how long. */
+function unseenLines(unseen: readonly UnseenAlert[], language: Language): string[] {
+  if (unseen.length === 0) return [];
+  const words = WORDS[language];
+  const kind = (alert: UnseenAlert) => (alert.kind === 'aoi' ? words.wholeAoi : `${words.zone} ${alert.area}`);
+  return [
+    '',
+    words.unseenHead,
+    ...unseen.map((alert) => `   ${alert.name} (${kind(alert)})${words.colon} ${words.unseenSince(alert)}`),
+  ];
+}
+
+/** The subject's and the first line's counts: the sites by state, then the areas unseen too long. */
+function headCounts(digest: AlertDigest, language: Language) {
+  const words = WORDS[language];
+  const unseen = digest.unseen ?? [];
+  const sites = words.sites(digest.alerts.length);
+  const counts = [
+    ...(digest.alerts.length > 0 || unseen.length === 0 ? [`${sites} (${stateCounts(digest.alerts, language)})`] : []),
+    ...(unseen.length > 0 ? [words.areas(unseen.length)] : []),
+  ];
+  const where = `${digest.aoi.name} (${digest.aoi.id})`;
+  const intro =
+    digest.alerts.length === 0 && unseen.length > 0
+      ? words.introUnseen(words.areas(unseen.length), where, digest.runId)
+      : words.intro(sites, where, digest.runId);
+  return { counts: counts.join(language === 'fr' ? ' ; ' : '; '), intro };
+}
+
 /** The digest's text in the language asked for. */
 export function digestText(digest: AlertDigest, language: Language, link: (key: string) => string) {
   const words = WORDS[language];
-  const count = words.sites(digest.alerts.length);
-  const subject = `${words.tag(!!digest.test)} ${digest.aoi.name}${words.colon} ${count} (${stateCounts(digest.alerts, language)})`;
+  const { counts, intro } = headCounts(digest, language);
+  const subject = `${words.tag(!!digest.test)} ${digest.aoi.name}${words.colon} ${counts}`;
   const listed = digest.alerts.slice(0, TEXT_SITES);
   const lines = [
-    words.intro(count, `${digest.aoi.name} (${digest.aoi.id})`, digest.runId),
+    intro,
     ...(digest.test ? ['', words.testNote] : []),
     ...listed.flatMap((alert, index) => ['', ...siteLines(alert, index, language, { link, runReport: digest.report })]),
     ...(digest.alerts.length > listed.length ? ['', words.more(digest.alerts.length - listed.length)] : []),
+    ...unseenLines(digest.unseen ?? [], language),
     ...lastClearLines(digest.lastClear, digest.aoi.name, language),
     '',
     ...(digest.report ? [`${words.runReport}${words.colon} ${link(digest.report)}`] : []),
@@ -222,6 +276,7 @@ export function digestMessage(digest: AlertDigest, language: Language, link: (ke
     report: page(digest.report),
     sites_file: page(sitesKey(digest.aoi.id)),
     sites: digest.alerts.map(({ key, report, ...alert }) => ({ ...alert, alert: key, report: page(report) })),
+    unseen: (digest.unseen ?? []).map(({ key, report, ...alert }) => ({ ...alert, alert: key, report: page(report) })),
     last_clear: digest.lastClear ?? null,
     text,
     software: { name: 'changewatch', version: VERSION },

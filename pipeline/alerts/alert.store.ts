@@ -2,6 +2,7 @@ import type { ObjectStore } from '../ports.js';
 import { readJson } from '../publish/publish.js';
 import type { AlertDigest, DigestLastClear } from './alert.digest.js';
 import type { SiteAlert } from './alert.select.js';
+import type { UnseenAlert } from './alert.unseen.js';
 
 /**
  * Alerts in the store, beside the AOI's outputs, so every scheduler and every rerun sees the same record:
@@ -24,7 +25,9 @@ export const deliveredKey = (aoiId: string, runId: string) => `${aoiId}/alerts/d
 /** What `alerts/sent/<key>.json` holds: the alert and the digest it went into. */
 export interface SentRecord {
   key: string;
+  /** The site, or for an unseen area the zone's or the AOI's id. */
   site: string;
+  /** The site's state, or `unseen`. */
   state: string;
   item: string;
   digest: string;
@@ -77,25 +80,30 @@ export async function claimAlerts(
   digest: AlertDigest,
   now: Date,
 ): Promise<AlertDigest | undefined> {
+  const claim = async (alert: { key: string; site: string; state: string; item: string }): Promise<boolean> => {
+    const record: SentRecord = { ...alert, digest: digest.id, claimedAt: now.toISOString() };
+    const key = sentKey(digest.aoi.id, alert.key);
+    if (await store.putIfAbsent(key, json(record), JSON_TYPE)) return true;
+    return (await readJson<SentRecord>(store, key))?.digest === digest.id;
+  };
   const kept: SiteAlert[] = [];
   for (const alert of digest.alerts) {
-    const record: SentRecord = {
-      key: alert.key,
-      site: alert.site,
-      state: alert.state,
-      item: alert.item,
-      digest: digest.id,
-      claimedAt: now.toISOString(),
-    };
-    const key = sentKey(digest.aoi.id, alert.key);
-    if (await store.putIfAbsent(key, json(record), JSON_TYPE)) kept.push(alert);
-    else if ((await readJson<SentRecord>(store, key))?.digest === digest.id) kept.push(alert);
+    if (await claim({ key: alert.key, site: alert.site, state: alert.state, item: alert.item })) kept.push(alert);
   }
-  if (kept.length === 0) {
+  const unseen: UnseenAlert[] = [];
+  for (const alert of digest.unseen ?? []) {
+    if (await claim({ key: alert.key, site: alert.area, state: 'unseen', item: alert.item })) unseen.push(alert);
+  }
+  if (kept.length === 0 && unseen.length === 0) {
     await store.delete(pendingKey(digest.aoi.id, digest.runId));
     return undefined;
   }
-  const claimed: AlertDigest = { ...digest, alerts: kept, claimed: true };
+  const claimed: AlertDigest = {
+    ...digest,
+    alerts: kept,
+    ...(digest.unseen ? { unseen } : {}),
+    claimed: true,
+  };
   await savePending(store, claimed);
   return claimed;
 }
@@ -112,12 +120,14 @@ export async function queueDigest(
     now: Date;
     report: string | null;
     alerts: SiteAlert[];
+    unseen?: UnseenAlert[];
     lastClear?: DigestLastClear;
   },
 ): Promise<AlertDigest | undefined> {
   const recorded = await sentKeys(store, input.aoi.id);
   const alerts = input.alerts.filter((alert) => !recorded.has(alert.key));
-  if (alerts.length === 0) return undefined;
+  const unseen = (input.unseen ?? []).filter((alert) => !recorded.has(alert.key));
+  if (alerts.length === 0 && unseen.length === 0) return undefined;
   const digest: AlertDigest = {
     version: 1,
     id: `${input.aoi.id}.${input.runId}`,
@@ -127,6 +137,7 @@ export async function queueDigest(
     report: input.report,
     claimed: false,
     alerts,
+    ...(unseen.length > 0 ? { unseen } : {}),
     ...(input.lastClear ? { lastClear: input.lastClear } : {}),
     deliveries: {},
   };

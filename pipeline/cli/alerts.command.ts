@@ -70,19 +70,30 @@ function rows(listed: Array<{ digest: AlertDigest; pending: boolean }>): string[
   const header = ['RUN', 'AOI', 'SITE', 'STATE', 'HECTARES', 'FIRST SEEN', 'WEBHOOK', 'EMAIL', 'STATUS'];
   return [
     header,
-    ...listed.flatMap(({ digest, pending }) =>
-      digest.alerts.map((alert) => [
-        digest.runId,
-        digest.aoi.id,
-        alert.site,
-        alert.state,
-        alert.hectares.toFixed(2),
-        alert.first_seen ?? '-',
-        channelCell(digest, 'webhook'),
-        channelCell(digest, 'email'),
-        pending ? 'pending' : 'sent',
-      ]),
-    ),
+    ...listed.flatMap(({ digest, pending }) => {
+      const tail = [channelCell(digest, 'webhook'), channelCell(digest, 'email'), pending ? 'pending' : 'sent'];
+      return [
+        ...digest.alerts.map((alert) => [
+          digest.runId,
+          digest.aoi.id,
+          alert.site,
+          alert.state,
+          alert.hectares.toFixed(2),
+          alert.first_seen ?? '-',
+          ...tail,
+        ]),
+        // An area unseen too long: its id, and when most of it was last seen clear (FIRST SEEN has no meaning here).
+        ...(digest.unseen ?? []).map((alert) => [
+          digest.runId,
+          digest.aoi.id,
+          alert.area,
+          'unseen',
+          '-',
+          alert.since ? `last ${alert.since}` : `< ${alert.windowStart}`,
+          ...tail,
+        ]),
+      ];
+    }),
   ];
 }
 
@@ -108,7 +119,10 @@ async function list(flags: { aoi?: string; json?: boolean }, command: Command, {
     return;
   }
   for (const line of table(rows(listed))) io.out(line);
-  const alerts = listed.reduce((total, entry) => total + entry.digest.alerts.length, 0);
+  const alerts = listed.reduce(
+    (total, entry) => total + entry.digest.alerts.length + (entry.digest.unseen?.length ?? 0),
+    0,
+  );
   const pending = listed.filter((entry) => entry.pending).length;
   io.out(`${listed.length} digest(s), ${alerts} alert(s), ${pending} pending, in ${store.url}`);
 }

@@ -304,6 +304,47 @@ describe('alerts on the real Bukavu series', () => {
     expect(everything).not.toContain(SECRET);
     expect(everything).not.toContain(SMTP.password);
   }, 60_000);
+
+  it('alerts once, on both channels, for a zone most of which has gone unseen longer than alerts.unseen allows', async () => {
+    // A zone over the AOI's northern arm (the last-clear peer test's "north"): most of it was last seen clear on
+    // 2021-09-14, 17 days before the window's end (2021-10-01); the AOI as a whole on 2021-09-29 (2 days).
+    editJson<{ features: unknown[] }>(join(site.aoiDir, `${AOI}.geojson`), (aoi) => {
+      const [w, s, e, n] = [28.815, -2.475, 28.836, -2.44];
+      const ring = [
+        [w, s],
+        [e, s],
+        [e, n],
+        [w, n],
+        [w, s],
+      ];
+      const properties = { role: 'zone', id: 'north', name: 'Bras nord' };
+      aoi.features.push({ type: 'Feature', properties, geometry: { type: 'Polygon', coordinates: [ring] } });
+    });
+    setAlerts({ rules: [{ minHectares: 1e9 }], unseen: { afterDays: 10 } });
+    const [webhookBefore, mailBefore] = [receiver!.accepted().length, smtp.messages.length];
+    expect(await run()).toEqual(['ok']);
+    expect(smtp.messages.length - mailBefore).toBe(1);
+    expect(receiver!.accepted().length - webhookBefore).toBe(1);
+    const mail = smtp.messages.at(-1)!;
+    expect(mail.headers.get('subject')).toBe(`[changewatch] ${aoiName()} : 1 zone non vue depuis trop longtemps`);
+    expect(mail.text).toContain(
+      '   Bras nord (zone north) : pas de vue claire de l’essentiel depuis le 2021-09-14 : 17 jours au 2021-10-01 (alerte après 10)\n',
+    );
+    expect(mail.text).toMatch(/\n {3}Bras nord : l’essentiel vu clair au plus tard le 2021-09-14 ; vu [\d,]+ % /);
+    const request = receiver!.requests.at(-1)!;
+    expect(request.signatureOk).toBe(true);
+    const body = receiver!.accepted().at(-1) as { sites: unknown[]; unseen: Array<Record<string, unknown>> };
+    expect(body.sites).toEqual([]);
+    expect(body.unseen).toMatchObject([{ kind: 'zone', area: 'north', since: '2021-09-14', days: 17, afterDays: 10 }]);
+    expect(request.headers['idempotency-key']).toBe(mail.headers.get('x-changewatch-digest'));
+
+    // Recorded once: a rerun, and the alerting step run again, send nothing.
+    expect(await run()).toEqual(['nothing-new']);
+    expect(smtp.messages.length - mailBefore).toBe(1);
+    expect(receiver!.accepted().length - webhookBefore).toBe(1);
+    const record = await json<SentRecord>(`${AOI}/alerts/sent/${body.unseen[0]!['alert'] as string}.json`);
+    expect(record).toMatchObject({ site: 'north', state: 'unseen' });
+  }, 240_000);
 });
 
 describe('alert records on S3 (Ceph radosgw on loopback)', () => {

@@ -8,6 +8,7 @@ import type { Config } from '../../../config/config.schema.js';
 import { ChannelGate, deliverDigest } from '../../../pipeline/alerts/alert.deliver.js';
 import { digestMessage, digestText, type AlertDigest } from '../../../pipeline/alerts/alert.digest.js';
 import { alertKey, siteAlerts } from '../../../pipeline/alerts/alert.select.js';
+import { unseenAlerts, unseenKey } from '../../../pipeline/alerts/alert.unseen.js';
 import {
   claimAlerts,
   deliveredDigests,
@@ -231,6 +232,7 @@ describe('digest text', () => {
       ...digestOf(),
       lastClear: {
         item: 'kivu-2021-08-15-2021-09-30',
+        windowStart: '2021-08-15',
         asset: 'last-clear',
         windowEnd: '2021-10-01',
         aoi: seen('2021-09-27', 0.875),
@@ -375,5 +377,85 @@ describe('alerts in the store', () => {
       outcome: 'rejected',
       status: 'HTTP 400',
     });
+  });
+});
+
+describe('areas unseen too long (alerts.unseen)', () => {
+  const figures = (mostSeenOn: string | null) => ({
+    pixels: 1000,
+    mostSeenOn,
+    seenWithin: { days30: 0.1, days60: 0.4, days90: 0.9 },
+  });
+  const lastClear = {
+    item: 'kivu-2021-08-15-2021-09-30',
+    windowStart: '2021-08-15',
+    asset: 'last-clear' as const,
+    windowEnd: '2021-10-01',
+    aoi: figures('2021-09-29'),
+    zones: {
+      'pe-5052': { name: 'PE 5052', ...figures('2021-09-14') },
+      'pe-11447': { name: 'PE 11447', ...figures(null) },
+      'pe-11469': { name: 'PE 11469', ...figures('2021-09-21') },
+    },
+  };
+  const aoi = { id: 'kivu', name: 'Kivu test' };
+  const report = 'kivu/reports/run-1.html';
+
+  it('refuses a bad rule with the path of the field; takes it from the environment', () => {
+    const bad = resolveConfig({ file: file({ alerts: { unseen: { afterDays: 0, zones: [], colour: 1 } } }), env: {} });
+    expect(bad.ok ? [] : bad.problems.map((problem) => problem.split(' [')[0])).toEqual([
+      'alerts.unseen.afterDays',
+      'alerts.unseen.zones',
+      'alerts.unseen',
+    ]);
+    const fromEnv = resolveConfig({ env: { CHANGEWATCH_ALERTS_UNSEEN_AFTER_DAYS: '30' } });
+    expect(fromEnv.ok && fromEnv.config.alerts.unseen).toEqual({ afterDays: 30, aoi: true });
+  });
+
+  it('alerts each area whose most recent clear view of most of it is more than afterDays before the window end', () => {
+    const alerts = unseenAlerts(aoi, lastClear, { afterDays: 10, aoi: true }, report);
+    // The AOI: 2 days; pe-5052: 17 days; pe-11447 not seen in the window: at least 47 days; pe-11469: exactly 10.
+    expect(alerts.map(({ area, kind, since, days }) => ({ area, kind, since, days }))).toEqual([
+      { area: 'pe-5052', kind: 'zone', since: '2021-09-14', days: 17 },
+      { area: 'pe-11447', kind: 'zone', since: null, days: 47 },
+    ]);
+    expect(alerts[0]!.key).toBe(unseenKey('zone', 'pe-5052', '2021-09-14', '2021-08-15'));
+    expect(alerts[1]!.key).toBe(createHash('sha256').update('unseen\nzone\npe-11447\nbefore 2021-08-15').digest('hex'));
+    expect(alerts[0]).toMatchObject({ afterDays: 10, item: lastClear.item, report, name: 'PE 5052' });
+    const narrowed = unseenAlerts(aoi, lastClear, { afterDays: 1, aoi: false, zones: ['pe-11469'] }, null);
+    expect(narrowed.map((alert) => alert.area)).toEqual(['pe-11469']);
+    expect(unseenAlerts(aoi, lastClear, { afterDays: 1, aoi: true }, null)[0]).toMatchObject({ kind: 'aoi', days: 2 });
+  });
+
+  it('says so in the digest, in English and French, and in the JSON; records each once', async () => {
+    const unseen = unseenAlerts(aoi, lastClear, { afterDays: 10, aoi: true }, report);
+    const digest: AlertDigest = { ...digestOf([]), unseen, lastClear };
+    const link = (key: string) => `https://data.example.org/${key}`;
+    const english = digestText(digest, 'en', link);
+    expect(english.subject).toBe('[changewatch] Kivu test: 2 areas unseen too long');
+    expect(english.text).toContain(
+      [
+        'Unseen too long: most of each area below has had no clear view for more than the days the rule allows.',
+        '   PE 5052 (zone pe-5052): no clear view of most of it since 2021-09-14: 17 days by 2021-10-01 (alert after 10)',
+        '   PE 11447 (zone pe-11447): most of it not seen clear in the window 2021-08-15/2021-10-01: at least 47 days (alert after 10)',
+      ].join('\n'),
+    );
+    expect(english.text.split('\n')[0]).toBe(
+      'changewatch: 2 areas unseen too long in Kivu test (kivu) (run 20211001T020000000Z-abcdef).',
+    );
+    const french = digestText(digest, 'fr', link);
+    expect(french.subject).toBe('[changewatch] Kivu test : 2 zones non vues depuis trop longtemps');
+    expect(french.text).toContain(
+      '   PE 5052 (zone pe-5052) : pas de vue claire de l’essentiel depuis le 2021-09-14 : 17 jours au 2021-10-01 (alerte après 10)',
+    );
+    const json = digestMessage(digest, 'en', link).json as { unseen: Array<Record<string, unknown>> };
+    expect(json.unseen[0]).toMatchObject({ area: 'pe-5052', alert: unseen[0]!.key, since: '2021-09-14' });
+
+    const shared = new FileObjectStore(mkdtempSync(join(tmpdir(), 'cw-unseen-')));
+    const input = { aoi, now: new Date('2021-10-01T02:00:00Z'), report: null, alerts: [], unseen };
+    const first = await queueDigest(shared, { ...input, runId: 'run-a' });
+    expect(first?.unseen?.map((alert) => alert.area)).toEqual(['pe-5052', 'pe-11447']);
+    expect(await queueDigest(shared, { ...input, runId: 'run-b' })).toBeUndefined();
+    expect([...(await sentKeys(shared, 'kivu'))].sort()).toEqual(unseen.map((alert) => alert.key).sort());
   });
 });
