@@ -12,6 +12,8 @@ export interface ReviewPoint {
   lon: number;
   lat: number;
   chips: { baseline: string; monitoring: string };
+  /** The clear scenes of the point nearest the change, oldest first. */
+  scenes: Array<{ file: string; date: string; period: 'baseline' | 'monitoring'; kind: string; scenes: string[] }>;
 }
 
 export interface ReviewModel {
@@ -30,9 +32,9 @@ export interface ReviewModel {
 const style = (chipWidth: number) => `
 body{font:15px/1.45 "DejaVu Sans",system-ui,sans-serif;margin:0;color:#1d1d1d;background:#fafaf7}
 header,main{max-width:1150px;margin:0 auto;padding:10px 20px}header{border-bottom:3px solid #238443}
-h1{font-size:1.3em;margin:.2em 0}.muted{color:#666}.chips{display:flex;flex-wrap:wrap;gap:14px}
+h1{font-size:1.3em;margin:.2em 0}h2{font-size:1.05em;margin:.8em 0 .2em}.muted{color:#666}.chips{display:flex;flex-wrap:wrap;gap:14px}
 figure{margin:0;background:#fff;border:1px solid #ccc;padding:6px}figure img{display:block;image-rendering:pixelated}
-figcaption{font-size:.85em;color:#444;max-width:${chipWidth}px}fieldset{border:1px solid #ccc;margin:10px 0}
+figcaption{font-size:.85em;color:#444;max-width:${chipWidth}px;word-break:break-all}fieldset{border:1px solid #ccc;margin:10px 0}
 label{display:block;padding:2px 0}button{font:inherit;padding:4px 12px;margin-right:6px}
 #list{display:flex;flex-wrap:wrap;gap:4px;font-size:.8em}#list button{padding:1px 5px;margin:0}
 #list .done{background:#c7e9c0}#list .current{outline:2px solid #238443}code{font-family:"DejaVu Sans Mono",monospace}
@@ -56,6 +58,17 @@ function show() {
   $('where').textContent = point.lat.toFixed(6) + ', ' + point.lon.toFixed(6);
   $('before').src = point.chips.baseline;
   $('after').src = point.chips.monitoring;
+  $('scenes').replaceChildren(...point.scenes.map((scene) => {
+    const figure = document.createElement('figure');
+    const image = document.createElement('img');
+    image.src = scene.file;
+    image.alt = scene.date;
+    const caption = document.createElement('figcaption');
+    caption.textContent = scene.date + ' · ' + scene.period + ' · ' + scene.kind + ' · ' + scene.scenes.join(', ');
+    figure.append(image, caption);
+    return figure;
+  }));
+  $('no-scenes').hidden = point.scenes.length > 0;
   for (const input of document.querySelectorAll('input[name=reference]')) input.checked = label ? input.value === label.reference : false;
   $('notes').value = label ? label.notes : '';
   $('interpreter').value = saved.interpreter;
@@ -128,6 +141,7 @@ export function reviewPage(model: ReviewModel): string {
 <h1>Reference labels: <span id="point"></span></h1>
 <p>At <span id="where"></span> (lat, lon; WGS84). Each chip is ${side} m × ${side} m, ${model.pixelMetres} m per pixel, north up; the magenta square is the sample pixel. The map's class is not shown: label what the imagery (and any other source you trust) shows for this pixel. <span id="progress"></span></p></header>
 <main><div class="chips">${period(model, 'baseline', 'before', 'Before')}${period(model, 'monitoring', 'after', 'After')}</div>
+<h2>Clear scenes of this pixel nearest the change</h2><p class="muted">Each scene on its own (hatched: not clear in that scene), the last ones of the baseline and the first of the monitoring window.</p><div id="scenes" class="chips"></div><p id="no-scenes" class="muted">No individual scene shows this pixel clear, or the scenes could not be read again.</p>
 <fieldset><legend>Reference class of the sample pixel (keys 1–${model.classes.length + 1}, Enter to save)</legend>${options}
 <label>Notes <input id="notes" type="text" size="60"></label><label>Interpreter <input id="interpreter" type="text" size="30"></label></fieldset>
 <p><button id="previous">Previous</button><button id="next">Save and next</button><button id="download">Download labels (CSV)</button> <span id="message"></span></p>

@@ -53,7 +53,7 @@ function importsOf(file: string): string[] {
 const STAGE_IMPORTS: Record<string, readonly string[]> = {
   cli: ['compose', 'tools', 'assess', 'run', 'alerts', 'publish', 'outputs', 'analysis', 'scenes', 'io'],
   tools: ['compose', 'run', 'publish', 'outputs', 'scenes', 'io'],
-  assess: ['publish', 'outputs', 'scenes'],
+  assess: ['publish', 'outputs', 'analysis', 'scenes'],
   run: ['compose', 'alerts', 'publish', 'outputs', 'analysis', 'scenes'],
   alerts: ['publish', 'outputs'],
   publish: ['outputs'],

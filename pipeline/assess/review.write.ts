@@ -6,10 +6,13 @@ import { reviewChip } from '../../workers/accuracy/review.chip.js';
 import { encodePng } from '../outputs/dossier.chips.js';
 import type { PublishedRasters } from '../scenes/store.raster.js';
 import type { AssessedItem } from './assess.source.js';
+import { pointSceneChips, type SceneChipSource } from './scene.chips.js';
 
 /** Raster pixels either side of the sample pixel on a chip (a 33 × 33 window: 330 m at 10 m), and the zoom. */
 export const CHIP_HALF = 16;
 const CHIP_ZOOM = 6;
+/** Individual scenes are drawn smaller, in a strip under the composites. */
+const SCENE_ZOOM = 4;
 const CHIP_LAYERS = [
   { asset: 'ndvi-baseline', period: 'baseline' },
   { asset: 'ndvi-monitoring', period: 'monitoring' },
@@ -27,6 +30,8 @@ export async function writeReview(
     designSha256: string;
     source: AssessedItem;
     rasters: PublishedRasters;
+    /** The item's scenes, re-read around each point; undefined when they cannot be found (the AOI file is gone). */
+    scenes?: SceneChipSource | undefined;
     onProgress?: ((done: number, total: number) => void) | undefined;
   },
 ): Promise<void> {
@@ -50,11 +55,13 @@ export async function writeReview(
       await writeFile(join(folder, 'review', file), await encodePng(reviewChip(bands[0]!, side, CHIP_ZOOM)));
       chips[layer.period] = file;
     }
+    const scenes = input.scenes ? await writeSceneChips(folder, unit, design, input.scenes) : [];
     points.push({
       id: unit.id,
       lon: unit.lon,
       lat: unit.lat,
       chips: { baseline: chips['baseline']!, monitoring: chips['monitoring']! },
+      scenes,
     });
     input.onProgress?.(index + 1, design.units.length);
   }
@@ -81,4 +88,42 @@ export async function writeReview(
     points,
   });
   await writeFile(join(folder, 'review', 'index.html'), html);
+}
+
+/** The point's clear scenes as `chips/<id>-<date>.png`, described for the page. */
+async function writeSceneChips(
+  folder: string,
+  unit: SampleDesign['units'][number],
+  design: SampleDesign,
+  source: SceneChipSource,
+): Promise<ReviewPoint['scenes']> {
+  const [originX, pixelWidth, , originY, , pixelHeight] = design.grid.transform as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const side = 2 * CHIP_HALF + 1;
+  const grid = {
+    epsg: design.grid.epsg,
+    width: side,
+    height: side,
+    transform: [
+      originX + (unit.column - CHIP_HALF) * pixelWidth,
+      pixelWidth,
+      0,
+      originY + (unit.row - CHIP_HALF) * pixelHeight,
+      0,
+      pixelHeight,
+    ] as const,
+  };
+  const described: ReviewPoint['scenes'] = [];
+  for (const chip of await pointSceneChips(source, grid, SCENE_ZOOM)) {
+    const file = `chips/${unit.id}-${chip.date}.png`;
+    await writeFile(join(folder, 'review', file), await encodePng(chip.picture));
+    described.push({ file, date: chip.date, period: chip.period, kind: chip.kind, scenes: chip.scenes });
+  }
+  return described;
 }

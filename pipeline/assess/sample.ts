@@ -21,6 +21,7 @@ import type { PublishedRasters } from '../scenes/store.raster.js';
 import { VERSION } from '../version.js';
 import { assessedItem, assessedProduct, type AssessedItem } from './assess.source.js';
 import { writeReview } from './review.write.js';
+import type { SceneChipSource } from './scene.chips.js';
 
 /**
  * `changewatch assess sample`: a stratified random sample of pixels of a published class raster, with its design
@@ -113,12 +114,19 @@ function designOf(
   });
 }
 
+export interface SampleSources {
+  rasters: PublishedRasters;
+  /** The item's scenes for the review page's per-scene chips, or undefined when they cannot be found again. */
+  scenes?: (summary: AssessedItem['summary']) => Promise<SceneChipSource | undefined>;
+  onProgress?: (done: number, total: number) => void;
+}
+
 export async function drawAssessmentSample(
   store: ObjectStore,
-  rasters: PublishedRasters,
+  sources: SampleSources,
   request: SampleRequest,
-  onProgress?: (done: number, total: number) => void,
 ): Promise<DrawnSample> {
+  const { rasters, onProgress } = sources;
   const source = await assessedItem(store, request.aoiId, request.itemId);
   const product = assessedProduct(source, request.product);
   const { key, codes } = await readClasses(source, request.product, rasters);
@@ -162,7 +170,8 @@ export async function drawAssessmentSample(
   await writeFile(join(request.out, 'map-classes.csv'), mapCsv);
   await writeFile(join(request.out, 'sample.csv'), sampleCsv(design, designSha256));
   await writeFile(join(request.out, 'sample.geojson'), JSON.stringify(sampleGeoJson(design, designSha256), null, 1));
-  await writeReview(request.out, { design, designSha256, source, rasters, onProgress });
+  const scenes = await sources.scenes?.(source.summary);
+  await writeReview(request.out, { design, designSha256, source, rasters, scenes, onProgress });
   // The design goes last: a folder without it is an interrupted draw, which `assess estimate` refuses.
   await writeFile(join(request.out, 'design.json'), designBytes);
   return { design, designSha256, folder: request.out };

@@ -4,6 +4,7 @@ import { accuracyTable } from '../../reports/accuracy.js';
 import { estimateFrom, readLabels, readSampleFolder } from '../assess/estimate.js';
 import { publishAccuracy } from '../assess/publish.js';
 import { drawAssessmentSample } from '../assess/sample.js';
+import { sceneChipSource } from '../assess/scene.chips.js';
 import { compose } from '../compose.js';
 import { ChangewatchError } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -62,13 +63,33 @@ async function sample(flags: SampleFlags, command: Command, { io, configOf }: Cl
   const log = createLogger(config.log.level);
   const adapters = compose(config, log);
   try {
+    const opener = adapters.opener();
     const drawn = await drawAssessmentSample(
       adapters.store,
-      publishedRasters(adapters.opener(), adapters.store.url),
-      request,
-      (done, total) => {
-        if (process.stderr.isTTY) process.stderr.write(`\rassess sample: chips ${done}/${total}`);
+      {
+        rasters: publishedRasters(opener, adapters.store.url),
+        scenes: async (summary) => {
+          const aoi = (await adapters.loadAois()).aois.find((candidate) => candidate.id === request.aoiId);
+          if (!aoi) {
+            log.warn({ aoi: request.aoiId }, 'Assess:Scenes:Skipped');
+            io.err(`${request.aoiId}: not in the AOI folder: the review page shows the composites only`);
+            return undefined;
+          }
+          try {
+            return await sceneChipSource({ finder: adapters.finder, config, aoi, summary, opener });
+          } catch (error) {
+            if (!(error instanceof ChangewatchError)) throw error;
+            io.err(
+              `${request.aoiId}: the item's scenes cannot be found again (${error.message}): the review page shows the composites only`,
+            );
+            return undefined;
+          }
+        },
+        onProgress: (done, total) => {
+          if (process.stderr.isTTY) process.stderr.write(`\rassess sample: chips ${done}/${total}`);
+        },
       },
+      request,
     );
     if (process.stderr.isTTY) process.stderr.write('\n');
     const { design } = drawn;

@@ -10,11 +10,12 @@ import { compose } from '../../pipeline/compose.js';
 import { loadConfig } from '../../pipeline/config.read.js';
 import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { createLogger } from '../../pipeline/log.js';
-import { itemKey } from '../../pipeline/outputs/layout.js';
+import { assetKeyOf, itemKey } from '../../pipeline/outputs/layout.js';
 import type { ResultItem } from '../../pipeline/outputs/stac.js';
 import { runAll } from '../../pipeline/run/run.js';
 import type { AccuracyAsset, SampleDesign } from '../../reports/accuracy.js';
 import { parseCsv } from '../../reports/csv.js';
+import type { Summary } from '../../reports/summary.js';
 import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
 import { storeProblems } from '../helpers/store.check.js';
@@ -51,6 +52,12 @@ function cli(
 }
 
 const text = (bytes: Uint8Array | null) => new TextDecoder().decode(bytes!);
+/** The scene ids of the item's summary (both periods). */
+function bukavuSceneIds(): string[] {
+  const summary = JSON.parse(readFileSync(join(site.dir, 'store', ...summaryPath.split('/')), 'utf8')) as Summary;
+  return [...summary.periods.baseline.scenes, ...summary.periods.monitoring.scenes].map((scene) => scene.id);
+}
+let summaryPath = '';
 const design = (): SampleDesign => JSON.parse(readFileSync(join(sample, 'design.json'), 'utf8')) as SampleDesign;
 const item = async () => JSON.parse(text(await store.get(itemKey(AOI, ITEM)))) as ResultItem;
 
@@ -65,6 +72,8 @@ beforeAll(async () => {
   const { config } = loadConfig({ config: site.configFile }, {}, ROOT);
   const report = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
   expect(report.aois.map((entry) => entry.outcome)).toEqual(['ok']);
+  const published = JSON.parse(text(await store.get(itemKey(AOI, ITEM)))) as ResultItem;
+  summaryPath = assetKeyOf(itemKey(AOI, ITEM), published.assets['summary']!.href);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -101,7 +110,17 @@ describe('assess on a real Bukavu run', () => {
     const data = JSON.parse(/<script type="application\/json" id="review-data">(.*?)<\/script>/s.exec(page)![1]!) as {
       points: Array<Record<string, unknown>>;
     };
-    for (const point of data.points) expect(Object.keys(point).sort()).toEqual(['chips', 'id', 'lat', 'lon']);
+    for (const point of data.points) expect(Object.keys(point).sort()).toEqual(['chips', 'id', 'lat', 'lon', 'scenes']);
+    // Each point's clear scenes, re-read from the source COGs: dated, of the item's scenes, decodable.
+    const scenes = data.points.flatMap(
+      (point) => point.scenes as Array<{ file: string; date: string; scenes: string[] }>,
+    );
+    expect(scenes.length).toBeGreaterThan(units.length);
+    const summaryScenes = new Set(bukavuSceneIds());
+    for (const scene of scenes) {
+      for (const id of scene.scenes) expect(summaryScenes.has(id)).toBe(true);
+      expect((await sharp(join(sample, 'review', scene.file)).metadata()).width).toBe(132);
+    }
     expect(page).not.toMatch(/stratum/);
     const chip = await sharp(join(sample, 'review', 'chips', `${units[0]!.id}-monitoring.png`)).metadata();
     expect([chip.width, chip.height]).toEqual([198, 198]);
