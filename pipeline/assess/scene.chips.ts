@@ -7,7 +7,6 @@ import type { BandName } from '../../workers/bands.js';
 import { CLEAR } from '../../workers/masks.js';
 import type { Picture } from '../../workers/render.js';
 import { datesForBlock, type PeriodReads } from '../analysis/block.read.js';
-import type { ItemFinder } from '../io/stac.client.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
 import { findScenes } from '../scenes/scenes.find.js';
 import type { Observation } from '../scenes/scene.select.js';
@@ -40,7 +39,7 @@ export interface SceneChipPicture {
 
 /** The observations of both periods the item used, and the bands to read (blue and green when every scene has them). */
 export async function sceneChipSource(input: {
-  finder: ItemFinder;
+  finder: Parameters<typeof findScenes>[0];
   config: Config;
   aoi: Aoi;
   summary: Summary;
