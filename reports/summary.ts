@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ANALYSES, AOI_KINDS, SLUG } from '../aoi/aoi.schema.js';
+import { SITE_STATES } from '../workers/sites.js';
 
 /**
  * The summary a report author cites: the shape of `summary.json`, one per AOI and monitoring period. The zod schemas
@@ -144,6 +145,21 @@ export type AssetDigest = z.infer<typeof AssetDigestSchema>;
  */
 const ProductNameSchema = z.string().regex(new RegExp(`^(?:${ANALYSES.join('|')})$`));
 
+/** Site states as keys, as product names (a record keyed by an enum would require every state). */
+const SiteStateKeySchema = z.string().regex(new RegExp(`^(?:${SITE_STATES.join('|')})$`));
+const SitesByStateSchema = z.record(SiteStateKeySchema, count('Sites in that state.'));
+
+export const SiteCountsSchema = z
+  .strictObject({
+    byState: SitesByStateSchema.meta({ description: 'Sites per state; states no site is in are left out.' }),
+    byZone: z.record(z.string(), SitesByStateSchema).meta({
+      description:
+        'Per zone id, the sites whose footprint reaches into the zone, per state; zones no site reaches are left out.',
+    }),
+  })
+  .meta({ id: 'siteCounts' });
+export type SiteCounts = z.infer<typeof SiteCountsSchema>;
+
 export const SummarySchema = z
   .strictObject({
     schemaVersion: z.literal(SUMMARY_SCHEMA_VERSION).meta({
@@ -225,6 +241,10 @@ export const SummarySchema = z
         description:
           'What was not seen: when most of the AOI and of each zone was last seen clear in the monitoring window, and how much of it was seen lately. Ground not seen has no finding either way: it is never "no change".',
       }),
+    sites: SiteCountsSchema.optional().meta({
+      description:
+        "The AOI's sites (`<aoi>/sites.geojson`, every feature, merged ones included) as folded when this item was published, from every published item and this one; later runs update sites.geojson, not this. Absent in summaries written before sites were counted.",
+    }),
   })
   .meta({
     title: 'changewatch summary',

@@ -1,6 +1,6 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { Picture } from '../../workers/render.js';
-import type { Summary } from '../../reports/summary.js';
+import type { SiteCounts, Summary } from '../../reports/summary.js';
 import type { AnalysisRun } from '../analysis/analysis.js';
 import type { ProductSelection } from '../analysis/products.select.js';
 import { inMemory, type OutputFile, type Periods } from './output.file.js';
@@ -13,8 +13,14 @@ import { buildSummary } from './summary.build.js';
 /**
  * Everything one period publishes, as files: the rasters the sink wrote (composites' NDVI, clear counts, every
  * product's classes and confidence), the change patches as GeoJSON, PNG previews of the lead product over the
- * NDVI, and the summary with the checksums of all of them.
+ * NDVI, and the summary with the checksums of all of them and the AOI's sites counted with this period folded in.
  */
+
+/** The period about to be published, as the sites fold reads a published one: its summary (without sites) and files. */
+export interface PendingPeriod {
+  summary: Summary;
+  files: readonly OutputFile[];
+}
 
 export interface PeriodOutputsInput {
   aoi: Aoi;
@@ -24,6 +30,8 @@ export interface PeriodOutputsInput {
   periods: Periods;
   itemId: string;
   digest: string;
+  /** The AOI's sites counted with this period folded in (publish/sites.publish.ts), for the summary. */
+  countSites(pending: PendingPeriod): Promise<SiteCounts>;
 }
 
 function polygonsFile(run: AnalysisRun): OutputFile {
@@ -92,7 +100,8 @@ export function plannedOutputs(selection: ProductSelection): string[] {
 export async function periodOutputs(input: PeriodOutputsInput): Promise<{ files: OutputFile[]; summary: Summary }> {
   const { rasters, pictures } = input.rasters.finish();
   const files: OutputFile[] = [...rasters, polygonsFile(input.run), ...(await previewFiles(input, pictures))];
-  const summary = buildSummary({ ...input, files });
+  const unsited = buildSummary({ ...input, files });
+  const summary: Summary = { ...unsited, sites: await input.countSites({ summary: unsited, files }) };
   files.push({
     asset: 'summary',
     file: 'summary.json',

@@ -4,6 +4,7 @@ import type { Grid } from '../../aoi/rasterize.js';
 import { outlineOf, type OutlineGeometry } from '../../workers/outline.js';
 import { pixelsOf, type Site, type SitePeriodInput } from '../../workers/sites.js';
 import type { SiteProperties } from '../../reports/site.properties.js';
+import type { SiteCounts } from '../../reports/summary.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -21,7 +22,7 @@ export interface SitesCollection {
     software: string;
     periods: Array<{ item: string; digest: string; monitoring: string }>;
     rules: SiteRulesSaid;
-    counts: { byState: Record<string, number>; byZone: Record<string, Record<string, number>> };
+    counts: SiteCounts;
   };
   features: Array<{ type: 'Feature'; id: string; geometry: OutlineGeometry; properties: SiteProperties }>;
 }
@@ -91,7 +92,7 @@ function properties(site: Site, hectares: number, zones: Record<string, number>)
   };
 }
 
-function counts(features: SitesCollection['features']): SitesCollection['changewatch']['counts'] {
+function counts(features: SitesCollection['features']): SiteCounts {
   const byState: Record<string, number> = {};
   const byZone: Record<string, Record<string, number>> = {};
   for (const { properties: site } of features) {

@@ -2,7 +2,7 @@ import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { AreaGeometry } from '../../aoi/geometry.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import type { Config } from '../../config/config.schema.js';
-import type { Summary } from '../../reports/summary.js';
+import type { SiteCounts, Summary } from '../../reports/summary.js';
 import { productOf } from '../../workers/products/index.js';
 import {
   foldSites,
@@ -12,6 +12,7 @@ import {
   type SitePeriodInput,
 } from '../../workers/sites.js';
 import { assetKeyOf, itemKey } from '../outputs/layout.js';
+import type { PendingPeriod } from '../outputs/period.outputs.js';
 import { sitesCollection, type SitesCollection } from '../outputs/sites.js';
 import type { ResultItem } from '../outputs/stac.js';
 import type { PublishedRasters } from '../outputs/dossier.js';
@@ -42,16 +43,17 @@ interface PublishedPeriod {
   input: SitePeriodInput;
   summary: Summary;
   start: string;
-  /** Store key of each asset of the item. */
-  assetKeys: Record<string, string>;
+  /** Opens the item's monitoring NDVI composite (`ndvi-monitoring`), when it has one. */
+  monitoringNdvi?: () => ReturnType<PublishedRasters>;
 }
 
-async function periodOf(store: ObjectStore, aoiId: string, item: ResultItem): Promise<PublishedPeriod | undefined> {
-  const key = itemKey(aoiId, item.id);
-  const asset = (name: string) => item.assets[name] && assetKeyOf(key, item.assets[name].href);
-  const summary = await readJson<Summary>(store, asset('summary') ?? '');
-  const polygons = await readJson<{ features: PatchFeature[] }>(store, asset('polygons') ?? '');
-  if (!summary || !polygons) return undefined;
+/** A period as the fold reads it, from an item's summary and the features of its polygons. */
+function periodFrom(
+  item: { id: string; digest: string },
+  summary: Summary,
+  polygons: { features: PatchFeature[] },
+  monitoringNdvi: PublishedPeriod['monitoringNdvi'],
+): PublishedPeriod {
   const monitoring = summary.periods.monitoring;
   const patches = polygons.features.map(({ geometry, properties: p }) => ({
     product: p.product,
@@ -63,35 +65,55 @@ async function periodOf(store: ObjectStore, aoiId: string, item: ResultItem): Pr
   }));
   const input: SitePeriodInput = {
     item: item.id,
-    digest: String(item.properties['changewatch:inputs']),
+    digest: item.digest,
     monitoring: monitoring.window,
     lastObservation: monitoring.observationDates.at(-1) ?? null,
     patches,
   };
-  const assetKeys = Object.fromEntries(Object.keys(item.assets).map((name) => [name, asset(name)!]));
-  return { input, summary, start: monitoring.start, assetKeys };
+  return { input, summary, start: monitoring.start, ...(monitoringNdvi ? { monitoringNdvi } : {}) };
+}
+
+async function periodOf(
+  store: ObjectStore,
+  aoiId: string,
+  item: ResultItem,
+  rasters: PublishedRasters,
+): Promise<PublishedPeriod | undefined> {
+  const key = itemKey(aoiId, item.id);
+  const asset = (name: string) => item.assets[name] && assetKeyOf(key, item.assets[name].href);
+  const summary = await readJson<Summary>(store, asset('summary') ?? '');
+  const polygons = await readJson<{ features: PatchFeature[] }>(store, asset('polygons') ?? '');
+  if (!summary || !polygons) return undefined;
+  const ndvi = asset('ndvi-monitoring');
+  const digest = String(item.properties['changewatch:inputs']);
+  return periodFrom({ id: item.id, digest }, summary, polygons, ndvi ? () => rasters(ndvi) : undefined);
+}
+
+/** The period being published (its summary without sites, and its files in the work folder) as the fold reads it. */
+function pendingPeriodOf(pending: PendingSitePeriod): PublishedPeriod {
+  const { summary, files } = pending.period;
+  const polygons = files.find((file) => file.asset === 'polygons')?.body;
+  if (!(polygons instanceof Uint8Array)) throw new TypeError('pendingPeriodOf: the polygons are not in memory');
+  const features = JSON.parse(new TextDecoder().decode(polygons)) as { features: PatchFeature[] };
+  const ndvi = files.find((file) => file.asset === 'ndvi-monitoring')?.body;
+  const open = ndvi && 'path' in ndvi ? () => pending.workRasters(ndvi.path) : undefined;
+  return periodFrom({ id: summary.item, digest: summary.inputs }, summary, features, open);
 }
 
 /**
  * Applies each product's revegetation rule (workers/products) to the latest period's monitoring NDVI composite
  * under the sites it may mark; returns the rules as said in the sites document, per product.
  */
-async function applyRevegetation(
-  sites: Site[],
-  grid: Grid,
-  latest: PublishedPeriod,
-  rasters: PublishedRasters,
-): Promise<Record<string, string>> {
+async function applyRevegetation(sites: Site[], grid: Grid, latest: PublishedPeriod): Promise<Record<string, string>> {
   const said: Record<string, string> = {};
   for (const [type, { parameters }] of Object.entries(latest.summary.products)) {
     const rule = productOf(type).revegetating;
-    const key = latest.assetKeys['ndvi-monitoring'];
-    if (!rule || !key) continue;
+    if (!rule || !latest.monitoringNdvi) continue;
     const params = productOf(type).params.parse(parameters);
     said[type] = rule.describe(params);
     const window = revegetationWindow(sites, grid, type);
     if (!window) continue;
-    const raster = await rasters(key);
+    const raster = await latest.monitoringNdvi();
     const { bands } = await raster.readWindow(window, { bands: [0], level: 0, fill: NaN });
     const ndvi = Float32Array.from(bands[0]!);
     markRevegetating(sites, grid, { product: type, window, codes: rule.classify({ ndvi }, params) });
@@ -105,10 +127,13 @@ export async function buildSites(
   aoi: Aoi,
   rules: Config['sites'],
   rasters: PublishedRasters,
+  pending?: PendingSitePeriod,
 ): Promise<SitesCollection | undefined> {
-  const periods: PublishedPeriod[] = [];
+  const periods: PublishedPeriod[] = pending ? [pendingPeriodOf(pending)] : [];
   for (const item of await publishedItems(store, aoi.id)) {
-    const period = await periodOf(store, aoi.id, item);
+    // The pending period replaces the published item of its id: publishing it prunes that item's earlier inputs.
+    if (item.id === pending?.period.summary.item) continue;
+    const period = await periodOf(store, aoi.id, item, rasters);
     if (period) periods.push(period);
   }
   if (periods.length === 0) return undefined;
@@ -123,8 +148,30 @@ export async function buildSites(
     inactiveAfter: rules.inactiveAfterPeriods,
     mmuHa: mmu,
   });
-  const revegetating = await applyRevegetation(sites, grid, periods.at(-1)!, rasters);
+  const revegetating = await applyRevegetation(sites, grid, periods.at(-1)!);
   return sitesCollection({ aoi, grid, sites, periods: inputs, rules: { ...rules, revegetating } });
+}
+
+/** A period not yet published: its summary and files as periodOutputs made them, and how to open its rasters. */
+export interface PendingSitePeriod {
+  period: PendingPeriod;
+  /** Opens a raster of the work folder by its path. */
+  workRasters: (path: string) => ReturnType<PublishedRasters>;
+}
+
+/**
+ * The AOI's sites counted by state and zone with a period about to be published folded in, for its summary: the
+ * counts `sites.geojson` will hold once that period is published, since the publish step folds the same items.
+ */
+export async function countSitesWith(
+  store: ObjectStore,
+  aoi: Aoi,
+  rules: Config['sites'],
+  rasters: PublishedRasters,
+  pending: PendingSitePeriod,
+): Promise<SiteCounts> {
+  const sites = await buildSites(store, aoi, rules, rasters, pending);
+  return sites?.changewatch.counts ?? { byState: {}, byZone: {} };
 }
 
 export async function publishSites(

@@ -192,7 +192,7 @@ async function executePeriod(
   const onPublish = publishEvents(ctx, period.aoi.id, log);
   const result = await computeAndPublish(
     period,
-    { opener, store: ctx.adapters.store, pool: ctx.adapters.pool() },
+    { opener, store: ctx.adapters.store, pool: ctx.adapters.pool(), siteRules: ctx.adapters.config.sites },
     {
       signal,
       onBlock: (event) => {

@@ -1,17 +1,20 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { Config } from '../../config/config.schema.js';
 import { runAnalysis, type AnalysisRun } from '../analysis/analysis.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import type { OutputFile } from '../outputs/output.file.js';
-import { periodOutputs } from '../outputs/period.outputs.js';
+import { periodOutputs, type PendingPeriod } from '../outputs/period.outputs.js';
 import { noSpaceLeft, RasterOutputSink } from '../outputs/raster.sink.js';
 import { resultItem, type ResultItem } from '../outputs/stac.js';
-import type { Summary } from '../../reports/summary.js';
+import type { SiteCounts, Summary } from '../../reports/summary.js';
 import type { ComputePool } from '../analysis/pool.js';
 import type { ObjectStore } from '../ports.js';
 import { publishItem, type PublishEvent } from '../publish/publish.js';
+import { countSitesWith } from '../publish/sites.publish.js';
+import { publishedRasters } from '../scenes/store.raster.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
 import type { PeriodPlan, PeriodScenes } from './period.plan.js';
 import { ChangewatchError } from '../errors.js';
@@ -119,12 +122,28 @@ export interface PeriodAdapters {
   opener: RasterOpener;
   store: ObjectStore;
   pool?: ComputePool;
+  /** How sites are matched and aged (`sites` in the config): the summary counts the sites. */
+  siteRules: Config['sites'];
 }
 
 export interface PeriodRunOptions {
   signal?: AbortSignal;
   onBlock?: (event: { block: number; blocks: number }) => void;
   onPublish?: (event: PublishEvent) => void;
+}
+
+/**
+ * Counts the AOI's sites with a period about to be published folded in (its summary's `sites`): the store's items
+ * and rasters, and the period's own rasters from the work folder, read through the run's opener.
+ */
+export function siteCounter(
+  adapters: Pick<PeriodAdapters, 'opener' | 'store' | 'siteRules'>,
+  aoi: Aoi,
+): (period: PendingPeriod) => Promise<SiteCounts> {
+  const { opener, store, siteRules } = adapters;
+  const workRasters = (path: string) => publishedRasters(opener, `file://${dirname(path)}`)(basename(path));
+  return (period) =>
+    countSitesWith(store, aoi, siteRules, publishedRasters(opener, store.url), { period, workRasters });
 }
 
 /** Executes a period's plan: compute its products, build the outputs, publish them in the safe order. */
@@ -157,7 +176,8 @@ export async function computeAndPublish(
       ...signal,
     });
     refuseUnseen(aoi.id, run, periods);
-    const { files, summary } = await periodOutputs({ aoi, run, rasters, periods, itemId, digest });
+    const outputs = { aoi, run, rasters, periods, itemId, digest, countSites: siteCounter(adapters, aoi) };
+    const { files, summary } = await periodOutputs(outputs);
     const item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
     const onEvent = options.onPublish ? { onEvent: options.onPublish } : {};
     const published = await publishItem(adapters.store, { aoi, item, digest, files, ...onEvent, ...signal });

@@ -11,6 +11,9 @@ import { resolveAoi } from '../../pipeline/io/aoi.repository.js';
 import { runAnalysis } from '../../pipeline/analysis/analysis.js';
 import { periodOutputs } from '../../pipeline/outputs/period.outputs.js';
 import { RasterOutputSink } from '../../pipeline/outputs/raster.sink.js';
+import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
+import { siteCounter } from '../../pipeline/run/period.run.js';
+import { SitesConfigSchema } from '../../config/config.schema.js';
 import type { RasterOpener } from '../../pipeline/scenes/raster.opener.js';
 import type { SceneSearch } from '../../pipeline/scenes/scenes.find.js';
 import { ROOT } from '../helpers/paths.js';
@@ -34,7 +37,10 @@ try {
   const started = Date.now();
   const rasters = new RasterOutputSink(workDir, { baseline: '2021', monitoring: '2022' }, 10);
   const run = await runAnalysis({ aoi, baseline: [], monitoring: [], opener, sinks: [rasters] });
-  const { files } = await periodOutputs({ aoi, run, rasters, periods, itemId: 'memory', digest: 'memory' });
+  // An empty store: the run's own (empty) period is the only one its summary's sites are counted from.
+  const store = new FileObjectStore(join(workDir, 'store'));
+  const countSites = siteCounter({ opener, store, siteRules: SitesConfigSchema.parse({}) }, aoi);
+  const { files } = await periodOutputs({ aoi, run, rasters, periods, itemId: 'memory', digest: 'memory', countSites });
   process.stdout.write(
     `${JSON.stringify({
       aoi: id,

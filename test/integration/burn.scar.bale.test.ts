@@ -171,7 +171,7 @@ describe('burn scars (dNBR, Key & Benson levels) on the real Landsat 5 pair with
     const store = new FileObjectStore(folder);
     const plan = planPeriod(aoi, periods, { ...config, analysis: { ...config.analysis, burnScar: LOOSE } });
     expect(plan.outputs).toContain('burn-scar');
-    const result = await computeAndPublish(plan, { opener, store });
+    const result = await computeAndPublish(plan, { opener, store, siteRules: config.sites });
     const key = itemKey(aoi.id, result.itemId);
     expect(await verifyItem(store, key)).toEqual([]);
     const item = JSON.parse(readFileSync(join(folder, key), 'utf8')) as {

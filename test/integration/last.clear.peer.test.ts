@@ -13,7 +13,7 @@ import { periodOutputs } from '../../pipeline/outputs/period.outputs.js';
 import { LAST_CLEAR_NODATA, RasterOutputSink } from '../../pipeline/outputs/raster.sink.js';
 import { publishItem } from '../../pipeline/publish/publish.js';
 import { planPeriod, type PeriodScenes } from '../../pipeline/run/period.plan.js';
-import { periodItem } from '../../pipeline/run/period.run.js';
+import { periodItem, siteCounter } from '../../pipeline/run/period.run.js';
 import { createRasterOpener } from '../../pipeline/scenes/raster.opener.js';
 import { findWindowScenes } from '../../pipeline/scenes/scenes.find.js';
 import type { LastClearSummary, Summary } from '../../reports/summary.js';
@@ -94,13 +94,14 @@ beforeAll(async () => {
     products: plan.products,
     sinks: [rasters],
   });
-  await opener.close();
   const { itemId, digest } = plan;
-  const outputs = await periodOutputs({ aoi, run, rasters, periods, itemId, digest });
+  const store = mkdtempSync(join(tmpdir(), 'cw-last-clear-store-'));
+  const countSites = siteCounter({ opener, store: new FileObjectStore(store), siteRules: config.sites }, aoi);
+  const outputs = await periodOutputs({ aoi, run, rasters, periods, itemId, digest, countSites });
+  await opener.close();
   summary = outputs.summary;
   const item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files: outputs.files });
   lastClearItemAsset = item.assets['last-clear']!;
-  const store = mkdtempSync(join(tmpdir(), 'cw-last-clear-store-'));
   await publishItem(new FileObjectStore(store), { aoi, item, digest, files: outputs.files });
   const spec = {
     raster: join(store, aoi.id, itemId, digest, 'last-clear.tif'),

@@ -100,7 +100,7 @@ describe('mining expansion on a real Landsat pair with green and SWIR', () => {
       baseline: { window: aoi.windows.baseline!, search: found.baseline },
       monitoring: { window: aoi.windows.monitoring!, search: found.monitoring },
     };
-    const result = await computeAndPublish(planPeriod(aoi, periods, loose), { opener, store });
+    const result = await computeAndPublish(planPeriod(aoi, periods, loose), { opener, store, siteRules: config.sites });
     const key = itemKey(aoi.id, result.itemId);
     expect(await verifyItem(store, key)).toEqual([]);
     const item = JSON.parse(readFileSync(join(folder, key), 'utf8')) as {

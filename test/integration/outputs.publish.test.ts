@@ -24,7 +24,7 @@ import { CATALOG_KEY, itemKey, sha256Hex } from '../../pipeline/outputs/layout.j
 import type { ResultItem } from '../../pipeline/outputs/stac.js';
 import type { Summary } from '../../reports/summary.js';
 import { planPeriod, type PeriodScenes } from '../../pipeline/run/period.plan.js';
-import { periodItem } from '../../pipeline/run/period.run.js';
+import { periodItem, siteCounter } from '../../pipeline/run/period.run.js';
 import type { ObjectStore } from '../../pipeline/ports.js';
 import { publishCollection, publishItem, pruneStale, verifyItem } from '../../pipeline/publish/publish.js';
 import { runAnalysis, type AnalysisRun } from '../../pipeline/analysis/analysis.js';
@@ -109,11 +109,12 @@ beforeAll(async () => {
     products: plan.products,
     sinks: [rasters, whole],
   });
-  await opener.close();
   ({ itemId, digest } = plan);
-  ({ files, summary } = await periodOutputs({ aoi, run, rasters, periods, itemId, digest }));
-  item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
   published = mkdtempSync(join(tmpdir(), 'cw-published-'));
+  const countSites = siteCounter({ opener, store: new FileObjectStore(published), siteRules: config.sites }, aoi);
+  ({ files, summary } = await periodOutputs({ aoi, run, rasters, periods, itemId, digest, countSites }));
+  await opener.close();
+  item = periodItem({ aoi, periods, grid: run.grid, itemId, digest, files });
   await publishAll(new FileObjectStore(published), { aoi, item, digest, files });
   client = await s3ClientWithBucket(BUCKET);
 }, 120_000);

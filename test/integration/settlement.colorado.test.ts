@@ -149,7 +149,11 @@ describe('the published settlement-change raster', () => {
     };
     folder = mkdtempSync(join(tmpdir(), 'cw-colorado-out-'));
     store = new FileObjectStore(folder);
-    const result = await computeAndPublish(planPeriod(aoi, periods, config), { opener, store });
+    const result = await computeAndPublish(planPeriod(aoi, periods, config), {
+      opener,
+      store,
+      siteRules: config.sites,
+    });
     summary = result.summary;
     itemId = result.itemId;
   }, 120_000);

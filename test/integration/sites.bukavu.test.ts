@@ -10,6 +10,7 @@ import { createLogger } from '../../pipeline/log.js';
 import type { SitesCollection } from '../../pipeline/outputs/sites.js';
 import { runAll } from '../../pipeline/run/run.js';
 import type { AreaGeometry } from '../../aoi/geometry.js';
+import { SummarySchema, type Summary } from '../../reports/summary.js';
 import { pixelsOf } from '../../workers/sites.js';
 import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
@@ -31,6 +32,25 @@ beforeAll(async () => {
 afterAll(async () => {
   await site?.stac.close();
 });
+
+/** A zone over the west part of the AOI (inside it), so sites are counted per zone. */
+function addWestZone(): void {
+  const file = join(site.aoiDir, 'bukavu-s.geojson');
+  const aoi = JSON.parse(readFileSync(file, 'utf8')) as { features: unknown[] };
+  const ring = [
+    [28.8135, -2.44],
+    [28.8135, -2.536],
+    [28.835, -2.536],
+    [28.835, -2.44],
+    [28.8135, -2.44],
+  ];
+  aoi.features.push({
+    type: 'Feature',
+    properties: { role: 'zone', id: 'west', name: 'West part' },
+    geometry: { type: 'Polygon', coordinates: [ring] },
+  });
+  writeFileSync(file, JSON.stringify(aoi));
+}
 
 function setMonitoring(window: string): void {
   const file = join(site.aoiDir, 'bukavu-s.geojson');
@@ -66,10 +86,32 @@ async function expectRevegetationAsRead(sites: SitesCollection, storeDir: string
     shares.push(share);
     expect(properties.state === 'revegetating', properties.site).toBe(share >= 0.5);
   }
-  const counts = sites.changewatch.counts.byState;
   console.log(
-    `sites by state ${JSON.stringify(counts)}; share of the footprint back above 0.6 in ${shares.length} sites that did not grow: max ${Math.max(...shares).toFixed(3)}, median ${shares.sort((a, b) => a - b)[shares.length >> 1]!.toFixed(3)}`,
+    `sites ${JSON.stringify(sites.changewatch.counts)}; share of the footprint back above 0.6 in ${shares.length} sites that did not grow: max ${Math.max(...shares).toFixed(3)}, median ${shares.sort((a, b) => a - b)[shares.length >> 1]!.toFixed(3)}`,
   );
+}
+
+/** The summary of a published item of the folder store. */
+function summaryOf(storeDir: string, itemId: string): Summary {
+  const item = join(storeDir, 'bukavu-s', itemId);
+  const [digest] = readdirSync(item, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+  return JSON.parse(readFileSync(join(item, digest!.name, 'summary.json'), 'utf8')) as Summary;
+}
+
+/** The item's summary counts exactly the features of sites.geojson by state, and per zone those reaching it. */
+function expectSummaryCounts(sites: SitesCollection, summary: Summary): void {
+  const byState: Record<string, number> = {};
+  const byZone: Record<string, Record<string, number>> = {};
+  for (const { properties } of sites.features) {
+    byState[properties.state] = (byState[properties.state] ?? 0) + 1;
+    for (const [zone, hectares] of Object.entries(properties.zones)) {
+      expect(hectares).toBeGreaterThan(0);
+      byZone[zone] = { ...byZone[zone], [properties.state]: (byZone[zone]?.[properties.state] ?? 0) + 1 };
+    }
+  }
+  expect(summary.sites).toEqual({ byState, byZone });
+  expect(sites.changewatch.counts).toEqual(summary.sites);
+  expect(SummarySchema.parse(summary).sites).toEqual(summary.sites);
 }
 
 describe('sites across two runs on the real Bukavu series', () => {
@@ -81,15 +123,20 @@ describe('sites across two runs on the real Bukavu series', () => {
       const { config } = loadConfig({ config: site.configFile }, {}, ROOT);
       return runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
     };
+    addWestZone();
     setMonitoring('2021-08-15/2021-09-15');
     expect((await run()).aois.map((entry) => entry.outcome)).toEqual(['ok']);
     const first = await sitesOf();
+    expectSummaryCounts(first, summaryOf(join(site.dir, 'store'), 'bukavu-s-2021-08-15-2021-09-15'));
     expect(first.features.length).toBeGreaterThan(50);
     expect(first.features.every((feature) => feature.properties.state === 'new')).toBe(true);
 
     setMonitoring('2021-08-15/2021-09-30');
     expect((await run()).aois.map((entry) => entry.outcome)).toEqual(['ok']);
     const second = await sitesOf();
+    const secondSummary = summaryOf(join(site.dir, 'store'), 'bukavu-s-2021-08-15-2021-09-30');
+    expectSummaryCounts(second, secondSummary);
+    expect(Object.keys(secondSummary.sites!.byZone)).toEqual(['west']);
     expect(second.changewatch.periods.map((period) => period.item)).toEqual([
       'bukavu-s-2021-08-15-2021-09-15',
       'bukavu-s-2021-08-15-2021-09-30',
