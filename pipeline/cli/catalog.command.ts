@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { BandName } from '../../workers/bands.js';
+import type { BackscatterUnit, BandName } from '../../workers/bands.js';
 import { ChangewatchError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { buildCatalog } from '../tools/catalog.build.js';
@@ -9,6 +9,7 @@ interface CatalogBuildFlags {
   out: string;
   bands: string;
   collection?: string;
+  unit?: string;
   scale: string;
   offset: string;
   nodataIsCloud: boolean;
@@ -26,6 +27,16 @@ function scaleAndOffset(options: CatalogBuildFlags): { scale: number; offset: nu
   return { scale, offset };
 }
 
+/** `--unit` as a backscatter unit; a usage error for anything but db or linear. */
+function unitOf(options: CatalogBuildFlags): BackscatterUnit | undefined {
+  if (options.unit === undefined) return undefined;
+  const unit = options.unit.toLowerCase();
+  if (unit !== 'db' && unit !== 'linear') {
+    throw new ChangewatchError('E_USAGE', `--unit: "${options.unit}" is not a backscatter unit: use db or linear`);
+  }
+  return unit;
+}
+
 /** Builds the catalog, with a progress line on a terminal; one line per skipped file on stderr. */
 async function build(
   dir: string,
@@ -36,11 +47,13 @@ async function build(
   const { config } = configOf(command);
   const log = createLogger(config.log.level);
   const { scale, offset } = scaleAndOffset(options);
+  const unit = unitOf(options);
   const result = await buildCatalog({
     dir,
     out: options.out,
     bands: options.bands.split(',').map((band) => band.trim()) as BandName[],
     ...(options.collection ? { collection: options.collection } : {}),
+    ...(unit ? { unit } : {}),
     scale,
     offset,
     nodataIsCloud: options.nodataIsCloud,
@@ -66,7 +79,11 @@ export function registerCatalog(program: Command, context: CliContext): void {
     .description('build a static STAC catalog from a folder of plain GeoTIFFs')
     .argument('<dir>', 'folder of .tif files (searched recursively)')
     .requiredOption('--out <catalog.json>', 'where to write catalog.json (items go to items/ beside it)')
-    .requiredOption('--bands <names>', 'eo:common_name of each band of the files, in order, e.g. red,nir')
+    .requiredOption(
+      '--bands <names>',
+      'eo:common_name of each band of the files, in order, e.g. red,nir; or radar polarisations, e.g. vv,vh',
+    )
+    .option('--unit <db|linear>', 'radar bands: backscatter in decibels or as a linear power ratio (γ⁰)')
     .option('--collection <id>', 'collection id (default: the folder name)')
     .option('--scale <number>', 'value = DN × scale + offset (0.0001 for reflectance × 10000)', '1')
     .option('--offset <number>', 'value = DN × scale + offset', '0')

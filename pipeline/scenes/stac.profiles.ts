@@ -1,5 +1,11 @@
 import create from 'stac-js';
-import { BAND_NAMES, type BandName } from '../../workers/bands.js';
+import {
+  POLARIZATIONS,
+  SPECTRAL_BANDS,
+  type BackscatterUnit,
+  type BandName,
+  type Polarization,
+} from '../../workers/bands.js';
 import type { StacItem } from '../ports.js';
 
 /**
@@ -22,6 +28,21 @@ export interface SceneAsset {
   nodata?: number;
   /** The asset's own `proj:code`/`proj:epsg`, when it states one (it overrides the item's). */
   epsg?: number;
+}
+
+/** What a radar scene's values are, and which orbit took them. */
+export interface SarInfo {
+  /** Linear power ratio or decibels: the product converts to what its distributions are written in. */
+  unit: BackscatterUnit;
+  /**
+   * `sat:orbit_state`. Ascending and descending passes see a slope from opposite sides (and at other local times):
+   * their backscatter differs on sloped ground, so a time series keeps them apart.
+   */
+  orbitState?: 'ascending' | 'descending';
+  /** `sat:relative_orbit`: the track, whose viewing geometry repeats every 12 days (Sentinel-1 orbit cycle). */
+  relativeOrbit?: number;
+  /** `sar:polarizations` as the item states them (`VV`, `VH`). */
+  polarizations?: string[];
 }
 
 /** How hrefs must be signed before reading. */
@@ -48,6 +69,8 @@ export interface Scene {
   /** The item's `self` link, for provenance. */
   href?: string;
   signing?: Signing;
+  /** Radar scenes only: unit, orbit and polarisations. */
+  sar?: SarInfo;
 }
 
 /** An item a profile recognised but that cannot be used, with the reason users should read. */
@@ -152,11 +175,20 @@ function common(item: StacItem, profile: string): Omit<Scene, 'bands'> {
     ...(tile !== undefined ? { tile } : {}),
     ...(typeof baseline === 'string' ? { processingBaseline: baseline } : {}),
     ...(epsg !== undefined ? { epsg } : {}),
-    ...(Array.isArray(item.bbox) && item.bbox.length === 4
-      ? { bbox: item.bbox as [number, number, number, number] }
-      : {}),
+    ...(isLonLatBox(item.bbox) ? { bbox: item.bbox } : {}),
     ...(self ? { href: self } : {}),
   };
+}
+
+/**
+ * A bbox in degrees. STAC requires WGS 84, but some producers' items carry their projected extent there (the
+ * Planetary Computer's own sentinel-1-rtc test items: UTM metres); such a box would make every file "disagree" with
+ * its item (scene.agreement.ts), so it is dropped and the file's own georeferencing stands.
+ */
+function isLonLatBox(bbox: unknown): bbox is [number, number, number, number] {
+  if (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every((value) => typeof value === 'number')) return false;
+  const [west, south, east, north] = bbox as number[];
+  return [west, east].every((lon) => Math.abs(lon!) <= 180) && [south, north].every((lat) => Math.abs(lat!) <= 90);
 }
 
 function parseProjCode(code: unknown): number | undefined {
@@ -201,6 +233,80 @@ function fromKeys(
   };
 }
 
+type BandAt = { key: string; band: number };
+
+/** What the item says of its orbit and polarisations (sat and sar extensions). */
+function sarInfo(item: StacItem, unit: BackscatterUnit): SarInfo {
+  const p = item.properties;
+  const state = p['sat:orbit_state'];
+  const relative = numberOr(p['sat:relative_orbit'], undefined);
+  const polarizations = p['sar:polarizations'];
+  return {
+    unit,
+    ...(state === 'ascending' || state === 'descending' ? { orbitState: state } : {}),
+    ...(relative !== undefined ? { relativeOrbit: relative } : {}),
+    ...(Array.isArray(polarizations) ? { polarizations: polarizations.map(String) } : {}),
+  };
+}
+
+/**
+ * A radar scene from the assets of its polarisations, or why it cannot be read: no VV/VH asset (an HH/HV scene),
+ * or no stated unit (a value of -12 is dB, 0.06 is linear, and guessing from the numbers is not safe).
+ */
+function radarScene(
+  item: StacItem,
+  profile: string,
+  where: Partial<Record<Polarization, BandAt>>,
+  unit: BackscatterUnit | undefined,
+  signing?: Signing,
+): Scene | Unusable {
+  const bands: Partial<Record<BandName, SceneAsset>> = {};
+  for (const [name, at] of Object.entries(where) as Array<[Polarization, BandAt]>) {
+    const asset = assetOf(item, at.key, { scale: 1, offset: 0 }, at.band);
+    if (asset) bands[name] = asset;
+  }
+  const collection = item.collection ?? 'unknown';
+  if (Object.keys(bands).length === 0) {
+    const stated = item.properties['sar:polarizations'];
+    return {
+      id: item.id,
+      collection,
+      reason: `${profile}: item has no VV or VH asset${Array.isArray(stated) ? ` (polarisations ${stated.join('+')})` : ''}: changewatch reads Sentinel-1 VV/VH backscatter (HH/HV scenes are polar or ocean acquisitions)`,
+    };
+  }
+  if (!unit) {
+    return {
+      id: item.id,
+      collection,
+      reason: `${profile}: the backscatter unit is not stated: give raster:bands "unit" "dB" or "linear" (changewatch catalog build --unit)`,
+    };
+  }
+  return { ...common(item, profile), bands, sar: sarInfo(item, unit), ...(signing ? { signing } : {}) };
+}
+
+/** The first of `keys` the item has, as a band-0 asset. */
+function firstKey(item: StacItem, keys: readonly string[]): BandAt | undefined {
+  const key = keys.find((candidate) => isObject(item.assets[candidate]));
+  return key === undefined ? undefined : { key, band: 0 };
+}
+
+/**
+ * Planetary Computer sentinel-1-rtc asset keys: `vv`/`vh` in the published collection (its item_assets), `vv-rtc`/
+ * `vh-rtc` in items of its ingest pipeline (planetary-computer-tasks test data).
+ */
+const PC_RTC_KEYS: Record<Polarization, readonly string[]> = { vv: ['vv', 'vv-rtc'], vh: ['vh', 'vh-rtc'] };
+const hasRtcAsset = (item: StacItem) =>
+  ['vv-rtc', 'vh-rtc', 'hh-rtc', 'hv-rtc'].some((key) => key in item.assets) ||
+  (item.collection === 'sentinel-1-rtc' && ['vv', 'vh', 'hh', 'hv'].some((key) => key in item.assets));
+
+/** Unit of a backscatter band as raster:bands (or STAC 1.1 bands) state it: dB or linear, undefined when unknown. */
+export function backscatterUnit(unit: unknown): BackscatterUnit | undefined {
+  const text = typeof unit === 'string' ? unit.trim().toLowerCase() : '';
+  if (['db', 'decibel', 'decibels'].includes(text)) return 'db';
+  if (['linear', 'power', '1'].includes(text)) return 'linear';
+  return undefined;
+}
+
 function s2Radiometry(item: StacItem): { scale: number; offset: number } {
   const baseline = item.properties['s2:processing_baseline'] ?? item.properties['sentinel:processing_baseline'];
   // Earth Search v1 states the offset in raster:bands (earthsearch:boa_offset_applied); assetOf prefers that.
@@ -231,6 +337,48 @@ const S2_SAFE_KEYS = { blue: 'B02', green: 'B03', red: 'B04', nir: 'B08', swir16
 const LANDSAT_KEYS = { blue: 'blue', green: 'green', red: 'red', nir: 'nir08', swir16: 'swir16', swir22: 'swir22' };
 
 const GENERIC_MASK_KEYS: Readonly<Record<string, MaskKind>> = { scl: 'scl', qa_pixel: 'qa_pixel', fmask: 'fmask' };
+
+/**
+ * The bands of an item's data assets: spectral ones by eo:common_name (single-band assets first, then multi-band
+ * data assets: researchers' exports), radar ones by their band name (VV, VH) with the units they state; display
+ * assets (visual, overview, thumbnail) never. stac-js migrates older items (eo:bands, raster:bands) to STAC 1.1
+ * `bands` before the lookup.
+ */
+function bandsByName(item: StacItem): {
+  spectral: Partial<Record<BandName, BandAt>>;
+  radar: Partial<Record<Polarization, BandAt>>;
+  units: Set<BackscatterUnit | undefined>;
+} {
+  const stac = create(structuredClone(item));
+  const found: Partial<Record<BandName, BandAt & { single: boolean }>> = {};
+  const units = new Set<BackscatterUnit | undefined>();
+  for (const asset of stac.getAssets()) {
+    const type = String(asset.getMetadata('type') ?? '');
+    const roles = asset.getMetadata('roles');
+    const display =
+      Array.isArray(roles) && roles.some((role) => ['visual', 'overview', 'thumbnail'].includes(String(role)));
+    if (display || (type !== '' && !type.includes('tiff'))) continue;
+    const bands = asset.getBands();
+    bands.forEach((band, index) => {
+      const common = band.getMetadata('eo:common_name');
+      const polarization = String(band.getMetadata('name') ?? '').toLowerCase() as Polarization;
+      const radar = common === undefined && POLARIZATIONS.includes(polarization);
+      const name = radar ? polarization : ((common === 'nir08' ? 'nir' : common) as BandName);
+      if (!radar && !(SPECTRAL_BANDS as readonly string[]).includes(name)) return;
+      if (radar) units.add(backscatterUnit(band.getMetadata('unit')));
+      const single = bands.length === 1;
+      const current = found[name];
+      if (!current || (single && !current.single)) found[name] = { key: asset.getKey(), band: index, single };
+    });
+  }
+  const spectral: Partial<Record<BandName, BandAt>> = {};
+  const radar: Partial<Record<Polarization, BandAt>> = {};
+  for (const [name, { key, band }] of Object.entries(found) as Array<[BandName, BandAt]>) {
+    if ((POLARIZATIONS as readonly string[]).includes(name)) radar[name as Polarization] = { key, band };
+    else spectral[name] = { key, band };
+  }
+  return { spectral, radar, units };
+}
 
 export const PROFILES: readonly Profile[] = [
   {
@@ -294,34 +442,49 @@ export const PROFILES: readonly Profile[] = [
       ),
   },
   {
+    // Planetary Computer sentinel-1-rtc (Catalyst RTC of GRD): γ⁰ as a linear power ratio, Float32, nodata
+    // -32768 (item_assets raster:bands), 10 m UTM COGs, hrefs on Azure Blob signed by the PC SAS API. Items of its
+    // ingest pipeline carry no collection: they are recognised by their -rtc asset keys.
+    name: 'planetary-computer-sentinel-1-rtc',
+    matches: (item) => (item.collection === 'sentinel-1-rtc' || item.collection === undefined) && hasRtcAsset(item),
+    read: (item) => {
+      const where: Partial<Record<Polarization, BandAt>> = {};
+      for (const name of POLARIZATIONS) {
+        const at = firstKey(item, PC_RTC_KEYS[name]);
+        if (at) where[name] = at;
+      }
+      const signing = hrefHost(item).endsWith('.blob.core.windows.net') ? 'planetary-computer' : undefined;
+      return radarScene(item, 'planetary-computer-sentinel-1-rtc', where, 'linear', signing);
+    },
+  },
+  {
+    // Sentinel-1 GRD: radar geometry (GCPs, no map projection), no terrain flattening: not comparable pass to pass
+    // on slopes, and not on a grid changewatch can read.
+    name: 'sentinel-1-grd',
+    matches: (item) =>
+      item.collection === 'sentinel-1-grd' ||
+      (item.collection === undefined &&
+        'safe-manifest' in item.assets &&
+        item.properties['sar:product_type'] === 'GRD'),
+    read: (item) => ({
+      id: item.id,
+      collection: item.collection ?? 'sentinel-1-grd',
+      reason:
+        'sentinel-1-grd is in radar geometry without terrain correction: use sentinel-1-rtc (radiometrically terrain corrected, map-projected)',
+    }),
+  },
+  {
     // Anything else: bands found by eo:common_name (stac-js), in single-band assets first, then in multi-band
     // data assets (researchers' exports); display assets (visual, overview, thumbnail) never. A quality mask when
     // an asset has a known mask key (scl, qa_pixel, fmask).
     name: 'generic',
     matches: () => true,
     read: (item) => {
-      // stac-js migrates older items (eo:bands, raster:bands) to STAC 1.1 `bands` before the lookup.
-      const stac = create(structuredClone(item));
-      const found: Partial<Record<BandName, { key: string; band: number; single: boolean }>> = {};
-      for (const asset of stac.getAssets()) {
-        const type = String(asset.getMetadata('type') ?? '');
-        const roles = asset.getMetadata('roles');
-        const display =
-          Array.isArray(roles) && roles.some((role) => ['visual', 'overview', 'thumbnail'].includes(String(role)));
-        if (display || (type !== '' && !type.includes('tiff'))) continue;
-        const bands = asset.getBands();
-        bands.forEach((band, index) => {
-          const common = band.getMetadata('eo:common_name');
-          const name = (common === 'nir08' ? 'nir' : common) as BandName;
-          if (!BAND_NAMES.includes(name)) return;
-          const single = bands.length === 1;
-          const current = found[name];
-          if (!current || (single && !current.single)) found[name] = { key: asset.getKey(), band: index, single };
-        });
+      const { spectral, radar, units } = bandsByName(item);
+      if (Object.keys(radar).length > 0 && !spectral.red && !spectral.nir) {
+        return radarScene(item, 'generic', radar, units.size === 1 ? [...units][0] : undefined);
       }
-      const keys = Object.fromEntries(
-        Object.entries(found).map(([name, where]) => [name, { key: where.key, band: where.band }]),
-      ) as Partial<Record<BandName, { key: string; band: number }>>;
+      const keys = spectral;
       // A quality layer by its usual key (Sentinel-2 SCL, Landsat QA_PIXEL, Fmask), whatever the case.
       const maskKey = Object.keys(item.assets).find((key) => GENERIC_MASK_KEYS[key.toLowerCase()]);
       const mask = maskKey ? { kind: GENERIC_MASK_KEYS[maskKey.toLowerCase()]!, key: maskKey } : undefined;

@@ -5,7 +5,7 @@ import { gridOutline } from '../../aoi/rasterize.js';
 import { ChangewatchError } from '../errors.js';
 import { FileByteSource } from '../io/byte.source.file.js';
 import { RasterReader, type RasterInfo } from '../io/cog.reader.js';
-import { BAND_NAMES, type BandName } from '../../workers/bands.js';
+import { BAND_NAMES, POLARIZATIONS, type BackscatterUnit, type BandName } from '../../workers/bands.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -23,6 +23,11 @@ export interface CatalogBuildOptions {
   bands: BandName[];
   /** Collection id; default: the folder name as a slug. */
   collection?: string;
+  /**
+   * Radar files (bands vv/vh): whether the values are decibels or a linear power ratio, written as raster:bands
+   * `unit` ("dB" or "linear"). Required for radar bands, refused for spectral ones.
+   */
+  unit?: BackscatterUnit;
   /** DN → physical value: value × scale + offset (e.g. 0.0001 for reflectance × 10000). */
   scale: number;
   offset: number;
@@ -126,7 +131,9 @@ async function nodataFraction(reader: RasterReader): Promise<number> {
   });
   const { width, height } = levels[level]!;
   const read = await reader.readWindow({ x0: 0, y0: 0, x1: width, y1: height }, { level });
-  const nodata = reader.info.nodata;
+  // A Float32 file's nodata (GDAL_NODATA "-3.4e+38") is compared as the Float32 the pixels hold.
+  const stated = reader.info.nodata;
+  const nodata = stated !== undefined && reader.info.dataType === 'float32' ? Math.fround(stated) : stated;
   let missing = 0;
   for (let i = 0; i < width * height; i++) {
     for (const band of read.bands) {
@@ -188,14 +195,30 @@ interface CatalogExtent {
   end: string;
 }
 
-function checkBandNames(bands: BandName[]): void {
+const isRadarBand = (band: BandName) => (POLARIZATIONS as readonly string[]).includes(band);
+
+/** Known band names, all radar or all spectral, and a unit exactly when they are radar. */
+function checkBandNames(bands: BandName[], unit: BackscatterUnit | undefined): void {
   for (const band of bands) {
     if (!BAND_NAMES.includes(band)) {
       throw new ChangewatchError(
         'E_USAGE',
-        `--bands: unknown band "${band}": use eo:common_name values (${BAND_NAMES.join(', ')})`,
+        `--bands: unknown band "${band}": use eo:common_name values or polarisations (${BAND_NAMES.join(', ')})`,
       );
     }
+  }
+  const radar = bands.filter(isRadarBand).length;
+  if (radar > 0 && radar < bands.length) {
+    throw new ChangewatchError(
+      'E_USAGE',
+      `--bands: ${bands.join(',')} mixes radar and optical bands: catalogue them apart`,
+    );
+  }
+  if (radar > 0 && unit === undefined) {
+    throw new ChangewatchError('E_USAGE', `--bands ${bands.join(',')}: radar bands need --unit db or --unit linear`);
+  }
+  if (radar === 0 && unit !== undefined) {
+    throw new ChangewatchError('E_USAGE', `--unit ${unit}: only radar bands (${POLARIZATIONS.join(', ')}) have a unit`);
   }
 }
 
@@ -223,6 +246,30 @@ async function catalogueFile(file: string, target: CatalogTarget): Promise<Catal
   return { id, datetime, bbox, cloudCover };
 }
 
+/**
+ * The asset's eo:bands and raster:bands. Spectral bands carry their eo:common_name; radar bands are named by their
+ * polarisation (VV, VH), as Sentinel-1 items name them (the eo extension has no common name for them), and their
+ * unit ("dB" or "linear") is stated in raster:bands.
+ */
+function assetBands(info: RasterInfo, options: CatalogBuildOptions) {
+  const unit = options.unit === undefined ? undefined : options.unit === 'db' ? 'dB' : 'linear';
+  return {
+    'eo:bands': info.bandNames.map((name, band) =>
+      unit === undefined
+        ? { name: name ?? options.bands[band], common_name: options.bands[band] }
+        : { name: options.bands[band]!.toUpperCase(), ...(name ? { description: name } : {}) },
+    ),
+    'raster:bands': info.bandNames.map(() => ({
+      data_type: info.dataType,
+      scale: options.scale,
+      offset: options.offset,
+      ...(unit !== undefined ? { unit } : {}),
+      ...(info.nodata !== undefined && !Number.isNaN(info.nodata) ? { nodata: info.nodata } : {}),
+      ...(info.dataType.startsWith('float') && info.nodata === undefined ? { nodata: 'nan' } : {}),
+    })),
+  };
+}
+
 function stacItem(
   target: CatalogTarget,
   file: string,
@@ -245,7 +292,8 @@ function stacItem(
     bbox,
     properties: {
       datetime,
-      ...(options.nodataIsCloud ? { 'eo:cloud_cover': cloudCover } : {}),
+      // Radar sees through cloud: its no-data is swath edge or layover, never cloud.
+      ...(options.nodataIsCloud && options.unit === undefined ? { 'eo:cloud_cover': cloudCover } : {}),
       'proj:epsg': info.epsg,
       'proj:shape': [info.height, info.width],
       'proj:transform': info.transform,
@@ -265,17 +313,7 @@ function stacItem(
         href: relative(join(root, 'items'), resolve(file)),
         type: 'image/tiff; application=geotiff',
         roles: ['data'],
-        'eo:bands': info.bandNames.map((name, band) => ({
-          name: name ?? options.bands[band],
-          common_name: options.bands[band],
-        })),
-        'raster:bands': info.bandNames.map(() => ({
-          data_type: info.dataType,
-          scale: options.scale,
-          offset: options.offset,
-          ...(info.nodata !== undefined && !Number.isNaN(info.nodata) ? { nodata: info.nodata } : {}),
-          ...(info.dataType.startsWith('float') && info.nodata === undefined ? { nodata: 'nan' } : {}),
-        })),
+        ...assetBands(info, options),
       },
     },
   };
@@ -307,7 +345,7 @@ function stacCollection(target: CatalogTarget, itemLinks: Array<{ href: string }
 }
 
 export async function buildCatalog(options: CatalogBuildOptions): Promise<CatalogBuildResult> {
-  checkBandNames(options.bands);
+  checkBandNames(options.bands, options.unit);
   const files = await tiffsIn(options.dir);
   if (files.length === 0) throw new ChangewatchError('E_USAGE', `${options.dir}: no .tif or .tiff files found`);
   const out = resolve(options.out);

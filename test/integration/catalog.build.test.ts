@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dateFromName } from '../../pipeline/tools/catalog.build.js';
+import { isScene, readItem, type Scene, type StacItem } from '../../pipeline/scenes/stac.profiles.js';
 import { CLI, ROOT, SHARED_DATA } from '../helpers/paths.js';
 
 const BUKAVU_DIR = join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc');
@@ -199,6 +200,62 @@ describe('catalog build over a file whose GeoKeys say EPSG:4326 but whose coordi
     const [west, south, east, north] = collection.extent.spatial.bbox[0]!;
     expect([west, east].every((lon) => lon! > 28 && lon! < 29)).toBe(true);
     expect([south, north].every((lat) => lat! > -3 && lat! < -2)).toBe(true);
+  });
+});
+
+describe('catalog build of radar backscatter (the bayts Sentinel-1 VV stack, dB)', () => {
+  const VV_DIR = join(SHARED_DATA, 's1-bolivia-bayts', 's1vv_tseries');
+
+  it('writes items the generic profile reads as VV scenes in dB, with the no-data share and no cloud cover', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cw-catalog-vv-'));
+    const result = cli([
+      'catalog',
+      'build',
+      VV_DIR,
+      '--out',
+      join(out, 'catalog.json'),
+      '--bands',
+      'vv',
+      '--unit',
+      'db',
+    ]);
+    expect(result.stderr).not.toMatch(/: skipped: /);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('22 item(s)');
+    const items = readdirSync(join(out, 'items'))
+      .sort()
+      .map((name) => JSON.parse(readFileSync(join(out, 'items', name), 'utf8')) as StacItem);
+    const scenes = items.map(readItem).filter(isScene);
+    expect(scenes).toHaveLength(22);
+    for (const scene of scenes) {
+      expect(scene).toMatchObject({ profile: 'generic', epsg: 32720, sar: { unit: 'db' } });
+      expect(scene.bands.vv).toMatchObject({ key: 'data', band: 0, scale: 1, offset: 0 });
+      expect(Object.keys(scene.bands)).toEqual(['vv']);
+      expect(scene.cloudCover).toBeUndefined();
+    }
+    expect(scenes.map((scene: Scene) => scene.datetime.slice(0, 10))[0]).toBe('2015-12-30');
+    // The nodata is -3.4e+38 in Float32: 5,302 of 10,000 px outside the forest mask, 100 % on the five empty dates.
+    const nodata = items.map((item) => item.properties['changewatch:nodata_percent']);
+    expect(nodata.filter((share) => share === 53.02)).toHaveLength(17);
+    expect(nodata.filter((share) => share === 100)).toHaveLength(5);
+    const asset = items[0]!.assets.data as Record<string, unknown>;
+    expect(asset['eo:bands']).toEqual([{ name: 'VV' }]);
+    expect(asset['raster:bands']).toMatchObject([{ data_type: 'float32', unit: 'dB' }]);
+  });
+
+  it('refuses radar bands without a unit, a unit for optical bands, a mix of both, and an unknown unit', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cw-catalog-vv-bad-'));
+    const cases: Array<[string[], string]> = [
+      [['--bands', 'vv'], '--bands vv: radar bands need --unit db or --unit linear'],
+      [['--bands', 'red', '--unit', 'db'], '--unit db: only radar bands (vv, vh) have a unit'],
+      [['--bands', 'vv,red', '--unit', 'db'], '--bands: vv,red mixes radar and optical bands: catalogue them apart'],
+      [['--bands', 'vv', '--unit', 'natural'], '--unit: "natural" is not a backscatter unit: use db or linear'],
+    ];
+    for (const [args, message] of cases) {
+      const result = cli(['catalog', 'build', VV_DIR, '--out', join(out, 'catalog.json'), ...args]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
   });
 });
 

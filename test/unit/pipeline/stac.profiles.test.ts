@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isScene, readItem, type Scene, type StacItem } from '../../../pipeline/scenes/stac.profiles.js';
@@ -107,5 +107,88 @@ describe('provider profiles on real STAC JSON', () => {
     expect(readItem(item)).toMatchObject({
       reason: 'planetary-computer-sentinel-2: item has no "B08" asset: changewatch needs red and NIR bands',
     });
+  });
+});
+
+describe('Sentinel-1 RTC profile on the Planetary Computer items (../shared/data/stac/sentinel-1)', () => {
+  const RTC = 'stac/sentinel-1/rtc-items';
+  const rtcItems = () =>
+    readdirSync(join(SHARED_DATA, RTC))
+      .sort()
+      .map((name) => json(`${RTC}/${name}`) as unknown as StacItem);
+
+  it('reads the four VV+VH items: vv-rtc/vh-rtc, linear γ⁰, nodata -32768, UTM, signed, orbit kept', () => {
+    const scenes = rtcItems().map(readItem).filter(isScene);
+    expect(scenes).toHaveLength(4);
+    for (const scene of scenes) {
+      expect(scene).toMatchObject({
+        profile: 'planetary-computer-sentinel-1-rtc',
+        signing: 'planetary-computer',
+        platform: 'sentinel-1a',
+        epsg: 32614,
+        sar: { unit: 'linear', orbitState: 'ascending', relativeOrbit: 5, polarizations: ['VV', 'VH'] },
+      });
+      expect(scene.bands.vv).toMatchObject({ key: 'vv-rtc', band: 0, scale: 1, offset: 0, nodata: -32768 });
+      expect(scene.bands.vv!.href).toMatch(
+        /^https:\/\/sentinel1euwestrtc\.blob\.core\.windows\.net\/.*iw-vv\.rtc\.tiff$/,
+      );
+      expect(scene.bands.vh).toMatchObject({ key: 'vh-rtc', nodata: -32768 });
+      expect(Object.keys(scene.bands).sort()).toEqual(['vh', 'vv']);
+      expect(scene.cloudCover).toBeUndefined();
+      // These items state their extent in UTM metres where STAC wants degrees: dropped, the files' own stands.
+      expect(scene.bbox).toBeUndefined();
+    }
+    expect(scenes[0]!.datetime).toBe('2019-12-15T00:38:49.813Z');
+  });
+
+  it('refuses the four HH+HV items, saying why', () => {
+    const refused = rtcItems()
+      .map(readItem)
+      .filter((value) => !isScene(value));
+    expect(refused).toHaveLength(4);
+    for (const unusable of refused) {
+      expect((unusable as { reason: string }).reason).toBe(
+        'planetary-computer-sentinel-1-rtc: item has no VV or VH asset (polarisations HH+HV): changewatch reads Sentinel-1 VV/VH backscatter (HH/HV scenes are polar or ocean acquisitions)',
+      );
+    }
+  });
+
+  it('reads the published collection layout (keys vv/vh) the same way, and a descending pass as descending', () => {
+    const item = structuredClone(rtcItems().find((candidate) => 'vv-rtc' in candidate.assets)!);
+    item.collection = 'sentinel-1-rtc';
+    item.assets = { vv: item.assets['vv-rtc'], vh: item.assets['vh-rtc'] };
+    item.properties['sat:orbit_state'] = 'descending';
+    item.bbox = [-99.1, 12.0, -96.5, 14.2];
+    const scene = readItem(item) as Scene;
+    expect(scene.bands.vv).toMatchObject({ key: 'vv', nodata: -32768 });
+    expect(scene.sar?.orbitState).toBe('descending');
+    expect(scene.collection).toBe('sentinel-1-rtc');
+    expect(scene.bbox).toEqual([-99.1, 12.0, -96.5, 14.2]);
+  });
+
+  it('refuses Sentinel-1 GRD items (radar geometry), from the published collection and the ingest pipeline', () => {
+    for (const name of ['s1-grd-ew.json', 's1-grd-iw.json']) {
+      const unusable = readItem(json(`stac/sentinel-1/grd-items/${name}`) as unknown as StacItem);
+      expect(isScene(unusable)).toBe(false);
+      expect((unusable as { reason: string }).reason).toMatch(
+        /^sentinel-1-grd is in radar geometry .*use sentinel-1-rtc/,
+      );
+    }
+  });
+
+  it('the generic profile reads bands named VV/VH with a stated unit, and refuses them without one', () => {
+    const item = structuredClone(rtcItems().find((candidate) => 'vv-rtc' in candidate.assets)!);
+    item.id = 'plain-export';
+    item.assets = { data: structuredClone(item.assets['vv-rtc']) };
+    const asset = item.assets.data as { 'raster:bands': Array<Record<string, unknown>> };
+    expect(readItem(item)).toMatchObject({
+      reason:
+        'generic: the backscatter unit is not stated: give raster:bands "unit" "dB" or "linear" (changewatch catalog build --unit)',
+    });
+    asset['raster:bands'][0]!.unit = 'dB';
+    const scene = readItem(item) as Scene;
+    expect(scene).toMatchObject({ profile: 'generic', sar: { unit: 'db', orbitState: 'ascending' } });
+    expect(scene.bands.vv).toMatchObject({ key: 'data', band: 0, nodata: -32768 });
+    expect(scene.signing).toBeUndefined();
   });
 });
