@@ -95,8 +95,11 @@ function scaleBar(metresPerPixel: number, mapWidth: number): ChipGeo['scaleBar']
   return { metres, pixels: Math.round(metres / metresPerPixel), label };
 }
 
-/** Ticks, scale and north for a map of `width`×`height` chip pixels placed by `transform` in `epsg`. */
-export function chipGeo(epsg: number, transform: MapTransform, width: number, height: number): ChipGeo {
+/**
+ * Ticks, scale and north for a map of `width`×`height` chip pixels placed by `transform` in `epsg`; `unit` is the
+ * size of the labels' letters (ChipSpec `unit`), which sets how far apart ticks must be.
+ */
+export function chipGeo(epsg: number, transform: MapTransform, width: number, height: number, unit = 1): ChipGeo {
   const [originX, pixelWidth, , originY, , pixelHeight] = transform;
   const { forward, inverse: toLonLat } = converters(epsg);
   const at = (column: number, row: number) =>
@@ -106,13 +109,13 @@ export function chipGeo(epsg: number, transform: MapTransform, width: number, he
     (t) => at(t, height)[0],
     width,
     'lon',
-    (step) => labelWidth(step, 'lon') + 12,
+    (step) => (labelWidth(step, 'lon') + 12) * unit,
   );
   const latTicks = edgeTicks(
     (t) => at(0, t)[1],
     height,
     'lat',
-    () => GLYPH_HEIGHT * 3,
+    () => GLYPH_HEIGHT * 3 * unit,
   );
   // Ground distance across the middle of the map (UTM's scale factor is 0.9996-1.001: grid metres are not ground metres).
   const [west, east] = [at(0, height / 2), at(width, height / 2)];

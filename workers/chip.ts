@@ -14,8 +14,14 @@ import { ndviColour, NOT_SEEN_COLOUR, type Picture, type Rgb } from './render.js
 export type Ring = ReadonlyArray<readonly [number, number]>;
 
 export interface ChipLegend {
-  /** A colour ramp, e.g. NDVI's. */
-  ramp?: { label: string; low: number; high: number; colour: (value: number) => Rgb };
+  /** A colour ramp, e.g. NDVI's; `format` writes its end values (default `String`), e.g. a day number as a date. */
+  ramp?: {
+    label: string;
+    low: number;
+    high: number;
+    colour: (value: number) => Rgb;
+    format?: (value: number) => string;
+  };
   /** `null` colour: the hatch of "outside the AOI". */
   swatches: ReadonlyArray<{ colour: Rgb | null; label: string }>;
 }
@@ -33,6 +39,13 @@ export interface ChipSpec {
   /** Paragraphs; the first is the title (drawn bold). */
   caption: readonly string[];
   legend: ChipLegend;
+  /**
+   * Picture pixels per layout unit (a whole number, default 1): every margin, line, tick, letter and symbol around
+   * the map is this many times larger. 1 for the dossier chips on screen; a 300 dpi figure uses 3.
+   */
+  unit?: number;
+  /** Named areas drawn in {@link ZONE} with their label (a figure's zones), rings in window pixels. */
+  zones?: ReadonlyArray<{ label: string; rings: readonly Ring[] }>;
 }
 
 export interface Chip {
@@ -44,6 +57,8 @@ export interface Chip {
   geo: ChipGeo;
   /** The caption as drawn, line by line. */
   lines: string[];
+  /** Where the scale bar lies in the picture: its frame, `geo.scaleBar.pixels` wide. */
+  scaleBar: { x: number; y: number; width: number; height: number };
 }
 
 export const TEXT: Rgb = [29, 29, 29];
@@ -52,6 +67,8 @@ const WHITE: Rgb = [255, 255, 255];
 const BLACK: Rgb = [0, 0, 0];
 /** The outline: cyan on a black halo, visible over the NDVI greens and yellows and the change reds alike. */
 export const OUTLINE: Rgb = [0, 255, 255];
+/** Zones: magenta on the same black halo, told apart from the outline in print as on screen. */
+export const ZONE: Rgb = [255, 0, 255];
 export const HATCH = { background: [250, 250, 250] as Rgb, line: [200, 200, 200] as Rgb };
 
 const PAD = 6;
@@ -97,64 +114,99 @@ export function classLayer(
   return { width, height, rgba };
 }
 
+/** A frame `thickness` pixels thick just inside the rectangle. */
+function frameRect(
+  picture: Picture,
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+  colour: Rgb,
+  thickness: number,
+) {
+  for (let k = 0; k < thickness; k++) strokeRect(picture, x + k, y + k, width - 2 * k, height - 2 * k, colour);
+}
+
 /**
  * The site's outline, drawn just outside its footprint so every pixel of the site stays visible (at 1× a line on the
- * footprint would cover a small site whole): the pixels outside it within one chip pixel of an edge in cyan, the
- * next ones in black.
+ * footprint would cover a small site whole): the pixels outside it within one unit of an edge in `colour` (cyan for
+ * the outline), the next ones in black.
  */
-function drawOutline(picture: Picture, spec: ChipSpec, x: number, y: number): void {
+function drawOutline(picture: Picture, spec: ChipSpec, x: number, y: number, outline: readonly Ring[], colour: Rgb) {
   const [width, height] = [spec.map.width * spec.scale, spec.map.height * spec.scale];
-  const rings = spec.outline.map((ring) => ring.map(([px, py]) => [px * spec.scale, py * spec.scale] as const));
+  const unit = spec.unit ?? 1;
+  const rings = outline.map((ring) => ring.map(([px, py]) => [px * spec.scale, py * spec.scale] as const));
   const inside = new Uint8Array(width * height);
   scanPolygon(rings, width, height, (column, row) => (inside[row * width + column] = 1));
   const skip = (column: number, row: number) => {
     const [mx, my] = [column - x, row - y];
     return mx < 0 || my < 0 || mx >= width || my >= height || inside[my * width + mx] === 1;
   };
-  for (const [radius, colour] of [
-    [2, BLACK],
-    [1, OUTLINE],
+  for (const [radius, stroke] of [
+    [2 * unit, BLACK],
+    [unit, colour],
   ] as const) {
     for (const ring of rings) {
       for (let i = 0; i + 1 < ring.length; i++) {
         const [a, b] = [ring[i]!, ring[i + 1]!];
-        strokeSegment(picture, [x + a[0], y + a[1]], [x + b[0], y + b[1]], radius, colour, skip);
+        strokeSegment(picture, [x + a[0], y + a[1]], [x + b[0], y + b[1]], radius, stroke, skip);
       }
     }
   }
 }
 
-function drawTicks(picture: Picture, geo: ChipGeo, map: Chip['map']): void {
+/** Each zone's outline, and its label on a white box at the centre of the zone's extent (kept on the map). */
+function drawZones(picture: Picture, spec: ChipSpec, map: Chip['map']): void {
+  const unit = spec.unit ?? 1;
+  for (const zone of spec.zones ?? []) drawOutline(picture, spec, map.x, map.y, zone.rings, ZONE);
+  for (const zone of spec.zones ?? []) {
+    const points = zone.rings.flat().map(([px, py]) => [px * spec.scale, py * spec.scale] as const);
+    const xs = points.map(([px]) => px);
+    const ys = points.map(([, py]) => py);
+    const [width, height] = [textWidth(zone.label, unit) + 4 * unit, GLYPH_HEIGHT * unit + 2 * unit];
+    const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
+    const cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+    const left = map.x + Math.round(Math.min(map.width - width, Math.max(0, cx - width / 2)));
+    const top = map.y + Math.round(Math.min(map.height - height, Math.max(0, cy - height / 2)));
+    fillRect(picture, left, top, width, height, WHITE);
+    frameRect(picture, left, top, width, height, ZONE, unit);
+    drawText(picture, left + 2 * unit, top + unit, zone.label, TEXT, unit);
+  }
+}
+
+function drawTicks(picture: Picture, geo: ChipGeo, map: Chip['map'], unit: number): void {
   for (const tick of geo.latTicks) {
     const y = map.y + Math.round(tick.at);
-    fillRect(picture, map.x - 5, y, 4, 1, TEXT);
-    drawText(picture, map.x - 7 - textWidth(tick.label), y - 6, tick.label, TEXT);
+    fillRect(picture, map.x - 5 * unit, y, 4 * unit, unit, TEXT);
+    drawText(picture, map.x - 7 * unit - textWidth(tick.label, unit), y - 6 * unit, tick.label, TEXT, unit);
   }
   for (const tick of geo.lonTicks) {
     const x = map.x + Math.round(tick.at);
-    fillRect(picture, x, map.y + map.height + 1, 1, 4, TEXT);
-    const left = Math.min(picture.width - PAD - textWidth(tick.label), Math.max(PAD, x - textWidth(tick.label) / 2));
-    drawText(picture, Math.round(left), map.y + map.height + 6, tick.label, TEXT);
+    fillRect(picture, x, map.y + map.height + unit, unit, 4 * unit, TEXT);
+    const width = textWidth(tick.label, unit);
+    const left = Math.min(picture.width - PAD * unit - width, Math.max(PAD * unit, x - width / 2));
+    drawText(picture, Math.round(left), map.y + map.height + 6 * unit, tick.label, TEXT, unit);
   }
 }
 
-/** Scale bar (half black, half white) at (x, y), its length in ground metres under it. */
-function drawScaleBar(picture: Picture, geo: ChipGeo, x: number, y: number): void {
+/** Scale bar (half black, half white) at (x, y), its length in ground metres under it; returns its frame. */
+function drawScaleBar(picture: Picture, geo: ChipGeo, x: number, y: number, unit: number): Chip['scaleBar'] {
   const { pixels, label } = geo.scaleBar;
   const half = Math.round(pixels / 2);
-  fillRect(picture, x, y, half, 6, BLACK);
-  fillRect(picture, x + half, y, pixels - half, 6, WHITE);
-  strokeRect(picture, x, y, pixels, 6, BLACK);
-  drawText(picture, x, y + 8, '0', TEXT);
-  drawText(picture, x + pixels - Math.round(textWidth(label) / 2), y + 8, label, TEXT);
+  fillRect(picture, x, y, half, 6 * unit, BLACK);
+  fillRect(picture, x + half, y, pixels - half, 6 * unit, WHITE);
+  frameRect(picture, x, y, pixels, 6 * unit, BLACK, unit);
+  drawText(picture, x, y + 8 * unit, '0', TEXT, unit);
+  drawText(picture, x + pixels - Math.round(textWidth(label, unit) / 2), y + 8 * unit, label, TEXT, unit);
+  return { x, y, width: pixels, height: 6 * unit };
 }
 
 /** A north arrow centred on (cx, cy), pointing to true north, with an "N" beside it. */
-function drawNorthArrow(picture: Picture, radians: number, cx: number, cy: number): void {
+function drawNorthArrow(picture: Picture, radians: number, cx: number, cy: number, unit: number): void {
   const rotate = ([dx, dy]: readonly [number, number]) =>
     [
-      cx + dx * Math.cos(radians) - dy * Math.sin(radians),
-      cy + dx * Math.sin(radians) + dy * Math.cos(radians),
+      cx + dx * unit * Math.cos(radians) - dy * unit * Math.sin(radians),
+      cy + dx * unit * Math.sin(radians) + dy * unit * Math.cos(radians),
     ] as const;
   const [tip, left, notch, right] = (
     [
@@ -166,7 +218,7 @@ function drawNorthArrow(picture: Picture, radians: number, cx: number, cy: numbe
   ).map(rotate);
   fillPolygon(picture, [[tip!, left!, notch!]], BLACK);
   fillPolygon(picture, [[tip!, notch!, right!]], [120, 120, 120]);
-  drawText(picture, Math.round(cx) - 18, Math.round(cy) - 7, 'N', TEXT);
+  drawText(picture, Math.round(cx) - 18 * unit, Math.round(cy) - 7 * unit, 'N', TEXT, unit);
 }
 
 /** A legend entry placed: the ramp, or a swatch (null colour: the hatch) with its label. */
@@ -175,73 +227,89 @@ type Placed = { x: number; y: number } & ({ ramp: NonNullable<ChipLegend['ramp']
 const RAMP_WIDTH = 100;
 /** One transparent pixel: drawn enlarged, the hatch swatch. */
 const NO_DATA: Picture = { width: 1, height: 1, rgba: new Uint8Array(4) };
-const rampWidth = (ramp: NonNullable<ChipLegend['ramp']>) =>
-  textWidth(`${ramp.label} ${ramp.low}`) + 9 + RAMP_WIDTH + textWidth(String(ramp.high));
+/** The ramp's texts: its label with its low end, and its high end. */
+const rampTexts = (ramp: NonNullable<ChipLegend['ramp']>) => {
+  const format = ramp.format ?? String;
+  return { low: `${ramp.label} ${format(ramp.low)}`, high: format(ramp.high) };
+};
+const rampWidth = (ramp: NonNullable<ChipLegend['ramp']>, unit: number) =>
+  textWidth(rampTexts(ramp).low, unit) + 9 * unit + RAMP_WIDTH * unit + textWidth(rampTexts(ramp).high, unit);
 
 /** The legend laid out from (x, y), wrapping at `width`: where each entry goes, and the height it takes. */
-function legendLayout(legend: ChipLegend, x: number, y: number, width: number): { placed: Placed[]; height: number } {
+function legendLayout(legend: ChipLegend, x: number, y: number, width: number, unit: number) {
   let [left, top] = [x, y];
   const placed: Placed[] = [];
   if (legend.ramp) {
     placed.push({ x: left, y: top, ramp: legend.ramp });
-    left += rampWidth(legend.ramp) + 12;
+    left += rampWidth(legend.ramp, unit) + 12 * unit;
   }
   for (const swatch of legend.swatches) {
-    const need = 14 + textWidth(swatch.label);
-    if (left + need > x + width && left > x) [left, top] = [x, top + LINE];
+    const need = 14 * unit + textWidth(swatch.label, unit);
+    if (left + need > x + width && left > x) [left, top] = [x, top + LINE * unit];
     placed.push({ x: left, y: top, ...swatch });
-    left += need + 12;
+    left += need + 12 * unit;
   }
-  return { placed, height: top + LINE - y };
+  return { placed, height: top + LINE * unit - y };
 }
 
-function drawLegend(picture: Picture, placed: readonly Placed[]): void {
+function drawLegend(picture: Picture, placed: readonly Placed[], unit: number): void {
   for (const entry of placed) {
     const { x, y } = entry;
     if ('ramp' in entry) {
       const { ramp } = entry;
-      const start = x + textWidth(`${ramp.label} ${ramp.low}`) + 3;
-      drawText(picture, x, y, `${ramp.label} ${ramp.low}`, TEXT);
-      for (let k = 0; k < RAMP_WIDTH; k++) {
-        const value = ramp.low + ((ramp.high - ramp.low) * k) / (RAMP_WIDTH - 1);
-        fillRect(picture, start + k, y + 2, 1, 9, ramp.colour(value));
+      const texts = rampTexts(ramp);
+      const [start, length] = [x + textWidth(texts.low, unit) + 3 * unit, RAMP_WIDTH * unit];
+      drawText(picture, x, y, texts.low, TEXT, unit);
+      for (let k = 0; k < length; k++) {
+        const value = ramp.low + ((ramp.high - ramp.low) * k) / (length - 1);
+        fillRect(picture, start + k, y + 2 * unit, 1, 9 * unit, ramp.colour(value));
       }
-      strokeRect(picture, start - 1, y + 1, RAMP_WIDTH + 2, 11, FRAME);
-      drawText(picture, start + RAMP_WIDTH + 4, y, String(ramp.high), TEXT);
+      frameRect(picture, start - unit, y + unit, length + 2 * unit, 11 * unit, FRAME, unit);
+      drawText(picture, start + length + 4 * unit, y, texts.high, TEXT, unit);
       continue;
     }
-    if (entry.colour) fillRect(picture, x, y + 2, 10, 10, entry.colour);
-    else blitScaled(picture, NO_DATA, x, y + 2, 10, HATCH);
-    strokeRect(picture, x, y + 2, 10, 10, FRAME);
-    drawText(picture, x + 14, y, entry.label, TEXT);
+    if (entry.colour) fillRect(picture, x, y + 2 * unit, 10 * unit, 10 * unit, entry.colour);
+    else blitScaled(picture, NO_DATA, x, y + 2 * unit, 10 * unit, HATCH);
+    frameRect(picture, x, y + 2 * unit, 10 * unit, 10 * unit, FRAME, unit);
+    drawText(picture, x + 14 * unit, y, entry.label, TEXT, unit);
   }
 }
 
+/** The width of a chip (or figure) whose map is `mapWidth` pixels wide, at `unit`: the inverse of its layout. */
+export const chipWidth = (mapWidth: number, unit = 1): number =>
+  Math.max(MIN_WIDTH * unit, (LEFT + RIGHT) * unit + mapWidth);
+
+/** The map width that makes a chip (or figure) `width` pixels wide at `unit`. */
+export const mapWidthFor = (width: number, unit = 1): number => width - (LEFT + RIGHT) * unit;
+
 /** The chip: caption, map with outline and ticks, scale bar and north arrow, legend. */
 export function composeChip(spec: ChipSpec): Chip {
+  const unit = spec.unit ?? 1;
+  const [pad, line] = [PAD * unit, LINE * unit];
   const [mapWidth, mapHeight] = [spec.map.width * spec.scale, spec.map.height * spec.scale];
-  const width = Math.max(MIN_WIDTH, LEFT + mapWidth + RIGHT);
-  const lines = spec.caption.flatMap((paragraph) => wrapText(paragraph, width - 2 * PAD));
-  const titleLines = wrapText(spec.caption[0] ?? '', width - 2 * PAD).length;
-  const map = { x: LEFT, y: PAD + lines.length * LINE + 6, width: mapWidth, height: mapHeight };
-  const footer = map.y + mapHeight + 6 + LINE + 4;
+  const width = chipWidth(mapWidth, unit);
+  const lines = spec.caption.flatMap((paragraph) => wrapText(paragraph, width - 2 * pad, unit));
+  const titleLines = wrapText(spec.caption[0] ?? '', width - 2 * pad, unit).length;
+  const map = { x: LEFT * unit, y: pad + lines.length * line + 6 * unit, width: mapWidth, height: mapHeight };
+  const footer = map.y + mapHeight + 6 * unit + line + 4 * unit;
   const [originX, pixelWidth, , originY, , pixelHeight] = spec.transform;
   const mapTransform: MapTransform = [originX, pixelWidth / spec.scale, 0, originY, 0, pixelHeight / spec.scale];
-  const geo = chipGeo(spec.epsg, mapTransform, mapWidth, mapHeight);
-  const legend = legendLayout(spec.legend, PAD, footer + 30, width - 2 * PAD);
-  const height = footer + 30 + legend.height + PAD;
+  const geo = chipGeo(spec.epsg, mapTransform, mapWidth, mapHeight, unit);
+  const legend = legendLayout(spec.legend, pad, footer + 30 * unit, width - 2 * pad, unit);
+  const height = footer + 30 * unit + legend.height + pad;
   const picture = blankPicture(width, height, WHITE);
-  lines.forEach((line, k) => {
-    drawText(picture, PAD, PAD + k * LINE, line, TEXT);
-    if (k < titleLines) drawText(picture, PAD + 1, PAD + k * LINE, line, TEXT);
+  lines.forEach((text, k) => {
+    drawText(picture, pad, pad + k * line, text, TEXT, unit);
+    if (k < titleLines) drawText(picture, pad + unit, pad + k * line, text, TEXT, unit);
   });
   blitScaled(picture, spec.map, map.x, map.y, spec.scale, HATCH);
-  drawOutline(picture, spec, map.x, map.y);
-  strokeRect(picture, map.x - 1, map.y - 1, mapWidth + 2, mapHeight + 2, FRAME);
-  drawTicks(picture, geo, map);
-  drawScaleBar(picture, geo, map.x, footer + 4);
-  drawNorthArrow(picture, geo.northRadians, width - RIGHT - 8, footer + 13);
-  drawLegend(picture, legend.placed);
+  drawOutline(picture, spec, map.x, map.y, spec.outline, OUTLINE);
+  drawZones(picture, spec, map);
+  frameRect(picture, map.x - unit, map.y - unit, mapWidth + 2 * unit, mapHeight + 2 * unit, FRAME, unit);
+  drawTicks(picture, geo, map, unit);
+  const scaleBar = drawScaleBar(picture, geo, map.x, footer + 4 * unit, unit);
+  drawNorthArrow(picture, geo.northRadians, width - (RIGHT + 8) * unit, footer + 13 * unit, unit);
+  drawLegend(picture, legend.placed, unit);
   const transform: MapTransform = [
     originX - map.x * mapTransform[1],
     mapTransform[1],
@@ -250,5 +318,5 @@ export function composeChip(spec: ChipSpec): Chip {
     0,
     mapTransform[5],
   ];
-  return { picture, map, transform, geo, lines };
+  return { picture, map, transform, geo, lines, scaleBar };
 }

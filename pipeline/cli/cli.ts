@@ -9,6 +9,7 @@ import { registerAoi } from './aoi.command.js';
 import { registerCatalog } from './catalog.command.js';
 import type { CliContext, CliIo } from './cli.context.js';
 import { registerConfig } from './config.command.js';
+import { registerFigure } from './figure.command.js';
 import { registerPlan } from './plan.command.js';
 import { registerReports } from './reports.command.js';
 import { registerRun } from './run.command.js';
@@ -81,6 +82,7 @@ export function buildCli(io: CliIo = defaultIo): { program: Command; exitCode: (
     registerAlerts,
     registerAssess,
     registerReports,
+    registerFigure,
     registerHealth,
   ]) {
     register(program, context);
