@@ -1,3 +1,4 @@
+import { MAP_STYLE, mapSection, type PageMap } from './map.section.js';
 import { accuracySection, type AccuracyAsset } from './accuracy.js';
 import type { AreaGeometry } from '../aoi/geometry.js';
 import { leadProduct, productOf } from '../workers/products/index.js';
@@ -42,6 +43,8 @@ export interface ReportPageModel {
   sitesHref?: string;
   /** The item's accuracy assessments (`assess publish`). */
   accuracy?: AccuracyAsset[];
+  /** The interactive map, when the map script is built. */
+  map?: PageMap;
 }
 
 /** One site in the report's table. */
@@ -92,7 +95,8 @@ function page(title: string, body: string, script = ''): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<link rel="icon" href="data:,">
+<style>${STYLE}${MAP_STYLE}</style>
 </head>
 <body>
 ${body}
@@ -352,6 +356,7 @@ export function reportPage(model: ReportPageModel): string {
 <main>
 ${lead ? headline(summary, lead) : ''}
 
+${mapSection(model.map)}
 ${beforeAfter(model, noun, asset)}
 <h2>Area of interest</h2>
 ${outlineSvg(model.geometry, model.zones)}

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { compose } from '../compose.js';
+import { serveFolder } from '../io/folder.server.js';
 import { ChangewatchError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { loadState, type AoiState } from '../publish/aoi.state.js';
@@ -56,11 +58,53 @@ async function pull(options: PullFlags, command: Command, { io, configOf }: CliC
   io.out(`${pulled.files} files, ${mib(pulled.bytes)}: open ${pulled.page}`);
 }
 
-/** `changewatch reports pull`: a run's report page for authors, as a local folder. */
+interface ServeFlags {
+  dest?: string;
+  port: string;
+  host: string;
+}
+
+/**
+ * `reports serve`: a folder (a pulled copy, or the folder store itself) over HTTP with range support, so the pages'
+ * maps read the COGs as from an S3 website endpoint; until SIGINT or SIGTERM.
+ */
+async function serve(options: ServeFlags, command: Command, { io, configOf }: CliContext): Promise<void> {
+  const port = Number(options.port);
+  if (!/^\d+$/.test(options.port) || port > 65_535)
+    throw new ChangewatchError('E_USAGE', `--port ${options.port}: not a port number (0 picks a free one)`);
+  let folder = options.dest;
+  if (!folder) {
+    const { config } = configOf(command);
+    if (!config.store.url.startsWith('file://'))
+      throw new ChangewatchError(
+        'E_USAGE',
+        `${config.store.url}: not a folder: "reports pull --dest DIR" first, then "reports serve --dest DIR"`,
+      );
+    // As the folder store reads its URL (io/object.store.file.ts).
+    folder = resolve(decodeURIComponent(config.store.url.slice('file://'.length)));
+  }
+  const server = await serveFolder(folder, { port, host: options.host }).catch((error: Error) => {
+    throw new ChangewatchError('E_USAGE', `reports serve: cannot listen on ${options.host}:${port} (${error.message})`);
+  });
+  io.out(`serving ${folder} at ${server.url}/ (index.html) until Ctrl-C`);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await server.close();
+}
+
+/** `changewatch reports pull|serve`: a run's report page for authors, as a local folder, and served. */
 export function registerReports(program: Command, context: CliContext): void {
-  program
-    .command('reports')
-    .description('report pages for authors')
+  const reports = program.command('reports').description('report pages for authors');
+  reports
+    .command('serve')
+    .description("serve a pulled copy (or the folder store) over HTTP with range requests, for the pages' maps")
+    .option('--dest <dir>', 'the folder to serve (default: the folder store)')
+    .option('--port <n>', 'port on the host (0: a free one)', '8080')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .action((options: ServeFlags, command: Command) => serve(options, command, context));
+  reports
     .command('pull')
     .description("copy a run's report page, item, maps and numbers from the store to a local folder")
     .requiredOption('--aoi <id>', 'the AOI')

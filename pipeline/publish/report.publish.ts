@@ -1,6 +1,9 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { AccuracyAssetSchema, type AccuracyAsset } from '../../reports/accuracy.js';
-import { ACCURACY_ASSET_PREFIX, assetKeyOf, itemKey } from '../outputs/layout.js';
+import { readFile } from 'node:fs/promises';
+import { mapModel } from '../../reports/map.model.js';
+import type { PageMap } from '../../reports/map.section.js';
+import { ACCURACY_ASSET_PREFIX, assetKeyOf, itemKey, sha256Hex } from '../outputs/layout.js';
 import type { ResultItem } from '../outputs/stac.js';
 import { indexPage, reportPage, type IndexRow } from '../../reports/report.page.js';
 import type { Summary } from '../../reports/summary.js';
@@ -37,6 +40,7 @@ export async function publishAoiReport(
     .sort((a, b) => a.monitoring.localeCompare(b.monitoring));
   const sites = await readJson<SitesCollection>(store, sitesKey(aoi.id)).catch(() => null);
   const accuracy = await itemAccuracy(store, aoi.id, itemId);
+  const map = await publishMap(store, aoi, summary, assetHrefs);
   const html = reportPage({
     summary,
     runId,
@@ -56,10 +60,54 @@ export async function publishAoiReport(
     sites: (sites?.features ?? []).map((feature) => feature.properties).filter((site) => site.state !== 'merged'),
     sitesHref: '../sites.geojson',
     accuracy,
+    ...(map ? { map } : {}),
   });
   const key = reportKey(aoi.id, runId);
   await store.put(key, html, HTML);
   return key;
+}
+
+/**
+ * The bundled map script, built by `npm run build` (scripts/bundle.map.mjs) into dist/reports/: found next to this
+ * module in a build, or in dist/ when running from the sources (tests).
+ */
+async function mapBundle(): Promise<Uint8Array | undefined> {
+  for (const candidate of ['../../reports/map.bundle.js', '../../dist/reports/map.bundle.js']) {
+    const bytes = await readFile(new URL(candidate, import.meta.url)).catch(() => undefined);
+    if (bytes) return bytes;
+  }
+  return undefined;
+}
+
+async function hasKey(store: ObjectStore, key: string): Promise<boolean> {
+  for await (const listed of store.list(key)) if (listed === key) return true;
+  return false;
+}
+
+/** The page's map: its model, and the script published once per content as `<aoi>/reports/map-<sha>.js`. */
+async function publishMap(
+  store: ObjectStore,
+  aoi: Aoi,
+  summary: Summary,
+  assetHrefs: Record<string, string>,
+): Promise<PageMap | undefined> {
+  const model = mapModel({
+    summary,
+    hrefOf: (asset) => assetHrefs[asset],
+    aoi: aoi.geometry,
+    zones: aoi.zones.map((zone) => ({ id: zone.id, name: zone.name, geometry: zone.geometry })),
+    sitesHref: '../sites.geojson',
+  });
+  const bundle = await mapBundle();
+  if (!model || !bundle) return undefined;
+  const name = `map-${sha256Hex(bundle).slice(0, 12)}.js`;
+  const key = `${aoi.id}/reports/${name}`;
+  if (!(await hasKey(store, key)))
+    await store.put(key, bundle, {
+      contentType: 'text/javascript; charset=utf-8',
+      cacheControl: 'public, max-age=31536000, immutable',
+    });
+  return { model: { ...model, dossierHref: '../sites/' }, scriptHref: `./${name}` };
 }
 
 /** The accuracy assessments the published item links, each with its href relative to a report page. */

@@ -5,6 +5,7 @@ import { itemKey } from '../outputs/layout.js';
 import type { ObjectStore } from '../ports.js';
 import { INDEX_KEY } from './report.publish.js';
 import { loadState } from './aoi.state.js';
+import { sitesKey } from './sites.publish.js';
 
 /**
  * `changewatch reports pull`: a run's report page, its item, maps and numbers copied from the store to a local
@@ -32,7 +33,11 @@ export async function pullReport(
       `${input.aoiId}: the outputs of run ${entry.runId} were replaced when a later run recomputed ${entry.itemId}: pull --run latest`,
     );
   }
-  const keys = [entry.key, INDEX_KEY, itemKey(input.aoiId, entry.itemId), ...assets];
+  // The page's map script and the sites it draws, found by listing: both are optional (older pages have neither).
+  const extras: string[] = [];
+  for await (const key of store.list(`${input.aoiId}/reports/map-`)) extras.push(key);
+  for await (const key of store.list(sitesKey(input.aoiId))) if (key === sitesKey(input.aoiId)) extras.push(key);
+  const keys = [entry.key, INDEX_KEY, itemKey(input.aoiId, entry.itemId), ...assets, ...extras];
   let bytes = 0;
   for (const key of keys) {
     const body = await store.get(key);

@@ -23,7 +23,7 @@ import { drawText, wrapText } from '../../workers/font.js';
 import { productOf } from '../../workers/products/index.js';
 import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
-import { serveFolder } from '../helpers/static.server.js';
+import { serveFolder } from '../../pipeline/io/folder.server.js';
 import { storeProblems } from '../helpers/store.check.js';
 
 /**

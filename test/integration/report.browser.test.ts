@@ -6,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../reports/summary.js';
 import { childEnv, ROOT } from '../helpers/paths.js';
-import { serveFolder } from '../helpers/static.server.js';
+import { serveFolder } from '../../pipeline/io/folder.server.js';
 
 /**
  * The demo's HTML report in a real browser: Debian's chromium driven by playwright-core (never a browser
