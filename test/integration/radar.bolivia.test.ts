@@ -30,6 +30,9 @@ const STATE_NAMES = ['none', 'flagged', 'confirmed'] as const;
 let vv: BoliviaSeries;
 let ndvi: BoliviaSeries;
 let ours: BaytsBlock;
+/** The same run on one sensor alone: what radar sees without Landsat, and Landsat without radar. */
+let radarOnly: BaytsBlock;
+let opticalOnly: BaytsBlock;
 let reference: Float32Array[];
 let hansen: Uint8Array;
 let observed: Uint8Array;
@@ -53,9 +56,11 @@ const stackOf = (series: BoliviaSeries, model: (typeof BAYTS_MODELS)[keyof typeo
 beforeAll(async () => {
   [vv, ndvi] = await Promise.all([readBoliviaSeries('s1vv_tseries'), readBoliviaSeries('lndvi_tseries')]);
   const pixels = vv.info.width * vv.info.height;
-  ours = detectBlock([stackOf(vv, BAYTS_MODELS.s1vvDeseasoned), stackOf(ndvi, BAYTS_MODELS.ndviDeseasoned)], pixels, {
-    ...PARAMS,
-  });
+  const radar = stackOf(vv, BAYTS_MODELS.s1vvDeseasoned);
+  const optical = stackOf(ndvi, BAYTS_MODELS.ndviDeseasoned);
+  ours = detectBlock([radar, optical], pixels, PARAMS);
+  radarOnly = detectBlock([radar], pixels, PARAMS);
+  opticalOnly = detectBlock([optical], pixels, PARAMS);
   reference = (await readAll(join(BOLIVIA, 'bayts_spatial_result.tif'))).bands;
   observed = Uint8Array.from({ length: pixels }, (_, i) =>
     [...vv.images, ...ndvi.images].some((image) => !Number.isNaN(image.values[i]!)) ? 1 : 0,
@@ -154,6 +159,19 @@ describe('bayts on the Bolivia stack', () => {
     };
     const confirmed = figures('confirmed', (i) => ours.state[i] === DETECTION_STATE.confirmed);
     const any = figures('flagged or confirmed', (i) => ours.state[i] !== DETECTION_STATE.none);
+    const vvAlone = figures('VV alone, confirmed', (i) => radarOnly.state[i] === DETECTION_STATE.confirmed);
+    const ndviAlone = figures('NDVI alone, confirmed', (i) => opticalOnly.state[i] === DETECTION_STATE.confirmed);
+    const days = (block: BaytsBlock) => {
+      const lags = [...block.changeTime]
+        .filter((_, i) => block.state[i] === DETECTION_STATE.confirmed && loss(i) && inPopulation(i))
+        .map((time) => (time - 2016) * 365)
+        .sort((a, b) => a - b);
+      const mean = lags.reduce((sum, lag) => sum + lag, 0) / lags.length;
+      return `${lags[Math.floor(lags.length / 2)]!.toFixed(0)} / ${mean.toFixed(1)}`;
+    };
+    lines.push(
+      `  change date of confirmed Hansen-2016 pixels, days into 2016 (median / mean): fused ${days(ours)}, VV alone ${days(radarOnly)}, NDVI alone ${days(opticalOnly)}`,
+    );
     console.log(
       `bayts vs Hansen GFC v1.7 lossyear 16 (population: observed pixels not lost in 2001–2015, ` +
         `${count(inPopulation)} px):\n${lines.join('\n')}`,
@@ -161,5 +179,8 @@ describe('bayts on the Bolivia stack', () => {
     expect(confirmed.users).toBeGreaterThan(0.9);
     expect(confirmed.producers).toBeGreaterThan(0.9);
     expect(any.producers).toBeGreaterThanOrEqual(confirmed.producers);
+    // Each sensor alone finds less than the two together: the point of fusing them.
+    expect(vvAlone.producers).toBeLessThan(confirmed.producers);
+    expect(ndviAlone.producers).toBeLessThan(confirmed.producers);
   });
 });
