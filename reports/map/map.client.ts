@@ -64,7 +64,9 @@ function vectorStyle(colour: string, width: number, label?: (feature: FeatureLik
   return (feature: FeatureLike, resolution: number) =>
     new Style({
       stroke: new Stroke({ color: colour, width }),
-      fill: new Fill({ color: 'rgba(0,0,0,0)' }),
+      // Almost transparent, not transparent: OpenLayers does not hit-detect a fill of alpha 0, and a click inside a
+      // patch must find it.
+      fill: new Fill({ color: 'rgba(255,255,255,0.01)' }),
       ...(label && resolution < labelBelow
         ? {
             text: new Text({
@@ -166,13 +168,15 @@ function addPopup(map: Map, model: MapModel): void {
   const overlay = new Overlay({ element, autoPan: false });
   map.addOverlay(overlay);
   map.on('singleclick', (event) => {
-    const feature = map.forEachFeatureAtPixel(event.pixel, (candidate) =>
-      popupHtml(candidate, model) ? candidate : undefined,
-    );
-    const html = feature ? popupHtml(feature, model) : undefined;
-    element.innerHTML = html ?? '';
-    element.hidden = !html;
-    overlay.setPosition(html ? event.coordinate : undefined);
+    // Every patch and site under the pointer: a site and the patch it holds answer together.
+    const parts: string[] = [];
+    map.forEachFeatureAtPixel(event.pixel, (feature) => {
+      const html = popupHtml(feature, model);
+      if (html) parts.push(`<div class="popup-feature">${html}</div>`);
+    });
+    element.innerHTML = parts.join('<hr>');
+    element.hidden = parts.length === 0;
+    overlay.setPosition(parts.length > 0 ? event.coordinate : undefined);
   });
 }
 

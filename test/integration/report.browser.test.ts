@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../reports/summary.js';
 import { childEnv, ROOT } from '../helpers/paths.js';
@@ -19,6 +19,7 @@ let browser: Browser;
 let server: Awaited<ReturnType<typeof serveFolder>>;
 let store: string;
 let summary: Summary;
+let summaryKey: string;
 
 beforeAll(async () => {
   store = mkdtempSync(join(tmpdir(), 'cw-report-'));
@@ -29,7 +30,7 @@ beforeAll(async () => {
     env,
   });
   expect(demo.status, demo.stderr).toBe(0);
-  const summaryKey = /^ {2}summary +(\S+)$/m.exec(demo.stdout)![1]!;
+  summaryKey = /^ {2}summary +(\S+)$/m.exec(demo.stdout)![1]!;
   summary = JSON.parse(readFileSync(join(store, summaryKey), 'utf8')) as Summary;
   server = await serveFolder(store);
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -46,8 +47,12 @@ afterAll(async () => {
 });
 
 /** A page that records console errors and failed requests, and refuses anything beyond the loopback server. */
-async function openPage(path: string): Promise<{ page: Page; problems: string[] }> {
+async function openPage(
+  path: string,
+  onRequest?: (request: Request) => void,
+): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  if (onRequest) page.on('request', onRequest);
   const problems: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
@@ -192,3 +197,90 @@ describe('HTML report (chromium)', () => {
     await page.close();
   });
 });
+
+describe('the report page map (chromium)', () => {
+  interface Patch {
+    properties: { product: string; class: string; hectares: number };
+    geometry: { type: string };
+  }
+
+  it('reads the COGs by range requests, finer overviews when zooming in, with no console error', async () => {
+    const index = readFileSync(join(store, 'index.html'), 'utf8');
+    const href = /href="\.\/(bukavu-demo\/reports\/[^"]+\.html)"/.exec(index)![1]!;
+    const ranges: string[] = [];
+    const { page, problems } = await openPage(href, (request) => {
+      const range = request.headers()['range'];
+      if (range && request.url().endsWith('.tif')) ranges.push(`${request.url().split('/').pop()} ${range}`);
+    });
+    const ready = () => page.waitForFunction("document.body.dataset.map === 'ready'", null, { timeout: 60_000 });
+    await ready();
+    const overview = [...ranges];
+    expect(overview.length).toBeGreaterThan(0);
+    await expect(page.locator('#map-legend').innerText()).resolves.toMatch(/3 forest-loss[\s\S]*0\.90/);
+    await page.locator('#map').screenshot({ path: join(ARTIFACTS, 'report-map.png') });
+    // The largest patch of polygons.geojson, zoomed to full resolution, clicked at a point inside it.
+    const patches = JSON.parse(
+      readFileSync(join(store, summaryKey.replace(/summary\.json$/, 'polygons.geojson')), 'utf8'),
+    ) as { features: Patch[] };
+    const largest = [...patches.features].sort((a, b) => b.properties.hectares - a.properties.hectares)[0]!;
+    await page.evaluate("document.body.dataset.map = ''");
+    const pixel = await page.evaluate((hectares) => {
+      const map = (globalThis as unknown as { changewatchMap: MapLike }).changewatchMap;
+      const layer = map
+        .getLayers()
+        .getArray()
+        .find((candidate) => candidate.get('id') === 'polygons')!;
+      const feature = layer
+        .getSource()
+        .getFeatures()
+        .find((f) => f.get('hectares') === hectares)!;
+      const geometry = feature.getGeometry();
+      const point =
+        geometry.getType() === 'Polygon'
+          ? geometry.getInteriorPoint().getCoordinates()
+          : geometry.getInteriorPoints().getFirstCoordinate();
+      map.getView().setCenter(point);
+      map.getView().setResolution(2.5);
+      map.renderSync();
+      return map.getPixelFromCoordinate(point);
+    }, largest.properties.hectares);
+    await ready();
+    const zoomed = ranges.slice(overview.length);
+    // Full resolution needs tiles of the finest level: new ranges, none of which the overview view had read.
+    expect(zoomed.length).toBeGreaterThan(0);
+    expect(zoomed.filter((range) => overview.includes(range))).toEqual([]);
+    await page.locator('#map').screenshot({ path: join(ARTIFACTS, 'report-map-zoomed.png') });
+    await page.locator('#map').click({ position: { x: pixel[0]!, y: pixel[1]! } });
+    // OpenLayers waits out a double-click before a single click counts.
+    await page.waitForSelector('#map-popup:not([hidden])');
+    await expect(page.locator('#map-popup').innerText()).resolves.toContain(largest.properties.hectares.toFixed(4));
+    await page.locator('#map').screenshot({ path: join(ARTIFACTS, 'report-map-popup.png') });
+    // The swipe: the top layer (forest-loss classes) over the monitoring NDVI, fully and not at all.
+    const full = await page.locator('#map').screenshot();
+    await page.locator('#map-swipe').fill('0');
+    await page.waitForTimeout(300);
+    const none = await page.locator('#map').screenshot();
+    expect(Buffer.compare(full, none)).not.toBe(0);
+    await expect(page.locator('#map-basemap').isVisible()).resolves.toBe(false);
+    console.info(
+      `map range requests: ${overview.length} at the AOI view, ${zoomed.length} more at 2.5 m per screen pixel`,
+    );
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
+
+interface MapLike {
+  getLayers(): { getArray(): Array<{ get(key: string): unknown; getSource(): { getFeatures(): FeatureLike[] } }> };
+  getView(): { setCenter(point: number[]): void; setResolution(resolution: number): void };
+  renderSync(): void;
+  getPixelFromCoordinate(point: number[]): number[];
+}
+interface FeatureLike {
+  get(key: string): unknown;
+  getGeometry(): {
+    getType(): string;
+    getInteriorPoint(): { getCoordinates(): number[] };
+    getInteriorPoints(): { getFirstCoordinate(): number[] };
+  };
+}
