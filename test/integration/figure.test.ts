@@ -279,7 +279,15 @@ describe('figure on a real Bukavu run (Sentinel-2)', () => {
   it('writes a PDF of the figure: GDAL (poppler) reads it at 300 dpi; page size in points, offsets right', async () => {
     const out = mkdtempSync(join(tmpdir(), 'cw-figure-pdf-'));
     const file = join(out, 'fig.pdf');
-    const args = ['--layers', 'last-clear,forest-loss-confidence', '--bbox', '28.815,-2.465,28.835,-2.445'];
+    const { item } = published(bukavu.storeUrl, AOI);
+    const args = [
+      '--item',
+      item.id,
+      '--layers',
+      'last-clear,forest-loss-confidence',
+      '--bbox',
+      '28.815,-2.465,28.835,-2.445',
+    ];
     const result = await cli(bukavu.configFile, ['figure', '--aoi', AOI, ...args, '--width-mm', '100', '--out', file]);
     expect(result.status, result.stderr).toBe(0);
     const [, width, height] = /: (\d+)×(\d+) px/.exec(result.stdout)!.map(Number);
