@@ -3,13 +3,20 @@ import type { Scene, Unusable } from './stac.profiles.js';
 /**
  * Which scenes an AOI and period use: the cloud-cover limit, one scene per acquisition (the same acquisition
  * offered by two collections or two processing baselines is used once), and acquisitions grouped into observation
- * dates (one pass over several tiles of an AOI is one observation, mosaicked later). Pure.
+ * dates (one pass over several tiles of an AOI is one observation, mosaicked later; a radar pass is also one orbit
+ * direction and track). Pure.
  */
 
 export interface Observation {
   /** UTC date of the pass, YYYY-MM-DD. */
   date: string;
   platform: string;
+  /**
+   * Radar passes: the orbit direction and track, part of what makes one pass. An ascending and a descending pass of
+   * one day see the ground from opposite sides (a slope facing one is bright, in shadow for the other): two
+   * observations, never tiles of one to be mosaicked. Frames of one track that day are one pass.
+   */
+  orbit?: { state?: 'ascending' | 'descending'; relative?: number };
   scenes: Scene[];
 }
 
@@ -84,8 +91,19 @@ export function selectScenes(candidates: readonly Scene[], options: SelectionOpt
   const observations = new Map<string, Observation>();
   for (const scene of scenes) {
     const date = scene.datetime.slice(0, 10);
-    const key = `${platformOf(scene)}|${date}`;
-    const observation = observations.get(key) ?? { date, platform: platformOf(scene), scenes: [] };
+    const orbit = scene.sar
+      ? {
+          ...(scene.sar.orbitState ? { state: scene.sar.orbitState } : {}),
+          ...(scene.sar.relativeOrbit !== undefined ? { relative: scene.sar.relativeOrbit } : {}),
+        }
+      : undefined;
+    const key = `${platformOf(scene)}|${date}${orbit ? `|${orbit.state ?? ''}|${orbit.relative ?? ''}` : ''}`;
+    const observation = observations.get(key) ?? {
+      date,
+      platform: platformOf(scene),
+      ...(orbit ? { orbit } : {}),
+      scenes: [],
+    };
     observation.scenes.push(scene);
     observations.set(key, observation);
   }

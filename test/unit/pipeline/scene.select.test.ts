@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { selectScenes } from '../../../pipeline/scenes/scene.select.js';
@@ -67,5 +67,27 @@ describe('selectScenes', () => {
       '2020-07-26',
       '2020-07-31',
     ]);
+  });
+
+  it('keeps radar passes apart by orbit: frames of one track are one observation, the other direction another', () => {
+    const folder = join(SHARED_DATA, 'stac', 'sentinel-1', 'rtc-items');
+    const frames = readdirSync(folder)
+      .sort()
+      .map((name) => readItem(JSON.parse(readFileSync(join(folder, name), 'utf8')) as StacItem))
+      .filter(isScene);
+    // The four VV+VH frames: one ascending datatake on track 5, 15 December 2019, 00:38-00:44 UTC.
+    expect(frames).toHaveLength(4);
+    const descending = structuredClone(frames[0]!);
+    descending.id = `${descending.id}-descending`;
+    descending.datetime = '2019-12-15T12:31:02.000Z';
+    descending.sar = { ...descending.sar!, orbitState: 'descending', relativeOrbit: 12 };
+    const selection = selectScenes([...frames, descending], { maxCloudCover: 20, collections: [] });
+    expect(
+      selection.observations.map((observation) => [observation.date, observation.orbit, observation.scenes.length]),
+    ).toEqual([
+      ['2019-12-15', { state: 'ascending', relative: 5 }, 4],
+      ['2019-12-15', { state: 'descending', relative: 12 }, 1],
+    ]);
+    expect(selection.skipped).toEqual([]);
   });
 });
