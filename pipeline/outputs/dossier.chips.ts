@@ -105,7 +105,7 @@ export function auxXml(epsg: number, transform: readonly number[]): string {
  * files about 12 % larger; a run writes three chips per changed site. `dpi`: the print resolution its `pHYs` chunk
  * states (a figure's 300); without it, sharp's default.
  */
-export async function encodePng(picture: Picture, options: { dpi?: number } = {}): Promise<Uint8Array> {
+export async function encodeOpaquePng(picture: Picture, options: { dpi?: number } = {}): Promise<Uint8Array> {
   const raw = Buffer.from(picture.rgba.buffer, picture.rgba.byteOffset, picture.rgba.byteLength);
   let image = sharp(raw, { raw: { width: picture.width, height: picture.height, channels: 4 } }).removeAlpha();
   if (options.dpi) image = image.withMetadata({ density: options.dpi });
@@ -225,7 +225,7 @@ export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
       legend,
     });
     const file = `chip-${plan.layer === 'classes' ? input.product : plan.layer}.png`;
-    const png = withText(await encodePng(chip.picture), [
+    const png = withText(await encodeOpaquePng(chip.picture), [
       ['Title', plan.caption[0]!],
       ['Description', plan.caption.join(' | ')],
       ['Software', `changewatch ${VERSION}`],

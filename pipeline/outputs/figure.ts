@@ -24,7 +24,7 @@ import { resampleToGrid } from '../../workers/resample.js';
 import { ChangewatchError } from '../errors.js';
 import type { PublishedRaster, PublishedRasters } from '../scenes/store.raster.js';
 import { VERSION } from '../version.js';
-import { auxXml, encodePng, withText } from './dossier.chips.js';
+import { auxXml, encodeOpaquePng, withText } from './dossier.chips.js';
 import type { FigureLayer } from './figure.layers.js';
 import { pdfOfPicture } from './figure.pdf.js';
 
@@ -259,7 +259,7 @@ export async function renderFigure(input: FigureInput, request: FigureRequest): 
     const info = { title: caption.title, subject: description, producer: `changewatch ${VERSION}` };
     return { record, bytes: pdfOfPicture(chip.picture, FIGURE_DPI, info) };
   }
-  const png = withText(await encodePng(chip.picture, { dpi: FIGURE_DPI }), [
+  const png = withText(await encodeOpaquePng(chip.picture, { dpi: FIGURE_DPI }), [
     ['Title', caption.title],
     ['Description', description],
     ['Copyright', caption.attribution],

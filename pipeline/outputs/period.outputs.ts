@@ -1,11 +1,11 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
-import type { Picture } from '../../workers/render.js';
+import { reductionFactor, type Picture } from '../../workers/render.js';
 import type { SiteCounts, Summary } from '../../reports/summary.js';
 import type { AnalysisRun } from '../analysis/analysis.js';
 import type { ProductSelection } from '../analysis/products.select.js';
 import { inMemory, type OutputFile, type Periods } from './output.file.js';
 import { patchPolygons } from './polygons.js';
-import { encodePng, pngWithLegend, thumbnailPng } from './previews.js';
+import { encodePng, pngWithLegend, PREVIEW_MAX_SIDE, thumbnailPng } from './previews.js';
 import { leadProduct } from '../../workers/products/index.js';
 import { rasterAssets, type RasterOutputSink } from './raster.sink.js';
 import { buildSummary } from './summary.build.js';
@@ -65,7 +65,9 @@ async function previewFiles(
   const { before, after, overlay } = pictures;
   const preview = leadProduct(Object.keys(run.products))?.preview;
   const noun = preview?.noun ?? 'change';
-  const scale = Math.ceil(Math.max(run.grid.width, run.grid.height) / before.width) * run.parameters.resolution;
+  // The factor the previews were reduced by (raster.sink.ts), from the grid's longer side: dividing by the picture's
+  // width instead called a 10 m preview of a tall AOI "20 m per preview pixel".
+  const scale = reductionFactor(run.grid.width, run.grid.height, PREVIEW_MAX_SIDE) * run.parameters.resolution;
   const [baseline, monitoring] = [periods.baseline.window.text, periods.monitoring.window.text];
   const legend = [
     ...(preview?.palette ?? []).map((entry) => ({ colour: entry.colour, label: entry.label })),

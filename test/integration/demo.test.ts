@@ -35,8 +35,14 @@ function publishedDigests(store: string): string {
   // index holds their checksums: of the dossiers, the chips and their sidecars are kept.
   const namesRun = (file: string) =>
     /\/sites\/([^/]+\/(evidence\.json|manifest\.sha256|dossier\.zip)|dossiers\.json)$/.test(file);
+  // Report pages and their map script are presentation, not outputs: the browser tests check them.
   const kept = files.filter(
-    (file) => !file.startsWith('runs/') && !file.endsWith('.html') && !file.endsWith('state.json') && !namesRun(file),
+    (file) =>
+      !file.startsWith('runs/') &&
+      !/\/reports\//.test(file) &&
+      !file.endsWith('.html') &&
+      !file.endsWith('state.json') &&
+      !namesRun(file),
   );
   const bytes = new Map(kept.map((file) => [file, readFileSync(join(store, file))]));
   const summaryFile = kept.find((file) => file.endsWith('/summary.json'))!;
