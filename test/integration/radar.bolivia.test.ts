@@ -9,6 +9,7 @@ import { BAYTS_MODELS } from '../../workers/radar/bayts.js';
 import { detectBlock, type BaytsBlock } from '../../workers/radar/bayts.block.js';
 import { DETECTION_STATE } from '../../workers/radar/bayts.detect.js';
 import { spatialNormalisation } from '../../workers/radar/deseason.js';
+import { decibelsToLinear, linearToDecibels, multitemporalFilter } from '../../workers/radar/speckle.js';
 import {
   BOLIVIA,
   baytsDecimalYear,
@@ -182,5 +183,70 @@ describe('bayts on the Bolivia stack', () => {
     // Each sensor alone finds less than the two together: the point of fusing them.
     expect(vvAlone.producers).toBeLessThan(confirmed.producers);
     expect(ndviAlone.producers).toBeLessThan(confirmed.producers);
+  });
+
+  it('with a multi-temporal speckle filter on VV (Quegan & Yu, 3 × 3): less speckle, and what it does to the figures', () => {
+    const { width, height } = vv.info;
+    const pixels = width * height;
+    const stable = (i: number) => observed[i] === 1 && hansen[i] === 0;
+    const loss = (i: number) => observed[i] === 1 && hansen[i] === 16;
+    const inPopulation = (i: number) => observed[i] === 1 && !(hansen[i]! >= 1 && hansen[i]! <= 15);
+    const linear = vv.images.map((image) => decibelsToLinear(image.values));
+    /** Mean over stable-forest pixels of the standard deviation of their deseasoned VV over the dates, dB. */
+    const spread = (images: Float32Array[]) => {
+      const deseasoned = images.map((image) => spatialNormalisation(image).normalised);
+      let total = 0;
+      let counted = 0;
+      for (let i = 0; i < pixels; i++) {
+        if (!stable(i)) continue;
+        const values = deseasoned.map((image) => image[i]!).filter((value) => !Number.isNaN(value));
+        const mean = values.reduce((a, b) => a + b, 0) / values.length;
+        total += Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
+        counted++;
+      }
+      return total / counted;
+    };
+    const raw = vv.images.map((image) => image.values);
+    const lines = [`  unfiltered: stable-forest VV spread ${spread(raw).toFixed(2)} dB`];
+    const spreads: number[] = [];
+    for (const dates of ['all', 'past'] as const) {
+      const filtered = multitemporalFilter(linear, width, height, { radius: 1, dates }).map((image) =>
+        linearToDecibels(image),
+      );
+      spreads.push(spread(filtered));
+      const stack = {
+        times: vv.images.map((image) => baytsDecimalYear(image.date)),
+        images: filtered.map((image) => spatialNormalisation(image).normalised),
+        model: BAYTS_MODELS.s1vvDeseasoned,
+      };
+      const figures = (block: BaytsBlock) => {
+        const confirmed = (i: number) => block.state[i] === DETECTION_STATE.confirmed && inPopulation(i);
+        let mapped = 0;
+        let both = 0;
+        let truth = 0;
+        let days = 0;
+        for (let i = 0; i < pixels; i++) {
+          if (confirmed(i)) mapped++;
+          if (loss(i)) truth++;
+          if (confirmed(i) && loss(i)) {
+            both++;
+            days += (block.changeTime[i]! - 2016) * 365;
+          }
+        }
+        return `user's ${((100 * both) / mapped).toFixed(1)} %, producer's ${((100 * both) / truth).toFixed(1)} %, mean change day ${(days / both).toFixed(1)}`;
+      };
+      const optical = {
+        times: ndvi.images.map((image) => baytsDecimalYear(image.date)),
+        images: ndvi.images.map((image) => spatialNormalisation(image.values).normalised),
+        model: BAYTS_MODELS.ndviDeseasoned,
+      };
+      lines.push(
+        `  filtered over ${dates} dates: spread ${spreads.at(-1)!.toFixed(2)} dB; VV alone ${figures(detectBlock([stack], pixels, PARAMS))};` +
+          ` fused ${figures(detectBlock([stack, optical], pixels, PARAMS))}`,
+      );
+    }
+    console.log(`Speckle filter on VV, vs Hansen 2016 loss (confirmed changes):\n${lines.join('\n')}`);
+    expect(spreads[0]).toBeLessThan(spread(raw));
+    expect(spreads[1]).toBeLessThan(spread(raw));
   });
 });
