@@ -454,7 +454,9 @@ export const PROFILES: readonly Profile[] = [
         if (at) where[name] = at;
       }
       const signing = hrefHost(item).endsWith('.blob.core.windows.net') ? 'planetary-computer' : undefined;
-      return radarScene(item, 'planetary-computer-sentinel-1-rtc', where, 'linear', signing);
+      // The SAS token is asked for per collection (pc.signer.ts): an item without one is signed as sentinel-1-rtc.
+      const own = item.collection === undefined ? { ...item, collection: 'sentinel-1-rtc' } : item;
+      return radarScene(own, 'planetary-computer-sentinel-1-rtc', where, 'linear', signing);
     },
   },
   {

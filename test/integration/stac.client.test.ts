@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangewatchError } from '../../pipeline/errors.js';
 import { StacApiClient, type ItemQuery } from '../../pipeline/io/stac.client.js';
 import { PlanetaryComputerSigner } from '../../pipeline/io/pc.signer.js';
-import { CLI, ROOT } from '../helpers/paths.js';
+import { readItem, type Scene, type StacItem } from '../../pipeline/scenes/stac.profiles.js';
+import { CLI, ROOT, SHARED_DATA } from '../helpers/paths.js';
 import { startStacServer, type StacServer } from '../helpers/stac.server.js';
 
 /** A 4 km box inside Sentinel-2 tile 35MNM (DRC, near Manono), which the recorded Planetary Computer search covers. */
@@ -282,6 +283,18 @@ describe('Planetary Computer signing', () => {
     expect(a).toMatch(/B04_10m\.tif\?st=2026&se=2027&sig=SIGNED\d+$/);
     await signer.sign(href, 'landsat-c2-l2');
     expect(server.tokenRequests.slice(before)).toEqual(['sentinel-2-l2a', 'landsat-c2-l2']);
+  });
+
+  it('signs a real sentinel-1-rtc item without a collection with the sentinel-1-rtc token', async () => {
+    const signer = new PlanetaryComputerSigner(`${server.url}/api/sas/v1/token`, { policy: fast });
+    const path = 'stac/sentinel-1/rtc-items/S1A_IW_GRDH_1SDV_20191215T003835_20191215T003904_030352_0378DC_rtc.json';
+    const item = JSON.parse(readFileSync(join(SHARED_DATA, path), 'utf8')) as StacItem;
+    expect(item.collection).toBeUndefined();
+    const scene = readItem(item) as Scene;
+    const before = server.tokenRequests.length;
+    const signed = await signer.sign(scene.bands.vv!.href, scene.collection);
+    expect(signed).toMatch(/\/measurement\/iw-vv\.rtc\.tiff\?st=2026&se=2027&sig=SIGNED\d+$/);
+    expect(server.tokenRequests.slice(before)).toEqual(['sentinel-1-rtc']);
   });
 });
 

@@ -123,6 +123,8 @@ describe('Sentinel-1 RTC profile on the Planetary Computer items (../shared/data
     for (const scene of scenes) {
       expect(scene).toMatchObject({
         profile: 'planetary-computer-sentinel-1-rtc',
+        // These items carry no collection; the SAS token is per collection, so they are signed as sentinel-1-rtc.
+        collection: 'sentinel-1-rtc',
         signing: 'planetary-computer',
         platform: 'sentinel-1a',
         epsg: 32614,
