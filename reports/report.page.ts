@@ -3,7 +3,7 @@ import { accuracySection, type AccuracyAsset } from './accuracy.js';
 import type { AreaGeometry } from '../aoi/geometry.js';
 import { leadProduct, productOf } from '../workers/products/index.js';
 import type { SiteProperties } from './site.properties.js';
-import type { LastClearSummary, Summary, Tally } from './summary.js';
+import { SEASONAL_MISMATCH, type LastClearSummary, type Summary, type Tally } from './summary.js';
 
 /**
  * The HTML pages report authors open: one per AOI and run, and the index of all AOIs. Pure: models in, strings
@@ -77,7 +77,7 @@ header{border-bottom:3px solid #238443}
 h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin:1.4em 0 .4em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.4em 0}th,td{padding:3px 10px;border-bottom:1px solid #e3e3e3;text-align:left}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-.headline{font-size:1.1em;background:#fff;border:1px solid #ddd;padding:10px 14px}
+.headline{font-size:1.1em;background:#fff;border:1px solid #ddd;padding:10px 14px}.warn{color:#8a4b00;font-size:.9em}
 .compare{position:relative;display:inline-block;max-width:100%;border:1px solid #bbb;background:#fff}
 .compare img{display:block;max-width:100%;height:auto;image-rendering:pixelated}
 .compare img.top{position:absolute;top:0;left:0}
@@ -85,7 +85,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .legend span.sw{display:inline-block;width:14px;height:14px;border:1px solid #555;vertical-align:-2px;margin-right:6px}
 .caveats li{margin:.3em 0}.muted{color:#666}pre{background:#fff;border:1px solid #ddd;padding:8px;overflow:auto}
 .cite{background:#fff;border-left:4px solid #238443;padding:8px 12px;font-family:"DejaVu Sans Mono",monospace;font-size:.9em}
-svg text{font:11px "DejaVu Sans",sans-serif}
+svg text{font:11px "DejaVu Sans",sans-serif}a.csv{font-size:.8em;margin-left:4px}
 `;
 
 function page(title: string, body: string, script = ''): string {
@@ -135,21 +135,27 @@ function outlineSvg(geometry: AreaGeometry, zones: ReportPageModel['zones']): st
   return `<svg id="outline" role="img" aria-label="AOI outline" viewBox="-4 -4 ${width + 8} ${(height + 8).toFixed(1)}" width="${width + 8}" height="${(height + 8).toFixed(1)}"><path d="${path(geometry)}" fill="#238443" fill-opacity=".12" stroke="#238443" stroke-width="1.5" fill-rule="evenodd"/>${zonePaths}</svg>`;
 }
 
+/**
+ * Every published period of the AOI, oldest first: the change (red high, orange low confidence) and, beside each
+ * bar, the share of the AOI seen clear in that monitoring window (grey, 0–100 %), so a low bar over a mostly unseen
+ * AOI reads as a gap, not as calm.
+ */
 function historyChart(points: HistoryPoint[]): string {
   if (points.length === 0) return '<p class="muted">No published period yet.</p>';
   const max = Math.max(...points.map((p) => p.lossHa), 1e-9);
-  const bar = 46;
-  const height = 160;
+  const [bar, gap, seen, height, plot] = [40, 22, 10, 180, 130];
   const bars = points
     .map((p, i) => {
-      const h = (p.lossHa / max) * (height - 40);
-      const hh = (p.lossHighHa / max) * (height - 40);
-      const x = 30 + i * (bar + 14);
-      return `<g><title>${escapeHtml(p.monitoring)}: ${ha(p.lossHa)} ha (${ha(p.lossHighHa)} ha high confidence), ${percent(p.clearMonitoring)} seen clear</title><rect x="${x}" y="${(height - 20 - h).toFixed(1)}" width="${bar}" height="${h.toFixed(1)}" fill="#fd8d3c"/><rect x="${x}" y="${(height - 20 - hh).toFixed(1)}" width="${bar}" height="${hh.toFixed(1)}" fill="#e31a1c"/><text x="${x + bar / 2}" y="${(height - 24 - h).toFixed(1)}" text-anchor="middle">${ha(p.lossHa)}</text><text x="${x + bar / 2}" y="${height - 6}" text-anchor="middle">${escapeHtml(p.monitoring.slice(0, 10))}</text></g>`;
+      const h = (p.lossHa / max) * plot;
+      const hh = (p.lossHighHa / max) * plot;
+      const c = p.clearMonitoring * plot;
+      const x = 30 + i * (bar + seen + gap);
+      const base = height - 30;
+      return `<g data-period="${escapeHtml(p.monitoring)}"><title>${escapeHtml(p.monitoring)}: ${ha(p.lossHa)} ha (${ha(p.lossHighHa)} ha high confidence), ${percent(p.clearMonitoring)} of the AOI seen clear</title><rect x="${x}" y="${(base - h).toFixed(1)}" width="${bar}" height="${h.toFixed(1)}" fill="#fd8d3c"/><rect x="${x}" y="${(base - hh).toFixed(1)}" width="${bar}" height="${hh.toFixed(1)}" fill="#e31a1c"/><rect class="seen" x="${x + bar + 2}" y="${(base - plot).toFixed(1)}" width="${seen - 2}" height="${plot}" fill="none" stroke="#999"/><rect class="seen" x="${x + bar + 2}" y="${(base - c).toFixed(1)}" width="${seen - 2}" height="${c.toFixed(1)}" fill="#999"/><text x="${x + bar / 2}" y="${(base - 4 - h).toFixed(1)}" text-anchor="middle">${ha(p.lossHa)}</text><text x="${x + (bar + seen) / 2}" y="${height - 16}" text-anchor="middle">${escapeHtml(p.monitoring.slice(0, 10))}</text><text x="${x + (bar + seen) / 2}" y="${height - 4}" text-anchor="middle" fill="#666">${percent(p.clearMonitoring)} seen</text></g>`;
     })
     .join('');
-  const width = 40 + points.length * (bar + 14);
-  return `<svg id="history" role="img" aria-label="Forest loss per monitoring period" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><line x1="26" y1="${height - 20}" x2="${width}" y2="${height - 20}" stroke="#888"/>${bars}</svg><p class="muted">Hectares of forest loss per monitoring period (red: high confidence; orange: low), as published.</p>`;
+  const width = 40 + points.length * (bar + seen + gap);
+  return `<svg id="history" role="img" aria-label="Change per monitoring period" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><line x1="26" y1="${height - 30}" x2="${width}" y2="${height - 30}" stroke="#888"/>${bars}</svg><p class="muted">Hectares per published monitoring period, oldest first (red: high confidence; orange: low); the grey bar beside each is the share of the AOI seen clear in that window (full = 100 %).</p>`;
 }
 
 function tallyRows(tallies: Record<string, Tally>, total: number, kind: string): string {
@@ -203,11 +209,24 @@ function header(model: ReportPageModel): string {
 </header>`;
 }
 
+/** The change as a share of the extent it happened in, when the product names that extent. */
+function shareOfExtent(lead: Lead): string {
+  const extent = lead.product.preview?.extent;
+  if (!extent) return '';
+  const hectares = extent.classes.reduce((sum, name) => sum + (lead.figures.classes[name]?.hectares ?? 0), 0);
+  const change = lead.figures.classes[lead.change]?.hectares ?? 0;
+  if (hectares <= 0) return '';
+  return ` <span id="share">(${percent(change / hectares)} of ${escapeHtml(extent.name)}, ${ha(hectares)} ha)</span>`;
+}
+
 function headline(summary: Summary, lead: Lead): string {
   const { figures } = lead;
   const change = figures.classes[lead.change] ?? { pixels: 0, hectares: 0 };
   const { baseline, monitoring } = summary.periods;
-  return `<p class="headline" id="headline"><b data-hectares="${change.hectares}">${ha(change.hectares)} ha</b> of ${escapeHtml(lead.noun)} (${ha(figures.confidence.high?.hectares ?? 0)} ha high confidence, ${ha(figures.confidence.low?.hectares ?? 0)} ha low) in ${figures.patches.kept.toLocaleString('en-US')} patches. Seen clear: ${percent(baseline.clearFraction)} of the AOI in the baseline, ${percent(monitoring.clearFraction)} in the monitoring period.</p>`;
+  // The seasonal caveat belongs next to the figure it qualifies, not only in the list far below.
+  const seasonal = summary.caveats.find((caveat) => caveat.includes(SEASONAL_MISMATCH));
+  const warning = seasonal ? `<br><span class="warn" id="headline-caveat">⚠ ${escapeHtml(seasonal)}</span>` : '';
+  return `<p class="headline" id="headline"><b data-hectares="${change.hectares}">${ha(change.hectares)} ha</b> of ${escapeHtml(lead.noun)}${shareOfExtent(lead)} (${ha(figures.confidence.high?.hectares ?? 0)} ha high confidence, ${ha(figures.confidence.low?.hectares ?? 0)} ha low) in ${figures.patches.kept.toLocaleString('en-US')} patches. Seen clear: ${percent(baseline.clearFraction)} of the AOI in the baseline, ${percent(monitoring.clearFraction)} in the monitoring period.${warning}</p>`;
 }
 
 function beforeAfter(model: ReportPageModel, noun: string, asset: Asset): string {
@@ -271,7 +290,7 @@ function scenesTable(summary: Summary): string {
   const rows = scenes
     .map(
       (scene) =>
-        `<tr><td>${scene.period}</td><td>${scene.href && /^https?:/.test(scene.href) ? `<a href="${escapeHtml(scene.href)}">${escapeHtml(scene.id)}</a>` : escapeHtml(scene.id)}</td><td>${escapeHtml(scene.datetime.slice(0, 19).replace('T', ' '))}</td><td class="n">${scene.cloudCover === null ? '?' : `${scene.cloudCover.toFixed(1)} %`}</td><td>${escapeHtml(scene.collection)}</td></tr>`,
+        `<tr><td>${scene.period}</td><td>${scene.href ? `<a href="${escapeHtml(scene.href)}" title="the scene's STAC item">${escapeHtml(scene.id)}</a>` : escapeHtml(scene.id)}</td><td>${escapeHtml(scene.datetime.slice(0, 19).replace('T', ' '))}</td><td class="n">${scene.cloudCover === null ? '?' : `${scene.cloudCover.toFixed(1)} %`}</td><td>${escapeHtml(scene.collection)}</td></tr>`,
     )
     .join('');
   return `<h2>Scenes used</h2>
@@ -337,6 +356,22 @@ for (const th of document.querySelectorAll('#sites th')) {
   });
 }`;
 
+/** A "CSV" link after every table: its header and rows as they are shown (sorted as the reader sorted them). */
+const CSV_SCRIPT = `
+const csvField = (text) => /[",\\r\\n]/.test(text) ? '"' + text.replaceAll('"', '""') + '"' : text;
+for (const table of document.querySelectorAll('main table[id]')) {
+  const link = document.createElement('a');
+  link.textContent = 'CSV';
+  link.className = 'csv';
+  link.href = '#';
+  link.download = document.title.replace(/[^A-Za-z0-9-]+/g, '-') + '-' + table.id + '.csv';
+  link.addEventListener('click', () => {
+    const rows = [...table.querySelectorAll('tr')].map((row) => [...row.children].map((cell) => csvField(cell.textContent.trim())).join(','));
+    link.href = URL.createObjectURL(new Blob([rows.join('\\r\\n') + '\\r\\n'], { type: 'text/csv' }));
+  });
+  table.after(link);
+}`;
+
 const COMPARE_SCRIPT = `
 const after = document.getElementById('after');
 const slider = document.getElementById('compare');
@@ -386,7 +421,7 @@ ${downloads(model, asset)}
 </main>
 <footer class="muted">Generated by changewatch ${escapeHtml(summary.software.version)} from published outputs; no figure on this page is computed by the page.</footer>`;
   const title = `${summary.aoi.name}: ${noun} ${summary.periods.monitoring.window} — changewatch`;
-  return page(title, body, `${COMPARE_SCRIPT}\n${SORT_SCRIPT}`);
+  return page(title, body, `${COMPARE_SCRIPT}\n${SORT_SCRIPT}\n${CSV_SCRIPT}`);
 }
 
 export function indexPage(rows: readonly IndexRow[], version: string): string {

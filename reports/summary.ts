@@ -253,6 +253,9 @@ export const SummarySchema = z
   });
 export type Summary = z.infer<typeof SummarySchema>;
 
+/** The words of the caveat for windows in different seasons, which the report page also shows beside its headline. */
+export const SEASONAL_MISMATCH = 'cover different times of the year';
+
 export const roundHa = (hectares: number): number => Number(hectares.toFixed(4));
 
 /**

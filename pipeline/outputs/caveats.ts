@@ -1,3 +1,4 @@
+import { SEASONAL_MISMATCH } from '../../reports/summary.js';
 import type { TimeInterval } from '../../aoi/interval.js';
 import { productOf } from '../../workers/products/index.js';
 import type { AnalysisRun } from '../analysis/analysis.js';
@@ -43,7 +44,7 @@ function runCaveats(run: AnalysisRun, periods: Periods): string[] {
   const overlap = seasonalOverlap(periods.baseline.window, periods.monitoring.window);
   if (overlap < 0.5) {
     caveats.push(
-      `The baseline (${periods.baseline.window.text}) and monitoring (${periods.monitoring.window.text}) windows cover different times of the year (${Math.round(overlap * 100)} % overlap): seasonal NDVI change, such as the onset of the dry season, can look like forest loss. Compare windows in the same season.`,
+      `The baseline (${periods.baseline.window.text}) and monitoring (${periods.monitoring.window.text}) windows ${SEASONAL_MISMATCH} (${Math.round(overlap * 100)} % overlap): seasonal NDVI change, such as the onset of the dry season, can look like forest loss. Compare windows in the same season.`,
     );
   }
   const scenes = [...periods.baseline.search.scenes, ...periods.monitoring.search.scenes];

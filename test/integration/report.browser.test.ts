@@ -51,7 +51,7 @@ async function openPage(
   path: string,
   onRequest?: (request: Request) => void,
 ): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   if (onRequest) page.on('request', onRequest);
   const problems: string[] = [];
   page.on('console', (message) => {
@@ -160,7 +160,25 @@ describe('HTML report (chromium)', () => {
     const mostlyAfter = await view.screenshot({ path: join(ARTIFACTS, 'report-compare-5.png') });
     expect(Buffer.compare(half, mostlyAfter)).not.toBe(0);
     await page.locator('input[name=after][value=monitoring]').check();
-    await expect(page.locator('#after').getAttribute('src')).resolves.toMatch(/preview-monitoring\.png$/);
+    // Loss as a share of the baseline forest (stable forest + loss), next to the headline figure.
+    const classes = product.classes;
+    const forest = classes['stable-forest']!.hectares + classes['forest-loss']!.hectares;
+    await expect(page.locator('#share').innerText()).resolves.toContain(
+      `${((classes['forest-loss']!.hectares / forest) * 100).toFixed(1)} % of the baseline forest`,
+    );
+    // Every table has a CSV link; the class table's CSV has its rows as shown.
+    await expect(page.locator('a.csv').count()).resolves.toBe(await page.locator('main table[id]').count());
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#classes + a.csv').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\r\n');
+    expect(csv[0]).toBe('class,hectares,pixels,share of AOI');
+    expect(csv).toHaveLength(1 + Object.keys(classes).length);
+    const quoted = (text: string) => (text.includes(',') ? `"${text}"` : text);
+    const loss = classes['forest-loss']!;
+    expect(csv.find((line) => line.startsWith('forest-loss,'))).toMatch(
+      new RegExp(`^forest-loss,${quoted(fixed(loss.hectares))},${quoted(loss.pixels.toLocaleString('en-US'))},`),
+    );
     expect(problems).toEqual([]);
     await page.close();
   });

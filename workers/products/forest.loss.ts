@@ -246,6 +246,8 @@ export const forestLoss = defineProduct({
       { code: FOREST_LOSS_CLASSES.notSeen, colour: 'bdbdbd', label: 'not seen clear' },
     ],
     display: lossDisplay,
+    // Forest in the baseline is what stayed forest and what was lost (non-forest was never forest).
+    extent: { classes: ['stable-forest', 'forest-loss'], name: 'the baseline forest' },
   },
   always: true,
   inEveryDigest: true,

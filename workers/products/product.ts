@@ -152,6 +152,11 @@ export interface PreviewSpec {
   palette: ReadonlyArray<{ code: number; colour: string; label: string }>;
   /** Display codes of one block's pixels (codes not in the palette are not drawn). */
   display(pixels: ProductPixels): Uint8Array;
+  /**
+   * What the change is a share of, for the headline ("a third of the baseline forest"): the classes whose pixels
+   * were that extent in the baseline (the change class among them), and its name.
+   */
+  extent?: { classes: readonly string[]; name: string };
 }
 
 export interface ProductDefinition<Type extends string, Key extends string, Schema extends z.ZodObject> {
