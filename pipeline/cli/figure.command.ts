@@ -98,7 +98,13 @@ async function figure(flags: FigureFlags, command: Command, { io, configOf }: Cl
   try {
     const source = await assessedItem(adapters.store, flags.aoi, flags.item);
     const layers = chooseLayers(source.item, Object.keys(source.summary.products), names);
-    const aoi = (await adapters.loadAois()).aois.find((candidate) => candidate.id === flags.aoi);
+    const aoi = await adapters
+      .loadAois()
+      .then(({ aois }) => aois.find((candidate) => candidate.id === flags.aoi))
+      .catch((error: unknown) => {
+        if (!(error instanceof ChangewatchError)) throw error;
+        return undefined;
+      });
     if (!aoi) io.err(`${flags.aoi}: not in ${config.aoi.dir}: the outline is the item's geometry, without zones`);
     const { state } = await loadState(adapters.store, flags.aoi);
     const runId = dossierRunId(state, { id: source.item.id, inputs: source.inputs }, 'not recorded');

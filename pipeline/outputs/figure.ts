@@ -10,11 +10,10 @@ import {
   FIGURE_DPI,
   FIGURE_UNIT,
   MM_PER_INCH,
-  over,
   pixelsOfMm,
   projectedEnvelope,
   sequentialColour,
-  styleLayer,
+  paintLayer,
   type FigureGrid,
   type LayerStyle,
   type LonLatBox,
@@ -99,6 +98,34 @@ function checkedBox(box: LonLatBox | undefined, aoiBox: readonly number[]): LonL
   return box;
 }
 
+/**
+ * Limits of what a figure shows: at least 100 m a side (the scale bar's shortest length is 10 m, at most 0.4 of the
+ * map's width), and a map at most 1,200 mm tall (a box much taller than wide).
+ */
+const MIN_SIDE_M = 100;
+const MAX_MAP_HEIGHT_MM = 1200;
+
+/** The map's grid, refused when the box is too small for a scale bar or makes the figure too tall. */
+function checkedGrid(bbox: LonLatBox, envelope: [number, number, number, number], mapWidth: number): FigureGrid {
+  const [minX, minY, maxX, maxY] = envelope;
+  if (maxX - minX < MIN_SIDE_M || maxY - minY < MIN_SIDE_M)
+    throw new ChangewatchError(
+      'E_USAGE',
+      `--bbox ${bbox.join(',')}: ${(maxX - minX).toFixed(0)} × ${(maxY - minY).toFixed(0)} m: a figure shows at least ${MIN_SIDE_M} m a side`,
+    );
+  const grid = figureGrid(envelope, mapWidth);
+  const heightMm = (grid.height / FIGURE_DPI) * MM_PER_INCH;
+  if (heightMm > MAX_MAP_HEIGHT_MM)
+    throw new ChangewatchError(
+      'E_USAGE',
+      `--bbox ${bbox.join(',')}: its map would be ${heightMm.toFixed(0)} mm tall (at most ${MAX_MAP_HEIGHT_MM}): give a wider box or a smaller --width-mm`,
+    );
+  return grid;
+}
+
+/** Rows of the map resampled at once. */
+const STRIP_ROWS = 256;
+
 /** One band of a published raster on the map's grid, read at the coarsest level no coarser than the map's pixels. */
 async function readOnGrid(raster: PublishedRaster, grid: FigureGrid, fill: number): Promise<Float32Array> {
   const { info } = raster;
@@ -123,7 +150,15 @@ async function readOnGrid(raster: PublishedRaster, grid: FigureGrid, fill: numbe
     height: y1 - y0,
     transform: [originX + x0 * rx, rx, 0, originY - y0 * ry, 0, -ry] as const,
   };
-  return resampleToGrid(source, grid, 'nearest', { fill });
+  // In strips of rows: the resampler holds two coordinates per target pixel (16 bytes), 1 GB for a 600 mm map whole.
+  const out = new Float32Array(grid.width * grid.height);
+  for (let row = 0; row < grid.height; row += STRIP_ROWS) {
+    const rows = Math.min(STRIP_ROWS, grid.height - row);
+    const [x0, , , y0, , dy] = grid.transform;
+    const strip = { width: grid.width, height: rows, transform: [x0, pixel, 0, y0 + row * dy, 0, dy] as const };
+    resampleToGrid(source, strip, 'nearest', { fill, out: out.subarray(row * grid.width, (row + rows) * grid.width) });
+  }
+  return out;
 }
 
 /** The range of the values seen (not nodata), or undefined when none is. */
@@ -187,21 +222,25 @@ async function drawMap(input: FigureInput, request: FigureRequest, grid: FigureG
   const maskRaster = await input.rasters(input.assetKey(mask));
   const maskFill = maskRaster.info.nodata ?? 255;
   const codes = await readOnGrid(maskRaster, grid, maskFill);
-  const outside = Uint8Array.from(codes, (code) => (code === maskFill || Number.isNaN(code) ? 1 : 0));
-  let picture: Picture | undefined;
+  const outside = new Uint8Array(codes.length);
+  for (let i = 0; i < codes.length; i++) outside[i] = codes[i] === maskFill || Number.isNaN(codes[i]) ? 1 : 0;
+  const picture: Picture = {
+    width: grid.width,
+    height: grid.height,
+    rgba: new Uint8Array(grid.width * grid.height * 4),
+  };
   const legend: ChipLegend & { swatches: Array<ChipLegend['swatches'][number]> } = { swatches: [] };
   for (const [k, layer] of request.layers.entries()) {
     const raster = await input.rasters(input.assetKey(layer.asset));
     const values = await readOnGrid(raster, grid, layer.nodata);
     const styled = styleOf(layer, values, summary, k === 0);
-    const drawn = styleLayer(values, outside, styled.style, grid);
-    picture = picture ? over(picture, drawn) : drawn;
+    paintLayer(picture, values, outside, styled.style);
     if (styled.ramp) legend.ramp = styled.ramp;
     legend.swatches.push(...styled.swatches);
   }
   legend.swatches.push({ colour: null, label: 'outside the AOI' }, { colour: [0, 255, 255], label: 'AOI outline' });
   if (input.aoi.zones.length > 0) legend.swatches.push({ colour: [255, 0, 255], label: 'zone' });
-  return { picture: picture!, legend };
+  return { picture, legend };
 }
 
 /** The caption: title (AOI, layers, periods), provenance, attribution. */
@@ -223,7 +262,7 @@ export async function renderFigure(input: FigureInput, request: FigureRequest): 
   const epsg = summary.grid.epsg;
   const bbox = checkedBox(request.bbox, input.item.bbox);
   const width = pixelsOfMm(request.widthMm);
-  const grid = figureGrid(projectedEnvelope(bbox, epsg), mapWidthFor(width, FIGURE_UNIT));
+  const grid = checkedGrid(bbox, projectedEnvelope(bbox, epsg), mapWidthFor(width, FIGURE_UNIT));
   const { picture, legend } = await drawMap(input, request, grid);
   const caption = captionOf(input, request);
   const chip = composeChip({

@@ -323,6 +323,8 @@ describe('figure on a real Bukavu run (Sentinel-2)', () => {
       [['--bbox', '28.84,-2.47,28.812,-2.44'], /--bbox .*: in the wrong order/],
       [['--bbox', '29.5,-2.0,29.6,-1.9'], /--bbox .*: outside the AOI/],
       [['--bbox', '28.8,-2.47,28.84'], /not four numbers/],
+      [['--bbox', '28.82,-2.46,28.8205,-2.4595'], /--bbox .*: 56 × 55 m: a figure shows at least 100 m a side/],
+      [['--bbox', '28.82,-2.47,28.822,-2.44'], /--bbox .*: its map would be \d+ mm tall \(at most 1200\)/],
       [['--item', `${AOI}-2020-01-01-2020-02-01`], /no such published item/],
       [['--width-mm', '20'], /--width-mm 20: not a width/],
     ];

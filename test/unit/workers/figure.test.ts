@@ -9,12 +9,11 @@ import {
   dayLabel,
   figureGrid,
   FIGURE_UNIT,
-  over,
+  paintLayer,
   pixelsOfMm,
   pointsOfPixels,
   projectedEnvelope,
   sequentialColour,
-  styleLayer,
 } from '../../../workers/figure.js';
 import { drawText, GLYPH_HEIGHT, GLYPH_WIDTH, textWidth, wrapText } from '../../../workers/font.js';
 import { NOT_SEEN_COLOUR, type Picture } from '../../../workers/render.js';
@@ -83,41 +82,33 @@ describe('print sizes and the map grid', () => {
 });
 
 describe('layer colours', () => {
-  const grid = { width: 4, height: 1, transform: [0, 1, 0, 0, 0, -1] as const };
-
-  it('a ramp: outside transparent, nodata not seen, values on the ramp; an overlay draws only its codes', () => {
-    const ramp = styleLayer(
-      [NaN, 0, 1, 0.5],
-      [1, 0, 0, 0],
-      { kind: 'ramp', nodata: NaN, colour: sequentialColour },
-      grid,
-    );
+  it('a ramp: outside transparent, nodata not seen, values on the ramp; an overlay paints only its codes', () => {
+    const blank = () => ({ width: 4, height: 1, rgba: new Uint8Array(16) });
+    const ramp = paintLayer(blank(), [NaN, 0, 1, 0.5], [1, 0, 0, 0], {
+      kind: 'ramp',
+      nodata: NaN,
+      colour: sequentialColour,
+    });
     expect(at(ramp, 0, 0)[3]).toBe(0);
     expect(at(ramp, 1, 0)).toEqual([...sequentialColour(0), 255]);
     expect(at(ramp, 2, 0)).toEqual([2, 56, 88, 255]);
-    const nodata = styleLayer(
-      [5, 65535, 5, 5],
-      [0, 0, 0, 0],
-      { kind: 'ramp', nodata: 65535, colour: sequentialColour },
-      grid,
-    );
+    const nodata = paintLayer(blank(), [5, 65535, 5, 5], [0, 0, 0, 0], {
+      kind: 'ramp',
+      nodata: 65535,
+      colour: sequentialColour,
+    });
     expect(at(nodata, 1, 0)).toEqual([...NOT_SEEN_COLOUR, 255]);
     const colours = new Map([
       [2, [0, 100, 0] as const],
       [3, [255, 0, 0] as const],
     ]);
-    const overlay = styleLayer(
-      [2, 3, 255, 3],
-      [0, 0, 1, 0],
-      { kind: 'classes', nodata: 255, colours, drawn: new Set([3]) },
-      grid,
-    );
-    expect([0, 1, 2, 3].map((x) => at(overlay, x, 0)[3])).toEqual([0, 255, 0, 255]);
-    const base = Uint8Array.from(ramp.rgba);
-    const both = over(ramp, overlay);
-    expect(at(both, 1, 0)).toEqual([255, 0, 0, 255]);
-    expect(at(both, 2, 0)).toEqual(at(ramp, 2, 0));
-    expect(ramp.rgba).toEqual(base);
+    const style = { kind: 'classes', nodata: 255, colours, drawn: new Set([3]) } as const;
+    const alone = paintLayer(blank(), [2, 3, 255, 3], [0, 0, 1, 0], style);
+    expect([0, 1, 2, 3].map((x) => at(alone, x, 0)[3])).toEqual([0, 255, 0, 255]);
+    // Over the ramp: code 3 replaces it, code 2 (not drawn) and nodata leave it.
+    const under = [0, 1, 2, 3].map((x) => at(ramp, x, 0));
+    paintLayer(ramp, [2, 3, 255, 3], [0, 0, 0, 0], style);
+    expect([0, 1, 2, 3].map((x) => at(ramp, x, 0))).toEqual([under[0], [255, 0, 0, 255], under[2], [255, 0, 0, 255]]);
   });
 
   it('writes day numbers as dates', () => {
