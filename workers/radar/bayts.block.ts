@@ -1,4 +1,4 @@
-import { addObservation, compactSeries, nonForestProbability, timeAxis, type SensorModel } from './bayts.js';
+import { addObservation, compactInto, nonForestProbabilityOf, timeAxis, type SensorModel } from './bayts.js';
 import { DETECTION_STATE, detectChange, type DetectionParams, type DetectionState } from './bayts.detect.js';
 
 /**
@@ -57,29 +57,30 @@ function emptyBlock(pixels: number): BaytsBlock {
 export function detectBlock(sensors: readonly SensorStack[], pixels: number, params: DetectionParams): BaytsBlock {
   checkStacks(sensors, pixels);
   const axis = timeAxis(sensors.map((sensor) => sensor.times));
+  const pnfOf = sensors.map((sensor) => nonForestProbabilityOf(sensor.model));
   const pnfBySlot = new Float64Array(axis.times.length);
+  const scratch = { times: new Float64Array(axis.times.length), pnf: new Float64Array(axis.times.length) };
   const out = emptyBlock(pixels);
   for (let i = 0; i < pixels; i++) {
     pnfBySlot.fill(NaN);
-    sensors.forEach((sensor, s) => {
-      const slots = axis.slots[s]!;
-      for (let k = 0; k < sensor.images.length; k++) {
-        addObservation(pnfBySlot, slots[k]!, nonForestProbability(sensor.images[k]![i]!, sensor.model));
-      }
-    });
-    const series = compactSeries(axis.times, pnfBySlot);
-    const n = series.times.length;
+    for (let s = 0; s < sensors.length; s++) {
+      const { images } = sensors[s]!;
+      const [slots, pnf] = [axis.slots[s]!, pnfOf[s]!];
+      for (let k = 0; k < images.length; k++) addObservation(pnfBySlot, slots[k]!, pnf(images[k]![i]!));
+    }
+    const n = compactInto(axis.times, pnfBySlot, scratch);
     if (n === 0) continue;
-    out.lastPnf[i] = series.pnf[n - 1]!;
+    const times = scratch.times.subarray(0, n);
+    out.lastPnf[i] = scratch.pnf[n - 1]!;
     let monitored = 0;
-    for (let k = n - 1; k >= 0 && series.times[k]! >= params.start; k--) monitored++;
+    for (let k = n - 1; k >= 0 && times[k]! >= params.start; k--) monitored++;
     out.observations[i] = Math.min(monitored, 0xffff);
-    const detection = detectChange(series.times, series.pnf, params);
+    const detection = detectChange(times, scratch.pnf.subarray(0, n), params);
     out.state[i] = detection.state satisfies DetectionState;
     if (detection.state === DETECTION_STATE.none) continue;
-    out.changeTime[i] = series.times[detection.first]!;
+    out.changeTime[i] = times[detection.first]!;
     out.probability[i] = detection.probability;
-    if (detection.state === DETECTION_STATE.confirmed) out.confirmedTime[i] = series.times[detection.last]!;
+    if (detection.state === DETECTION_STATE.confirmed) out.confirmedTime[i] = times[detection.last]!;
   }
   return out;
 }

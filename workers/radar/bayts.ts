@@ -45,25 +45,30 @@ export const BAYTS_MODELS = {
   ndvi: { forest: { mean: 0.85, sd: 0.075 }, nonForest: { mean: 0.4, sd: 0.125 }, clamp: DEFAULT_CLAMP },
 } as const satisfies Record<string, SensorModel>;
 
-const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-
-/** Natural log of the normal density of `x`. */
-function logDensity(x: number, normal: Normal): number {
-  const z = (x - normal.mean) / normal.sd;
-  return -0.5 * z * z - Math.log(normal.sd) - LOG_SQRT_2PI;
+/**
+ * The conditional probability of non-forest of one observation: p(x | NF) / (p(x | F) + p(x | NF)) (Reiche et al.
+ * 2015, eq. 1, equal priors), clamped to the model's block weighting, as a function of the value with the model's
+ * constants computed once. It is a logistic of the log density ratio: the same number where both densities are
+ * representable, and the right limit where both underflow (bayts' ratio of densities calls a value 40 standard
+ * deviations below the non-forest mean "forest", 0.1). NaN for NaN.
+ */
+export function nonForestProbabilityOf(model: SensorModel): (value: number) => number {
+  const { forest, nonForest, clamp } = model;
+  const [low, high] = clamp;
+  // log p(x|F) − log p(x|NF) = −z_F²/2 + z_NF²/2 + log(sd_NF / sd_F)
+  const logSdRatio = Math.log(nonForest.sd / forest.sd);
+  return (value) => {
+    if (Number.isNaN(value)) return NaN;
+    const zF = (value - forest.mean) / forest.sd;
+    const zNF = (value - nonForest.mean) / nonForest.sd;
+    const probability = 1 / (1 + Math.exp(0.5 * (zNF * zNF - zF * zF) + logSdRatio));
+    return probability < low ? low : probability > high ? high : probability;
+  };
 }
 
-/**
- * Conditional probability of non-forest of one observation: p(x | NF) / (p(x | F) + p(x | NF)) (Reiche et al. 2015,
- * eq. 1, equal priors), clamped to the model's block weighting. Computed as a logistic of the log density ratio:
- * the same number where both densities are representable, and the right limit where both underflow (bayts' ratio
- * of densities calls a value 40 standard deviations below the non-forest mean "forest", 0.1). NaN for NaN.
- */
+/** {@link nonForestProbabilityOf} for one value. */
 export function nonForestProbability(value: number, model: SensorModel): number {
-  if (Number.isNaN(value)) return NaN;
-  const logRatio = logDensity(value, model.forest) - logDensity(value, model.nonForest);
-  const probability = 1 / (1 + Math.exp(logRatio));
-  return Math.min(model.clamp[1], Math.max(model.clamp[0], probability));
+  return nonForestProbabilityOf(model)(value);
 }
 
 /** Bayes' rule for a binary state: prior × likelihood / (prior × likelihood + (1 − prior)(1 − likelihood)). */
@@ -110,18 +115,26 @@ export function addObservation(pnfBySlot: Float64Array, slot: number, pnf: numbe
   pnfBySlot[slot] = Number.isNaN(held) ? pnf : posterior(held, pnf);
 }
 
+/**
+ * Keeps the slots that hold an observation, in time order, in `out` (at least as long as the axis); returns how
+ * many. No allocation: the block runs it once per pixel.
+ */
+export function compactInto(axis: Float64Array, pnfBySlot: Float64Array, out: FusedSeries): number {
+  let count = 0;
+  for (let k = 0; k < pnfBySlot.length; k++) {
+    const pnf = pnfBySlot[k]!;
+    if (Number.isNaN(pnf)) continue;
+    out.times[count] = axis[k]!;
+    out.pnf[count++] = pnf;
+  }
+  return count;
+}
+
 /** Keeps the slots that hold an observation, in time order. */
 export function compactSeries(axis: Float64Array, pnfBySlot: Float64Array): FusedSeries {
-  let count = 0;
-  for (let k = 0; k < pnfBySlot.length; k++) if (!Number.isNaN(pnfBySlot[k]!)) count++;
-  const times = new Float64Array(count);
-  const pnf = new Float64Array(count);
-  for (let k = 0, j = 0; k < pnfBySlot.length; k++) {
-    if (Number.isNaN(pnfBySlot[k]!)) continue;
-    times[j] = axis[k]!;
-    pnf[j++] = pnfBySlot[k]!;
-  }
-  return { times, pnf };
+  const out = { times: new Float64Array(axis.length), pnf: new Float64Array(axis.length) };
+  const count = compactInto(axis, pnfBySlot, out);
+  return { times: out.times.slice(0, count), pnf: out.pnf.slice(0, count) };
 }
 
 /** Fuses one pixel's observations of several sensors into one PNF series on their common time axis. */
@@ -136,9 +149,9 @@ export function fuseObservations(sensors: readonly SensorSeries[]): FusedSeries 
   const axis = timeAxis(sensors.map((sensor) => sensor.times));
   const pnfBySlot = new Float64Array(axis.times.length).fill(NaN);
   sensors.forEach((sensor, s) => {
-    for (let k = 0; k < sensor.values.length; k++) {
-      addObservation(pnfBySlot, axis.slots[s]![k]!, nonForestProbability(sensor.values[k]!, sensor.model));
-    }
+    const pnfOf = nonForestProbabilityOf(sensor.model);
+    for (let k = 0; k < sensor.values.length; k++)
+      addObservation(pnfBySlot, axis.slots[s]![k]!, pnfOf(sensor.values[k]!));
   });
   return compactSeries(axis.times, pnfBySlot);
 }
