@@ -204,6 +204,24 @@ export const UnseenRuleSchema = z.strictObject({
   aoi: z.boolean().default(true),
 });
 
+export const ReportsConfigSchema = z.strictObject({
+  /**
+   * An online basemap under the report page's map: an XYZ tile URL template and the credit its provider asks for.
+   * Default: none (the pages fetch nothing outside the store). Off until the reader ticks it, so a page read offline
+   * never asks for tiles.
+   */
+  basemap: z
+    .strictObject({
+      url: z
+        .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+        .refine((url) => ['{z}', '{x}', '{y}'].every((part) => decodeURI(url).includes(part)), {
+          message: 'must hold {z}, {x} and {y} (an XYZ tile template)',
+        }),
+      attribution: z.string().min(1),
+    })
+    .optional(),
+});
+
 export const AlertsConfigSchema = z.strictObject({
   /**
    * A site alerts when it matches any rule. Default one rule: new or expanding sites of any product, size and zone.
@@ -276,6 +294,7 @@ export const ConfigSchema = z.strictObject({
   sites: SitesConfigSchema.prefault({}),
   schedule: ScheduleConfigSchema.prefault({}),
   alerts: AlertsConfigSchema.prefault({}),
+  reports: ReportsConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -19,6 +19,8 @@ export interface AccuracyPublication {
   labels: string;
   by: string;
   on: string;
+  /** The report map's basemap (config `reports.basemap`), so the page rendered again keeps it. */
+  basemap?: { url: string; attribution: string } | undefined;
 }
 
 export async function publishAccuracy(
@@ -79,11 +81,16 @@ export async function publishAccuracy(
     cacheControl: 'no-cache',
   });
   const aoi = await aoiOf(design.aoi);
-  return { key, asset, ...(aoi ? await refreshReport(store, source, aoi) : {}) };
+  return { key, asset, ...(aoi ? await refreshReport(store, source, aoi, request.basemap) : {}) };
 }
 
 /** The item's latest report page, rendered again with the assessment. */
-async function refreshReport(store: ObjectStore, source: AssessedItem, aoi: Aoi) {
+async function refreshReport(
+  store: ObjectStore,
+  source: AssessedItem,
+  aoi: Aoi,
+  basemap: AccuracyPublication['basemap'],
+) {
   const { state } = await loadState(store, aoi.id);
   const entry = state.reports?.findLast((candidate) => candidate.itemId === source.item.id);
   if (!entry) return {};
@@ -94,6 +101,7 @@ async function refreshReport(store: ObjectStore, source: AssessedItem, aoi: Aoi)
     digest: source.inputs,
     summary: source.summary,
     state,
+    basemap,
   });
   return { report };
 }

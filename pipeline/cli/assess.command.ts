@@ -141,7 +141,13 @@ async function publish(flags: PublishFlags, command: Command, { io, configOf }: 
   try {
     const published = await publishAccuracy(
       adapters.store,
-      { folder: resolve(flags.sample), labels: resolve(flags.labels), by: flags.by, on },
+      {
+        folder: resolve(flags.sample),
+        labels: resolve(flags.labels),
+        by: flags.by,
+        on,
+        basemap: config.reports.basemap,
+      },
       async (id) => (await adapters.loadAois()).aois.find((aoi) => aoi.id === id),
     );
     log.info({ key: published.key, report: published.report }, 'Assess:Publish:Done');

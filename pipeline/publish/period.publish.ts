@@ -124,6 +124,8 @@ export interface Completion {
   siteRules: Config['sites'];
   /** Reads the items' published rasters: revegetation rules on the sites, the sites' dossier chips. */
   rasters: PublishedRasters;
+  /** The report map's optional online basemap (config `reports.basemap`). */
+  basemap?: { url: string; attribution: string } | undefined;
   onEvent?: (event: PublishEvent) => void;
 }
 
@@ -140,7 +142,15 @@ export async function completePublication(store: ObjectStore, input: Completion)
   await publishDossiers(store, { aoi, state, runId, rasters: input.rasters, ...(onEvent ? { onEvent } : {}) });
   const headline = headlineOf(summary);
   state.items[itemId] = { digest, scenes: [...new Set(input.scenes)], runId, ...(headline ? { headline } : {}) };
-  const reportKey = await publishAoiReport(store, { aoi, runId, itemId, digest, summary, state });
+  const reportKey = await publishAoiReport(store, {
+    aoi,
+    runId,
+    itemId,
+    digest,
+    summary,
+    state,
+    basemap: input.basemap,
+  });
   if (headline) state.reports = [...(state.reports ?? []), { runId, itemId, digest, key: reportKey, headline }];
   onEvent?.({ step: 'report', key: reportKey });
   await saveState(store, state);

@@ -27,7 +27,15 @@ const HTML = { contentType: 'text/html; charset=utf-8', cacheControl: 'no-cache'
 
 export async function publishAoiReport(
   store: ObjectStore,
-  input: { aoi: Aoi; runId: string; itemId: string; digest: string; summary: Summary; state: AoiState },
+  input: {
+    aoi: Aoi;
+    runId: string;
+    itemId: string;
+    digest: string;
+    summary: Summary;
+    state: AoiState;
+    basemap?: { url: string; attribution: string } | undefined;
+  },
 ): Promise<string> {
   const { aoi, runId, itemId, digest, summary, state } = input;
   const assetHrefs: Record<string, string> = { summary: `../${itemId}/${digest}/summary.json` };
@@ -40,7 +48,7 @@ export async function publishAoiReport(
     .sort((a, b) => a.monitoring.localeCompare(b.monitoring));
   const sites = await readJson<SitesCollection>(store, sitesKey(aoi.id)).catch(() => null);
   const accuracy = await itemAccuracy(store, aoi.id, itemId);
-  const map = await publishMap(store, aoi, summary, assetHrefs);
+  const map = await publishMap(store, aoi, summary, assetHrefs, input.basemap);
   const html = reportPage({
     summary,
     runId,
@@ -90,6 +98,7 @@ async function publishMap(
   aoi: Aoi,
   summary: Summary,
   assetHrefs: Record<string, string>,
+  basemap: { url: string; attribution: string } | undefined,
 ): Promise<PageMap | undefined> {
   const model = mapModel({
     summary,
@@ -97,6 +106,7 @@ async function publishMap(
     aoi: aoi.geometry,
     zones: aoi.zones.map((zone) => ({ id: zone.id, name: zone.name, geometry: zone.geometry })),
     sitesHref: '../sites.geojson',
+    ...(basemap ? { basemap } : {}),
   });
   const bundle = await mapBundle();
   if (!model || !bundle) return undefined;

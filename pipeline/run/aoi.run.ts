@@ -234,6 +234,7 @@ async function executePeriod(
     state,
     siteRules: ctx.adapters.config.sites,
     rasters: publishedRasters(ctx.adapters.opener(), ctx.adapters.store.url),
+    basemap: ctx.adapters.config.reports.basemap,
     onEvent: onPublish,
   });
 }
@@ -253,6 +254,7 @@ async function repairPeriod(ctx: RunContext, aoi: Aoi, plan: AoiPlan, state: Aoi
     state,
     siteRules: ctx.adapters.config.sites,
     rasters: publishedRasters(ctx.adapters.opener(), ctx.adapters.store.url),
+    basemap: ctx.adapters.config.reports.basemap,
     onEvent: publishEvents(ctx, aoi.id, log),
   });
 }

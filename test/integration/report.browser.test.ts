@@ -14,6 +14,7 @@ import { serveFolder } from '../../pipeline/io/folder.server.js';
  * test-artifacts/.
  */
 const CHROMIUM = '/usr/bin/chromium';
+const OFFLINE_BASEMAP = 'http://127.0.0.1:9';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 let browser: Browser;
 let server: Awaited<ReturnType<typeof serveFolder>>;
@@ -23,7 +24,12 @@ let summaryKey: string;
 
 beforeAll(async () => {
   store = mkdtempSync(join(tmpdir(), 'cw-report-'));
-  const env = childEnv({ CHANGEWATCH_STORE_URL: `file://${store}` });
+  // A basemap on a port nothing listens on: the page must offer it, leave it off, and never ask for its tiles.
+  const env = childEnv({
+    CHANGEWATCH_STORE_URL: `file://${store}`,
+    CHANGEWATCH_REPORTS_BASEMAP_URL: `${OFFLINE_BASEMAP}/{z}/{x}/{y}.png`,
+    CHANGEWATCH_REPORTS_BASEMAP_ATTRIBUTION: 'Test tiles',
+  });
   const demo = spawnSync(process.execPath, [join(ROOT, 'dist', 'pipeline', 'tools', 'demo.js')], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -226,7 +232,9 @@ describe('the report page map (chromium)', () => {
     const index = readFileSync(join(store, 'index.html'), 'utf8');
     const href = /href="\.\/(bukavu-demo\/reports\/[^"]+\.html)"/.exec(index)![1]!;
     const ranges: string[] = [];
+    const requested: string[] = [];
     const { page, problems } = await openPage(href, (request) => {
+      requested.push(request.url());
       const range = request.headers()['range'];
       if (range && request.url().endsWith('.tif')) ranges.push(`${request.url().split('/').pop()} ${range}`);
     });
@@ -279,7 +287,9 @@ describe('the report page map (chromium)', () => {
     await page.waitForTimeout(300);
     const none = await page.locator('#map').screenshot();
     expect(Buffer.compare(full, none)).not.toBe(0);
-    await expect(page.locator('#map-basemap').isVisible()).resolves.toBe(false);
+    await expect(page.locator('#map-basemap').isVisible()).resolves.toBe(true);
+    await expect(page.locator('#map-basemap').isChecked()).resolves.toBe(false);
+    expect(requested.filter((url) => url.startsWith(OFFLINE_BASEMAP))).toEqual([]);
     console.info(
       `map range requests: ${overview.length} at the AOI view, ${zoomed.length} more at 2.5 m per screen pixel`,
     );
