@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import geographiclib from 'geographiclib-geodesic';
@@ -26,6 +26,8 @@ import { bukavuItems, startRunSite, WINDOWS, type RunSite } from '../helpers/run
  * Bad input is one line and exit 2, with nothing written.
  */
 const POOL_ENTRY = join(ROOT, 'dist', 'workers', 'pool.entry.js');
+/** The figures drawn, kept for a look (not compared). */
+const ARTIFACTS = join(ROOT, 'test-artifacts');
 const quiet = createLogger('silent');
 const AOI = 'bukavu-f';
 const BALE = 'bale-figure';
@@ -261,6 +263,8 @@ describe('figure on a real Bukavu run (Sentinel-2)', () => {
     for (const text of ['Bukavu figure test', bukavuRunId, item.id, summary.inputs, attribution])
       expect(description).toContain(text);
     expect(readdirSync(out).sort()).toEqual(['fig.png', 'fig.png.aux.xml']);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    copyFileSync(join(out, 'fig.png'), join(ARTIFACTS, 'figure-bukavu.png'));
     // The default layers: forest loss (its colour from the item's classes) over the monitoring NDVI; the zone drawn.
     const { data } = await sharp(join(out, 'fig.png')).raw().toBuffer({ resolveWithObject: true });
     const count = (rgb: number[]) => {
@@ -368,5 +372,7 @@ describe('figure on a Landsat item (the Bale pair)', () => {
     expect(gdal.metadata['']['Copyright']).toBe(attribution);
     expect(gdal.metadata['']['Description']).toContain(baleRunId);
     expect(gdal.coordinateSystem.wkt).toContain('ID["EPSG",32637]');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    copyFileSync(file, join(ARTIFACTS, 'figure-bale.png'));
   }, 120_000);
 });
