@@ -41,6 +41,9 @@ export interface ReportPageModel {
   sites?: SiteRow[];
   /** Href of the sites document, relative to the page. */
   sitesHref?: string;
+  /** Href of each site's dossier page (`<aoi>/sites/<id>/index.html`) relative to the page, by site id; sites
+   * without a published dossier are not linked. */
+  dossierHrefs?: Record<string, string>;
   /** The item's accuracy assessments (`assess publish`). */
   accuracy?: AccuracyAsset[];
   /** The interactive map, when the map script is built. */
@@ -328,6 +331,10 @@ function citation(model: ReportPageModel, noun: string): string {
   return `changewatch ${summary.software.version}, run ${model.runId}, item ${summary.item} (inputs ${summary.inputs}). ${noun.charAt(0).toUpperCase()}${noun.slice(1)} in ${summary.aoi.name}, monitoring ${monitoring.window} against baseline ${baseline.window}. Scenes: ${ids.join(', ')}. Contains modified Copernicus Sentinel and/or USGS Landsat data.`;
 }
 
+/** A site's id, linked to its dossier when it has one. */
+const siteCell = (site: string, dossier: string | undefined) =>
+  dossier ? `<a class="dossier" href="${escapeHtml(dossier)}">${escapeHtml(site)}</a>` : escapeHtml(site);
+
 /** The sites, largest first; a click on a column heading sorts by it (numbers as numbers). */
 function sitesTable(model: ReportPageModel): string {
   const sites = [...(model.sites ?? [])].sort((a, b) => b.hectares - a.hectares);
@@ -335,11 +342,11 @@ function sitesTable(model: ReportPageModel): string {
   const rows = sites
     .map(
       (site) =>
-        `<tr data-site="${escapeHtml(site.site)}"><td>${escapeHtml(site.site)}</td><td>${escapeHtml(site.product)}</td><td>${escapeHtml(site.state)}</td><td class="n" data-value="${site.hectares}">${ha(site.hectares)}</td><td>${escapeHtml(site.first_seen ?? '-')}</td><td>${escapeHtml(site.last_change)}</td><td>${escapeHtml(Object.keys(site.zones).join(', ') || '-')}</td></tr>`,
+        `<tr data-site="${escapeHtml(site.site)}"><td>${siteCell(site.site, model.dossierHrefs?.[site.site])}</td><td>${escapeHtml(site.product)}</td><td>${escapeHtml(site.state)}</td><td class="n" data-value="${site.hectares}">${ha(site.hectares)}</td><td>${escapeHtml(site.first_seen ?? '-')}</td><td>${escapeHtml(site.last_change)}</td><td>${escapeHtml(Object.keys(site.zones).join(', ') || '-')}</td></tr>`,
     )
     .join('');
   const heads = ['site', 'product', 'state', 'hectares', 'first seen', 'last change', 'zones'];
-  return `<h2>Sites</h2><p class="muted">Change followed across runs under stable ids (<a href="${escapeHtml(model.sitesHref ?? '#')}">sites.geojson</a>); click a heading to sort.</p><table id="sites"><thead><tr>${heads.map((head, k) => `<th data-column="${k}"${head === 'hectares' ? ' class="n"' : ''}>${head}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
+  return `<h2>Sites</h2><p class="muted">Change followed across runs under stable ids (<a href="${escapeHtml(model.sitesHref ?? '#')}">sites.geojson</a>); click a heading to sort, a site for its evidence dossier.</p><table id="sites"><thead><tr>${heads.map((head, k) => `<th data-column="${k}"${head === 'hectares' ? ' class="n"' : ''}>${head}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 const SORT_SCRIPT = `

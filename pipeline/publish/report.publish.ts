@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { AccuracyAssetSchema, type AccuracyAsset } from '../../reports/accuracy.js';
 import { readFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import type { ObjectStore } from '../ports.js';
 import type { SitesCollection } from '../outputs/sites.js';
 import { catalogChildren, readJson } from './publish.js';
 import { sitesKey } from './sites.publish.js';
+import { dossierFolder, dossiersKey, type DossiersIndex } from './dossier.publish.js';
 import { loadState, type AoiState } from './aoi.state.js';
 import { VERSION } from '../version.js';
 
@@ -24,6 +26,21 @@ export const INDEX_KEY = 'index.html';
 export const reportKey = (aoiId: string, runId: string) => `${aoiId}/reports/${runId}.html`;
 
 const HTML = { contentType: 'text/html; charset=utf-8', cacheControl: 'no-cache' };
+
+/**
+ * The published dossiers' pages by site id, relative to the page at `fromKey`: the page file itself, not its folder,
+ * since neither a folder store opened as files nor an S3 REST endpoint serves a folder's index.html.
+ */
+async function dossierHrefs(store: ObjectStore, aoiId: string, fromKey: string): Promise<Record<string, string>> {
+  const index = await readJson<DossiersIndex>(store, dossiersKey(aoiId)).catch(() => null);
+  const href = (site: string) =>
+    posix
+      .relative(posix.dirname(fromKey), `${dossierFolder(aoiId, site)}/index.html`)
+      .split('/')
+      .map(encodeURIComponent)
+      .join('/');
+  return Object.fromEntries(Object.keys(index?.dossiers ?? {}).map((site) => [site, href(site)]));
+}
 
 export async function publishAoiReport(
   store: ObjectStore,
@@ -67,6 +84,7 @@ export async function publishAoiReport(
     history,
     sites: (sites?.features ?? []).map((feature) => feature.properties).filter((site) => site.state !== 'merged'),
     sitesHref: '../sites.geojson',
+    dossierHrefs: await dossierHrefs(store, aoi.id, reportKey(aoi.id, runId)),
     accuracy,
     ...(map ? { map } : {}),
   });

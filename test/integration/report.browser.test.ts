@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../reports/summary.js';
@@ -187,6 +188,61 @@ describe('HTML report (chromium)', () => {
     );
     expect(problems).toEqual([]);
     await page.close();
+  });
+
+  it('the sites table links each site to its dossier page, served over HTTP and opened from the folder store', async () => {
+    const index = readFileSync(join(store, 'index.html'), 'utf8');
+    const href = /href="\.\/(bukavu-demo\/reports\/[^"]+\.html)"/.exec(index)![1]!;
+    const { page, problems } = await openPage(href);
+    const links = await page
+      .locator('#sites tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((row) => [
+          (row as unknown as { dataset: { site: string } }).dataset.site,
+          row.querySelector('a.dossier')?.getAttribute('href') ?? null,
+        ]),
+      );
+    const dossiers = JSON.parse(readFileSync(join(store, 'bukavu-demo', 'sites', 'dossiers.json'), 'utf8')) as {
+      dossiers: Record<string, unknown>;
+    };
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.map(([site]) => site).sort()).toEqual(Object.keys(dossiers.dossiers).sort());
+    for (const [site, link] of links) {
+      expect(link, site).toBe(`../sites/${site}/index.html`);
+      // From the folder store: the relative link names the dossier's page file (no folder index needed).
+      expect(existsSync(resolve(dirname(join(store, href)), link!)), link!).toBe(true);
+    }
+    // Sorting by site id keeps each link on its row; then the first site's link opens its dossier over HTTP.
+    await page.locator('#sites th', { hasText: 'site' }).first().click();
+    const ids = await page
+      .locator('#sites tbody tr')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-site')));
+    expect(ids).toEqual([...ids].sort().reverse());
+    const first = page.locator('#sites tbody tr').first();
+    const site = (await first.getAttribute('data-site'))!;
+    await first.locator('a.dossier').click();
+    await page.waitForLoadState('networkidle');
+    expect(page.url()).toBe(`${server.url}/bukavu-demo/sites/${site}/index.html`);
+    await expect(page.locator('h1#site').innerText()).resolves.toBe(site);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-dossier-from-table.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+
+    // The same page opened from the folder store as files, with every request beyond file:// refused.
+    const local = await browser.newPage();
+    const failures: string[] = [];
+    local.on('requestfailed', (request) => failures.push(`failed: ${request.url()}`));
+    local.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
+    await local.route('**/*', (route) =>
+      route.request().url().startsWith('file://') ? route.continue() : route.abort('blockedbyclient'),
+    );
+    await local.goto(pathToFileURL(join(store, href)).href, { waitUntil: 'load' });
+    await local.locator(`#sites tr[data-site="${site}"] a.dossier`).click();
+    await local.waitForLoadState('load');
+    expect(local.url()).toBe(pathToFileURL(join(store, 'bukavu-demo', 'sites', site, 'index.html')).href);
+    await expect(local.locator('h1#site').innerText()).resolves.toBe(site);
+    expect(failures).toEqual([]);
+    await local.close();
   });
 
   it('a report pulled to a local folder works from file:// with no server at all', async () => {
