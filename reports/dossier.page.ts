@@ -26,6 +26,8 @@ export interface DossierPageModel {
   outputs: Array<{ asset: string; title: string; href: string; bytes: number; sha256: string }>;
   /** The dossier's own files (chips, sidecars, evidence). */
   files: Array<{ file: string; bytes: number; sha256: string }>;
+  /** The NDVI time series (`timeseries.csv`, `timeseries.svg`), when the scenes could be read again. */
+  series?: { csv: string; chart: string; points: number; observations: number };
   notIncluded: string[];
   caveats: string[];
 }
@@ -140,6 +142,12 @@ function evidence(model: DossierPageModel): string {
 <table id="files"><thead><tr><th>file</th><th class="n">bytes</th><th>sha256</th></tr></thead><tbody>${files.join('')}</tbody></table>`;
 }
 
+function series(model: DossierPageModel): string {
+  const { series } = model;
+  if (!series) return '';
+  return `<h2>NDVI time series</h2><p>The median NDVI of the site's pixels in each of the ${series.observations} observations of both windows, re-read from the source scenes with their cloud masks: ${series.points} saw some of the site clear (<a href="./${escapeHtml(series.csv)}">${escapeHtml(series.csv)}</a>). The shaded bands are the baseline and monitoring windows; the dashed line, the first clear observation that showed the change.</p><figure id="series-chart"><img src="./${escapeHtml(series.chart)}" alt="NDVI time series of the site" width="720" height="300"></figure>`;
+}
+
 export function dossierPage(model: DossierPageModel): string {
   const notes = [...model.notIncluded.map((text) => `<li>${escapeHtml(text)}</li>`)];
   const caveats = model.caveats.map((text) => `<li>${escapeHtml(text)}</li>`);
@@ -161,6 +169,7 @@ export function dossierPage(model: DossierPageModel): string {
 <main>
 ${facts(model)}
 ${chips(model)}
+${series(model)}
 ${history(model)}
 ${scenes(model)}
 ${evidence(model)}

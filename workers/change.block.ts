@@ -71,7 +71,17 @@ export function cleanupHalo(openPx: number, dilatePx: number): number {
   return 2 * openPx + dilatePx;
 }
 
-function clearMask(date: DateBlock, width: number, height: number, openPx: number, dilatePx: number): Uint8Array {
+/**
+ * The clear pixels of one date: flagged or missing pixels out, cloud opened by `openPx` (lone flagged pixels are
+ * noise) and dilated by `dilatePx` (haze and shadow at cloud edges); modifies `date.states` (missing values marked).
+ */
+export function clearMask(
+  date: DateBlock,
+  width: number,
+  height: number,
+  openPx: number,
+  dilatePx: number,
+): Uint8Array {
   const states = date.states;
   for (const band of Object.values(date.bands)) markMissing(states, band);
   const cloud = new Uint8Array(states.length);

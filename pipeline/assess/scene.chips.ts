@@ -8,7 +8,8 @@ import { CLEAR } from '../../workers/masks.js';
 import type { Picture } from '../../workers/render.js';
 import { datesForBlock, type PeriodReads } from '../analysis/block.read.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
-import { findScenes } from '../scenes/scenes.find.js';
+import { itemObservations } from '../scenes/item.scenes.js';
+import type { findScenes } from '../scenes/scenes.find.js';
 import type { Observation } from '../scenes/scene.select.js';
 
 /**
@@ -45,16 +46,7 @@ export async function sceneChipSource(input: {
   summary: Summary;
   opener: RasterOpener;
 }): Promise<SceneChipSource> {
-  const observations: SceneChipSource['observations'] = [];
-  for (const period of ['baseline', 'monitoring'] as const) {
-    const { start, end, scenes } = input.summary.periods[period];
-    const used = new Set(scenes.map((scene) => scene.id));
-    const search = await findScenes(input.finder, input.aoi, { start, end }, input.config);
-    for (const observation of search.observations) {
-      const kept = observation.scenes.filter((scene) => used.has(scene.id));
-      if (kept.length > 0) observations.push({ period, observation: { ...observation, scenes: kept } });
-    }
-  }
+  const observations = await itemObservations(input);
   const everyScene = observations.flatMap(({ observation }) => observation.scenes);
   const colour = everyScene.length > 0 && everyScene.every((scene) => scene.bands.blue && scene.bands.green);
   const bands: BandName[] = colour ? ['red', 'nir', 'green', 'blue'] : ['red', 'nir'];

@@ -5,6 +5,7 @@ import { createLogger } from '../log.js';
 import { pullDossier } from '../publish/dossier.pull.js';
 import { mib } from '../run/run.report.js';
 import { publishedRasters } from '../scenes/store.raster.js';
+import { seriesSources } from '../outputs/dossier.series.js';
 import { PRODUCT_TYPES } from '../../workers/products/index.js';
 import type { CliContext } from './cli.context.js';
 
@@ -20,12 +21,14 @@ async function dossier(id: string, flags: { dest: string }, command: Command, co
   const aoiId = aoiOfSite(id);
   const { config } = context.configOf(command);
   const adapters = compose(config, createLogger(config.log.level));
+  const opener = adapters.opener();
   try {
     const pulled = await pullDossier(adapters.store, {
       aoiId,
       siteId: id,
       dest: flags.dest,
-      rasters: publishedRasters(adapters.opener(), adapters.store.url),
+      rasters: publishedRasters(opener, adapters.store.url),
+      series: (aoi) => seriesSources({ finder: adapters.finder, config, aoi, opener }),
       aoi: async () => {
         const found = (await adapters.loadAois()).aois.find((aoi) => aoi.id === aoiId);
         if (found) return found;

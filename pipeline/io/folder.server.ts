@@ -16,6 +16,8 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
   '.geojson': 'application/geo+json',
   '.png': 'image/png',
+  // A dossier's NDVI time-series chart: browsers draw an <img> of SVG only when it is served as SVG.
+  '.svg': 'image/svg+xml',
   '.tif': 'image/tiff; application=geotiff; profile=cloud-optimized',
   '.csv': 'text/csv; charset=utf-8',
   '.zip': 'application/zip',

@@ -3,9 +3,12 @@ import type { Aoi } from '../../aoi/aoi.schema.js';
 import { dossierPage, type DossierPageModel } from '../../reports/dossier.page.js';
 import type { Summary } from '../../reports/summary.js';
 import { productOf } from '../../workers/products/index.js';
+import type { Grid } from '../../aoi/rasterize.js';
 import type { PublishedRasters } from '../scenes/store.raster.js';
 import { VERSION } from '../version.js';
 import { siteChips, type ChipRecord } from './dossier.chips.js';
+import { seriesCsv, siteSeries, type DossierSeries, type SeriesRow } from './dossier.series.js';
+import { seriesChart } from '../../reports/site.series.chart.js';
 import type { SitesCollection } from './sites.js';
 import type { ResultItem } from './stac.js';
 import { assetKeyOf } from './layout.js';
@@ -25,13 +28,16 @@ export type SiteFeature = SitesCollection['features'][number];
 export type { PublishedRasters };
 
 /** Bump when the dossier's content changes for the same inputs: published dossiers are then rebuilt. */
-export const DOSSIER_FORMAT = 1;
+export const DOSSIER_FORMAT = 2;
 
 export const NOT_INCLUDED = [
   'True-colour (or false-colour) chips of the individual clear scenes nearest before and after the first detection: the chips here are cut from the two NDVI median composites and the class raster only.',
-  'The time series of the site’s median NDVI over every clear observation of both windows (CSV and chart).',
   'The checksums the source scenes’ STAC items carry: scenes are listed with their ids, dates, cloud cover and item links.',
 ];
+
+/** What the dossier leaves out: {@link NOT_INCLUDED}, and the time series when its scenes could not be read. */
+const notIncluded = (series: DossierSeries) =>
+  'missing' in series ? [...NOT_INCLUDED, `The NDVI time series of the site: ${series.missing}.`] : NOT_INCLUDED;
 
 export interface DossierInput {
   aoi: Aoi;
@@ -43,6 +49,8 @@ export interface DossierInput {
   summary: Summary;
   runId: string;
   rasters: PublishedRasters;
+  /** Where the item's scenes are read again for the NDVI time series. */
+  series: DossierSeries;
 }
 
 export interface DossierFile {
@@ -137,18 +145,30 @@ function pageModel(input: DossierInput, evidence: Evidence): DossierPageModel {
     chips: evidence.chips.map(({ file, title, caption, width, height }) => ({ file, title, caption, width, height })),
     outputs: evidence.outputs,
     files: evidence.files,
-    notIncluded: NOT_INCLUDED,
+    ...(evidence.series ? { series: evidence.series } : {}),
+    notIncluded: evidence.notIncluded,
     caveats: summary.caveats,
   };
 }
 
 type Evidence = ReturnType<typeof evidenceOf>;
 
+/** The series as the evidence records it: its files, how many observations were read, and its rows. */
+interface SeriesEvidence {
+  csv: string;
+  chart: string;
+  observations: number;
+  points: number;
+  method: string;
+  rows: SeriesRow[];
+}
+
 function evidenceOf(
   input: DossierInput,
   chips: Array<ChipRecord & { sha256: string; bytes: number; sidecar: string }>,
   files: Array<{ file: string; bytes: number; sha256: string }>,
   assetKeys: Record<string, string>,
+  series: SeriesEvidence | undefined,
 ) {
   const { site, summary, aoi } = input;
   const product = site.properties.product;
@@ -175,10 +195,47 @@ function evidenceOf(
     parameters: { run: summary.parameters, [product]: summary.products[product]?.parameters ?? {} },
     outputs: citedOutputs(input, assetKeys),
     chips,
+    ...(series ? { series } : {}),
     files,
     caveats: summary.caveats,
-    notIncluded: NOT_INCLUDED,
+    notIncluded: notIncluded(input.series),
   };
+}
+
+const SERIES_METHOD =
+  'Median NDVI, (NIR − red) / (NIR + red), of the site’s pixels seen clear in each observation of both windows: the source scenes re-read around the site through the run’s reader (its cloud masks, opening and dilation, and resampling onto the item’s grid); observations that saw none of the site clear are left out.';
+
+/** The time series files (`timeseries.csv`, `timeseries.svg`) and their record, when the scenes can be read. */
+async function seriesFiles(input: DossierInput): Promise<{ files: DossierFile[]; record?: SeriesEvidence }> {
+  if ('missing' in input.series) return { files: [] };
+  const { site, summary } = input;
+  const grid = { ...summary.grid, transform: summary.grid.transform as unknown as Grid['transform'] };
+  const rows = await siteSeries(input.series.source, site.geometry, grid);
+  const chart = seriesChart({
+    title: `${site.id}: median NDVI of the site per clear observation`,
+    points: rows.map((row) => ({
+      date: row.date,
+      period: row.period,
+      medianNdvi: row.medianNdvi,
+      clearShare: row.clearPixels / row.sitePixels,
+    })),
+    windows: summary.periods,
+    detected: site.properties.first_seen,
+  });
+  const files = [
+    { name: 'timeseries.csv', body: utf8(seriesCsv(rows)), contentType: 'text/csv; charset=utf-8' },
+    { name: 'timeseries.svg', body: utf8(chart), contentType: 'image/svg+xml' },
+  ];
+  const observations = input.series.source.observations.length;
+  const record = {
+    csv: 'timeseries.csv',
+    chart: 'timeseries.svg',
+    observations,
+    points: rows.length,
+    method: SERIES_METHOD,
+    rows,
+  };
+  return { files, record };
 }
 
 /** Every file of the dossier, `index.html` last (the order to publish them in). */
@@ -199,21 +256,26 @@ export async function buildDossier(input: DossierInput): Promise<DossierFile[]> 
     { name: chip.record.file, body: chip.png, contentType: 'image/png' },
     { name: `${chip.record.file}.aux.xml`, body: utf8(chip.aux), contentType: 'application/xml' },
   ]);
-  const files = chipFiles.map((file) => ({ file: file.name, bytes: file.body.length, sha256: sha256(file.body) }));
+  const series = await seriesFiles(input);
+  const files = [...chipFiles, ...series.files].map((file) => ({
+    file: file.name,
+    bytes: file.body.length,
+    sha256: sha256(file.body),
+  }));
   const records = chips.map((chip) => ({
     ...chip.record,
     sha256: sha256(chip.png),
     bytes: chip.png.length,
     sidecar: `${chip.record.file}.aux.xml`,
   }));
-  const evidence = evidenceOf(input, records, files, assetKeys);
+  const evidence = evidenceOf(input, records, files, assetKeys, series.record);
   const evidenceFile = { name: 'evidence.json', body: json(evidence), contentType: 'application/json' };
   const index = {
     name: 'index.html',
     body: utf8(dossierPage(pageModel(input, evidence))),
     contentType: 'text/html; charset=utf-8',
   };
-  const listed = [...chipFiles, evidenceFile, index];
+  const listed = [...chipFiles, ...series.files, evidenceFile, index];
   const manifest = {
     name: 'manifest.sha256',
     body: utf8(listed.map((file) => `${sha256(file.body)}  ${file.name}\n`).join('')),
@@ -230,5 +292,5 @@ export async function buildDossier(input: DossierInput): Promise<DossierFile[]> 
     ),
     contentType: 'application/zip',
   };
-  return [...chipFiles, evidenceFile, manifest, zip, index];
+  return [...chipFiles, ...series.files, evidenceFile, manifest, zip, index];
 }

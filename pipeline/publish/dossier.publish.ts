@@ -10,6 +10,7 @@ import {
 import { assetKeyOf, itemKey, sha256Hex } from '../outputs/layout.js';
 import type { SitesCollection } from '../outputs/sites.js';
 import type { ResultItem } from '../outputs/stac.js';
+import type { DossierSeries, SeriesSources } from '../outputs/dossier.series.js';
 import { ChangewatchError } from '../errors.js';
 import type { ObjectStore } from '../ports.js';
 import { VERSION } from '../version.js';
@@ -164,9 +165,20 @@ export async function dossierSource(store: ObjectStore, aoiId: string, item: Res
   return { item, itemKey: key, itemBytes, summary };
 }
 
+/** The item a dossier is cut from, with its scenes found again (once per item) for the time series. */
+export async function seriesSource(
+  store: ObjectStore,
+  aoiId: string,
+  item: ResultItem,
+  series: SeriesSources,
+): Promise<DossierSource & { series: DossierSeries }> {
+  const source = await dossierSource(store, aoiId, item);
+  return { ...source, series: await series(source.summary) };
+}
+
 /** The dossier of one site. */
 export function dossierFiles(
-  source: DossierSource,
+  source: DossierSource & { series: DossierSeries },
   input: { aoi: Aoi; site: SiteFeature; runId: string; rasters: PublishedRasters },
 ): Promise<DossierFile[]> {
   return buildDossier({ ...input, ...source });
@@ -177,6 +189,8 @@ export interface DossierPublication {
   state: AoiState;
   runId: string;
   rasters: PublishedRasters;
+  /** Finds the scenes behind an item again, for the sites' NDVI time series. */
+  series: SeriesSources;
   onEvent?: (event: PublishEvent) => void;
 }
 
@@ -231,11 +245,11 @@ export async function publishDossiers(store: ObjectStore, input: DossierPublicat
     else
       entries[id] = { fingerprint: wanted.fingerprint, item: wanted.item.id, inputs: digestOf(wanted.item), files: {} };
   }
-  const sources = new Map<string, Promise<DossierSource>>();
+  const sources = new Map<string, ReturnType<typeof seriesSource>>();
   await eachLimited(status.stale, CONCURRENCY, async (id) => {
     const { site, item } = status.wanted.get(id)!;
     const runId = dossierRunId(input.state, { id: item.id, inputs: digestOf(item) }, input.runId);
-    if (!sources.has(item.id)) sources.set(item.id, dossierSource(store, aoi.id, item));
+    if (!sources.has(item.id)) sources.set(item.id, seriesSource(store, aoi.id, item, input.series));
     const files = await dossierFiles(await sources.get(item.id)!, { aoi, site, runId, rasters: input.rasters });
     entries[id]!.files = await putDossier(store, aoi.id, id, files);
     input.onEvent?.({ step: 'dossier', key: `${dossierFolder(aoi.id, id)}/index.html` });

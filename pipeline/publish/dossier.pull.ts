@@ -2,10 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { PublishedRasters } from '../outputs/dossier.js';
+import type { SeriesSources } from '../outputs/dossier.series.js';
 import { ChangewatchError } from '../errors.js';
 import type { ObjectStore } from '../ports.js';
 import { loadState } from './aoi.state.js';
-import { dossierFiles, dossierFolder, dossierRunId, dossierSource, dossierStatus } from './dossier.publish.js';
+import { dossierFiles, dossierFolder, dossierRunId, dossierStatus, seriesSource } from './dossier.publish.js';
 import { publishedItems } from './publish.js';
 
 /**
@@ -30,7 +31,15 @@ async function writeAll(folder: string, files: ReadonlyArray<{ name: string; bod
 
 export async function pullDossier(
   store: ObjectStore,
-  input: { aoiId: string; siteId: string; dest: string; aoi: () => Promise<Aoi>; rasters: PublishedRasters },
+  input: {
+    aoiId: string;
+    siteId: string;
+    dest: string;
+    aoi: () => Promise<Aoi>;
+    rasters: PublishedRasters;
+    /** Finds the item's scenes again for the time series, given the AOI. */
+    series: (aoi: Aoi) => SeriesSources;
+  },
 ): Promise<PulledDossier> {
   const folder = join(resolve(input.dest), input.siteId);
   const status = await dossierStatus(store, input.aoiId);
@@ -57,8 +66,9 @@ export async function pullDossier(
   const { state } = await loadState(store, input.aoiId);
   const inputs = String(item.properties['changewatch:inputs']);
   const runId = dossierRunId(state, { id: item.id, inputs }, 'not recorded');
-  const files = await dossierFiles(await dossierSource(store, input.aoiId, item), {
-    aoi: await input.aoi(),
+  const aoi = await input.aoi();
+  const files = await dossierFiles(await seriesSource(store, input.aoiId, item, input.series(aoi)), {
+    aoi,
     site,
     runId,
     rasters: input.rasters,

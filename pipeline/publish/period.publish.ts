@@ -19,6 +19,7 @@ import { publishAoiReport } from './report.publish.js';
 import { publishSites, sitesGap } from './sites.publish.js';
 import { dossierGap, publishDossiers } from './dossier.publish.js';
 import type { PublishedRasters } from '../outputs/dossier.js';
+import type { SeriesSources } from '../outputs/dossier.series.js';
 
 /**
  * What comes after a period's item: its collection and catalog entries, the removal of earlier assets, its report
@@ -126,6 +127,8 @@ export interface Completion {
   rasters: PublishedRasters;
   /** The report map's optional online basemap (config `reports.basemap`). */
   basemap?: { url: string; attribution: string } | undefined;
+  /** Finds an item's scenes again, for the sites' NDVI time series. */
+  series: SeriesSources;
   onEvent?: (event: PublishEvent) => void;
 }
 
@@ -139,7 +142,8 @@ export async function completePublication(store: ObjectStore, input: Completion)
   await publishCollection(store, aoi, onEvent);
   await pruneStale(store, aoi, { id: itemId, digest }, onEvent);
   await publishSites(store, aoi, input.siteRules, input.rasters, onEvent);
-  await publishDossiers(store, { aoi, state, runId, rasters: input.rasters, ...(onEvent ? { onEvent } : {}) });
+  const { rasters, series } = input;
+  await publishDossiers(store, { aoi, state, runId, rasters, series, ...(onEvent ? { onEvent } : {}) });
   const headline = headlineOf(summary);
   state.items[itemId] = { digest, scenes: [...new Set(input.scenes)], runId, ...(headline ? { headline } : {}) };
   const reportKey = await publishAoiReport(store, {

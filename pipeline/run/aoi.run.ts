@@ -7,6 +7,7 @@ import { itemKey } from '../outputs/layout.js';
 import type { ResultItem } from '../outputs/stac.js';
 import type { ObjectStore } from '../ports.js';
 import { publishedRasters } from '../scenes/store.raster.js';
+import { seriesSources } from '../outputs/dossier.series.js';
 import { completePublication, publicationGaps, publishedSummary } from '../publish/period.publish.js';
 import type { PublishEvent } from '../publish/publish.js';
 import { killAfterIfAsked } from './debug.kill.js';
@@ -233,10 +234,17 @@ async function executePeriod(
     scenes: [...plan.scenes.baseline, ...plan.scenes.monitoring],
     state,
     siteRules: ctx.adapters.config.sites,
-    rasters: publishedRasters(ctx.adapters.opener(), ctx.adapters.store.url),
+    ...dossierReaders(ctx, period.aoi),
     basemap: ctx.adapters.config.reports.basemap,
     onEvent: onPublish,
   });
+}
+
+/** How the publication steps read the items' rasters and find their scenes again (sites, dossiers). */
+function dossierReaders(ctx: RunContext, aoi: Aoi) {
+  const { finder, config, store } = ctx.adapters;
+  const opener = ctx.adapters.opener();
+  return { rasters: publishedRasters(opener, store.url), series: seriesSources({ finder, config, aoi, opener }) };
 }
 
 /** Completes the publication of an item a killed run left unfinished, from what the store holds. */
@@ -253,7 +261,7 @@ async function repairPeriod(ctx: RunContext, aoi: Aoi, plan: AoiPlan, state: Aoi
     scenes: [...plan.scenes.baseline, ...plan.scenes.monitoring],
     state,
     siteRules: ctx.adapters.config.sites,
-    rasters: publishedRasters(ctx.adapters.opener(), ctx.adapters.store.url),
+    ...dossierReaders(ctx, aoi),
     basemap: ctx.adapters.config.reports.basemap,
     onEvent: publishEvents(ctx, aoi.id, log),
   });

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,7 +21,10 @@ import type { Summary } from '../../reports/summary.js';
 import { CAPTION } from '../../workers/chip.js';
 import { drawText, wrapText } from '../../workers/font.js';
 import { productOf } from '../../workers/products/index.js';
-import { childEnv, CLI, ROOT } from '../helpers/paths.js';
+import { childEnv, CLI, DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
+import { BUKAVU_SERIES } from '../helpers/bukavu.js';
+import type { SeriesRow } from '../../pipeline/outputs/dossier.series.js';
+import { parseCsv } from '../../reports/csv.js';
 import { bukavuItems, startRunSite, type RunSite } from '../helpers/run.site.js';
 import { serveFolder } from '../../pipeline/io/folder.server.js';
 import { storeProblems } from '../helpers/store.check.js';
@@ -163,13 +166,101 @@ async function checkChip(folder: string, record: ChipRecord, siteId: string, sum
 interface Evidence {
   run: string;
   software: { version: string };
-  site: { id: string };
+  site: { id: string; properties: { first_seen: string | null } };
   item: { id: string; inputs: string };
   periods: Summary['periods'];
   outputs: Array<{ asset: string; href: string; bytes: number; sha256: string }>;
   chips: Array<ChipRecord & { sha256: string }>;
   files: Array<{ file: string; sha256: string }>;
+  series: { csv: string; chart: string; observations: number; points: number; rows: SeriesRow[] };
   notIncluded: string[];
+}
+
+/**
+ * The site's series as a peer reads it: for each observation that saw the whole site clear, GDAL warps the scene's
+ * red and NIR onto the item's grid around the site (bilinear, as the reader resamples), burns the site's outline
+ * (pixel centres) and numpy takes the median NDVI of its pixels. Returns date → median.
+ */
+function peerMedians(feature: SitesCollection['features'][number], summary: Summary, dates: string[]) {
+  const work = mkdtempSync(join(tmpdir(), 'cw-series-peer-'));
+  writeFileSync(join(work, 'site.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [feature] }));
+  const files = readdirSync(BUKAVU_SERIES).filter((name) => name.endsWith('.tif'));
+  const scenes = dates.map((date) => [
+    date,
+    join(
+      BUKAVU_SERIES,
+      files.find((name) => name.startsWith(date.replaceAll('-', '')))!,
+    ),
+  ]);
+  const [originX, resolution, , originY] = summary.grid.transform;
+  const script = `
+import json, math, sys
+import numpy as np
+from osgeo import gdal
+gdal.UseExceptions()
+work, origin_x, origin_y, res = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+# The site's extent in the grid's CRS, snapped outwards to the item's grid.
+site = gdal.VectorTranslate('/vsimem/site.gpkg', work + '/site.geojson', dstSRS='EPSG:32735', format='GPKG')
+min_x, max_x, min_y, max_y = site.GetLayer().GetExtent()
+site = None
+x0 = origin_x + math.floor((min_x - origin_x) / res) * res
+x1 = origin_x + math.ceil((max_x - origin_x) / res) * res
+y1 = origin_y - math.floor((origin_y - max_y) / res) * res
+y0 = origin_y - math.ceil((origin_y - min_y) / res) * res
+bounds = (x0, y0, x1, y1)
+mask = gdal.Rasterize('/vsimem/mask.tif', '/vsimem/site.gpkg', format='GTiff', outputBounds=bounds, xRes=res, yRes=res, burnValues=[1], outputType=gdal.GDT_Byte)
+inside = mask.ReadAsArray() == 1
+out = {}
+for date, path in json.loads(sys.argv[5]):
+    warped = gdal.Warp('/vsimem/scene.tif', path, dstSRS='EPSG:32735', outputBounds=bounds, xRes=res, yRes=res, resampleAlg='bilinear', outputType=gdal.GDT_Float64)
+    red, nir = [warped.GetRasterBand(k).ReadAsArray() * 1e-4 for k in (1, 2)]
+    values = ((nir - red) / (nir + red))[inside]
+    out[date] = {'median': float(np.median(values)), 'finite': int(np.isfinite(values).sum()), 'pixels': int(inside.sum())}
+print(json.dumps(out))
+`;
+  const output = execFileSync(
+    DEBIAN_PYTHON,
+    ['-c', script, work, String(originX), String(originY), String(resolution), JSON.stringify(scenes)],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(output) as Record<string, { median: number; finite: number; pixels: number }>;
+}
+
+/** The series' CSV holds the evidence's rows, dated on the item's observation dates with its scenes. */
+function checkSeries(folder: string, evidence: Evidence, summary: Summary): void {
+  expect(readdirSync(folder)).toEqual(expect.arrayContaining(['timeseries.csv', 'timeseries.svg']));
+  const rows = parseCsv(readFileSync(join(folder, 'timeseries.csv'), 'utf8')).map((row) => row.fields);
+  expect(rows[0]).toEqual(['date', 'period', 'scenes', 'clear_pixels', 'site_pixels', 'clear_share', 'median_ndvi']);
+  const { series } = evidence;
+  expect(rows.length - 1).toBe(series.points);
+  expect(series.observations).toBe(
+    summary.periods.baseline.observationDates.length + summary.periods.monitoring.observationDates.length,
+  );
+  expect(series.points).toBeGreaterThan(4);
+  series.rows.forEach((row, k) => {
+    const period = summary.periods[row.period];
+    expect(period.observationDates).toContain(row.date);
+    const ids = period.scenes.map((scene) => scene.id);
+    for (const scene of row.scenes) expect(ids).toContain(scene);
+    expect(rows[k + 1]).toEqual([
+      row.date,
+      row.period,
+      row.scenes.join(' '),
+      String(row.clearPixels),
+      String(row.sitePixels),
+      (row.clearPixels / row.sitePixels).toFixed(4),
+      row.medianNdvi.toFixed(4),
+    ]);
+    expect(row.clearPixels).toBeLessThanOrEqual(row.sitePixels);
+  });
+  const svg = readFileSync(join(folder, 'timeseries.svg'), 'utf8');
+  expect(svg.match(/<circle class="point"/g)?.length).toBe(series.points);
+  expect(svg.match(/data-window="(baseline|monitoring)"/g)).toHaveLength(2);
+  if (
+    evidence.site.id &&
+    (evidence as unknown as { site: { properties: { first_seen: string | null } } }).site.properties.first_seen
+  )
+    expect(svg).toContain('class="detected"');
 }
 
 /** The page renders from `url` with no console error or failed request, every chip decoded at its size. */
@@ -195,6 +286,11 @@ async function checkPage(url: string, evidence: Evidence, screenshot?: string): 
     }),
   );
   expect(images).toEqual(evidence.chips.map((chip) => [`./${chip.file}`, true, chip.width, chip.height]));
+  const chart = await page.locator('#series-chart img').evaluate((node) => {
+    const img = node as unknown as Img;
+    return [img.getAttribute('src'), img.complete, img.naturalWidth];
+  });
+  expect(chart).toEqual(['./timeseries.svg', true, 720]);
   expect(await page.textContent('#site')).toBe(evidence.site.id);
   expect(await page.textContent('#run-id')).toBe(evidence.run);
   expect(await page.locator('#history tbody tr').count()).toBeGreaterThan(0);
@@ -222,6 +318,7 @@ describe('site dossiers on the real Bukavu series', () => {
     const summary = JSON.parse(text(await store.get(summaryKey))) as Summary;
     // The largest site (a window read whole at 1×) and the smallest (64 pixels enlarged).
     const bySize = [...sites.features].sort((a, b) => b.properties.hectares - a.properties.hectares);
+    const seriesFigures: string[] = [];
     for (const feature of [bySize[0]!, bySize.at(-1)!]) {
       const folder = join(root, AOI, 'sites', feature.id);
       expect(readdirSync(folder).sort()).toEqual(Object.keys(index.dossiers[feature.id]!.files).sort());
@@ -235,6 +332,22 @@ describe('site dossiers on the real Bukavu series', () => {
         'chip-forest-loss.png',
       ]);
       for (const chip of evidence.chips) await checkChip(folder, chip, feature.id, summary);
+      checkSeries(folder, evidence, summary);
+      // Where an observation saw the whole site clear, its median is the peer's (GDAL warp, numpy median).
+      const whole = evidence.series.rows.filter((row) => row.clearPixels === row.sitePixels);
+      expect(whole.length).toBeGreaterThan(0);
+      const peer = peerMedians(
+        feature,
+        summary,
+        whole.map((row) => row.date),
+      );
+      for (const row of whole) {
+        expect(peer[row.date]!.pixels, row.date).toBe(row.sitePixels);
+        expect(row.medianNdvi, row.date).toBeCloseTo(peer[row.date]!.median, 4);
+      }
+      seriesFigures.push(
+        `${feature.id}: ${evidence.series.points} of ${evidence.series.observations} observations saw it clear, ${whole.length} whole; NDVI ${evidence.series.rows.map((row) => `${row.date} ${row.medianNdvi.toFixed(3)}`).join(', ')}`,
+      );
       // Every output it cites is in the store with the sha256 it gives.
       for (const output of evidence.outputs) {
         expect(sha256(readFileSync(join(folder, output.href))), output.asset).toBe(output.sha256);
@@ -258,6 +371,7 @@ describe('site dossiers on the real Bukavu series', () => {
       const shot = feature === bySize[0] ? join(ARTIFACTS, 'dossier.png') : undefined;
       await checkPage(pathToFileURL(join(inZip, 'index.html')).href, evidence, shot);
     }
+    console.log(seriesFigures.join('\n'));
     // From the store over HTTP too (an S3 website endpoint): the page's images load from its folder.
     const server = await serveFolder(root);
     try {
