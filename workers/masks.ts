@@ -98,15 +98,24 @@ export function fmaskStates(
 }
 
 /**
+ * A nodata value as a band of this type holds it. GDAL_NODATA is text ("-3.4e+38", R's raster default for Float32):
+ * parsed it is a float64 no Float32 pixel equals, so for a Float32 band it is compared as the Float32 nearest it.
+ */
+export function nodataAsStored(band: ArrayLike<number>, nodata: number | undefined): number | undefined {
+  return nodata !== undefined && band instanceof Float32Array ? Math.fround(nodata) : nodata;
+}
+
+/**
  * Marks pixels whose band value is NaN or equals `nodata` as NOT_OBSERVED, in place. Exports whose producer
  * already masked clouds (NaN) come through here: such pixels are unobserved, never dilated.
  */
 export function markMissing(states: Uint8Array, band: ArrayLike<number>, nodata?: number): Uint8Array {
   if (states.length !== band.length)
     throw new RangeError(`markMissing: lengths differ (${states.length} vs ${band.length})`);
+  const stored = nodataAsStored(band, nodata);
   for (let i = 0; i < band.length; i++) {
     const value = band[i]!;
-    if (Number.isNaN(value) || (nodata !== undefined && value === nodata)) states[i] = NOT_OBSERVED;
+    if (Number.isNaN(value) || (stored !== undefined && value === stored)) states[i] = NOT_OBSERVED;
   }
   return states;
 }

@@ -3,7 +3,7 @@ import type { Aoi } from '../../aoi/aoi.schema.js';
 import { gridOutline, type Grid } from '../../aoi/rasterize.js';
 import type { BandName } from '../../workers/bands.js';
 import type { CloudCleanup, DateBlock } from '../../workers/change.block.js';
-import { CLEAR, NOT_OBSERVED, fmaskStates, qaPixelStates, sclStates } from '../../workers/masks.js';
+import { CLEAR, NOT_OBSERVED, fmaskStates, nodataAsStored, qaPixelStates, sclStates } from '../../workers/masks.js';
 import { resampleToGrid, type PointTransformer } from '../../workers/resample.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
 import { SceneDisagreementError } from '../scenes/scene.agreement.js';
@@ -21,10 +21,11 @@ const DAY_MS = 86_400_000;
 /** Physical values on the grid: DN × scale + offset, nodata → NaN before resampling so it never blends in. */
 function bandOnGrid(band: AoiBand, grid: Grid, method: 'nearest' | 'bilinear', physical: boolean): Float32Array {
   const values = new Float32Array(band.data.length);
+  const nodata = nodataAsStored(band.data, band.nodata);
   for (let i = 0; i < values.length; i++) {
     const raw = band.data[i]!;
     values[i] =
-      Number.isNaN(raw) || (band.nodata !== undefined && raw === band.nodata)
+      Number.isNaN(raw) || (nodata !== undefined && raw === nodata)
         ? NaN
         : physical
           ? raw * band.scale + band.offset

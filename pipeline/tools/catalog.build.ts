@@ -6,6 +6,7 @@ import { ChangewatchError } from '../errors.js';
 import { FileByteSource } from '../io/byte.source.file.js';
 import { RasterReader, type RasterInfo } from '../io/cog.reader.js';
 import { BAND_NAMES, POLARIZATIONS, type BackscatterUnit, type BandName } from '../../workers/bands.js';
+import { nodataAsStored } from '../../workers/masks.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -131,9 +132,7 @@ async function nodataFraction(reader: RasterReader): Promise<number> {
   });
   const { width, height } = levels[level]!;
   const read = await reader.readWindow({ x0: 0, y0: 0, x1: width, y1: height }, { level });
-  // A Float32 file's nodata (GDAL_NODATA "-3.4e+38") is compared as the Float32 the pixels hold.
-  const stated = reader.info.nodata;
-  const nodata = stated !== undefined && reader.info.dataType === 'float32' ? Math.fround(stated) : stated;
+  const nodata = nodataAsStored(read.bands[0]!, reader.info.nodata);
   let missing = 0;
   for (let i = 0; i < width * height; i++) {
     for (const band of read.bands) {

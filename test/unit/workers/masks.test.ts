@@ -6,6 +6,7 @@ import {
   NOT_OBSERVED,
   fmaskStates,
   markMissing,
+  nodataAsStored,
   qaPixelStates,
   sclStates,
 } from '../../../workers/masks.js';
@@ -72,5 +73,16 @@ describe('markMissing', () => {
     const states = Uint8Array.from([CLEAR, CLOUD, CLEAR, CLEAR]);
     markMissing(states, Float32Array.from([NaN, 0.2, -9999, 0.3]), -9999);
     expect([...states]).toEqual([NOT_OBSERVED, CLOUD, NOT_OBSERVED, CLEAR]);
+  });
+
+  it("takes a Float32 band's nodata as the Float32 it is stored as (GDAL's -3.4e+38)", () => {
+    const band = Float32Array.from([-3.4e38, -7.5]);
+    expect(band[0]).not.toBe(-3.4e38);
+    expect(nodataAsStored(band, -3.4e38)).toBe(band[0]);
+    expect(nodataAsStored(Float64Array.from([-3.4e38]), -3.4e38)).toBe(-3.4e38);
+    expect(nodataAsStored(band, undefined)).toBeUndefined();
+    const states = Uint8Array.from([CLEAR, CLEAR]);
+    markMissing(states, band, -3.4e38);
+    expect([...states]).toEqual([NOT_OBSERVED, CLEAR]);
   });
 });
