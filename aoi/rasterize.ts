@@ -21,6 +21,17 @@ export interface PixelWindow {
   y1: number;
 }
 
+/** The grid of a window of `grid` (which may reach past its edges): same CRS and pixel size, origin moved. */
+export function windowGrid(grid: Grid, window: PixelWindow): Grid {
+  const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
+  return {
+    epsg: grid.epsg,
+    width: window.x1 - window.x0,
+    height: window.y1 - window.y0,
+    transform: [originX + window.x0 * pixelWidth, pixelWidth, 0, originY + window.y0 * pixelHeight, 0, pixelHeight],
+  };
+}
+
 /**
  * Burns windows of the grid one at a time, with the same arithmetic (in whole-grid pixel coordinates) whichever
  * window is asked, so blocks burnt separately agree with the whole grid burnt at once.

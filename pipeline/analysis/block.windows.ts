@@ -1,4 +1,4 @@
-import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
+import { windowGrid, type Grid, type PixelWindow } from '../../aoi/rasterize.js';
 
 /** The grid cut into blocks, and the masks of the AOI and zones over them. */
 
@@ -43,17 +43,11 @@ export function blockWindows(grid: Grid, blockSize: number, insideOf: (window: P
 
 /** The grid of a block with its halo (less at the grid's edges), and the halo widths [left, top, right, bottom]. */
 export function haloGrid(grid: Grid, window: PixelWindow, halo: number) {
-  const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
   const hx0 = Math.max(0, window.x0 - halo);
   const hy0 = Math.max(0, window.y0 - halo);
   const hx1 = Math.min(grid.width, window.x1 + halo);
   const hy1 = Math.min(grid.height, window.y1 + halo);
-  const blockGrid: Grid = {
-    epsg: grid.epsg,
-    width: hx1 - hx0,
-    height: hy1 - hy0,
-    transform: [originX + hx0 * pixelWidth, pixelWidth, 0, originY + hy0 * pixelHeight, 0, pixelHeight],
-  };
+  const blockGrid = windowGrid(grid, { x0: hx0, y0: hy0, x1: hx1, y1: hy1 });
   const widths: [number, number, number, number] = [window.x0 - hx0, window.y0 - hy0, hx1 - window.x1, hy1 - window.y1];
   return { blockGrid, halo: widths };
 }

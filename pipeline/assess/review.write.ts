@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SampleDesign } from '../../reports/accuracy.js';
+import { windowGrid, type Grid } from '../../aoi/rasterize.js';
 import { reviewPage, type ReviewPoint } from '../../reports/review.page.js';
 import { reviewChip } from '../../workers/accuracy/review.chip.js';
 import { encodeOpaquePng } from '../outputs/dossier.chips.js';
@@ -17,6 +18,14 @@ const CHIP_LAYERS = [
   { asset: 'ndvi-baseline', period: 'baseline' },
   { asset: 'ndvi-monitoring', period: 'monitoring' },
 ] as const;
+
+/** The chip's window of the item's grid: the sample pixel and CHIP_HALF pixels on every side. */
+const chipWindow = (unit: SampleDesign['units'][number]) => ({
+  x0: unit.column - CHIP_HALF,
+  y0: unit.row - CHIP_HALF,
+  x1: unit.column + CHIP_HALF + 1,
+  y1: unit.row + CHIP_HALF + 1,
+});
 
 /**
  * The review page of a sample (`review/index.html`) and its chips (`review/chips/<id>-<period>.png`): NDVI of the
@@ -42,12 +51,7 @@ export async function writeReview(
   const side = 2 * CHIP_HALF + 1;
   const points: ReviewPoint[] = [];
   for (const [index, unit] of design.units.entries()) {
-    const window = {
-      x0: unit.column - CHIP_HALF,
-      y0: unit.row - CHIP_HALF,
-      x1: unit.column + CHIP_HALF + 1,
-      y1: unit.row + CHIP_HALF + 1,
-    };
+    const window = chipWindow(unit);
     const chips: Record<string, string> = {};
     for (const [layerIndex, layer] of CHIP_LAYERS.entries()) {
       const { bands } = await readers[layerIndex]!.readWindow(window, { bands: [0], fill: Number.NaN });
@@ -97,28 +101,10 @@ async function writeSceneChips(
   design: SampleDesign,
   source: SceneChipSource,
 ): Promise<ReviewPoint['scenes']> {
-  const [originX, pixelWidth, , originY, , pixelHeight] = design.grid.transform as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const side = 2 * CHIP_HALF + 1;
-  const grid = {
-    epsg: design.grid.epsg,
-    width: side,
-    height: side,
-    transform: [
-      originX + (unit.column - CHIP_HALF) * pixelWidth,
-      pixelWidth,
-      0,
-      originY + (unit.row - CHIP_HALF) * pixelHeight,
-      0,
-      pixelHeight,
-    ] as const,
-  };
+  const grid = windowGrid(
+    { ...design.grid, transform: design.grid.transform as unknown as Grid['transform'] },
+    chipWindow(unit),
+  );
   const described: ReviewPoint['scenes'] = [];
   for (const chip of await pointSceneChips(source, grid, SCENE_ZOOM)) {
     const file = `chips/${unit.id}-${chip.date}.png`;
