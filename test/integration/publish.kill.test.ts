@@ -20,8 +20,8 @@ import { folderLeftovers, storeProblems } from '../helpers/store.check.js';
  * assets.
  */
 const AOI = { id: 'bukavu-b', bbox: [28.83, -2.5, 28.86, -2.46] };
-/** Every publish step; the 13 assets are killed after the first and after the last (summary.json). */
-const STEPS = ['asset#1', 'asset#13', 'item', 'collection', 'catalog', 'prune#1', 'sites', 'report', 'state', 'index'];
+/** Every publish step; the 14 assets are killed after the first and after the last (summary.json). */
+const STEPS = ['asset#1', 'asset#14', 'item', 'collection', 'catalog', 'prune#1', 'sites', 'report', 'state', 'index'];
 
 const sites: RunSite[] = [];
 let collection: string;

@@ -266,7 +266,7 @@ describe('changewatch run: CLI', () => {
     const dry = await cli(s, ['run', '--dry-run']);
     expect(dry.status).toBe(0);
     expect(dry.stdout).toMatch(
-      /^bukavu-b +compute +bukavu-b-2021-08-15-2021-09-30 +\d+\+\d+ +\d+ +[\d.]+ MiB +[\d.]+ MiB +13 assets/m,
+      /^bukavu-b +compute +bukavu-b-2021-08-15-2021-09-30 +\d+\+\d+ +\d+ +[\d.]+ MiB +[\d.]+ MiB +14 assets/m,
     );
     expect(dry.stdout).toMatch(/nothing was read or written/);
     expect(await collect(new FileObjectStore(join(s.dir, 'store')).list(''))).toEqual([]);
