@@ -1,3 +1,4 @@
+import { firstSharedDay, isVersioned, validityText } from './zone.versions.js';
 import {
   AOI_KINDS,
   ANALYSES,
@@ -156,7 +157,60 @@ function findAoiIndex(roles: unknown[], problems: Problems): number | undefined 
   return aoiIndexes[0]!;
 }
 
-/** The valid zones, in file order; a problem for each invalid one, duplicate id, or zone outside `aoiBox`. */
+/** A zone's `valid_from` or `valid_to`: a calendar date, YYYY-MM-DD; undefined when absent or wrong (then a problem). */
+function checkValidityDate(value: unknown, key: string, feature: number, problems: Problems): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const match = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
+  const date = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined;
+  if (!date || date.toISOString().slice(0, 10) !== value) {
+    problems.add(
+      feature,
+      `${key} ${JSON.stringify(value)} is not a calendar date: write it YYYY-MM-DD (e.g. "2021-05-11")`,
+    );
+    return undefined;
+  }
+  return value as string;
+}
+
+/** The version dates of a zone feature, checked: each a date, `valid_from` not after `valid_to`. */
+function checkValidity(properties: Json, feature: number, problems: Problems): Pick<Zone, 'validFrom' | 'validTo'> {
+  const validFrom = checkValidityDate(properties.valid_from, 'valid_from', feature, problems);
+  const validTo = checkValidityDate(properties.valid_to, 'valid_to', feature, problems);
+  if (validFrom !== undefined && validTo !== undefined && validFrom > validTo) {
+    problems.add(
+      feature,
+      `valid_from ${validFrom} is after valid_to ${validTo}: swap them (valid_to is the last valid day)`,
+    );
+  }
+  return { ...(validFrom !== undefined ? { validFrom } : {}), ...(validTo !== undefined ? { validTo } : {}) };
+}
+
+/**
+ * Versions of one zone id must not overlap in time: a figure about a date must find one version. Two features with
+ * the same id and no dates are simply a duplicate id.
+ */
+function checkVersions(versions: ReadonlyArray<{ zone: Zone; feature: number }>, problems: Problems): void {
+  for (const [k, later] of versions.entries()) {
+    for (const earlier of versions.slice(0, k)) {
+      const shared = firstSharedDay(earlier.zone, later.zone);
+      if (shared === undefined) continue;
+      const id = later.zone.id;
+      if (!isVersioned(earlier.zone) && !isVersioned(later.zone)) {
+        problems.add(
+          later.feature,
+          `zone id "${id}" is also used by feature ${earlier.feature}: give each zone its own id`,
+        );
+        continue;
+      }
+      problems.add(
+        later.feature,
+        `zone "${id}": this version (${validityText(later.zone)}) overlaps the version of feature ${earlier.feature} (${validityText(earlier.zone)}): both are valid on ${shared}: end one (valid_to, the last valid day) before the other starts (valid_from)`,
+      );
+    }
+  }
+}
+
+/** The valid zones, in file order; a problem for each invalid one, duplicate id or overlapping version, or zone outside `aoiBox`. */
 function checkZones(
   features: unknown[],
   roles: unknown[],
@@ -165,27 +219,31 @@ function checkZones(
   problems: Problems,
 ): Zone[] {
   const zones: Zone[] = [];
-  const zoneIds = new Map<string, number>();
+  const versions = new Map<string, Array<{ zone: Zone; feature: number }>>();
   features.forEach((feature, index) => {
     if (index === aoiIndex || roles[index] !== 'zone') return;
     const zoneGeometry = checkFeatureGeometry(feature, index, problems, Infinity);
     const zoneProperties = isObject(feature) && isObject(feature.properties) ? feature.properties : {};
     const id = checkId(zoneProperties.id, index, problems, 'zone');
     const name = checkName(zoneProperties.name, index, problems, 'zone');
-    if (id !== undefined) {
-      const previous = zoneIds.get(id);
-      if (previous !== undefined) {
-        problems.add(index, `zone id "${id}" is also used by feature ${previous}: give each zone its own id`);
-      } else zoneIds.set(id, index);
-    }
+    const validity = checkValidity(zoneProperties, index, problems);
     if (zoneGeometry && aoiBox && !bboxesIntersect(aoiBox, bboxOf(zoneGeometry.geometry))) {
       problems.add(index, `zone "${id ?? index}" lies entirely outside the AOI: enlarge the AOI or remove the zone`);
     }
-    if (zoneGeometry && id !== undefined && name !== undefined) {
-      const { role: _role, id: _id, name: _name, ...attributes } = zoneProperties;
-      zones.push({ id, name, geometry: zoneGeometry.geometry, areaHa: zoneGeometry.areaM2 / 1e4, attributes });
-    }
+    if (id === undefined) return;
+    const { role: _role, id: _id, name: _name, valid_from: _from, valid_to: _to, ...attributes } = zoneProperties;
+    const zone: Zone = {
+      id,
+      name: name ?? id,
+      geometry: zoneGeometry?.geometry ?? { type: 'Polygon', coordinates: [] },
+      areaHa: (zoneGeometry?.areaM2 ?? 0) / 1e4,
+      attributes,
+      ...validity,
+    };
+    versions.set(id, [...(versions.get(id) ?? []), { zone, feature: index }]);
+    if (zoneGeometry && name !== undefined) zones.push(zone);
   });
+  for (const same of versions.values()) checkVersions(same, problems);
   return zones;
 }
 

@@ -1,6 +1,7 @@
 import { PRODUCT_TYPES, type ProductType } from '../workers/products/index.js';
 import type { AreaGeometry, BBox } from './geometry.js';
 import type { TimeInterval } from './interval.js';
+import type { ZoneVersion } from './zone.versions.js';
 
 /**
  * The AOI contract other tools and tests rely on (documented in README "Areas of interest").
@@ -36,7 +37,10 @@ export function isAoiPath(reference: string): boolean {
   return reference.includes('/') || reference.endsWith('.geojson') || reference.endsWith('.json');
 }
 
-/** A named sub-polygon whose hectares are reported separately (a permit, "Exclusion Zone B"). */
+/**
+ * A named sub-polygon whose hectares are reported separately (a permit, "Exclusion Zone B"). One zone id may have
+ * several versions over time (aoi/zone.versions.ts), each with its own geometry and attributes.
+ */
 export interface Zone {
   id: string;
   name: string;
@@ -45,6 +49,12 @@ export interface Zone {
   areaHa: number;
   /** Any other properties the file carried (permit holder, status…), kept for reports. */
   attributes: Record<string, unknown>;
+  /** `valid_from`: first day this version is valid (YYYY-MM-DD); unset: open. */
+  validFrom?: string;
+  /** `valid_to`: last day this version is valid (YYYY-MM-DD, included); unset: open. */
+  validTo?: string;
+  /** Set once the AOI is taken as of a date (zone.versions.ts): which version this is and its status then. */
+  version?: ZoneVersion;
 }
 
 export interface Aoi {
@@ -66,7 +76,13 @@ export interface Aoi {
   bbox: BBox;
   /** Geodesic area on WGS84, hectares. */
   areaHa: number;
+  /**
+   * The zones. As parsed: every version of every zone (an id repeats when it has versions); once taken as of a date
+   * (aoi/zone.versions.ts `aoiForWindow`), each id once, in the version of that date.
+   */
   zones: Zone[];
+  /** Every version of every zone, kept when the AOI is taken as of a date and has versioned zones. */
+  zoneVersions?: Zone[];
 }
 
 /** One problem found in an AOI file; printed as `file: feature N: message`. */

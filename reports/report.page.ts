@@ -3,7 +3,7 @@ import { accuracySection, type AccuracyAsset } from './accuracy.js';
 import type { AreaGeometry } from '../aoi/geometry.js';
 import { leadProduct, productOf } from '../workers/products/index.js';
 import type { SiteProperties } from './site.properties.js';
-import { SEASONAL_MISMATCH, type LastClearSummary, type Summary, type Tally } from './summary.js';
+import { SEASONAL_MISMATCH, type LastClearSummary, type Summary, type Tally, type ZoneVersion } from './summary.js';
 
 /**
  * The HTML pages report authors open: one per AOI and run, and the index of all AOIs. Pure: models in, strings
@@ -53,7 +53,7 @@ export interface ReportPageModel {
 /** One site in the report's table. */
 export type SiteRow = Pick<
   SiteProperties,
-  'site' | 'product' | 'state' | 'hectares' | 'first_seen' | 'last_change' | 'zones'
+  'site' | 'product' | 'state' | 'hectares' | 'first_seen' | 'last_change' | 'zones' | 'zone_versions'
 >;
 
 export interface IndexRow {
@@ -248,16 +248,24 @@ function beforeAfter(model: ReportPageModel, noun: string, asset: Asset): string
 <div class="legend" id="legend">${model.legend.map((row) => `<div><span class="sw" style="background:#${escapeHtml(row.colour)}"></span>${escapeHtml(row.label)}</div>`).join('')}<div class="muted">Areas in hectares (geodesic, WGS84); NDVI is unitless.</div></div>`;
 }
 
+const STATUS_WORDS = { 'in-force': 'in force', expired: 'expired', 'not-yet-valid': 'not yet valid' } as const;
+
+/** Which version of a zone the figures use: "in force (2021-05-11..open)", "expired (..2024-05-10)"; "-" undated. */
+function versionText(version: ZoneVersion): string {
+  if (version.validFrom === null && version.validTo === null) return '-';
+  return `${STATUS_WORDS[version.status]} (${version.validFrom ?? 'open'}..${version.validTo ?? 'open'})`;
+}
+
 function zonesTable(lead: Lead): string {
   const zones = Object.entries(lead.figures.zones);
   if (zones.length === 0) return '';
   const rows = zones
     .map(([id, zone]) => {
       const change = zone.classes[lead.change]?.hectares ?? 0;
-      return `<tr data-zone="${escapeHtml(id)}"><td>${escapeHtml(zone.name)}</td><td class="n">${ha(zone.hectares)}</td><td class="n" data-hectares="${change}">${ha(change)}</td><td class="n">${ha(zone.confidence.high?.hectares ?? 0)}</td><td class="n">${ha(zone.confidence.low?.hectares ?? 0)}</td><td class="n">${percent(zone.clearFraction.baseline)} / ${percent(zone.clearFraction.monitoring)}</td></tr>`;
+      return `<tr data-zone="${escapeHtml(id)}"><td>${escapeHtml(zone.name)}</td><td class="n">${ha(zone.hectares)}</td><td class="n" data-hectares="${change}">${ha(change)}</td><td class="n">${ha(zone.confidence.high?.hectares ?? 0)}</td><td class="n">${ha(zone.confidence.low?.hectares ?? 0)}</td><td class="n">${percent(zone.clearFraction.baseline)} / ${percent(zone.clearFraction.monitoring)}</td><td data-status="${zone.version.status}">${escapeHtml(versionText(zone.version))}</td></tr>`;
     })
     .join('');
-  return `<h3>By zone</h3><table id="zones"><thead><tr><th>zone</th><th class="n">zone ha</th><th class="n">${escapeHtml(lead.change)} ha</th><th class="n">high</th><th class="n">low</th><th class="n">seen clear (baseline / monitoring)</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<h3>By zone</h3><table id="zones"><thead><tr><th>zone</th><th class="n">zone ha</th><th class="n">${escapeHtml(lead.change)} ha</th><th class="n">high</th><th class="n">low</th><th class="n">seen clear (baseline / monitoring)</th><th>version (valid from..to)</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function leadClasses(summary: Summary, lead: Lead): string {
@@ -335,6 +343,15 @@ function citation(model: ReportPageModel, noun: string): string {
 const siteCell = (site: string, dossier: string | undefined) =>
   dossier ? `<a class="dossier" href="${escapeHtml(dossier)}">${escapeHtml(site)}</a>` : escapeHtml(site);
 
+/** A site's zones, each versioned one with what it was when the site was first seen when that was not in force. */
+function siteZones(site: SiteRow): string {
+  const zones = Object.keys(site.zones).map((id) => {
+    const version = site.zone_versions?.[id];
+    return version && version.status !== 'in-force' ? `${id} (${STATUS_WORDS[version.status]})` : id;
+  });
+  return zones.join(', ') || '-';
+}
+
 /** The sites, largest first; a click on a column heading sorts by it (numbers as numbers). */
 function sitesTable(model: ReportPageModel): string {
   const sites = [...(model.sites ?? [])].sort((a, b) => b.hectares - a.hectares);
@@ -342,7 +359,7 @@ function sitesTable(model: ReportPageModel): string {
   const rows = sites
     .map(
       (site) =>
-        `<tr data-site="${escapeHtml(site.site)}"><td>${siteCell(site.site, model.dossierHrefs?.[site.site])}</td><td>${escapeHtml(site.product)}</td><td>${escapeHtml(site.state)}</td><td class="n" data-value="${site.hectares}">${ha(site.hectares)}</td><td>${escapeHtml(site.first_seen ?? '-')}</td><td>${escapeHtml(site.last_change)}</td><td>${escapeHtml(Object.keys(site.zones).join(', ') || '-')}</td></tr>`,
+        `<tr data-site="${escapeHtml(site.site)}"><td>${siteCell(site.site, model.dossierHrefs?.[site.site])}</td><td>${escapeHtml(site.product)}</td><td>${escapeHtml(site.state)}</td><td class="n" data-value="${site.hectares}">${ha(site.hectares)}</td><td>${escapeHtml(site.first_seen ?? '-')}</td><td>${escapeHtml(site.last_change)}</td><td>${escapeHtml(siteZones(site))}</td></tr>`,
     )
     .join('');
   const heads = ['site', 'product', 'state', 'hectares', 'first seen', 'last change', 'zones'];

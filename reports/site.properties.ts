@@ -1,3 +1,4 @@
+import type { ZoneStatus } from '../aoi/zone.versions.js';
 import type { SiteState } from '../workers/sites.js';
 
 /**
@@ -13,7 +14,13 @@ export interface SiteProperties {
   last_clear_view: string | null;
   /** Area of every pixel the site's patches covered, geodesic, hectares. */
   hectares: number;
+  /** Hectares inside each zone it reaches: for a versioned zone, inside the version of its first sighting. */
   zones: Record<string, number>;
+  /**
+   * For each versioned zone in `zones`, the version used (the one valid on `first_seen`) and what the zone was that
+   * day: `expired` is a change first seen after the permit (its last version) ended. Absent when no zone is versioned.
+   */
+  zone_versions?: Record<string, { valid_from: string | null; valid_to: string | null; status: ZoneStatus }>;
   merged_from: string[];
   merged_into: string | null;
   split_from: string | null;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ANALYSES, AOI_KINDS, SLUG } from '../aoi/aoi.schema.js';
+import { ZONE_STATUSES } from '../aoi/zone.versions.js';
 import { SITE_STATES } from '../workers/sites.js';
 
 /**
@@ -65,8 +66,26 @@ export const PeriodSummarySchema = z
   .meta({ id: 'period' });
 export type PeriodSummary = z.infer<typeof PeriodSummarySchema>;
 
+export const ZoneVersionSchema = z
+  .strictObject({
+    validFrom: z.iso.date().nullable().meta({ description: "The version's first valid day; null: open." }),
+    validTo: z.iso.date().nullable().meta({ description: "The version's last valid day; null: open." }),
+    status: z.enum(ZONE_STATUSES).meta({
+      description:
+        'What the zone was on the last day of the monitoring window: `in-force` (this version was valid), `expired` (its last version had ended: the figures are inside that expired version), `not-yet-valid` (its first version had not started).',
+    }),
+  })
+  .meta({
+    id: 'zoneVersion',
+    description:
+      "Which version of the zone the figures use: the one valid on the monitoring window's last day (a zone without dates is valid at all times).",
+  });
+
+export type ZoneVersion = z.infer<typeof ZoneVersionSchema>;
+
 export const ZoneSummarySchema = z.strictObject({
   name: z.string().meta({ description: "The zone's name from the AOI file." }),
+  version: ZoneVersionSchema,
   hectares: hectares('Area of the grid pixels whose centre lies in the zone.'),
   classes: TalliesSchema.meta({ description: 'Pixels and hectares per class name inside the zone.' }),
   confidence: TalliesSchema.meta({ description: 'Change pixels inside the zone by confidence name.' }),
@@ -102,6 +121,7 @@ export type LastClearSummary = z.infer<typeof LastClearSchema>;
 
 export const ZoneLastClearSchema = LastClearSchema.extend({
   name: z.string().meta({ description: "The zone's name from the AOI file." }),
+  version: ZoneVersionSchema,
 }).meta({ id: 'zoneLastClear' });
 
 export const ProductSummarySchema = z

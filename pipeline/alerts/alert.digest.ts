@@ -164,6 +164,20 @@ function stateCounts(alerts: readonly SiteAlert[], language: Language): string {
   return [...counts].map(([state, n]) => `${n} ${STATES[language][state][n === 1 ? 0 : 1]}`).join(', ');
 }
 
+/**
+ * Which version of a versioned zone a site was placed in (the one of its first sighting), and whether the permit had
+ * expired or not started by then; nothing for a zone without dates.
+ */
+function versionNote(version: NonNullable<SiteAlert['zone_versions']>[string] | undefined, language: Language) {
+  if (!version) return '';
+  const { valid_from: from, valid_to: to } = version;
+  const fr = language === 'fr';
+  if (version.status === 'expired') return fr ? ` (expiré le ${to})` : ` (expired ${to})`;
+  if (version.status === 'not-yet-valid')
+    return fr ? ` (pas encore valide : dès le ${from})` : ` (not yet valid: from ${from})`;
+  return ` (${from ?? '…'}..${to ?? '…'})`;
+}
+
 /** One site's lines; its report link only when it is not the run's (listed once at the end). */
 function siteLines(
   alert: SiteAlert,
@@ -175,7 +189,7 @@ function siteLines(
   const label = (name: string) => `   ${name}${words.colon} `;
   const zones = Object.entries(alert.zones)
     .sort(([, a], [, b]) => b - a)
-    .map(([zone, ha]) => `${zone} ${hectares(ha, language)}`)
+    .map(([zone, ha]) => `${zone} ${hectares(ha, language)}${versionNote(alert.zone_versions?.[zone], language)}`)
     .join(language === 'fr' ? ' ; ' : '; ');
   return [
     `${index + 1}. ${alert.site}${words.colon} ${STATES[language][alert.state][0]} (${alert.product})`,

@@ -20,6 +20,8 @@ export interface SiteAlert {
   state: SiteProperties['state'];
   hectares: number;
   zones: Record<string, number>;
+  /** The version of each versioned zone on the day the site was first seen (sites.geojson), when any is versioned. */
+  zone_versions?: SiteProperties['zone_versions'];
   first_seen: string | null;
   last_change: string;
   /** The item the site was last folded from, and its monitoring window. */
@@ -63,6 +65,7 @@ export function siteAlerts(
       state: site.state,
       hectares: site.hectares,
       zones: site.zones,
+      ...(site.zone_versions ? { zone_versions: site.zone_versions } : {}),
       first_seen: site.first_seen,
       last_change: site.last_change,
       item: last.item,

@@ -30,7 +30,13 @@ function describeAoi(aoi: Aoi): Record<string, unknown> {
     centroid,
     utmZone,
     bbox: aoi.bbox.map((value) => Math.round(value * 1e6) / 1e6),
-    zones: aoi.zones.map((zone) => ({ id: zone.id, name: zone.name, areaHa: Math.round(zone.areaHa * 100) / 100 })),
+    zones: aoi.zones.map((zone) => ({
+      id: zone.id,
+      name: zone.name,
+      areaHa: Math.round(zone.areaHa * 100) / 100,
+      ...(zone.validFrom !== undefined ? { validFrom: zone.validFrom } : {}),
+      ...(zone.validTo !== undefined ? { validTo: zone.validTo } : {}),
+    })),
     windows: Object.fromEntries(Object.entries(aoi.windows).map(([name, window]) => [name, window.text])),
     ...(aoi.maxCloudCover !== undefined ? { maxCloudCover: aoi.maxCloudCover } : {}),
     ...(aoi.source !== undefined ? { source: aoi.source } : {}),
@@ -47,11 +53,18 @@ function aoiRow(aoi: Aoi): string[] {
     formatArea(aoi.areaHa),
     location.text,
     location.utmZone,
-    String(aoi.zones.length),
+    String(new Set(aoi.zones.map((zone) => zone.id)).size),
     aoi.analyses.join(','),
     windows.join('; ') || 'rolling',
     aoi.name,
   ];
+}
+
+/** `10 zones`, or `10 zones (11 versions)` when some zone has versions over time. */
+function zonesText(aoi: Aoi): string {
+  const ids = new Set(aoi.zones.map((zone) => zone.id)).size;
+  const versions = aoi.zones.length > ids ? ` (${aoi.zones.length} versions)` : '';
+  return `${ids} zone${ids === 1 ? '' : 's'}${versions}`;
 }
 
 /** `aoi validate <files...>`: one line per problem on stderr, one `ok` line per valid file; exit 2 when any problem. */
@@ -65,7 +78,7 @@ async function validate(files: string[], command: Command, { io, configOf, setEx
     if (failed.has(valid.file)) continue;
     const { text, utmZone } = locationOf(valid);
     io.out(
-      `${valid.file}: ok: ${valid.id} (${valid.kind}, ${formatArea(valid.areaHa)}, ${valid.zones.length} zone${valid.zones.length === 1 ? '' : 's'}, centroid ${text}, UTM ${utmZone})`,
+      `${valid.file}: ok: ${valid.id} (${valid.kind}, ${formatArea(valid.areaHa)}, ${zonesText(valid)}, centroid ${text}, UTM ${utmZone})`,
     );
   }
   log.info({ files: files.length, valid: result.aois.length, problems: result.problems.length }, 'Aoi:Validate:Done');

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isVersioned } from '../../aoi/zone.versions.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { TimeInterval } from '../../aoi/interval.js';
 
@@ -59,7 +60,12 @@ export function inputsDigest(input: {
   const canonical = JSON.stringify({
     version: input.version,
     geometry: input.aoi.geometry,
-    zones: input.aoi.zones.map((zone) => [zone.id, zone.geometry]),
+    // A zone's version is part of what made the figures; an unversioned zone keeps the digest it always had.
+    zones: input.aoi.zones.map((zone) =>
+      zone.version && isVersioned(zone)
+        ? [zone.id, zone.geometry, zone.version.validFrom, zone.version.validTo, zone.version.status]
+        : [zone.id, zone.geometry],
+    ),
     analyses: [...input.aoi.analyses].sort(),
     scenes: { baseline: [...input.scenes.baseline].sort(), monitoring: [...input.scenes.monitoring].sort() },
     windows: [

@@ -1,4 +1,5 @@
-import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { Aoi, Zone } from '../../aoi/aoi.schema.js';
+import { isVersioned, versionOn } from '../../aoi/zone.versions.js';
 import { pixelAreaHaByColumn } from '../../aoi/pixel.area.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import { outlineOf, type OutlineGeometry } from '../../workers/outline.js';
@@ -67,6 +68,40 @@ function zoneHectares(footprint: Int32Array, zones: Map<string, Set<number>>, ar
   return out;
 }
 
+/**
+ * A site's hectares in each zone, with versioned zones taken as they were on the day it was first seen (else on the
+ * last day of its latest period), and which version that was.
+ */
+function zonesOnFirstSighting(
+  site: Site,
+  versions: ReadonlyMap<string, Array<{ zone: Zone; pixels: Set<number> }>>,
+  area: Float64Array,
+  width: number,
+) {
+  const day =
+    site.firstSeen ??
+    site.history
+      .at(-1)
+      ?.monitoring.match(/\d{4}-\d{2}-\d{2}/g)
+      ?.at(-1) ??
+    '';
+  const zones: Record<string, number> = {};
+  const said: NonNullable<SiteProperties['zone_versions']> = {};
+  for (const [id, all] of versions) {
+    const { zone, version } = versionOn(
+      all.map((entry) => entry.zone),
+      day,
+    );
+    const pixels = all.find((entry) => entry.zone === zone)!.pixels;
+    const hectares = zoneHectares(site.footprint, new Map([[id, pixels]]), area, width)[id];
+    if (hectares === undefined) continue;
+    zones[id] = hectares;
+    if (isVersioned(zone))
+      said[id] = { valid_from: version.validFrom, valid_to: version.validTo, status: version.status };
+  }
+  return { zones, said };
+}
+
 function properties(site: Site, hectares: number, zones: Record<string, number>): SiteProperties {
   return {
     site: site.id,
@@ -115,14 +150,24 @@ export function sitesCollection(input: {
   const { grid } = input;
   const area = pixelAreaHaByColumn(grid);
   const zones = new Map(input.aoi.zones.map((zone) => [zone.id, new Set(pixelsOf(zone.geometry, grid))]));
+  // Versioned zones (aoi/zone.versions.ts): every version rasterised, each site placed by its first sighting.
+  const versions = new Map<string, Array<{ zone: Zone; pixels: Set<number> }>>();
+  for (const zone of input.aoi.zoneVersions ?? []) {
+    versions.set(zone.id, [...(versions.get(zone.id) ?? []), { zone, pixels: new Set(pixelsOf(zone.geometry, grid)) }]);
+  }
   const features = input.sites
     .filter((site) => site.footprint.length > 0)
     .map((site) => {
       let hectares = 0;
       for (const pixel of site.footprint) hectares += area[pixel % grid.width]!;
-      const zoned = zoneHectares(site.footprint, zones, area, grid.width);
       const geometry = outlineOf(grid, footprintBox(site.footprint, grid));
-      return { type: 'Feature' as const, id: site.id, geometry, properties: properties(site, hectares, zoned) };
+      if (versions.size === 0) {
+        const zoned = zoneHectares(site.footprint, zones, area, grid.width);
+        return { type: 'Feature' as const, id: site.id, geometry, properties: properties(site, hectares, zoned) };
+      }
+      const { zones: zoned, said } = zonesOnFirstSighting(site, versions, area, grid.width);
+      const placed = { ...properties(site, hectares, zoned), zone_versions: said };
+      return { type: 'Feature' as const, id: site.id, geometry, properties: placed };
     });
   return {
     type: 'FeatureCollection',

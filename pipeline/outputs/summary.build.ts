@@ -1,3 +1,4 @@
+import { ALWAYS } from '../../aoi/zone.versions.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { productOf } from '../../workers/products/index.js';
 import { CONFIDENCE, type AnyProduct, type ClassInfo } from '../../workers/products/product.js';
@@ -62,6 +63,7 @@ function productSummary(aoi: Aoi, run: AnalysisRun, figures: ProductRun): Produc
           zone.id,
           {
             name: zone.name,
+            version: { ...(zone.version ?? ALWAYS) },
             hectares: roundHa(stats.hectares),
             classes: tallies(stats.classes, product.classes),
             confidence: confidenceTallies(product, stats),
@@ -125,7 +127,11 @@ function lastClearOf(aoi: Aoi, run: AnalysisRun, periods: Periods): Summary['las
     zones: Object.fromEntries(
       aoi.zones.map((zone) => [
         zone.id,
-        { name: zone.name, ...lastClearSummary(run.lastClear.zones[zone.id]!, endDay) },
+        {
+          name: zone.name,
+          version: { ...(zone.version ?? ALWAYS) },
+          ...lastClearSummary(run.lastClear.zones[zone.id]!, endDay),
+        },
       ]),
     ),
   };

@@ -151,7 +151,7 @@ async function planForAoi(ctx: RunContext, aoi: Aoi, state: AoiState, signal: Ab
   const item = await publishedItem(store, aoi.id, period.itemId);
   const digest = item?.properties['changewatch:inputs'] as string | undefined;
   // The whole published state decides "nothing new": the item, and everything derived from it.
-  const gaps = item && digest === period.digest ? await publicationGaps(store, aoi, state, item) : [];
+  const gaps = item && digest === period.digest ? await publicationGaps(store, period.aoi, state, item) : [];
   const plan = planAoi({
     aoi,
     windows,
@@ -289,7 +289,7 @@ async function planAndExecute(ctx: RunContext, aoi: Aoi, entry: AoiRunReport, si
   if (plan.action === 'too-large') throw new ChangewatchError('E_COMPUTE', `${aoi.id}: ${plan.reason}`);
   if (plan.action === 'compute') await executePeriod(ctx, period, plan, state, entry, signal, log);
   else if (plan.action === 'repair') {
-    entry.report = await repairPeriod(ctx, aoi, plan, state, log);
+    entry.report = await repairPeriod(ctx, period.aoi, plan, state, log);
     entry.outcome = 'repaired';
   } else entry.outcome = plan.action;
   state.history.push(historyRecord(ctx.runId, ctx.started, ctx.now(), entry));

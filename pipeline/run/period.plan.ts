@@ -1,4 +1,5 @@
 import { aoiGrid } from '../../aoi/aoi.grid.js';
+import { aoiForWindow } from '../../aoi/zone.versions.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { TimeInterval } from '../../aoi/interval.js';
 import type { Grid } from '../../aoi/rasterize.js';
@@ -81,7 +82,9 @@ function digestParameters(aoi: Aoi, config: Config, periods: PeriodScenes, resol
   };
 }
 
-export function planPeriod(aoi: Aoi, periods: PeriodScenes, config: Config): PeriodPlan {
+export function planPeriod(anyDay: Aoi, periods: PeriodScenes, config: Config): PeriodPlan {
+  // Zones as they were at the end of the monitoring window: every figure of the period uses those versions.
+  const aoi = aoiForWindow(anyDay, periods.monitoring.window);
   const scenes = scenesOf(periods);
   const resolution = analysisResolution(config.analysis.resolution, scenes);
   const offset = gridOffset(resolution, scenes);

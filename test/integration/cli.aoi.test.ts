@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,34 @@ describe('changewatch aoi validate', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('aoi/kibali.geojson: ok: kibali (exclusion-zone');
     expect(result.stdout).toContain('10 zones');
+  });
+
+  it('accepts versions of a zone over time, and refuses overlapping ones with the zone and the dates, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-aoi-versions-'));
+    const kibali = JSON.parse(readFileSync(join(ROOT, 'aoi', 'kibali.geojson'), 'utf8')) as {
+      features: Array<{ properties: Record<string, unknown> }>;
+    };
+    const permit = kibali.features.findIndex((feature) => feature.properties['id'] === 'pe-11447');
+    const write = (name: string, renewedFrom: string) => {
+      const granted = kibali.features[permit]!;
+      const features = [...kibali.features];
+      features.splice(
+        permit,
+        1,
+        { ...granted, properties: { ...granted.properties, valid_to: '2021-05-10' } },
+        { ...granted, properties: { ...granted.properties, valid_from: renewedFrom } },
+      );
+      writeFileSync(join(dir, name), JSON.stringify({ ...kibali, features }));
+      return join(dir, name);
+    };
+    const ok = cli(['aoi', 'validate', write('versions.geojson', '2021-05-11')]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('ok: kibali (exclusion-zone, 320,160 ha, 10 zones (11 versions),');
+    const overlapping = cli(['aoi', 'validate', write('overlap.geojson', '2021-05-01')]);
+    expect(overlapping.code).toBe(2);
+    expect(overlapping.stderr.split('\n').filter((line) => line.startsWith(dir))).toEqual([
+      `${join(dir, 'overlap.geojson')}: feature ${permit + 1}: zone "pe-11447": this version (2021-05-01..open) overlaps the version of feature ${permit} (open..2021-05-10): both are valid on 2021-05-01: end one (valid_to, the last valid day) before the other starts (valid_from)`,
+    ]);
   });
 
   it('prints one line per problem, exit code 2 and no stack trace for bad files', () => {

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAoi } from '../../aoi/aoi.parse.js';
+import type { AreaGeometry } from '../../aoi/geometry.js';
+import type { Grid } from '../../aoi/rasterize.js';
+import { pixelsOf } from '../../workers/sites.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { runAnalysis } from '../../pipeline/analysis/analysis.js';
 import { loadConfig } from '../../pipeline/config.read.js';
@@ -44,6 +47,19 @@ const ZONES = {
   'south-east': box(28.85, -2.535, 28.883, -2.5),
   'west-strip': box(28.8, -2.52, 28.822, -2.46),
 };
+/**
+ * Versions: "north" was a larger permit until 31 August 2021 and the box above from 1 September (the monitoring
+ * window ends 30 September: the figures use the later one); "south-east" expired on 30 June 2021 (its figures are in
+ * that last version, said expired); "west-strip" has no dates.
+ */
+const VERSIONS: Record<string, Array<{ valid_from?: string; valid_to?: string; geometry: ReturnType<typeof box> }>> = {
+  north: [
+    { valid_to: '2021-08-31', geometry: box(28.815, -2.5, 28.836, -2.44) },
+    { valid_from: '2021-09-01', geometry: ZONES.north },
+  ],
+  'south-east': [{ valid_from: '2018-07-01', valid_to: '2021-06-30', geometry: ZONES['south-east'] }],
+  'west-strip': [{ geometry: ZONES['west-strip'] }],
+};
 
 type PeerFigures = LastClearSummary;
 interface Peer {
@@ -60,6 +76,7 @@ interface Peer {
 let summary: Summary;
 let peer: Peer;
 let lastClearItemAsset: Record<string, unknown>;
+let grid: Grid;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-last-clear-'));
@@ -67,22 +84,26 @@ beforeAll(async () => {
     features: Array<{ properties: Record<string, unknown> }>;
   };
   demo.features[0]!.properties.id = 'bukavu-zones';
-  const zones = Object.entries(ZONES).map(([id, geometry]) => ({
-    type: 'Feature',
-    properties: { role: 'zone', id, name: `Zone ${id}` },
-    geometry,
-  }));
+  const zones = Object.entries(VERSIONS).flatMap(([id, versions]) =>
+    versions.map(({ geometry, ...dates }) => ({
+      type: 'Feature',
+      properties: { role: 'zone', id, name: `Zone ${id}`, ...dates },
+      geometry,
+    })),
+  );
   const aoiFile = join(dir, 'bukavu-zones.geojson');
   writeFileSync(aoiFile, JSON.stringify({ ...demo, features: [...demo.features, ...zones] }));
-  const aoi: Aoi = parseAoi(readFileSync(aoiFile, 'utf8'), aoiFile, { maxAreaKm2: 10_000 }).aoi!;
+  const parsed: Aoi = parseAoi(readFileSync(aoiFile, 'utf8'), aoiFile, { maxAreaKm2: 10_000 }).aoi!;
   const catalog = await buildBukavuCatalog(dir);
   const { config } = loadConfig({}, {}, ROOT);
-  const found = await findWindowScenes(new StaticCatalog(catalog.catalog), aoi, config);
+  const found = await findWindowScenes(new StaticCatalog(catalog.catalog), parsed, config);
   const periods: PeriodScenes = {
-    baseline: { window: aoi.windows.baseline!, search: found.baseline },
-    monitoring: { window: aoi.windows.monitoring!, search: found.monitoring },
+    baseline: { window: parsed.windows.baseline!, search: found.baseline },
+    monitoring: { window: parsed.windows.monitoring!, search: found.monitoring },
   };
-  const plan = planPeriod(aoi, periods, config);
+  const plan = planPeriod(parsed, periods, config);
+  // The AOI as of the monitoring window's end: each zone in its version of that day.
+  const { aoi } = plan;
   const windows = { baseline: plan.periods.baseline.window.text, monitoring: plan.periods.monitoring.window.text };
   const rasters = new RasterOutputSink(dir, windows, plan.resolution);
   const opener = createRasterOpener({});
@@ -95,6 +116,7 @@ beforeAll(async () => {
     sinks: [rasters],
   });
   const { itemId, digest } = plan;
+  grid = run.grid;
   const store = mkdtempSync(join(tmpdir(), 'cw-last-clear-store-'));
   const countSites = siteCounter({ opener, store: new FileObjectStore(store), siteRules: config.sites }, aoi);
   const outputs = await periodOutputs({ aoi, run, rasters, periods, itemId, digest, countSites });
@@ -107,6 +129,7 @@ beforeAll(async () => {
     raster: join(store, aoi.id, itemId, digest, 'last-clear.tif'),
     aoi: aoiFile,
     windowEnd: summary.lastClear.windowEnd,
+    asOf: '2021-09-30',
     zones: Object.keys(ZONES),
     monitoring: found.monitoring.observations.flatMap((observation) =>
       observation.scenes.map((scene) => ({ path: join(BUKAVU_SERIES, `${scene.id}.tif`), date: observation.date })),
@@ -158,5 +181,24 @@ describe('the last-clear raster and what was not seen, on the Bukavu series, aga
         expect(Math.abs(ours.seenWithin[span] - theirs.seenWithin[span]), `${name} ${span}`).toBeLessThan(1e-3);
     }
     console.log(JSON.stringify({ ours: summary.lastClear, peer: { aoi: peer.aoi, zones: peer.zones } }));
+  });
+
+  it('uses each zone in its version of the window’s last day, and says which, in every per-zone figure', () => {
+    const said = {
+      north: { validFrom: '2021-09-01', validTo: null, status: 'in-force' },
+      'south-east': { validFrom: '2018-07-01', validTo: '2021-06-30', status: 'expired' },
+      'west-strip': { validFrom: null, validTo: null, status: 'in-force' },
+    };
+    for (const [id, version] of Object.entries(said)) {
+      expect(summary.lastClear.zones[id]!.version, id).toEqual(version);
+      expect(summary.products['forest-loss']!.zones[id]!.version, id).toEqual(version);
+    }
+    // The later, smaller north: its hectares are those of the box in force, not of the larger permit before it.
+    const north = summary.products['forest-loss']!.zones['north']!;
+    const pixels = Object.values(north.classes).reduce((total, tally) => total + tally.pixels, 0);
+    expect(pixels).toBe(summary.lastClear.zones['north']!.pixels);
+    const before = pixelsOf(VERSIONS['north']![0]!.geometry as AreaGeometry, grid).length;
+    expect(pixels / before).toBeLessThan(0.65);
+    console.log(JSON.stringify({ north: { version: north.version, hectares: north.hectares, pixels } }));
   });
 });

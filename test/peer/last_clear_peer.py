@@ -3,8 +3,8 @@
 Written from the README's definitions, independently of the TypeScript: (1) the day of the last clear observation
 of each pixel recomputed from the monitoring scenes (the Bukavu exports carry clouds as NaN and no quality layer: a
 pixel is clear on a date when both bands are numbers), compared with the published `last-clear` raster read by GDAL;
-(2) from that raster, for the AOI and each zone (burnt with gdal.RasterizeLayer, pixel centres, cut to the AOI), the
-date by which most of it was seen (numpy.percentile 50 with method="higher", never seen counting as oldest) and the
+(2) from that raster, for the AOI and each zone (its version as of the window's last day, burnt with
+gdal.RasterizeLayer, pixel centres, cut to the AOI), the date by which most of it was seen (numpy.percentile 50 with method="higher", never seen counting as oldest) and the
 share of its pixels seen in the last 30/60/90 days before the window's end.
 
 Usage: last_clear_peer.py SPEC.json OUT.json
@@ -74,6 +74,19 @@ def figures(mask):
     }
 
 
+def version_filter(zone):
+    """The OGR filter of the zone's version as of spec["asOf"] (README "Areas of interest"): the version valid that
+    day (valid_from/valid_to inclusive, open when absent), else the one that ended last before it. OGR numbers the
+    features of a GeoJSON file from 0 in file order (FID)."""
+    features = json.load(open(spec["aoi"]))["features"]
+    versions = [(fid, f["properties"]) for fid, f in enumerate(features) if f["properties"].get("id") == zone]
+    day = spec["asOf"]
+    valid = [(fid, v) for fid, v in versions if v.get("valid_from", "0000") <= day <= v.get("valid_to", "9999")]
+    ended = [(fid, v) for fid, v in versions if v.get("valid_to", "9999") < day]
+    fid = valid[0][0] if valid else max(ended, key=lambda entry: entry[1]["valid_to"])[0]
+    return f"FID = {fid}"
+
+
 json.dump(
     {
         "nodata": nodata,
@@ -83,7 +96,7 @@ json.dump(
         "pixelsDiffering": int((inside & (ours != last)).sum()),
         "outsideNotNodata": int((~inside & (published != nodata)).sum()),
         "aoi": figures(inside),
-        "zones": {zone: figures(inside & mask_of(f"role = 'zone' AND id = '{zone}'")) for zone in spec["zones"]},
+        "zones": {zone: figures(inside & mask_of(version_filter(zone))) for zone in spec["zones"]},
     },
     open(sys.argv[2], "w"),
 )

@@ -27,6 +27,7 @@ import { VERSION } from '../../../pipeline/version.js';
 
 const file = (value: unknown) => ({ path: 'cw.json', text: JSON.stringify(value) });
 const quiet = createLogger('silent');
+const version = { validFrom: null, validTo: null, status: 'in-force' as const };
 
 function site(id: number, overrides: Partial<SiteProperties>): SitesCollection['features'][number] {
   const properties: SiteProperties = {
@@ -236,7 +237,7 @@ describe('digest text', () => {
         asset: 'last-clear',
         windowEnd: '2021-10-01',
         aoi: seen('2021-09-27', 0.875),
-        zones: { 'pe-5052': { name: 'PE 5052', ...seen(null, 0) } },
+        zones: { 'pe-5052': { name: 'PE 5052', version, ...seen(null, 0) } },
       },
     };
     const english = digestText(digest, 'en', link).text;
@@ -393,9 +394,9 @@ describe('areas unseen too long (alerts.unseen)', () => {
     windowEnd: '2021-10-01',
     aoi: figures('2021-09-29'),
     zones: {
-      'pe-5052': { name: 'PE 5052', ...figures('2021-09-14') },
-      'pe-11447': { name: 'PE 11447', ...figures(null) },
-      'pe-11469': { name: 'PE 11469', ...figures('2021-09-21') },
+      'pe-5052': { name: 'PE 5052', version, ...figures('2021-09-14') },
+      'pe-11447': { name: 'PE 11447', version, ...figures(null) },
+      'pe-11469': { name: 'PE 11469', version, ...figures('2021-09-21') },
     },
   };
   const aoi = { id: 'kivu', name: 'Kivu test' };
@@ -457,5 +458,34 @@ describe('areas unseen too long (alerts.unseen)', () => {
     expect(first?.unseen?.map((alert) => alert.area)).toEqual(['pe-5052', 'pe-11447']);
     expect(await queueDigest(shared, { ...input, runId: 'run-b' })).toBeUndefined();
     expect([...(await sentKeys(shared, 'kivu'))].sort()).toEqual(unseen.map((alert) => alert.key).sort());
+  });
+});
+
+describe('a site in a versioned zone', () => {
+  it('says which version of the zone, and when the permit had expired by the day the site was first seen', () => {
+    const [alert] = siteAlerts(
+      {
+        ...SITES,
+        features: [
+          site(7, {
+            zones: { 'pe-11447': 3.2, 'pe-11469': 1 },
+            zone_versions: {
+              'pe-11447': { valid_from: '2021-05-11', valid_to: '2029-05-11', status: 'in-force' },
+              'pe-11469': { valid_from: null, valid_to: '2021-05-10', status: 'expired' },
+            },
+          }),
+        ],
+      },
+      rules([{}]),
+      () => undefined,
+    );
+    const digest: AlertDigest = { ...digestOf([alert!]) };
+    const link = (key: string) => `https://data.example.org/${key}`;
+    expect(digestText(digest, 'en', link).text).toContain(
+      '   Zones: pe-11447 3.20 ha (2021-05-11..2029-05-11); pe-11469 1.00 ha (expired 2021-05-10)\n',
+    );
+    expect(digestText(digest, 'fr', link).text).toContain(
+      '   Zones : pe-11447 3,20 ha (2021-05-11..2029-05-11) ; pe-11469 1,00 ha (expiré le 2021-05-10)\n',
+    );
   });
 });

@@ -64,6 +64,7 @@ function sampleSummary(): Summary {
         zones: {
           'zone-b': {
             name: 'Zone B',
+            version: { validFrom: '2021-05-11', validTo: null, status: 'in-force' },
             hectares: 2,
             classes: { loss: tally() },
             confidence: { high: tally() },
@@ -84,6 +85,7 @@ function sampleSummary(): Summary {
       zones: {
         'zone-b': {
           name: 'Zone B',
+          version: { validFrom: '2021-05-11', validTo: null, status: 'in-force' },
           pixels: 4,
           mostSeenOn: null,
           seenWithin: { days30: 0, days60: 0.25, days90: 0.25 },
