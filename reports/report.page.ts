@@ -285,7 +285,10 @@ function notSeenTable(summary: Summary): string {
     `<tr data-last-clear="${escapeHtml(key)}"><td>${escapeHtml(name)}</td><td data-date="${figures.mostSeenOn ?? ''}">${figures.mostSeenOn ?? 'not in this window'}</td><td class="n">${percent(figures.seenWithin.days30)}</td><td class="n">${percent(figures.seenWithin.days60)}</td><td class="n">${percent(figures.seenWithin.days90)}</td></tr>`;
   const rows = [
     row('', `${summary.aoi.name} (whole AOI)`, lastClear.aoi),
-    ...Object.entries(lastClear.zones).map(([id, zone]) => row(id, zone.name, zone)),
+    ...Object.entries(lastClear.zones).map(([id, zone]) => {
+      const version = versionText(zone.version);
+      return row(id, version === '-' ? zone.name : `${zone.name}, ${version}`, zone);
+    }),
   ].join('');
   return `<h2>What was not seen</h2>
 <p class="muted">Ground not seen clear has no finding either way. "Most of it last seen clear" is the median of the pixels' last clear dates in the monitoring window (the <code>last-clear</code> raster); shares count the pixels seen clear in the last 30, 60 and 90 days before the window's end (${escapeHtml(lastClear.windowEnd)}, exclusive).</p>

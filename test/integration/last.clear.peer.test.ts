@@ -19,6 +19,7 @@ import { planPeriod, type PeriodScenes } from '../../pipeline/run/period.plan.js
 import { periodItem, siteCounter } from '../../pipeline/run/period.run.js';
 import { createRasterOpener } from '../../pipeline/scenes/raster.opener.js';
 import { findWindowScenes } from '../../pipeline/scenes/scenes.find.js';
+import { reportPage } from '../../reports/report.page.js';
 import type { LastClearSummary, Summary } from '../../reports/summary.js';
 import { BUKAVU_SERIES, buildBukavuCatalog } from '../helpers/bukavu.js';
 import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
@@ -200,5 +201,25 @@ describe('the last-clear raster and what was not seen, on the Bukavu series, aga
     const before = pixelsOf(VERSIONS['north']![0]!.geometry as AreaGeometry, grid).length;
     expect(pixels / before).toBeLessThan(0.65);
     console.log(JSON.stringify({ north: { version: north.version, hectares: north.hectares, pixels } }));
+  });
+
+  it('the report page shows what was not seen and which version of each zone', () => {
+    const html = reportPage({
+      summary,
+      runId: 'test-run',
+      itemHref: '../item.json',
+      assetHrefs: {},
+      indexHref: '../../index.html',
+      geometry: { type: 'Polygon', coordinates: [] },
+      zones: [],
+      legend: [],
+      history: [],
+    });
+    const table = /<table id="last-clear">(.*?)<\/table>/s.exec(html)?.[1] ?? '';
+    expect(table).toContain('<td data-date="2021-09-29">2021-09-29</td><td class="n">85.7 %</td>');
+    expect(table).toContain('<td>Zone south-east, expired (2018-07-01..2021-06-30)</td><td data-date="2021-09-29">');
+    expect(table).toContain('<td>Zone north, in force (2021-09-01..open)</td><td data-date="2021-09-14">');
+    const zones = /<table id="zones">(.*?)<\/table>/s.exec(html)?.[1] ?? '';
+    expect(zones).toContain('<td data-status="expired">expired (2018-07-01..2021-06-30)</td>');
   });
 });
