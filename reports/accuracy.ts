@@ -209,3 +209,24 @@ export function accuracySection(assessments: readonly AccuracyAsset[], inputs: s
   });
   return `<h2 id="accuracy">Accuracy assessment</h2>\n${blocks.join('\n')}`;
 }
+
+/**
+ * What a site's dossier says of its product's assessment: per change class, the mapped and estimated AOI figures,
+ * and the user's accuracy (the chance that a pixel mapped in the class is in it on the ground), and whether the
+ * assessment was made on other inputs than the dossier's item.
+ */
+export function dossierAccuracyLines(asset: AccuracyAsset, inputs: string): string[] {
+  const change = asset.design.strata.filter((stratum) => stratum.change).map((stratum) => stratum.name);
+  const lines = change.flatMap((name) => {
+    const entry = asset.perClass.find((candidate) => candidate.class === name);
+    const sentence = accuracySentence(asset, name);
+    if (!entry || !sentence) return [];
+    return [
+      `${name} over the AOI: ${sentence}; user's accuracy ${accuracy(entry.usersAccuracy)}, the chance that a pixel mapped ${name} is ${name} on the ground.`,
+    ];
+  });
+  const by = `Assessment of ${asset.labels.on} by ${asset.labels.by} (design ${asset.design.sha256.slice(0, 12)}, ${asset.estimator} estimator).`;
+  const stale =
+    asset.inputs === inputs ? [] : [`It was made on earlier inputs (${asset.inputs}), not on this item's (${inputs}).`];
+  return [...lines, by, ...stale];
+}

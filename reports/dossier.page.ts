@@ -28,6 +28,8 @@ export interface DossierPageModel {
   files: Array<{ file: string; bytes: number; sha256: string }>;
   /** The NDVI time series (`timeseries.csv`, `timeseries.svg`), when the scenes could be read again. */
   series?: { csv: string; chart: string; points: number; observations: number };
+  /** What the item's accuracy assessment of the site's product says (`assess publish`), when there is one. */
+  accuracy?: string[];
   notIncluded: string[];
   caveats: string[];
 }
@@ -82,6 +84,9 @@ function facts(model: DossierPageModel): string {
       `<a href="${escapeHtml(model.item.href)}">${escapeHtml(model.item.id)}</a>, inputs <code>${escapeHtml(model.item.inputs)}</code>`,
     ],
     ['run', `<code id="run-id">${escapeHtml(model.runId)}</code> · ${escapeHtml(model.software)}`],
+    ...(model.accuracy
+      ? [['accuracy', `<span id="accuracy">${model.accuracy.map(escapeHtml).join('<br>')}</span>`] as [string, string]]
+      : []),
   ];
   return `<table id="facts">${rows.map(([name, value]) => `<tr><th>${name}</th><td>${value}</td></tr>`).join('')}</table>`;
 }

@@ -4,6 +4,9 @@ import { ChangewatchError } from '../errors.js';
 import { ACCURACY_ASSET_PREFIX, ACCURACY_FOLDER, accuracyKey, sha256Hex } from '../outputs/layout.js';
 import type { ObjectStore } from '../ports.js';
 import { loadState } from '../publish/aoi.state.js';
+import type { PublishedRasters } from '../outputs/dossier.js';
+import type { SeriesSources } from '../outputs/dossier.series.js';
+import { publishDossiers } from '../publish/dossier.publish.js';
 import { publishAoiReport } from '../publish/report.publish.js';
 import { VERSION } from '../version.js';
 import { assessedItem, type AssessedItem } from './assess.source.js';
@@ -26,8 +29,8 @@ export interface AccuracyPublication {
 export async function publishAccuracy(
   store: ObjectStore,
   request: AccuracyPublication,
-  aoiOf: (id: string) => Promise<Aoi | undefined>,
-): Promise<{ key: string; asset: AccuracyAsset; report?: string }> {
+  pages: PageSources,
+): Promise<{ key: string; asset: AccuracyAsset; report?: string; dossiers?: number }> {
   const sample = await readSampleFolder(request.folder);
   const labels = await readLabels(request.labels, sample);
   const { design } = sample;
@@ -80,20 +83,32 @@ export async function publishAccuracy(
     contentType: 'application/geo+json',
     cacheControl: 'no-cache',
   });
-  const aoi = await aoiOf(design.aoi);
-  return { key, asset, ...(aoi ? await refreshReport(store, source, aoi, request.basemap) : {}) };
+  const aoi = await pages.aoiOf(design.aoi);
+  return { key, asset, ...(aoi ? await refreshPages(store, source, aoi, request.basemap, pages) : {}) };
 }
 
-/** The item's latest report page, rendered again with the assessment. */
-async function refreshReport(
+/** What rendering the item's pages again needs: the AOI, and the dossiers' readers (rasters, scenes). */
+export interface PageSources {
+  aoiOf: (id: string) => Promise<Aoi | undefined>;
+  dossierReaders: (aoi: Aoi) => { rasters: PublishedRasters; series: SeriesSources };
+}
+
+/**
+ * The sites' dossiers (they cite the item, which changed, and now the assessment) and the item's latest report page,
+ * rendered again.
+ */
+async function refreshPages(
   store: ObjectStore,
   source: AssessedItem,
   aoi: Aoi,
   basemap: AccuracyPublication['basemap'],
+  pages: PageSources,
 ) {
   const { state } = await loadState(store, aoi.id);
+  const runId = state.items[source.item.id]?.runId ?? 'not recorded';
+  const rebuilt = await publishDossiers(store, { aoi, state, runId, ...pages.dossierReaders(aoi) });
   const entry = state.reports?.findLast((candidate) => candidate.itemId === source.item.id);
-  if (!entry) return {};
+  if (!entry) return { dossiers: rebuilt.length };
   const report = await publishAoiReport(store, {
     aoi,
     runId: entry.runId,
@@ -103,5 +118,5 @@ async function refreshReport(
     state,
     basemap,
   });
-  return { report };
+  return { report, dossiers: rebuilt.length };
 }

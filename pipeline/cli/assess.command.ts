@@ -8,6 +8,7 @@ import { sceneChipSource } from '../assess/scene.chips.js';
 import { compose } from '../compose.js';
 import { ChangewatchError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { seriesSources } from '../outputs/dossier.series.js';
 import { publishedRasters } from '../scenes/store.raster.js';
 import type { CliContext } from './cli.context.js';
 
@@ -148,10 +149,21 @@ async function publish(flags: PublishFlags, command: Command, { io, configOf }: 
         on,
         basemap: config.reports.basemap,
       },
-      async (id) => (await adapters.loadAois()).aois.find((aoi) => aoi.id === id),
+      {
+        aoiOf: async (id) => (await adapters.loadAois()).aois.find((aoi) => aoi.id === id),
+        dossierReaders: (aoi) => {
+          const opener = adapters.opener();
+          const series = seriesSources({ finder: adapters.finder, config, aoi, opener });
+          return { rasters: publishedRasters(opener, adapters.store.url), series };
+        },
+      },
     );
-    log.info({ key: published.key, report: published.report }, 'Assess:Publish:Done');
-    io.out(`${adapters.store.url}/${published.key}${published.report ? `; report ${published.report}` : ''}`);
+    log.info({ key: published.key, report: published.report, dossiers: published.dossiers }, 'Assess:Publish:Done');
+    const pages =
+      published.dossiers === undefined
+        ? '; the AOI file is not at hand: the next run renders its pages'
+        : `; ${published.dossiers} dossier(s)`;
+    io.out(`${adapters.store.url}/${published.key}${published.report ? `; report ${published.report}` : ''}${pages}`);
   } finally {
     await adapters.close();
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Aoi } from '../../aoi/aoi.schema.js';
+import { dossierAccuracyLines, type AccuracyAsset } from '../../reports/accuracy.js';
 import { dossierPage, type DossierPageModel } from '../../reports/dossier.page.js';
 import type { Summary } from '../../reports/summary.js';
 import { productOf } from '../../workers/products/index.js';
@@ -11,7 +12,7 @@ import { seriesCsv, siteSeries, type DossierSeries, type SeriesRow } from './dos
 import { seriesChart } from '../../reports/site.series.chart.js';
 import type { SitesCollection } from './sites.js';
 import type { ResultItem } from './stac.js';
-import { assetKeyOf } from './layout.js';
+import { ACCURACY_ASSET_PREFIX, assetKeyOf } from './layout.js';
 import { zipArchive } from './zip.js';
 
 /**
@@ -51,6 +52,8 @@ export interface DossierInput {
   rasters: PublishedRasters;
   /** Where the item's scenes are read again for the NDVI time series. */
   series: DossierSeries;
+  /** The item's accuracy assessments (`assess publish`); those of the site's product are cited. */
+  accuracy?: readonly AccuracyAsset[];
 }
 
 export interface DossierFile {
@@ -72,11 +75,26 @@ const json = (value: unknown) =>
  * the item and inputs it is cut from, the software and the dossier format. A published dossier whose fingerprint
  * differs is stale.
  */
-export function dossierFingerprint(site: SiteFeature, item: { id: string; inputs: string }): string {
+export function dossierFingerprint(
+  site: SiteFeature,
+  item: { id: string; inputs: string; accuracy?: readonly string[] },
+): string {
   const { state: _state, merged_into: _mergedInto, ...properties } = site.properties;
+  // An assessment published since changes the item and what the dossier says: its checksums are in the print (and
+  // only when there is one, so dossiers of unassessed items keep theirs).
+  const { accuracy, ...identity } = item;
+  const cited = accuracy && accuracy.length > 0 ? { ...identity, accuracy } : identity;
   return sha256(
-    JSON.stringify({ format: DOSSIER_FORMAT, version: VERSION, item, geometry: site.geometry, properties }),
+    JSON.stringify({ format: DOSSIER_FORMAT, version: VERSION, item: cited, geometry: site.geometry, properties }),
   ).slice(0, 16);
+}
+
+/** The checksums of an item's accuracy assets, in asset order: what a dossier's fingerprint cites of them. */
+export function accuracyChecksums(item: ResultItem): string[] {
+  return Object.entries(item.assets)
+    .filter(([name]) => name.startsWith(ACCURACY_ASSET_PREFIX))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, asset]) => String(asset['file:checksum']));
 }
 
 /** The folder of an asset relative to the dossier (`<aoi>/sites/<site>/` → `<aoi>/<item>/<digest>/…`). */
@@ -146,12 +164,29 @@ function pageModel(input: DossierInput, evidence: Evidence): DossierPageModel {
     outputs: evidence.outputs,
     files: evidence.files,
     ...(evidence.series ? { series: evidence.series } : {}),
+    ...(evidence.accuracy ? { accuracy: evidence.accuracy.flatMap((entry) => entry.lines) } : {}),
     notIncluded: evidence.notIncluded,
     caveats: summary.caveats,
   };
 }
 
 type Evidence = ReturnType<typeof evidenceOf>;
+
+/** The assessments of the site's product, as the evidence cites them (none: no key). */
+function accuracyEvidence(input: DossierInput) {
+  const product = input.site.properties.product;
+  const assessments = (input.accuracy ?? []).filter((asset) => asset.product === product);
+  if (assessments.length === 0) return {};
+  return {
+    accuracy: assessments.map((asset) => ({
+      product: asset.product,
+      inputs: asset.inputs,
+      design: asset.design.sha256,
+      labels: asset.labels,
+      lines: dossierAccuracyLines(asset, input.summary.inputs),
+    })),
+  };
+}
 
 /** The series as the evidence records it: its files, how many observations were read, and its rows. */
 interface SeriesEvidence {
@@ -176,7 +211,11 @@ function evidenceOf(
   return {
     type: 'changewatch-site-dossier',
     format: DOSSIER_FORMAT,
-    fingerprint: dossierFingerprint(site, { id: item.id, inputs: item.inputs }),
+    fingerprint: dossierFingerprint(site, {
+      id: item.id,
+      inputs: item.inputs,
+      accuracy: accuracyChecksums(input.item),
+    }),
     site,
     aoi: {
       id: aoi.id,
@@ -196,6 +235,7 @@ function evidenceOf(
     outputs: citedOutputs(input, assetKeys),
     chips,
     ...(series ? { series } : {}),
+    ...accuracyEvidence(input),
     files,
     caveats: summary.caveats,
     notIncluded: notIncluded(input.series),

@@ -1,7 +1,9 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
+import type { AccuracyAsset } from '../../reports/accuracy.js';
 import type { Summary } from '../../reports/summary.js';
 import {
   buildDossier,
+  accuracyChecksums,
   dossierFingerprint,
   type DossierFile,
   type PublishedRasters,
@@ -15,7 +17,7 @@ import { ChangewatchError } from '../errors.js';
 import type { ObjectStore } from '../ports.js';
 import { VERSION } from '../version.js';
 import type { AoiState } from './aoi.state.js';
-import { publishedItems, readJson, type PublishEvent } from './publish.js';
+import { itemAccuracy, publishedItems, readJson, type PublishEvent } from './publish.js';
 import { sitesKey } from './sites.publish.js';
 
 /**
@@ -76,7 +78,12 @@ export async function wantedDossiers(
   for (const site of features) {
     const item = items.get(site.properties.history.at(-1)?.item ?? '');
     if (site.properties.state === 'merged' || !item) continue;
-    wanted.set(site.id, { site, item, fingerprint: dossierFingerprint(site, { id: item.id, inputs: digestOf(item) }) });
+    const fingerprint = dossierFingerprint(site, {
+      id: item.id,
+      inputs: digestOf(item),
+      accuracy: accuracyChecksums(item),
+    });
+    wanted.set(site.id, { site, item, fingerprint });
   }
   return wanted;
 }
@@ -150,6 +157,7 @@ export interface DossierSource {
   itemKey: string;
   itemBytes: Uint8Array;
   summary: Summary;
+  accuracy: AccuracyAsset[];
 }
 
 export async function dossierSource(store: ObjectStore, aoiId: string, item: ResultItem): Promise<DossierSource> {
@@ -162,7 +170,7 @@ export async function dossierSource(store: ObjectStore, aoiId: string, item: Res
       `${store.url}/${key}: the item or its summary is missing: re-run to publish it`,
     );
   }
-  return { item, itemKey: key, itemBytes, summary };
+  return { item, itemKey: key, itemBytes, summary, accuracy: await itemAccuracy(store, aoiId, item) };
 }
 
 /** The item a dossier is cut from, with its scenes found again (once per item) for the time series. */

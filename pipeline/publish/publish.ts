@@ -1,4 +1,5 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
+import { AccuracyAssetSchema, type AccuracyAsset } from '../../reports/accuracy.js';
 import { ChangewatchError } from '../errors.js';
 import type { OutputFile } from '../outputs/output.file.js';
 import {
@@ -151,6 +152,19 @@ export async function accuracyAssets(store: ObjectStore, key: string): Promise<R
   return Object.fromEntries(
     Object.entries(published?.assets ?? {}).filter(([name]) => name.startsWith(ACCURACY_ASSET_PREFIX)),
   );
+}
+
+/** The accuracy assessments a published item links, read and checked; an unreadable one is left out. */
+export async function itemAccuracy(store: ObjectStore, aoiId: string, item: ResultItem): Promise<AccuracyAsset[]> {
+  const assessments: AccuracyAsset[] = [];
+  for (const [name, asset] of Object.entries(item.assets)) {
+    if (!name.startsWith(ACCURACY_ASSET_PREFIX)) continue;
+    const parsed = AccuracyAssetSchema.safeParse(
+      await readJson(store, assetKeyOf(itemKey(aoiId, item.id), asset.href)),
+    );
+    if (parsed.success) assessments.push(parsed.data);
+  }
+  return assessments;
 }
 
 /** The assets a failed publication wrote, removed unless the item already published points at them (best effort). */

@@ -1,17 +1,16 @@
 import { posix } from 'node:path';
 import type { Aoi } from '../../aoi/aoi.schema.js';
-import { AccuracyAssetSchema, type AccuracyAsset } from '../../reports/accuracy.js';
 import { readFile } from 'node:fs/promises';
 import { mapModel } from '../../reports/map.model.js';
 import type { PageMap } from '../../reports/map.section.js';
-import { ACCURACY_ASSET_PREFIX, assetKeyOf, itemKey, sha256Hex } from '../outputs/layout.js';
+import { itemKey, sha256Hex } from '../outputs/layout.js';
 import type { ResultItem } from '../outputs/stac.js';
 import { indexPage, reportPage, type IndexRow } from '../../reports/report.page.js';
 import type { Summary } from '../../reports/summary.js';
 import { leadProduct } from '../../workers/products/index.js';
 import type { ObjectStore } from '../ports.js';
 import type { SitesCollection } from '../outputs/sites.js';
-import { catalogChildren, readJson } from './publish.js';
+import { catalogChildren, itemAccuracy, readJson } from './publish.js';
 import { sitesKey } from './sites.publish.js';
 import { dossierFolder, dossiersKey, type DossiersIndex } from './dossier.publish.js';
 import { loadState, type AoiState } from './aoi.state.js';
@@ -64,7 +63,8 @@ export async function publishAoiReport(
     .map(([id, entry]) => ({ itemId: id, ...entry.headline! }))
     .sort((a, b) => a.monitoring.localeCompare(b.monitoring));
   const sites = await readJson<SitesCollection>(store, sitesKey(aoi.id)).catch(() => null);
-  const accuracy = await itemAccuracy(store, aoi.id, itemId);
+  const published = await readJson<ResultItem>(store, itemKey(aoi.id, itemId)).catch(() => null);
+  const accuracy = published ? await itemAccuracy(store, aoi.id, published) : [];
   const map = await publishMap(store, aoi, summary, assetHrefs, input.basemap);
   const html = reportPage({
     summary,
@@ -136,18 +136,6 @@ async function publishMap(
       cacheControl: 'public, max-age=31536000, immutable',
     });
   return { model: { ...model, dossierHref: '../sites/' }, scriptHref: `./${name}` };
-}
-
-/** The accuracy assessments the published item links, each with its href relative to a report page. */
-async function itemAccuracy(store: ObjectStore, aoiId: string, itemId: string): Promise<AccuracyAsset[]> {
-  const item = await readJson<ResultItem>(store, itemKey(aoiId, itemId)).catch(() => null);
-  const assessments: AccuracyAsset[] = [];
-  for (const [name, asset] of Object.entries(item?.assets ?? {})) {
-    if (!name.startsWith(ACCURACY_ASSET_PREFIX)) continue;
-    const parsed = AccuracyAssetSchema.safeParse(await readJson(store, assetKeyOf(itemKey(aoiId, itemId), asset.href)));
-    if (parsed.success) assessments.push(parsed.data);
-  }
-  return assessments;
 }
 
 /** The index of every AOI the store knows (the root catalog's collections and the AOIs of this run). */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -243,7 +244,23 @@ describe('assess on a real Bukavu run', () => {
     const asset = JSON.parse(text(await store.get(`${AOI}/${ITEM}/accuracy/forest-loss.json`))) as AccuracyAsset;
     expect(asset.labels).toMatchObject({ by: 'Test Lab', on: '2026-11-30', used: 6, cantTell: 0 });
     expect(asset.inputs).toBe(withAsset.properties['changewatch:inputs']);
-    const reportKey = published.stdout.match(/report (\S+)/)![1]!;
+    // The sites' dossiers cite the item, which changed: they are rendered again, and say what the assessment says.
+    expect(published.stdout).toMatch(/; [1-9]\d* dossier\(s\)$/m);
+    const sites: string[] = [];
+    for await (const key of store.list(`${AOI}/sites/`)) if (key.endsWith('/evidence.json')) sites.push(key);
+    const evidence = JSON.parse(text(await store.get(sites[0]!))) as {
+      accuracy: Array<{ design: string; lines: string[] }>;
+      outputs: Array<{ asset: string; sha256: string }>;
+    };
+    expect(evidence.accuracy[0]!.lines[0]).toMatch(
+      /^forest-loss over the AOI: [\d,.]+ ha mapped; [\d,]+ ± [\d,]+ ha estimated/,
+    );
+    const itemSha = createHash('sha256')
+      .update((await store.get(itemKey(AOI, ITEM)))!)
+      .digest('hex');
+    expect(evidence.outputs.find((output) => output.asset === 'item')!.sha256).toBe(itemSha);
+    expect(text(await store.get(sites[0]!.replace('evidence.json', 'index.html')))).toContain('id="accuracy"');
+    const reportKey = published.stdout.match(/report (\S+?);/)![1]!;
     const html = text(await store.get(reportKey));
     expect(html).toContain('id="accuracy"');
     expect(html).not.toContain('refers to earlier inputs');
