@@ -135,7 +135,7 @@ export function reviewPage(model: ReviewModel): string {
     .join('');
   const width = model.chipSide * model.chipZoom;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Review ${escapeHtml(model.aoi)} ${escapeHtml(model.product)}</title>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Review ${escapeHtml(model.aoi)} ${escapeHtml(model.product)}</title>
 <style>${style(width)}</style></head>
 <body><header><p class="muted">${escapeHtml(model.aoi)} · item <code>${escapeHtml(model.item)}</code> · ${escapeHtml(model.product)} · design <code>${model.designSha256.slice(0, 16)}</code></p>
 <h1>Reference labels: <span id="point"></span></h1>

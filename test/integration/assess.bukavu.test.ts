@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compose } from '../../pipeline/compose.js';
 import { loadConfig } from '../../pipeline/config.read.js';
+import { serveFolder } from '../../pipeline/io/folder.server.js';
 import { FileObjectStore } from '../../pipeline/io/object.store.file.js';
 import { createLogger } from '../../pipeline/log.js';
 import { assetKeyOf, itemKey } from '../../pipeline/outputs/layout.js';
@@ -155,6 +156,23 @@ describe('assess on a real Bukavu run', () => {
     await download.saveAs(labels);
     expect(problems).toEqual([]);
     await page.close();
+    // The same page from a web server (the sample folder copied to a store's website): every chip loads.
+    const server = await serveFolder(sample);
+    try {
+      const served = await browser.newPage();
+      served.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+      served.on('requestfailed', (request) => problems.push(`failed: ${request.url()}`));
+      await served.goto(`${server.url}/review/index.html`, { waitUntil: 'networkidle' });
+      const widths = await served
+        .locator('img')
+        .evaluateAll((images) => images.map((image) => (image as unknown as { naturalWidth: number }).naturalWidth));
+      expect(widths.length).toBeGreaterThan(2);
+      expect(widths.every((width) => width > 0)).toBe(true);
+      await served.close();
+    } finally {
+      await server.close();
+    }
+    expect(problems).toEqual([]);
     const rows = parseCsv(readFileSync(labels, 'utf8'));
     expect(rows[0]!.fields).toEqual(['id', 'reference', 'interpreter', 'labelled_at', 'notes', 'design_sha256']);
     expect(rows.slice(1).map((row) => row.fields[2])).toEqual(units.map(() => 'test interpreter'));
