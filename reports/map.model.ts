@@ -2,6 +2,7 @@ import { crsDefinition } from '../aoi/aoi.project.js';
 import type { AreaGeometry } from '../aoi/geometry.js';
 import { CONFIDENCE_CLASSES, type ClassInfo } from '../workers/products/product.js';
 import { productOf, PRODUCT_TYPES } from '../workers/products/index.js';
+import { sceneAttribution } from './attribution.js';
 import type { Summary } from './summary.js';
 
 /**
@@ -44,6 +45,8 @@ export interface MapModel {
   sitesHref?: string;
   dossierHref?: string;
   basemap?: { url: string; attribution: string };
+  /** What the figure says under the map: title, the scenes' credit, the item and run it comes from. */
+  figure: { title: string; credit: string; source: string };
 }
 
 const hex = (colour: string, alpha = 255): Rgba => [
@@ -199,6 +202,7 @@ export function mapModel(input: {
   zones: MapModel['zones'];
   sitesHref?: string;
   basemap?: MapModel['basemap'];
+  runId?: string;
 }): MapModel | undefined {
   const { grid } = input.summary;
   const proj4 = crsDefinition(grid.epsg);
@@ -225,5 +229,16 @@ export function mapModel(input: {
     ...(polygons ? { polygonsHref: polygons } : {}),
     ...(input.sitesHref ? { sitesHref: input.sitesHref } : {}),
     ...(input.basemap ? { basemap: input.basemap } : {}),
+    figure: figureText(input.summary, input.runId),
+  };
+}
+
+function figureText(summary: Summary, runId: string | undefined): MapModel['figure'] {
+  const { baseline, monitoring } = summary.periods;
+  const scenes = [...baseline.scenes, ...monitoring.scenes];
+  return {
+    title: `${summary.aoi.name}: baseline ${baseline.window}, monitoring ${monitoring.window}`,
+    credit: sceneAttribution(scenes),
+    source: `changewatch ${summary.software.version} · item ${summary.item} · inputs ${summary.inputs}${runId ? ` · run ${runId}` : ''}`,
   };
 }

@@ -29,7 +29,7 @@ export function mapSection(map: PageMap | undefined): string {
   return `<h2>Map</h2>
 <p class="muted" id="map-note" hidden>The interactive map reads the COGs by HTTP range requests: open this page from the store's web endpoint or with <code>changewatch reports serve</code>. The previews below show the same periods.</p>
 <div id="map-panel">
-<div class="controls"><label>Layer <select id="map-top" aria-label="layer"></select></label><label>under it <select id="map-bottom" aria-label="layer under the swipe"></select></label><label>Swipe <input type="range" id="map-swipe" min="0" max="100" value="100" aria-label="swipe"></label><label hidden><input type="checkbox" id="map-basemap"> online basemap</label></div>
+<div class="controls"><label>Layer <select id="map-top" aria-label="layer"></select></label><label>under it <select id="map-bottom" aria-label="layer under the swipe"></select></label><label>Swipe <input type="range" id="map-swipe" min="0" max="100" value="100" aria-label="swipe"></label><label hidden><input type="checkbox" id="map-basemap"> online basemap</label><button id="map-download" type="button">Download figure (PNG, 300 dpi)</button></div>
 <div id="map"></div>
 <div id="map-popup" hidden></div>
 <div id="map-legend"></div>

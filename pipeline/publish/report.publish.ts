@@ -65,7 +65,7 @@ export async function publishAoiReport(
   const sites = await readJson<SitesCollection>(store, sitesKey(aoi.id)).catch(() => null);
   const published = await readJson<ResultItem>(store, itemKey(aoi.id, itemId)).catch(() => null);
   const accuracy = published ? await itemAccuracy(store, aoi.id, published) : [];
-  const map = await publishMap(store, aoi, summary, assetHrefs, input.basemap);
+  const map = await publishMap(store, { aoi, summary, assetHrefs, runId, basemap: input.basemap });
   const html = reportPage({
     summary,
     runId,
@@ -113,17 +113,22 @@ async function hasKey(store: ObjectStore, key: string): Promise<boolean> {
 /** The page's map: its model, and the script published once per content as `<aoi>/reports/map-<sha>.js`. */
 async function publishMap(
   store: ObjectStore,
-  aoi: Aoi,
-  summary: Summary,
-  assetHrefs: Record<string, string>,
-  basemap: { url: string; attribution: string } | undefined,
+  input: {
+    aoi: Aoi;
+    summary: Summary;
+    assetHrefs: Record<string, string>;
+    runId: string;
+    basemap: { url: string; attribution: string } | undefined;
+  },
 ): Promise<PageMap | undefined> {
+  const { aoi, summary, assetHrefs, runId, basemap } = input;
   const model = mapModel({
     summary,
     hrefOf: (asset) => assetHrefs[asset],
     aoi: aoi.geometry,
     zones: aoi.zones.map((zone) => ({ id: zone.id, name: zone.name, geometry: zone.geometry })),
     sitesHref: '../sites.geojson',
+    runId,
     ...(basemap ? { basemap } : {}),
   });
   const bundle = await mapBundle();

@@ -24,6 +24,7 @@ import type { FeatureLike } from 'ol/Feature.js';
 import type RenderEvent from 'ol/render/Event.js';
 import proj4 from 'proj4';
 import olCss from 'ol/ol.css';
+import { downloadFigure } from './map.figure.js';
 import type { MapLayer, MapModel } from '../map.model.js';
 
 /**
@@ -270,6 +271,10 @@ function start(model: MapModel): void {
   addSwipe(map, () => top, $('map-swipe') as HTMLInputElement);
   addPopup(map, model);
   legend();
+  $('map-download').addEventListener('click', () => {
+    const shown = [top, bottom].map((layer) => byId(layer.get('id') as string));
+    void downloadFigure(map, model, shown, northAngle(map, projection));
+  });
   map.on('rendercomplete', () => (document.body.dataset['map'] = 'ready'));
   (window as unknown as { changewatchMap: Map }).changewatchMap = map;
 }

@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
+import sharp from 'sharp';
+import geographiclib from 'geographiclib-geodesic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromCrs } from '../../aoi/aoi.project.js';
 import type { Summary } from '../../reports/summary.js';
 import { childEnv, ROOT } from '../helpers/paths.js';
 import { serveFolder } from '../../pipeline/io/folder.server.js';
@@ -343,6 +346,22 @@ describe('the report page map (chromium)', () => {
     await page.waitForTimeout(300);
     const none = await page.locator('#map').screenshot();
     expect(Buffer.compare(full, none)).not.toBe(0);
+    // Download figure: the view at 180 mm and 300 dpi, its scale bar right within 1 % of the ground distance.
+    const [figure] = await Promise.all([page.waitForEvent('download'), page.locator('#map-download').click()]);
+    const png = readFileSync((await figure.path())!);
+    const meta = await sharp(png).metadata();
+    expect([meta.format, meta.width, meta.density]).toEqual(['png', Math.round((180 / 25.4) * 300), 300]);
+    const text = pngText(png);
+    const [barMetres, barPixels] = /^(\d+) m = ([\d.]+) px$/.exec(text['ScaleBar']!)!.slice(1).map(Number);
+    const [, x, y, grid] = /at ([\d.]+) ([\d.]+) \(EPSG:32735\), grid ([\d.]+)$/
+      .exec(text['GroundResolution']!)!
+      .map(Number);
+    const toLonLat = fromCrs(32735);
+    const [west, east] = [toLonLat([x! - grid! / 2, y!]), toLonLat([x! + grid! / 2, y!])];
+    const metresPerPixel = geographiclib.Geodesic.WGS84.Inverse(west[1]!, west[0]!, east[1]!, east[0]!).s12!;
+    expect(Math.abs(barPixels! * metresPerPixel - barMetres!) / barMetres!).toBeLessThan(0.01);
+    expect(text['Copyright']).toBe('Contains modified Copernicus Sentinel data 2021.');
+    writeFileSync(join(ARTIFACTS, 'report-map-figure.png'), png);
     await expect(page.locator('#map-basemap').isVisible()).resolves.toBe(true);
     await expect(page.locator('#map-basemap').isChecked()).resolves.toBe(false);
     expect(requested.filter((url) => url.startsWith(OFFLINE_BASEMAP))).toEqual([]);
@@ -367,4 +386,19 @@ interface FeatureLike {
     getInteriorPoint(): { getCoordinates(): number[] };
     getInteriorPoints(): { getFirstCoordinate(): number[] };
   };
+}
+
+/** The `tEXt` chunks of a PNG, keyword → text. */
+function pngText(png: Buffer): Record<string, string> {
+  const text: Record<string, string> = {};
+  for (let at = 8; at < png.length;) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString('latin1', at + 4, at + 8);
+    if (type === 'tEXt') {
+      const [key, value] = png.toString('latin1', at + 8, at + 8 + length).split('\0');
+      text[key!] = value!;
+    }
+    at += 12 + length;
+  }
+  return text;
 }
