@@ -2,6 +2,7 @@ import { chipGeo, type ChipGeo, type MapTransform } from './chip.geo.js';
 import { blankPicture, blitScaled, fillPolygon, fillRect, scanPolygon, strokeRect, strokeSegment } from './draw.js';
 import { drawText, GLYPH_HEIGHT, textWidth, wrapText } from './font.js';
 import { ndviColour, NOT_SEEN_COLOUR, type Picture, type Rgb } from './render.js';
+import { stretch } from './accuracy/review.chip.js';
 
 /**
  * A dossier chip: a window of a published raster around a site, enlarged by a whole factor (every raster pixel a
@@ -319,4 +320,41 @@ export function composeChip(spec: ChipSpec): Chip {
     mapTransform[5],
   ];
   return { picture, map, transform, geo, lines, scaleBar };
+}
+
+/** How a scene chip is coloured: the bands the scene carries decide (true colour needs blue and green). */
+export type SceneColouring = 'true colour' | 'false colour' | 'NDVI';
+
+/** The colouring a scene's bands allow: true colour with blue and green, false colour with green, else NDVI. */
+export const sceneColouring = (bands: { green?: unknown; blue?: unknown }): SceneColouring =>
+  bands.green && bands.blue ? 'true colour' : bands.green ? 'false colour' : 'NDVI';
+
+/**
+ * One scene's window as a map: true colour (red, green, blue), false colour (NIR, red, green: vegetation red) or
+ * NDVI, reflectance stretched as the review chips do; pixels the scene did not see clear are greyed half-way
+ * (cloud, shadow and gaps stay visible as such); transparent where the scene has no value at all.
+ */
+export function sceneLayer(
+  bands: { red: ArrayLike<number>; nir: ArrayLike<number>; green?: ArrayLike<number>; blue?: ArrayLike<number> },
+  clear: ArrayLike<number>,
+  colouring: SceneColouring,
+  width: number,
+  height: number,
+): Picture {
+  const { red, nir, green, blue } = bands;
+  if (colouring !== 'NDVI' && !green) throw new RangeError(`sceneLayer: ${colouring} needs the green band`);
+  if (colouring === 'true colour' && !blue) throw new RangeError('sceneLayer: true colour needs the blue band');
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    if (!Number.isFinite(red[i]!) || !Number.isFinite(nir[i]!)) continue;
+    const colour: Rgb =
+      colouring === 'true colour'
+        ? [stretch(red[i]!), stretch(green![i]!), stretch(blue![i]!)]
+        : colouring === 'false colour'
+          ? [stretch(nir[i]!), stretch(red[i]!), stretch(green![i]!)]
+          : ndviColour((nir[i]! - red[i]!) / (nir[i]! + red[i]!));
+    const shown = clear[i] ? colour : colour.map((value, k) => Math.round((value + NOT_SEEN_COLOUR[k]!) / 2));
+    rgba.set([shown[0]!, shown[1]!, shown[2]!, 255], i * 4);
+  }
+  return { width, height, rgba };
 }

@@ -53,3 +53,26 @@ export function grownWindow(window: PixelWindow, margin: number, width: number, 
     y1: Math.min(height, window.y1 + margin),
   };
 }
+
+/** An observation of a site: its date and how much of the site it saw clear. */
+export interface SiteObservation {
+  date: string;
+  clearPixels: number;
+  sitePixels: number;
+}
+
+/**
+ * The observations nearest the first detection: the last before `firstSeen` and the first on or after it, each
+ * preferring one that saw at least half of the site clear (else the nearest that saw any of it).
+ */
+export function nearestObservations<T extends SiteObservation>(
+  rows: readonly T[],
+  firstSeen: string,
+): { before?: T; after?: T } {
+  const mostlyClear = (row: T) => row.clearPixels * 2 >= row.sitePixels;
+  const before = rows.filter((row) => row.date < firstSeen).sort((a, b) => b.date.localeCompare(a.date));
+  const after = rows.filter((row) => row.date >= firstSeen).sort((a, b) => a.date.localeCompare(b.date));
+  const pick = (candidates: T[]) => candidates.find(mostlyClear) ?? candidates[0];
+  const [first, last] = [pick(before), pick(after)];
+  return { ...(first ? { before: first } : {}), ...(last ? { after: last } : {}) };
+}

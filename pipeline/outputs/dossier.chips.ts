@@ -4,7 +4,22 @@ import type { AreaGeometry } from '../../aoi/geometry.js';
 import { polygonsOf } from '../../aoi/geometry.js';
 import type { Summary } from '../../reports/summary.js';
 import { siteWindow, type SiteWindow } from '../../workers/chip.geo.js';
-import { classLayer, composeChip, ndviLayer, type Chip, type ChipLegend } from '../../workers/chip.js';
+import {
+  classLayer,
+  composeChip,
+  ndviLayer,
+  sceneColouring,
+  sceneLayer,
+  type Chip,
+  type ChipLegend,
+  type SceneColouring,
+} from '../../workers/chip.js';
+import type { Grid } from '../../aoi/rasterize.js';
+import type { BandName } from '../../workers/bands.js';
+import { clearMask, type CloudCleanup } from '../../workers/change.block.js';
+import { datesForBlock, type PeriodReads } from '../analysis/block.read.js';
+import type { RasterOpener } from '../scenes/raster.opener.js';
+import type { Observation } from '../scenes/scene.select.js';
 import { drawable } from '../../workers/font.js';
 import { productOf } from '../../workers/products/index.js';
 import { ndviColour, NOT_SEEN_COLOUR, type Picture, type Rgb } from '../../workers/render.js';
@@ -23,7 +38,7 @@ import { VERSION } from '../version.js';
 export interface ChipRecord {
   file: string;
   /** What the chip shows, for the page and the evidence. */
-  layer: 'ndvi-baseline' | 'ndvi-monitoring' | 'classes';
+  layer: 'ndvi-baseline' | 'ndvi-monitoring' | 'classes' | 'scene-before' | 'scene-after';
   title: string;
   /** The caption as drawn, line by line. */
   caption: string[];
@@ -63,6 +78,16 @@ export interface ChipInput {
   /** Store key of each asset of the item. */
   assetKeys: Record<string, string>;
   rasters: PublishedRasters;
+  /** The individual scenes nearest the first detection, re-read for their own chips. */
+  scenes?: { plans: readonly SceneChipPlan[]; opener: RasterOpener; cloud: CloudCleanup };
+}
+
+/** One scene chip: the observation, its side of the first detection, and how much of the site it saw clear. */
+export interface SceneChipPlan {
+  role: 'before' | 'after';
+  observation: Observation;
+  firstSeen: string;
+  clearShare: number;
 }
 
 const rgbOf = (hex: string): Rgb => [
@@ -200,6 +225,91 @@ async function placeSite(input: ChipInput): Promise<{ place: SiteWindow; read: R
 }
 
 /** The three chips of a site: NDVI before, NDVI after, the product's classes. */
+/** A chip's PNG (caption in its tEXt chunks), sidecar and record. */
+async function chipFile(
+  input: ChipInput,
+  place: SiteWindow,
+  plan: { layer: ChipRecord['layer']; asset: string; window: string; scenes: string[]; caption: string[] } & {
+    file: string;
+    source: string;
+  },
+  map: Picture,
+  legend: ChipLegend,
+): Promise<ChipFile> {
+  const epsg = input.summary.grid.epsg;
+  const chip = composeChip({ ...place, map, epsg, outline: place.rings, caption: plan.caption, legend });
+  const png = withText(await encodeOpaquePng(chip.picture), [
+    ['Title', plan.caption[0]!],
+    ['Description', plan.caption.join(' | ')],
+    ['Software', `changewatch ${VERSION}`],
+    ['Source', plan.source],
+  ]);
+  const record: ChipRecord = {
+    file: plan.file,
+    layer: plan.layer,
+    title: plan.caption[0]!,
+    caption: chip.lines,
+    asset: plan.asset,
+    window: plan.window,
+    scenes: plan.scenes,
+    width: chip.picture.width,
+    height: chip.picture.height,
+    level: place.level,
+    rasterWindow: place.window,
+    scale: place.scale,
+    epsg,
+    transform: [...chip.transform],
+    map: chip.map,
+    scaleBar: chip.geo.scaleBar,
+    northDegrees: Number(((chip.geo.northRadians * 180) / Math.PI).toFixed(4)),
+  };
+  return { record, png, aux: auxXml(record.epsg, record.transform) };
+}
+
+const COLOURING_NOTES: Record<SceneColouring, string> = {
+  'true colour': 'True colour: red, green and blue reflectance, 0 to 0.25 stretched with a display gamma of 1.8.',
+  'false colour':
+    'False colour: near infrared, red and green shown as red, green and blue (vegetation is red); the scene carries no blue band, so no true colour.',
+  NDVI: 'NDVI: the scene carries no green or blue band, so neither true nor false colour.',
+};
+
+/** The scene of one observation nearest the first detection, re-read around the site as its own chip. */
+async function sceneChip(input: ChipInput, place: SiteWindow, plan: SceneChipPlan): Promise<ChipFile | undefined> {
+  const { observation } = plan;
+  const scenes = observation.scenes;
+  const colouring = sceneColouring({
+    green: scenes.every((scene) => scene.bands.green),
+    blue: scenes.every((scene) => scene.bands.blue),
+  });
+  const bands: BandName[] = ['red', 'nir', ...(colouring === 'NDVI' ? [] : (['green'] as const))];
+  if (colouring === 'true colour') bands.push('blue');
+  const { x0, y0, x1, y1 } = place.window;
+  const grid: Grid = { epsg: input.summary.grid.epsg, width: x1 - x0, height: y1 - y0, transform: place.transform };
+  const { opener, cloud } = input.scenes!;
+  const reads: PeriodReads = { used: new Set(), dated: new Set(), skipped: new Map() };
+  const [block] = await datesForBlock([observation], grid, opener, cloud, bands, reads);
+  if (!block) return undefined;
+  const clear = clearMask(block, grid.width, grid.height, cloud.openPx, cloud.dilatePx);
+  const map = sceneLayer(block.bands, clear, colouring, grid.width, grid.height);
+  const ids = scenes.map((scene) => scene.id).filter((id) => reads.used.has(id));
+  const side = plan.role === 'before' ? 'the last observation before' : 'the first observation on or after';
+  const what = colouring.charAt(0).toUpperCase() + colouring.slice(1);
+  const caption = [
+    `${what}, scene of ${observation.date}: ${side} the first detection (${plan.firstSeen})`,
+    `Site ${input.siteId} (cyan outline). ${Math.round(plan.clearShare * 100)} % of the site seen clear; greyed: not seen clear (cloud, shadow). changewatch ${VERSION}.`,
+    COLOURING_NOTES[colouring],
+    `Scene${ids.length > 1 ? 's' : ''}: ${ids.join(', ')}`,
+  ];
+  const legend: ChipLegend =
+    colouring === 'NDVI'
+      ? { ...NDVI_LEGEND, swatches: [{ colour: NOT_SEEN_COLOUR, label: 'greyed: not seen clear' }] }
+      : { swatches: [{ colour: NOT_SEEN_COLOUR, label: 'greyed: not seen clear' }] };
+  const layer = plan.role === 'before' ? ('scene-before' as const) : ('scene-after' as const);
+  const source = `STAC item${ids.length > 1 ? 's' : ''} ${ids.join(', ')}, read again around the site`;
+  const chipPlan = { layer, asset: `scene ${ids.join(' ')}`, window: observation.date, scenes: ids, caption };
+  return chipFile(input, place, { ...chipPlan, file: `chip-${layer}.png`, source }, map, legend);
+}
+
 export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
   const { place, read } = await placeSite(input);
   const { x0, y0, x1, y1 } = place.window;
@@ -216,41 +326,13 @@ export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
         ? classLayer(codes, colours, nodata, width, height)
         : ndviLayer(await read(plan.asset, NaN), outside, width, height);
     const legend = plan.layer === 'classes' ? classLegend(input.product) : NDVI_LEGEND;
-    const chip = composeChip({
-      ...place,
-      map,
-      epsg: input.summary.grid.epsg,
-      outline: place.rings,
-      caption: plan.caption,
-      legend,
-    });
     const file = `chip-${plan.layer === 'classes' ? input.product : plan.layer}.png`;
-    const png = withText(await encodeOpaquePng(chip.picture), [
-      ['Title', plan.caption[0]!],
-      ['Description', plan.caption.join(' | ')],
-      ['Software', `changewatch ${VERSION}`],
-      ['Source', `${plan.asset} of STAC item ${input.summary.item} (inputs ${input.summary.inputs})`],
-    ]);
-    const record: ChipRecord = {
-      file,
-      layer: plan.layer,
-      title: plan.caption[0]!,
-      caption: chip.lines,
-      asset: plan.asset,
-      window: plan.window,
-      scenes: plan.scenes,
-      width: chip.picture.width,
-      height: chip.picture.height,
-      level: place.level,
-      rasterWindow: place.window,
-      scale: place.scale,
-      epsg: input.summary.grid.epsg,
-      transform: [...chip.transform],
-      map: chip.map,
-      scaleBar: chip.geo.scaleBar,
-      northDegrees: Number(((chip.geo.northRadians * 180) / Math.PI).toFixed(4)),
-    };
-    files.push({ record, png, aux: auxXml(record.epsg, record.transform) });
+    const source = `${plan.asset} of STAC item ${input.summary.item} (inputs ${input.summary.inputs})`;
+    files.push(await chipFile(input, place, { ...plan, file, source }, map, legend));
+  }
+  for (const plan of input.scenes?.plans ?? []) {
+    const chip = await sceneChip(input, place, plan);
+    if (chip) files.push(chip);
   }
   return files;
 }

@@ -7,7 +7,8 @@ import { productOf } from '../../workers/products/index.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import type { PublishedRasters } from '../scenes/store.raster.js';
 import { VERSION } from '../version.js';
-import { siteChips, type ChipRecord } from './dossier.chips.js';
+import { siteChips, type ChipRecord, type SceneChipPlan } from './dossier.chips.js';
+import { nearestObservations } from '../../workers/site.series.js';
 import { seriesCsv, siteSeries, type DossierSeries, type SeriesRow } from './dossier.series.js';
 import { seriesChart } from '../../reports/site.series.chart.js';
 import type { SitesCollection } from './sites.js';
@@ -29,16 +30,43 @@ export type SiteFeature = SitesCollection['features'][number];
 export type { PublishedRasters };
 
 /** Bump when the dossier's content changes for the same inputs: published dossiers are then rebuilt. */
-export const DOSSIER_FORMAT = 2;
+export const DOSSIER_FORMAT = 3;
 
 export const NOT_INCLUDED = [
-  'True-colour (or false-colour) chips of the individual clear scenes nearest before and after the first detection: the chips here are cut from the two NDVI median composites and the class raster only.',
   'The checksums the source scenes’ STAC items carry: scenes are listed with their ids, dates, cloud cover and item links.',
 ];
 
-/** What the dossier leaves out: {@link NOT_INCLUDED}, and the time series when its scenes could not be read. */
-const notIncluded = (series: DossierSeries) =>
-  'missing' in series ? [...NOT_INCLUDED, `The NDVI time series of the site: ${series.missing}.`] : NOT_INCLUDED;
+/** What the dossier leaves out: {@link NOT_INCLUDED}, and what its scenes could not give. */
+function notIncluded(input: DossierInput): string[] {
+  const { series, site } = input;
+  if ('missing' in series) {
+    return [
+      ...NOT_INCLUDED,
+      `The NDVI time series of the site and the chips of the individual scenes nearest the first detection: ${series.missing}.`,
+    ];
+  }
+  if (!site.properties.first_seen) {
+    return [
+      ...NOT_INCLUDED,
+      `Chips of the individual scenes nearest the first detection: the ${site.properties.product} product does not date its change.`,
+    ];
+  }
+  return NOT_INCLUDED;
+}
+
+/** The scenes nearest the first detection, as chip plans (none without a series or a detection date). */
+function scenePlans(input: DossierInput, rows: readonly SeriesRow[]): SceneChipPlan[] {
+  const firstSeen = input.site.properties.first_seen;
+  if ('missing' in input.series || !firstSeen) return [];
+  const { observations } = input.series.source;
+  const nearest = nearestObservations(rows, firstSeen);
+  return (['before', 'after'] as const).flatMap((role) => {
+    const row = nearest[role];
+    const found = row && observations.find((entry) => entry.observation.date === row.date);
+    if (!row || !found) return [];
+    return [{ role, observation: found.observation, firstSeen, clearShare: row.clearPixels / row.sitePixels }];
+  });
+}
 
 export interface DossierInput {
   aoi: Aoi;
@@ -238,7 +266,7 @@ function evidenceOf(
     ...accuracyEvidence(input),
     files,
     caveats: summary.caveats,
-    notIncluded: notIncluded(input.series),
+    notIncluded: notIncluded(input),
   };
 }
 
@@ -246,8 +274,10 @@ const SERIES_METHOD =
   'Median NDVI, (NIR − red) / (NIR + red), of the site’s pixels seen clear in each observation of both windows: the source scenes re-read around the site through the run’s reader (its cloud masks, opening and dilation, and resampling onto the item’s grid); observations that saw none of the site clear are left out.';
 
 /** The time series files (`timeseries.csv`, `timeseries.svg`) and their record, when the scenes can be read. */
-async function seriesFiles(input: DossierInput): Promise<{ files: DossierFile[]; record?: SeriesEvidence }> {
-  if ('missing' in input.series) return { files: [] };
+async function seriesFiles(
+  input: DossierInput,
+): Promise<{ files: DossierFile[]; record?: SeriesEvidence; rows: SeriesRow[] }> {
+  if ('missing' in input.series) return { files: [], rows: [] };
   const { site, summary } = input;
   const grid = { ...summary.grid, transform: summary.grid.transform as unknown as Grid['transform'] };
   const rows = await siteSeries(input.series.source, site.geometry, grid);
@@ -275,7 +305,7 @@ async function seriesFiles(input: DossierInput): Promise<{ files: DossierFile[];
     method: SERIES_METHOD,
     rows,
   };
-  return { files, record };
+  return { files, record, rows };
 }
 
 /** Every file of the dossier, `index.html` last (the order to publish them in). */
@@ -284,6 +314,8 @@ export async function buildDossier(input: DossierInput): Promise<DossierFile[]> 
   const assetKeys = Object.fromEntries(
     Object.entries(input.item.assets).map(([asset, entry]) => [asset, assetKeyOf(input.itemKey, entry.href)]),
   );
+  const series = await seriesFiles(input);
+  const plans = scenePlans(input, series.rows);
   const chips = await siteChips({
     siteId: site.id,
     product: site.properties.product,
@@ -291,12 +323,14 @@ export async function buildDossier(input: DossierInput): Promise<DossierFile[]> 
     summary: input.summary,
     assetKeys,
     rasters: input.rasters,
+    ...('source' in input.series && plans.length > 0
+      ? { scenes: { plans, opener: input.series.source.opener, cloud: input.series.source.cloud } }
+      : {}),
   });
   const chipFiles: DossierFile[] = chips.flatMap((chip) => [
     { name: chip.record.file, body: chip.png, contentType: 'image/png' },
     { name: `${chip.record.file}.aux.xml`, body: utf8(chip.aux), contentType: 'application/xml' },
   ]);
-  const series = await seriesFiles(input);
   const files = [...chipFiles, ...series.files].map((file) => ({
     file: file.name,
     bytes: file.body.length,

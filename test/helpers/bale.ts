@@ -12,9 +12,10 @@ import { SHARED_DATA } from './paths.js';
 /**
  * The real Landsat 5 TM pair over the Bale Mountains, Ethiopia (../shared/data/landsat-l1-pairs/bale_167055):
  * Level-1 digital numbers of 2000-03-09 (Collection 1) and 2010-12-18 (pre-collection) on one 101×101 grid, with
- * their MTL files. Its static catalog: one item per date with green (B2), red (B3), NIR (B4), SWIR1 (B5) and SWIR2 (B7) as
+ * their MTL files. Its static catalog: one item per date with blue (B1), green (B2), red (B3), NIR (B4), SWIR1 (B5) and SWIR2 (B7) as
  * assets whose `scale`/`offset` turn DN into top-of-atmosphere reflectance, the way a researcher would describe
- * such a pair. The bands are what matters here: this is the only multi-date real data with green, SWIR1 and SWIR2.
+ * such a pair. The bands are what matters here: this is the only multi-date real data with blue, green, SWIR1 and
+ * SWIR2 (blue and green make the dossiers' true-colour scene chips).
  *
  * TOA reflectance ρ = (M·DN + A) / sin(sun elevation) with the MTL's REFLECTANCE_MULT/ADD (USGS, Landsat 7/5
  * Data Users Handbook, "Conversion to TOA reflectance"); the pre-collection MTL gives radiance only, so
@@ -25,6 +26,7 @@ export const BALE_PAIR = join(SHARED_DATA, 'landsat-l1-pairs', 'bale_167055');
 
 const SCENES = ['LT05_L1TP_167055_20000309_20161214_01_T1', 'LT51670552010352MLK00'];
 const BANDS = [
+  { band: 1, key: 'blue' },
   { band: 2, key: 'green' },
   { band: 3, key: 'red' },
   { band: 4, key: 'nir' },

@@ -99,7 +99,7 @@ function dossierBytes(): Map<string, Buffer> {
 }
 
 /** The caption paragraphs a chip must carry, written from the summary (not from the code that draws them). */
-function expectedCaption(record: ChipRecord, siteId: string, summary: Summary): string[] {
+function expectedCaption(record: ChipRecord, siteId: string, summary: Summary, evidence: Evidence): string[] {
   const { baseline, monitoring } = summary.periods;
   const siteLine = `Site ${siteId} (cyan outline). Item ${summary.item}, inputs ${summary.inputs}, changewatch ${summary.software.version}.`;
   const scenes = (period: Summary['periods']['baseline']) => [
@@ -112,6 +112,18 @@ function expectedCaption(record: ChipRecord, siteId: string, summary: Summary): 
       siteLine,
       ...scenes(baseline),
     ];
+  if (record.layer === 'scene-before' || record.layer === 'scene-after') {
+    const firstSeen = evidence.site.properties.first_seen!;
+    const row = evidence.series.rows.find((candidate) => candidate.date === record.window)!;
+    const side = record.layer === 'scene-before' ? 'the last observation before' : 'the first observation on or after';
+    const scenes = record.scenes.length > 1 ? 'Scenes' : 'Scene';
+    return [
+      `NDVI, scene of ${record.window}: ${side} the first detection (${firstSeen})`,
+      `Site ${siteId} (cyan outline). ${Math.round((row.clearPixels / row.sitePixels) * 100)} % of the site seen clear; greyed: not seen clear (cloud, shadow). changewatch ${summary.software.version}.`,
+      'NDVI: the scene carries no green or blue band, so neither true nor false colour.',
+      `${scenes}: ${record.scenes.join(', ')}`,
+    ];
+  }
   if (record.layer === 'ndvi-monitoring')
     return [
       `NDVI, monitoring window ${monitoring.window}: median of the clear observations`,
@@ -126,7 +138,13 @@ function expectedCaption(record: ChipRecord, siteId: string, summary: Summary): 
 }
 
 /** The chip decodes with sharp and GDAL, is georeferenced, and its caption is drawn and stored as expected. */
-async function checkChip(folder: string, record: ChipRecord, siteId: string, summary: Summary): Promise<void> {
+async function checkChip(
+  folder: string,
+  record: ChipRecord,
+  siteId: string,
+  summary: Summary,
+  evidence: Evidence,
+): Promise<void> {
   const file = join(folder, record.file);
   const meta = await sharp(file).metadata();
   expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['png', record.width, record.height, 3]);
@@ -141,7 +159,7 @@ async function checkChip(folder: string, record: ChipRecord, siteId: string, sum
   expect([gdal.driverShortName, gdal.size, gdal.bands.length]).toEqual(['PNG', [record.width, record.height], 3]);
   expect(gdal.coordinateSystem.wkt).toContain('ID["EPSG",32735]');
   gdal.geoTransform.forEach((value, k) => expect(value).toBeCloseTo(record.transform[k]!, 5));
-  const paragraphs = expectedCaption(record, siteId, summary);
+  const paragraphs = expectedCaption(record, siteId, summary, evidence);
   expect(gdal.metadata['']['Title']).toBe(paragraphs[0]);
   expect(gdal.metadata['']['Description']).toBe(paragraphs.join(' | '));
   // The map: at least 64 raster pixels a side, enlarged by a whole factor, the site inside it.
@@ -294,7 +312,7 @@ async function checkPage(url: string, evidence: Evidence, screenshot?: string): 
   expect(await page.textContent('#site')).toBe(evidence.site.id);
   expect(await page.textContent('#run-id')).toBe(evidence.run);
   expect(await page.locator('#history tbody tr').count()).toBeGreaterThan(0);
-  expect(await page.textContent('#not-included')).toContain('True-colour');
+  expect(await page.textContent('#not-included')).toContain('checksums');
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
   await page.close();
   expect(problems).toEqual([]);
@@ -330,8 +348,24 @@ describe('site dossiers on the real Bukavu series', () => {
         'chip-ndvi-baseline.png',
         'chip-ndvi-monitoring.png',
         'chip-forest-loss.png',
+        'chip-scene-before.png',
+        'chip-scene-after.png',
       ]);
-      for (const chip of evidence.chips) await checkChip(folder, chip, feature.id, summary);
+      for (const chip of evidence.chips) await checkChip(folder, chip, feature.id, summary, evidence);
+      // The scenes nearest the first detection: the last observation before it, the first on or after it.
+      const [before, after] = evidence.chips.slice(3);
+      const firstSeen = evidence.site.properties.first_seen!;
+      expect(before!.window < firstSeen && firstSeen <= after!.window).toBe(true);
+      // No observation nearer the detection saw half of the site clear (those are preferred).
+      const mostly = evidence.series.rows.filter((row) => row.clearPixels * 2 >= row.sitePixels).map((row) => row.date);
+      expect(mostly.filter((date) => date > before!.window && date < firstSeen)).toEqual([]);
+      expect(mostly.filter((date) => date >= firstSeen && date < after!.window)).toEqual([]);
+      const scenesOf = (date: string) =>
+        [...summary.periods.baseline.scenes, ...summary.periods.monitoring.scenes]
+          .filter((scene) => scene.datetime.startsWith(date))
+          .map((scene) => scene.id);
+      expect(before!.scenes).toEqual(scenesOf(before!.window));
+      expect(after!.scenes).toEqual(scenesOf(after!.window));
       checkSeries(folder, evidence, summary);
       // Where an observation saw the whole site clear, its median is the peer's (GDAL warp, numpy median).
       const whole = evidence.series.rows.filter((row) => row.clearPixels === row.sitePixels);

@@ -59,7 +59,7 @@ export function reviewChip(values: ArrayLike<number>, side: number, zoom: number
 }
 
 /** Surface reflectance 0–0.25 to a byte, with a display gamma that opens up dark canopy. */
-const stretch = (reflectance: number) =>
+export const stretch = (reflectance: number): number =>
   Number.isFinite(reflectance) ? Math.round(255 * Math.min(1, Math.max(0, reflectance / 0.25)) ** (1 / 1.8)) : 0;
 
 export interface SceneChipInput {

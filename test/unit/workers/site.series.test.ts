@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { grownWindow, medianOf, sitePoint } from '../../../workers/site.series.js';
+import { grownWindow, medianOf, nearestObservations, sitePoint } from '../../../workers/site.series.js';
+import { sceneColouring, sceneLayer } from '../../../workers/chip.js';
+import { stretch } from '../../../workers/accuracy/review.chip.js';
+import { ndviColour, NOT_SEEN_COLOUR } from '../../../workers/render.js';
 import { seriesChart } from '../../../reports/site.series.chart.js';
 
 describe('medianOf', () => {
@@ -67,5 +70,60 @@ describe('seriesChart', () => {
 
   it('leaves out the detection line when the site is not dated', () => {
     expect(seriesChart({ title: 't', points, windows, detected: null })).not.toContain('class="detected"');
+  });
+});
+
+describe('nearestObservations', () => {
+  const row = (date: string, clearPixels: number) => ({ date, clearPixels, sitePixels: 10 });
+  const rows = [
+    row('2021-06-06', 10),
+    row('2021-07-01', 2),
+    row('2021-08-25', 4),
+    row('2021-08-30', 9),
+    row('2021-09-14', 10),
+  ];
+
+  it('takes the last before and the first on or after, preferring half of the site clear', () => {
+    expect(nearestObservations(rows, '2021-08-25')).toEqual({ before: rows[0], after: rows[3] });
+    expect(nearestObservations(rows, '2021-08-30')).toEqual({ before: rows[0], after: rows[3] });
+  });
+
+  it('falls back to the nearest that saw some of the site, and leaves out a side with none', () => {
+    const cloudy = [row('2021-07-01', 2), row('2021-08-25', 4)];
+    expect(nearestObservations(cloudy, '2021-08-25')).toEqual({ before: cloudy[0], after: cloudy[1] });
+    expect(nearestObservations(rows, '2021-06-01')).toEqual({ after: rows[0] });
+  });
+});
+
+describe('sceneLayer', () => {
+  const bands = {
+    red: Float32Array.of(0.05, 0.05, NaN),
+    nir: Float32Array.of(0.3, 0.3, 0.3),
+    green: Float32Array.of(0.08, 0.08, 0.08),
+    blue: Float32Array.of(0.04, 0.04, 0.04),
+  };
+  const clear = Uint8Array.of(1, 0, 1);
+
+  it('colours by the bands a scene carries', () => {
+    expect(sceneColouring({ green: true, blue: true })).toBe('true colour');
+    expect(sceneColouring({ green: true })).toBe('false colour');
+    expect(sceneColouring({})).toBe('NDVI');
+  });
+
+  it('true colour stretches red, green, blue; false colour puts NIR in red; unclear pixels greyed; no data clear', () => {
+    const truePicture = sceneLayer(bands, clear, 'true colour', 3, 1);
+    const rgb = [stretch(0.05), stretch(0.08), stretch(0.04)];
+    expect([...truePicture.rgba.slice(0, 4)]).toEqual([...rgb, 255]);
+    // Not clear: half-way to the not-seen grey.
+    expect([...truePicture.rgba.slice(4, 7)]).toEqual(rgb.map((v, k) => Math.round((v + NOT_SEEN_COLOUR[k]!) / 2)));
+    expect(truePicture.rgba[11]).toBe(0);
+    const falsePicture = sceneLayer(bands, clear, 'false colour', 3, 1);
+    expect([...falsePicture.rgba.slice(0, 3)]).toEqual([stretch(0.3), stretch(0.05), stretch(0.08)]);
+    const ndvi = sceneLayer({ red: bands.red, nir: bands.nir }, clear, 'NDVI', 3, 1);
+    expect([...ndvi.rgba.slice(0, 3)]).toEqual([...ndviColour(0.25 / 0.35)]);
+  });
+
+  it('refuses a colouring its bands cannot give', () => {
+    expect(() => sceneLayer({ red: bands.red, nir: bands.nir }, clear, 'false colour', 3, 1)).toThrow(RangeError);
   });
 });
