@@ -8,15 +8,26 @@ import type { Summary } from '../../../reports/summary.js';
 const summary = {
   grid: { epsg: 32735, width: 792, height: 1081, transform: [701600, 10, 0, 9730310, 0, -10] },
   periods: {
-    baseline: { window: '2021-06-01/2021-07-15', start: '2021-06-01', end: '2021-07-16', observationDates: ['a', 'b'] },
+    baseline: {
+      window: '2021-06-01/2021-07-15',
+      start: '2021-06-01',
+      end: '2021-07-16',
+      observationDates: ['a', 'b'],
+      scenes: [],
+    },
     monitoring: {
       window: '2021-08-15/2021-09-30',
       start: '2021-08-15',
       end: '2021-10-01',
       observationDates: ['a', 'b', 'c', 'd'],
+      scenes: [],
     },
   },
   products: { 'forest-loss': {} },
+  aoi: { name: 'Bukavu' },
+  software: { version: '0.1.0' },
+  item: 'bukavu-2021-08-15-2021-09-30',
+  inputs: 'e089395273d222fa',
 } as unknown as Summary;
 const hrefs: Record<string, string> = {
   'ndvi-baseline': '../i/d/ndvi-baseline.tif',
