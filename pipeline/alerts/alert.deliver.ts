@@ -1,15 +1,16 @@
 import type { Config } from '../../config/config.schema.js';
 import type { Logger } from '../log.js';
 import type { AlertChannel, AlertDelivery, AlertMessage, ObjectStore } from '../ports.js';
-import { readJson } from '../publish/publish.js';
+import { itemAccuracy, publishedItems, readJson } from '../publish/publish.js';
 import { stateKey, type AoiState } from '../publish/aoi.state.js';
 import { sitesKey } from '../publish/sites.publish.js';
 import type { SitesCollection } from '../outputs/sites.js';
+import type { AccuracyAsset } from '../../reports/accuracy.js';
 import type { Summary } from '../../reports/summary.js';
 import { assetFolder } from '../outputs/layout.js';
 import type { AlertDigest, ChannelName, DeliveryRecord, DigestLastClear, Language } from './alert.digest.js';
 import { digestMessage } from './alert.digest.js';
-import { siteAlerts } from './alert.select.js';
+import { siteAccuracy, siteAlerts, type SiteAlert } from './alert.select.js';
 import { unseenAlerts } from './alert.unseen.js';
 import { claimAlerts, completeDigest, pendingDigests, queueDigest, savePending } from './alert.store.js';
 
@@ -127,6 +128,21 @@ export async function reportLastClear(
   return { item: report.itemId, windowStart: summary.periods.monitoring.start.slice(0, 10), ...summary.lastClear };
 }
 
+/** The alerts with what their item's accuracy assessment of their product says, where there is one. */
+async function withAccuracy(store: ObjectStore, aoiId: string, alerts: SiteAlert[]): Promise<SiteAlert[]> {
+  const items = new Map((await publishedItems(store, aoiId)).map((item) => [item.id, item]));
+  const assessments = new Map<string, AccuracyAsset[]>();
+  const out: SiteAlert[] = [];
+  for (const alert of alerts) {
+    const item = items.get(alert.item);
+    if (item && !assessments.has(item.id)) assessments.set(item.id, await itemAccuracy(store, aoiId, item));
+    const asset = assessments.get(alert.item)?.find((candidate) => candidate.product === alert.product);
+    const accuracy = asset && item ? siteAccuracy(asset, String(item.properties['changewatch:inputs'])) : undefined;
+    out.push(accuracy ? { ...alert, accuracy } : alert);
+  }
+  return out;
+}
+
 /**
  * The new digest of the AOI: its sites that call for an alert, and its areas unseen for too long (`alerts.unseen`,
  * from the summary of its latest report), if any of them is not recorded yet.
@@ -136,7 +152,7 @@ async function queueNew(input: AoiAlertsInput): Promise<AlertDigest | undefined>
   const sites = await readJson<SitesCollection>(store, sitesKey(aoi.id));
   const reports = (await readJson<AoiState>(store, stateKey(aoi.id)).catch(() => null))?.reports ?? [];
   const reportOf = (item: string) => reports.filter((report) => report.itemId === item).at(-1)?.key;
-  const alerts = sites ? siteAlerts(sites, input.alerts.rules, reportOf) : [];
+  const alerts = await withAccuracy(store, aoi.id, sites ? siteAlerts(sites, input.alerts.rules, reportOf) : []);
   const latest = reports.at(-1);
   const lastClear = await reportLastClear(store, aoi.id, latest);
   const rule = input.alerts.unseen;

@@ -2,7 +2,8 @@ import type { LastClearSummary, Summary } from '../../reports/summary.js';
 import type { AlertChannel, AlertMessage } from '../ports.js';
 import { sitesKey } from '../publish/sites.publish.js';
 import { VERSION } from '../version.js';
-import type { SiteAlert } from './alert.select.js';
+import type { SiteAccuracy, SiteAlert } from './alert.select.js';
+import { dossierFolder } from '../publish/dossier.publish.js';
 import type { UnseenAlert } from './alert.unseen.js';
 
 /**
@@ -91,6 +92,10 @@ const WORDS = {
     undated: 'not dated',
     period: 'Period',
     report: 'Report',
+    dossier: 'Evidence dossier',
+    chip: 'Chip',
+    accuracy: (a: SiteAccuracy) =>
+      `user's accuracy of ${a.class} ${a.usersAccuracy ? `${a.usersAccuracy.value.toFixed(2)} ± ${a.usersAccuracy.ci95.toFixed(2)}` : 'unknown'} (assessment of ${a.on} by ${a.by}${a.current ? '' : ', made on earlier inputs'}); over the AOI: ${a.aoi}`,
     more: (n: number) => `… and ${n} more (every site is in the sites file below).`,
     runReport: 'Report of this run',
     allSites: 'All sites of this AOI',
@@ -129,6 +134,10 @@ const WORDS = {
     undated: 'non daté',
     period: 'Période',
     report: 'Rapport',
+    dossier: 'Dossier de preuves',
+    chip: 'Vignette',
+    accuracy: (a: SiteAccuracy) =>
+      `précision utilisateur de ${a.class} ${a.usersAccuracy ? `${a.usersAccuracy.value.toFixed(2)} ± ${a.usersAccuracy.ci95.toFixed(2)}` : 'inconnue'} (évaluation du ${a.on} par ${a.by}${a.current ? '' : ', faite sur des entrées antérieures'}) ; sur la zone d’intérêt : ${a.aoi}`,
     more: (n: number) => `… et ${n} de plus (tous les sites sont dans le fichier des sites ci-dessous).`,
     runReport: 'Rapport de cette exécution',
     allSites: 'Tous les sites de cette zone d’intérêt',
@@ -178,12 +187,17 @@ function versionNote(version: NonNullable<SiteAlert['zone_versions']>[string] | 
   return ` (${from ?? '…'}..${to ?? '…'})`;
 }
 
+/** The site's evidence dossier page and its classes chip (built by the run's dossier step, before the alerts). */
+const dossierPage = (aoiId: string, alert: SiteAlert) => `${dossierFolder(aoiId, alert.site)}/index.html`;
+const dossierChip = (aoiId: string, alert: SiteAlert) =>
+  `${dossierFolder(aoiId, alert.site)}/chip-${alert.product}.png`;
+
 /** One site's lines; its report link only when it is not the run's (listed once at the end). */
 function siteLines(
   alert: SiteAlert,
   index: number,
   language: Language,
-  links: { link: (key: string) => string; runReport: string | null },
+  links: { link: (key: string) => string; runReport: string | null; aoiId: string },
 ): string[] {
   const words = WORDS[language];
   const label = (name: string) => `   ${name}${words.colon} `;
@@ -197,6 +211,11 @@ function siteLines(
     `${label(words.zones)}${zones || words.noZone}`,
     `${label(words.firstSeen)}${alert.first_seen ?? words.undated}`,
     `${label(words.period)}${alert.monitoring}`,
+    ...(alert.accuracy
+      ? [`${label(language === 'fr' ? 'Précision' : 'Accuracy')}${words.accuracy(alert.accuracy)}`]
+      : []),
+    `${label(words.dossier)}${links.link(dossierPage(links.aoiId, alert))}`,
+    `${label(words.chip)}${links.link(dossierChip(links.aoiId, alert))}`,
     ...(alert.report && alert.report !== links.runReport ? [`${label(words.report)}${links.link(alert.report)}`] : []),
   ];
 }
@@ -259,7 +278,10 @@ export function digestText(digest: AlertDigest, language: Language, link: (key: 
   const lines = [
     intro,
     ...(digest.test ? ['', words.testNote] : []),
-    ...listed.flatMap((alert, index) => ['', ...siteLines(alert, index, language, { link, runReport: digest.report })]),
+    ...listed.flatMap((alert, index) => [
+      '',
+      ...siteLines(alert, index, language, { link, runReport: digest.report, aoiId: digest.aoi.id }),
+    ]),
     ...(digest.alerts.length > listed.length ? ['', words.more(digest.alerts.length - listed.length)] : []),
     ...unseenLines(digest.unseen ?? [], language),
     ...lastClearLines(digest.lastClear, digest.aoi.name, language),
@@ -289,7 +311,13 @@ export function digestMessage(digest: AlertDigest, language: Language, link: (ke
     subject,
     report: page(digest.report),
     sites_file: page(sitesKey(digest.aoi.id)),
-    sites: digest.alerts.map(({ key, report, ...alert }) => ({ ...alert, alert: key, report: page(report) })),
+    sites: digest.alerts.map(({ key, report, ...alert }) => ({
+      ...alert,
+      alert: key,
+      report: page(report),
+      dossier: page(dossierPage(digest.aoi.id, { key, report, ...alert })),
+      chip: page(dossierChip(digest.aoi.id, { key, report, ...alert })),
+    })),
     unseen: (digest.unseen ?? []).map(({ key, report, ...alert }) => ({ ...alert, alert: key, report: page(report) })),
     last_clear: digest.lastClear ?? null,
     text,

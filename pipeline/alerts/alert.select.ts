@@ -1,3 +1,4 @@
+import { accuracySentence, type AccuracyAsset } from '../../reports/accuracy.js';
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config/config.schema.js';
 import type { SiteProperties, SitesCollection } from '../outputs/sites.js';
@@ -29,6 +30,38 @@ export interface SiteAlert {
   monitoring: string;
   /** The report page of that item (the latest published), when there is one. */
   report: string | null;
+  /** What an accuracy assessment of that item says of the site's product (`assess publish`), when there is one. */
+  accuracy?: SiteAccuracy;
+}
+
+export interface SiteAccuracy {
+  /** The product's change class assessed, and its user's accuracy with the 95 % CI half-width. */
+  class: string;
+  usersAccuracy: { value: number; ci95: number } | null;
+  /** "426 ha mapped; 380 ± 95 ha estimated (95 % CI, …)": the AOI's figures for that class. */
+  aoi: string;
+  by: string;
+  on: string;
+  /** The inputs the assessment was made on, and whether the item still has them. */
+  inputs: string;
+  current: boolean;
+}
+
+/** The assessment's figures for a product's first change class, as an alert cites them. */
+export function siteAccuracy(asset: AccuracyAsset, itemInputs: string): SiteAccuracy | undefined {
+  const change = asset.design.strata.find((stratum) => stratum.change)?.name;
+  const entry = asset.perClass.find((candidate) => candidate.class === change);
+  const sentence = change ? accuracySentence(asset, change) : undefined;
+  if (!change || !entry || !sentence) return undefined;
+  return {
+    class: change,
+    usersAccuracy: entry.usersAccuracy && { value: entry.usersAccuracy.value, ci95: entry.usersAccuracy.ci95 },
+    aoi: sentence,
+    by: asset.labels.by,
+    on: asset.labels.on,
+    inputs: asset.inputs,
+    current: asset.inputs === itemInputs,
+  };
 }
 
 /** The alert key of a site state at an item: sha256 of the three, newline-separated (ids hold no newline). */

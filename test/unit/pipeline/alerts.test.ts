@@ -185,7 +185,7 @@ describe('digest text', () => {
   it('in English: subject with counts by state, each site with area, zones, first seen, period and link', () => {
     const { subject, text } = digestText(digestOf(), 'en', link);
     expect(subject).toBe('[changewatch] Kivu test: 3 sites (1 expanding, 2 new)');
-    expect(text.split('\n').slice(0, 9)).toEqual([
+    expect(text.split('\n').slice(0, 11)).toEqual([
       'changewatch: 3 sites in Kivu test (kivu) to look at (run 20211001T020000000Z-abcdef).',
       '',
       '1. kivu-forest-loss-000002: expanding (forest-loss)',
@@ -193,11 +193,13 @@ describe('digest text', () => {
       '   Zones: none (outside every zone)',
       '   First seen: not dated',
       '   Period: 2021-08-15/2021-09-30',
+      '   Evidence dossier: https://data.example.org/kivu/sites/kivu-forest-loss-000002/index.html',
+      '   Chip: https://data.example.org/kivu/sites/kivu-forest-loss-000002/chip-forest-loss.png',
       '   Report: https://data.example.org/kivu/reports/run-0.html',
       '',
     ]);
     expect(text).toContain(
-      '   Zones: pe-5052 3.20 ha; pe-11447 1.00 ha\n   First seen: 2021-08-20\n   Period: 2021-08-15/2021-09-30\n\n',
+      '   Zones: pe-5052 3.20 ha; pe-11447 1.00 ha\n   First seen: 2021-08-20\n   Period: 2021-08-15/2021-09-30\n',
     );
     expect(text).toContain(
       'Report of this run: https://data.example.org/kivu/reports/kivu-2021-08-15-2021-09-30.html\n',
@@ -209,7 +211,7 @@ describe('digest text', () => {
   it('in French, for field staff in Goma and Bukavu', () => {
     const { subject, text } = digestText(digestOf(), 'fr', link);
     expect(subject).toBe('[changewatch] Kivu test : 3 sites (1 en expansion, 2 nouveaux)');
-    expect(text.split('\n').slice(0, 8)).toEqual([
+    expect(text.split('\n').slice(0, 10)).toEqual([
       'changewatch : 3 sites à examiner dans Kivu test (kivu) (exécution 20211001T020000000Z-abcdef).',
       '',
       '1. kivu-forest-loss-000002 : en expansion (forest-loss)',
@@ -217,10 +219,36 @@ describe('digest text', () => {
       '   Zones : aucune (hors de toute zone)',
       '   Vu pour la première fois : non daté',
       '   Période : 2021-08-15/2021-09-30',
+      '   Dossier de preuves : https://data.example.org/kivu/sites/kivu-forest-loss-000002/index.html',
+      '   Vignette : https://data.example.org/kivu/sites/kivu-forest-loss-000002/chip-forest-loss.png',
       '   Rapport : https://data.example.org/kivu/reports/run-0.html',
     ]);
     expect(text).toContain('   Zones : pe-5052 3,20 ha ; pe-11447 1,00 ha\n');
     expect(text).toContain('Tous les sites de cette zone d’intérêt : https://data.example.org/kivu/sites.geojson\n');
+  });
+
+  it("cites the item's accuracy assessment of the site's product, in both languages, and links each site's dossier", () => {
+    const accuracy = {
+      class: 'forest-loss',
+      usersAccuracy: { value: 0.88, ci95: 0.07 },
+      aoi: '426 ha mapped; 380 ± 95 ha estimated (95 % CI, 250 reference points, overall accuracy 0.95 ± 0.02)',
+      by: 'A. Lab',
+      on: '2026-11-30',
+      inputs: 'abc',
+      current: false,
+    };
+    const digest = digestOf(withOlderPage().map((alert) => ({ ...alert, accuracy })));
+    expect(digestText(digest, 'en', link).text).toContain(
+      "   Accuracy: user's accuracy of forest-loss 0.88 ± 0.07 (assessment of 2026-11-30 by A. Lab, made on earlier inputs); over the AOI: 426 ha mapped; 380 ± 95 ha estimated (95 % CI, 250 reference points, overall accuracy 0.95 ± 0.02)\n",
+    );
+    expect(digestText(digest, 'fr', link).text).toContain(
+      '   Précision : précision utilisateur de forest-loss 0.88 ± 0.07',
+    );
+    const json = digestMessage(digest, 'en', link).json as {
+      sites: Array<{ dossier: { url: string }; accuracy: unknown }>;
+    };
+    expect(json.sites[0]!.dossier.url).toMatch(/\/kivu\/sites\/kivu-forest-loss-\d{6}\/index\.html$/);
+    expect(json.sites[0]!.accuracy).toEqual(accuracy);
   });
 
   it('says what was not seen: when most of the AOI and of each zone was last seen clear, and how much lately', () => {
