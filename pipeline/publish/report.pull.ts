@@ -1,11 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ChangewatchError } from '../errors.js';
-import { itemKey } from '../outputs/layout.js';
+import { ACCURACY_FOLDER, itemKey } from '../outputs/layout.js';
 import type { ObjectStore } from '../ports.js';
 import { INDEX_KEY } from './report.publish.js';
 import { loadState } from './aoi.state.js';
 import { sitesKey } from './sites.publish.js';
+
+const accuracyPrefix = (aoiId: string, itemId: string) => `${aoiId}/${itemId}/${ACCURACY_FOLDER}/`;
 
 /**
  * `changewatch reports pull`: a run's report page, its item, maps and numbers copied from the store to a local
@@ -33,9 +35,15 @@ export async function pullReport(
       `${input.aoiId}: the outputs of run ${entry.runId} were replaced when a later run recomputed ${entry.itemId}: pull --run latest`,
     );
   }
-  // The page's map script and the sites it draws, found by listing: both are optional (older pages have neither).
+  // The page's map script, the sites it draws and the sites' dossiers its table links, found by listing: all optional
+  // (older pages have none of them). The item's accuracy assessments go with the item.
   const extras: string[] = [];
-  for await (const key of store.list(`${input.aoiId}/reports/map-`)) extras.push(key);
+  for (const prefix of [
+    `${input.aoiId}/reports/map-`,
+    `${input.aoiId}/sites/`,
+    accuracyPrefix(input.aoiId, entry.itemId),
+  ])
+    for await (const key of store.list(prefix)) extras.push(key);
   for await (const key of store.list(sitesKey(input.aoiId))) if (key === sitesKey(input.aoiId)) extras.push(key);
   const keys = [entry.key, INDEX_KEY, itemKey(input.aoiId, entry.itemId), ...assets, ...extras];
   let bytes = 0;

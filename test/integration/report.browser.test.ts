@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import sharp from 'sharp';
 import geographiclib from 'geographiclib-geodesic';
@@ -276,6 +276,12 @@ describe('HTML report (chromium)', () => {
     await expect(
       page.locator('#classes tr[data-class="forest-loss"] td[data-pixels]').getAttribute('data-pixels'),
     ).resolves.toBe(String(summary.products['forest-loss']!.classes['forest-loss']!.pixels));
+    // The sites table's dossier links open in the pulled copy too: every one names a file that is there.
+    const dossiers = await page
+      .locator('#sites a[href$="index.html"]')
+      .evaluateAll((links) => links.map((link) => (link as unknown as { href: string }).href));
+    expect(dossiers.length).toBeGreaterThan(0);
+    expect(dossiers.filter((href) => !existsSync(fileURLToPath(href)))).toEqual([]);
     expect(problems).toEqual([]);
     await page.close();
   });
