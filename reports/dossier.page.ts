@@ -30,6 +30,8 @@ export interface DossierPageModel {
   series?: { csv: string; chart: string; points: number; observations: number };
   /** What the item's accuracy assessment of the site's product says (`assess publish`), when there is one. */
   accuracy?: string[];
+  /** The source scenes' files and the checksums their STAC items state (null: none stated). */
+  sourceFiles?: Array<{ scene: string; asset: string; href: string; checksum: string | null }>;
   notIncluded: string[];
   caveats: string[];
 }
@@ -121,6 +123,20 @@ function sceneRows(name: string, period: PeriodSummary): string {
     .join('');
 }
 
+/** The files behind the composites with the checksum their STAC item states, as the evidence records them. */
+function sourceFilesTable(model: DossierPageModel): string {
+  const files = model.sourceFiles ?? [];
+  if (files.length === 0) return '';
+  const rows = files
+    .map(
+      (file) =>
+        `<tr><td><code>${escapeHtml(file.scene)}</code></td><td>${escapeHtml(file.asset)}</td><td class="hash">${file.checksum ? escapeHtml(file.checksum) : '<span class="muted">not stated</span>'}</td></tr>`,
+    )
+    .join('');
+  const stated = files.filter((file) => file.checksum).length;
+  return `<h2>Source files</h2><p class="muted">${stated} of ${files.length} files read carry a checksum in their STAC item (<code>file:checksum</code>, a multihash: 1220 then the SHA-256); hrefs in evidence.json.</p><table id="source-files"><thead><tr><th>scene</th><th>asset</th><th>checksum</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 function scenes(model: DossierPageModel): string {
   const { baseline, monitoring } = model.periods;
   const windows = `<p>Baseline window <b>${escapeHtml(baseline.window)}</b> (${baseline.observationDates.length} observation dates, ${(baseline.clearFraction * 100).toFixed(1)} % of the AOI seen clear); monitoring window <b>${escapeHtml(monitoring.window)}</b> (${monitoring.observationDates.length} observation dates, ${(monitoring.clearFraction * 100).toFixed(1)} % seen clear). Each composite is the per-pixel median of the clear observations of these scenes.</p>`;
@@ -177,6 +193,7 @@ ${chips(model)}
 ${series(model)}
 ${history(model)}
 ${scenes(model)}
+${sourceFilesTable(model)}
 ${evidence(model)}
 <h2>Caveats of the item</h2><ul id="caveats">${caveats.join('')}</ul>
 <h2>Not in this dossier</h2><ul class="note" id="not-included">${notes.join('')}</ul>

@@ -30,28 +30,52 @@ export type SiteFeature = SitesCollection['features'][number];
 export type { PublishedRasters };
 
 /** Bump when the dossier's content changes for the same inputs: published dossiers are then rebuilt. */
-export const DOSSIER_FORMAT = 3;
+export const DOSSIER_FORMAT = 4;
 
-export const NOT_INCLUDED = [
-  'The checksums the source scenes’ STAC items carry: scenes are listed with their ids, dates, cloud cover and item links.',
-];
-
-/** What the dossier leaves out: {@link NOT_INCLUDED}, and what its scenes could not give. */
-function notIncluded(input: DossierInput): string[] {
+/** What the dossier leaves out: what its scenes could not give. */
+function notIncluded(input: DossierInput, files: readonly SourceFile[]): string[] {
   const { series, site } = input;
   if ('missing' in series) {
     return [
-      ...NOT_INCLUDED,
-      `The NDVI time series of the site and the chips of the individual scenes nearest the first detection: ${series.missing}.`,
+      `The checksums of the source files, the NDVI time series of the site and the chips of the individual scenes nearest the first detection: ${series.missing}.`,
     ];
   }
-  if (!site.properties.first_seen) {
-    return [
-      ...NOT_INCLUDED,
-      `Chips of the individual scenes nearest the first detection: the ${site.properties.product} product does not date its change.`,
-    ];
-  }
-  return NOT_INCLUDED;
+  const unstated = files.filter((file) => file.checksum === null).length;
+  return [
+    ...(unstated > 0
+      ? [`Checksums of ${unstated} of the ${files.length} source files: their STAC items state none (file:checksum).`]
+      : []),
+    ...(site.properties.first_seen
+      ? []
+      : [
+          `Chips of the individual scenes nearest the first detection: the ${site.properties.product} product does not date its change.`,
+        ]),
+  ];
+}
+
+/** A file of a source scene the item read, and its checksum as the scene's STAC item states it (null: none). */
+export interface SourceFile {
+  scene: string;
+  asset: string;
+  href: string;
+  checksum: string | null;
+}
+
+/** Every file of every scene behind the item (bands and quality masks), found again with the series. */
+function sourceFiles(input: DossierInput): SourceFile[] {
+  if ('missing' in input.series) return [];
+  const files = new Map<string, SourceFile>();
+  for (const { observation } of input.series.source.observations)
+    for (const scene of observation.scenes)
+      for (const asset of [...Object.values(scene.bands), ...(scene.mask ? [scene.mask.asset] : [])])
+        if (asset)
+          files.set(`${scene.id} ${asset.href}`, {
+            scene: scene.id,
+            asset: asset.key,
+            href: asset.href,
+            checksum: asset.checksum ?? null,
+          });
+  return [...files.values()].sort((a, b) => a.scene.localeCompare(b.scene) || a.asset.localeCompare(b.asset));
 }
 
 /** The scenes nearest the first detection, as chip plans (none without a series or a detection date). */
@@ -193,6 +217,7 @@ function pageModel(input: DossierInput, evidence: Evidence): DossierPageModel {
     files: evidence.files,
     ...(evidence.series ? { series: evidence.series } : {}),
     ...(evidence.accuracy ? { accuracy: evidence.accuracy.flatMap((entry) => entry.lines) } : {}),
+    sourceFiles: evidence.sourceFiles,
     notIncluded: evidence.notIncluded,
     caveats: summary.caveats,
   };
@@ -236,6 +261,7 @@ function evidenceOf(
   const { site, summary, aoi } = input;
   const product = site.properties.product;
   const item = { id: input.item.id, inputs: summary.inputs, href: fromDossier(aoi.id, input.itemKey) };
+  const scenesRead = sourceFiles(input);
   return {
     type: 'changewatch-site-dossier',
     format: DOSSIER_FORMAT,
@@ -264,9 +290,11 @@ function evidenceOf(
     chips,
     ...(series ? { series } : {}),
     ...accuracyEvidence(input),
+    /** The source scenes' files with the checksums their STAC items state (found again with the series). */
+    sourceFiles: scenesRead,
     files,
     caveats: summary.caveats,
-    notIncluded: notIncluded(input),
+    notIncluded: notIncluded(input, scenesRead),
   };
 }
 

@@ -28,6 +28,8 @@ export interface SceneAsset {
   nodata?: number;
   /** The asset's own `proj:code`/`proj:epsg`, when it states one (it overrides the item's). */
   epsg?: number;
+  /** The file's checksum as the item states it (`file:checksum`, a multihash), for the record; never verified here. */
+  checksum?: string;
 }
 
 /** What a radar scene's values are, and which orbit took them. */
@@ -134,6 +136,7 @@ function assetOf(
   const raster = rasterBand(asset, band);
   const nodata = numberOr(raster?.nodata, numberOr(asset.nodata, undefined));
   const epsg = numberOr(asset['proj:epsg'], undefined) ?? parseProjCode(asset['proj:code']);
+  const checksum = typeof asset['file:checksum'] === 'string' ? asset['file:checksum'] : undefined;
   return {
     key,
     href: asset.href,
@@ -142,6 +145,7 @@ function assetOf(
     offset: numberOr(raster?.offset, numberOr(raster?.['raster:offset'], fallback.offset))!,
     ...(nodata !== undefined ? { nodata } : {}),
     ...(epsg !== undefined ? { epsg } : {}),
+    ...(checksum !== undefined ? { checksum } : {}),
   };
 }
 

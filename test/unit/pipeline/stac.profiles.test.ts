@@ -25,6 +25,18 @@ describe('provider profiles on real STAC JSON', () => {
     expect(scene.href).toContain('/collections/sentinel-2-l2a/items/');
   });
 
+  it("keeps each asset's file:checksum as the item states it (for the dossiers' record), and none where it states none", () => {
+    const item = features('stac/pystac-client-cassettes/es1_filter_01.json').find(
+      (feature) => feature.id === 'S2B_T20EPT_20250731T131905_L2A',
+    )!;
+    const scene = readItem(item) as Scene;
+    const stated = (item.assets['red'] as Record<string, unknown>)['file:checksum'];
+    expect(stated).toMatch(/^1220[0-9a-f]{64}$/);
+    expect(scene.bands.red!.checksum).toBe(stated);
+    const plain = readItem(features('stac/pystac-client-cassettes/es1_multi_00.json')[0]!) as Scene;
+    expect(plain.bands.red!.checksum).toBeUndefined();
+  });
+
   it('Earth Search landsat-c2-l2 is refused with the requester-pays explanation', () => {
     const unusable = readItem(features('stac/pystac-client-cassettes/es1_multi_00.json')[1]!);
     expect(isScene(unusable)).toBe(false);
