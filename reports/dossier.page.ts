@@ -1,3 +1,4 @@
+import { escapeHtml } from './html.js';
 import type { SiteProperties } from './site.properties.js';
 import type { PeriodSummary } from './summary.js';
 
@@ -35,9 +36,6 @@ export interface DossierPageModel {
   notIncluded: string[];
   caveats: string[];
 }
-
-const escapeHtml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Hectares with 2 to 4 decimals and thousands separated by commas, as en-US (toLocaleString is slow per call). */
 const grouped = (digits: string) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');

@@ -1,4 +1,4 @@
-import { escapeHtml } from './html.js';
+import { escapeHtml, inlineJson } from './html.js';
 import type { MapModel } from './map.model.js';
 
 /**
@@ -21,8 +21,6 @@ export const MAP_STYLE = `
 .north-arrow{top:.5em;right:.5em;background:rgba(255,255,255,.8);padding:2px}
 .ol-scale-line,.ol-scale-bar{left:.5em;bottom:2.2em}
 `;
-
-const inlineJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 export function mapSection(map: PageMap | undefined): string {
   if (!map) return '';

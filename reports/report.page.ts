@@ -1,3 +1,4 @@
+import { escapeHtml } from './html.js';
 import { MAP_STYLE, mapSection, type PageMap } from './map.section.js';
 import { accuracySection, type AccuracyAsset } from './accuracy.js';
 import type { AreaGeometry } from '../aoi/geometry.js';
@@ -66,9 +67,6 @@ export interface IndexRow {
   lastReason: string | null;
   report?: { href: string; monitoring: string; lossHa: number; lossHighHa: number; clearMonitoring: number };
 }
-
-const escapeHtml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const ha = (value: number) => value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;

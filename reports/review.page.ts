@@ -1,5 +1,5 @@
 import { CANT_TELL, LABEL_COLUMNS } from './accuracy.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml, inlineJson } from './html.js';
 
 /**
  * The review page of an accuracy sample: one unit at a time, blind to the map, with the chips of both periods; the
@@ -39,9 +39,6 @@ label{display:block;padding:2px 0}button{font:inherit;padding:4px 12px;margin-ri
 #list{display:flex;flex-wrap:wrap;gap:4px;font-size:.8em}#list button{padding:1px 5px;margin:0}
 #list .done{background:#c7e9c0}#list .current{outline:2px solid #238443}code{font-family:"DejaVu Sans Mono",monospace}
 `;
-
-/** The data inline as JSON that no `</script>` inside a string can end early. */
-const inlineJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 const SCRIPT = `
 const data = JSON.parse(document.getElementById('review-data').textContent);

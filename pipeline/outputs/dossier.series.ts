@@ -1,6 +1,6 @@
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { AreaGeometry } from '../../aoi/geometry.js';
-import type { Grid } from '../../aoi/rasterize.js';
+import { windowGrid, type Grid } from '../../aoi/rasterize.js';
 import type { Config } from '../../config/config.schema.js';
 import { toCsv } from '../../reports/csv.js';
 import type { Summary } from '../../reports/summary.js';
@@ -43,23 +43,12 @@ export interface SeriesRow {
   medianNdvi: number;
 }
 
-/** The grid of a window of the item's grid. */
-function subGrid(grid: Grid, window: { x0: number; y0: number; x1: number; y1: number }): Grid {
-  const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
-  return {
-    epsg: grid.epsg,
-    width: window.x1 - window.x0,
-    height: window.y1 - window.y0,
-    transform: [originX + window.x0 * pixelWidth, pixelWidth, 0, originY + window.y0 * pixelHeight, 0, pixelHeight],
-  };
-}
-
 /** The site's point for every observation that saw some of it clear, in date order within each period. */
 export async function siteSeries(source: SeriesSource, geometry: AreaGeometry, grid: Grid): Promise<SeriesRow[]> {
   const site = windowOf(geometry, grid);
   if (!site) return [];
   const halo = cleanupHalo(source.cloud.openPx, source.cloud.dilatePx);
-  const window = subGrid(grid, grownWindow(site, halo, grid.width, grid.height));
+  const window = windowGrid(grid, grownWindow(site, halo, grid.width, grid.height));
   const inside = new Uint8Array(window.width * window.height);
   for (const pixel of pixelsOf(geometry, window)) inside[pixel] = 1;
   const sitePixels = inside.reduce((total, value) => total + value, 0);
