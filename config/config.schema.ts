@@ -206,6 +206,12 @@ export const UnseenRuleSchema = z.strictObject({
 
 export const ReportsConfigSchema = z.strictObject({
   /**
+   * Colour composites of both periods for the map and figures (true colour where every scene has blue, green and
+   * red, else NIR-red-green false colour): the run reads those bands too, about half again as many bytes for
+   * Sentinel-2. Default true; none is made from red and NIR alone.
+   */
+  composites: z.boolean().default(true),
+  /**
    * An online basemap under the report page's map: an XYZ tile URL template and the credit its provider asks for.
    * Default: none (the pages fetch nothing outside the store). Off until the reader ticks it, so a page read offline
    * never asks for tiles.

@@ -1,5 +1,6 @@
 import { medianComposite } from './composite.js';
 import type { BandName } from './bands.js';
+import { displayBytes, type DisplayComposite } from './display.js';
 import { INDICES, normalizedDifference, type IndexDefinition, type IndexName } from './indices.js';
 import { CLEAR, CLOUD, markMissing } from './masks.js';
 import { dilate, open } from './morphology.js';
@@ -53,6 +54,12 @@ export interface ChangeBlockTask {
   bands: BandName[];
   /** Indices to compute from each period's composites besides NDVI (their bands must be among `bands`). */
   indices: IndexName[];
+  /**
+   * The colour composite to make for looking at the place, when the scenes allow one: its bands are read with the
+   * others (those not among `bands` only for it) but never decide what is clear, so the analysis is the same with
+   * or without it.
+   */
+  display?: DisplayComposite;
 }
 
 export type { PeriodBlock };
@@ -64,6 +71,8 @@ export interface ChangeBlockResult {
   monitoring: PeriodBlock;
   /** Each product's classes (and confidence, first day, evidence) over the inner block, by product type. */
   products: Record<string, ProductPixels>;
+  /** The colour composite of each period as display bytes (red, green, blue planes), 0 outside the AOI. */
+  display?: { baseline: Uint8Array[]; monitoring: Uint8Array[] };
 }
 
 /** Halo a cleanup needs: opening by r reaches 2r, then dilation by R reaches R further. */
@@ -73,7 +82,8 @@ export function cleanupHalo(openPx: number, dilatePx: number): number {
 
 /**
  * The clear pixels of one date: flagged or missing pixels out, cloud opened by `openPx` (lone flagged pixels are
- * noise) and dilated by `dilatePx` (haze and shadow at cloud edges); modifies `date.states` (missing values marked).
+ * noise) and dilated by `dilatePx` (haze and shadow at cloud edges); modifies `date.states` (missing values marked:
+ * a NaN in any of `bands`, every band of the date by default).
  */
 export function clearMask(
   date: DateBlock,
@@ -81,9 +91,14 @@ export function clearMask(
   height: number,
   openPx: number,
   dilatePx: number,
+  bands: readonly BandName[] = Object.keys(date.bands) as BandName[],
 ): Uint8Array {
   const states = date.states;
-  for (const band of Object.values(date.bands)) markMissing(states, band);
+  for (const band of bands) {
+    // A band the date lacks is refused by the composite, which names it.
+    const values = date.bands[band];
+    if (values) markMissing(states, values);
+  }
   const cloud = new Uint8Array(states.length);
   let clouds = 0;
   for (let i = 0; i < states.length; i++) if (states[i] === CLOUD) clouds += cloud[i] = 1;
@@ -118,7 +133,7 @@ function crop<T extends Float32Array | Uint16Array | Int32Array | Uint8Array>(ar
 /** One period's clear masks and composites over the block with its halo. */
 function periodComposites(task: ChangeBlockTask, dates: DateBlock[], definitions: IndexDefinition[]) {
   const { width, height } = task;
-  const clear = dates.map((date) => clearMask(date, width, height, task.openPx, task.dilatePx));
+  const clear = dates.map((date) => clearMask(date, width, height, task.openPx, task.dilatePx, task.bands));
   const days = dates.map((date) => date.day);
   const pixels = width * height;
   // No date over the block (no scene reached it): not seen, so NaN composites and zero counts, never zeros.
@@ -127,8 +142,9 @@ function periodComposites(task: ChangeBlockTask, dates: DateBlock[], definitions
     count: new Uint16Array(pixels),
     lastDay: new Int32Array(pixels).fill(-1),
   });
+  const composited = [...new Set([...task.bands, ...(task.display?.bands ?? [])])];
   const composites = Object.fromEntries(
-    task.bands.map((band) => {
+    composited.map((band) => {
       const values = dates.map((date) => {
         const array = date.bands[band];
         if (!array) throw new RangeError(`changeBlock: a date lacks the ${band} band`);
@@ -141,7 +157,14 @@ function periodComposites(task: ChangeBlockTask, dates: DateBlock[], definitions
   const indices = Object.fromEntries(
     definitions.map((definition) => [definition.name, definition.compute(medians)]),
   ) as PeriodBlock['indices'];
-  return { clear, medians, count: composites.red.count, lastDay: composites.red.lastDay, indices };
+  const display = task.display?.bands.map((band) => composites[band].median);
+  return { clear, medians, count: composites.red.count, lastDay: composites.red.lastDay, indices, display };
+}
+
+/** A period's colour composite over the inner block as display bytes, nodata outside the AOI. */
+function displayPlanes(task: ChangeBlockTask, period: ReturnType<typeof periodComposites>): Uint8Array[] {
+  const { top } = task.display!;
+  return period.display!.map((median, k) => displayBytes(crop(median, task), top[k]!, task.inside));
 }
 
 /** A period's composites cropped to the inner block. */
@@ -190,5 +213,15 @@ export function changeBlock(task: ChangeBlockTask): ChangeBlockResult {
   const products = Object.fromEntries(
     task.products.map(({ type, params }) => [type, productOf(type).classify(block, params as never)]),
   );
-  return { width, height, baseline: block.baseline, monitoring: block.monitoring, products };
+  const display = task.display
+    ? { baseline: displayPlanes(task, baseline), monitoring: displayPlanes(task, monitoring) }
+    : undefined;
+  return {
+    width,
+    height,
+    baseline: block.baseline,
+    monitoring: block.monitoring,
+    products,
+    ...(display && { display }),
+  };
 }

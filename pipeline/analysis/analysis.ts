@@ -26,7 +26,7 @@ import { datesForBlock, type PeriodReads } from './block.read.js';
 import { blockWindows, haloGrid, stripMasks, type BlockWindow } from './block.windows.js';
 import type { ComputePool } from './pool.js';
 import { ProductPasses, type FinalClasses, type KeptPatches } from './product.passes.js';
-import { inputsOf, selectProducts, type ProductSelection, type SelectedProduct } from './products.select.js';
+import { inputsOf, selectProducts, type ProductSelection } from './products.select.js';
 
 export type { KeptPatches } from './product.passes.js';
 
@@ -56,8 +56,11 @@ export type BlockClasses = Record<string, FinalClasses>;
 
 /** Where a run's blocks go as they are computed: COG writers, previews, a test's whole-AOI arrays. */
 export interface AnalysisSink {
-  /** Called once, before any block, with the products this run computes (registry order) and their parameters. */
-  open(grid: Grid, products: readonly SelectedProduct[]): void;
+  /**
+   * Called once, before any block, with the products this run computes (registry order), their parameters and the
+   * colour composite it makes.
+   */
+  open(grid: Grid, selection: ProductSelection): void;
   /**
    * Pass 1: one block's composites, for every block of the grid in turn (`result` null for blocks wholly outside
    * the AOI); `inside` is 1 inside the AOI polygon.
@@ -200,8 +203,11 @@ class AnalysisState {
 async function blockTask(state: AnalysisState, window: PixelWindow, inside: Uint8Array): Promise<ChangeBlockTask> {
   const { blockGrid, halo } = haloGrid(state.grid, window, cleanupHalo(state.cloud.openPx, state.cloud.dilatePx));
   const { opener } = state.input;
+  const { display } = state.selection;
   const datesOf = (period: PeriodName) =>
-    datesForBlock(state.input[period], blockGrid, opener, state.cloud, state.inputs.bands, state.reads[period]);
+    datesForBlock(state.input[period], blockGrid, opener, state.cloud, state.inputs.bands, state.reads[period], {
+      displayBands: display?.bands ?? [],
+    });
   return {
     type: 'change-block',
     width: blockGrid.width,
@@ -215,6 +221,7 @@ async function blockTask(state: AnalysisState, window: PixelWindow, inside: Uint
     bands: state.inputs.bands,
     indices: state.inputs.indices,
     products: state.selection.products.map(({ type, params }) => ({ type, params })),
+    ...(display && { display }),
   };
 }
 
@@ -352,7 +359,7 @@ function analysisRun(state: AnalysisState, keptPatches: KeptPatches[], blocks: n
 
 export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   const state = new AnalysisState(input);
-  for (const sink of input.sinks ?? []) sink.open(state.grid, state.selection.products);
+  for (const sink of input.sinks ?? []) sink.open(state.grid, state.selection);
   const blocks = await computeBlocks(state);
   // Patches across block seams, and the minimum mapping unit (and other patch rules) on their true areas.
   const keptPatches = state.passes.flatMap((passes) => passes.decide());

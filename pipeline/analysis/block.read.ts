@@ -78,8 +78,9 @@ async function readOrSkip(
 }
 
 /**
- * The observation dates of a period over one block: tiles of a pass mosaicked, first observed value wins. A scene
- * whose item and file disagree is skipped (in every block), with the reason, in `reads.skipped`.
+ * The observation dates of a period over one block: tiles of a pass mosaicked, first observed value wins (observed
+ * in every one of `bands`; `displayBands` are read along but do not decide). A scene whose item and file disagree is
+ * skipped (in every block), with the reason, in `reads.skipped`.
  */
 export async function datesForBlock(
   observations: readonly Observation[],
@@ -88,8 +89,9 @@ export async function datesForBlock(
   cloud: CloudCleanup,
   bands: readonly BandName[],
   reads: PeriodReads,
-  signal?: AbortSignal,
+  { signal, displayBands = [] }: { signal?: AbortSignal; displayBands?: readonly BandName[] } = {},
 ): Promise<DateBlock[]> {
+  const read = [...new Set([...bands, ...displayBands])];
   const outline: Pick<Aoi, 'geometry'> = { geometry: { type: 'Polygon', coordinates: [gridOutline(grid)] } };
   const pixels = grid.width * grid.height;
   const blocks: DateBlock[] = [];
@@ -97,16 +99,16 @@ export async function datesForBlock(
     let block: DateBlock | undefined;
     for (const scene of observation.scenes) {
       signal?.throwIfAborted();
-      const read = await readOrSkip(scene, outline, opener, bands, reads, signal);
-      if (!read) continue;
+      const scenePixels = await readOrSkip(scene, outline, opener, read, reads, signal);
+      if (!scenePixels) continue;
       reads.used.add(scene.id);
       reads.dated.add(observation.date);
       const values = Object.fromEntries(
-        bands.map((band) => [band, bandOnGrid(read.bands[band]!, grid, 'bilinear', true)]),
+        read.map((band) => [band, bandOnGrid(scenePixels.bands[band]!, grid, 'bilinear', true)]),
       ) as DateBlock['bands'];
       let states: Uint8Array;
-      if (read.mask && scene.mask) {
-        const mask = bandOnGrid(read.mask, grid, 'nearest', false);
+      if (scenePixels.mask && scene.mask) {
+        const mask = bandOnGrid(scenePixels.mask, grid, 'nearest', false);
         const options = { excludeSnow: cloud.excludeSnow };
         states =
           scene.mask.kind === 'scl'
@@ -128,7 +130,7 @@ export async function datesForBlock(
         const missing =
           mosaic.states[i] === NOT_OBSERVED || bands.some((band) => Number.isNaN(mosaic.bands[band]![i]!));
         if (missing && states[i] !== NOT_OBSERVED) {
-          for (const band of bands) mosaic.bands[band]![i] = values[band]![i]!;
+          for (const band of read) mosaic.bands[band]![i] = values[band]![i]!;
           mosaic.states[i] = states[i]!;
         }
       }

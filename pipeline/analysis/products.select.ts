@@ -1,4 +1,5 @@
 import type { BandName } from '../../workers/bands.js';
+import type { DisplayComposite } from '../../workers/display.js';
 import type { IndexName } from '../../workers/indices.js';
 import { PRODUCTS, type ProductConfigKey } from '../../workers/products/index.js';
 
@@ -13,6 +14,8 @@ export interface ProductSelection {
   products: SelectedProduct[];
   /** Products the AOI asked for that cannot be computed from these scenes, with why. */
   notComputed: Record<string, string>;
+  /** The colour composite the run makes for the map, when the scenes allow one and the config asks (workers/display.ts). */
+  display?: DisplayComposite;
 }
 
 /** Parameters by the products' config keys (`analysis.forestLoss`…); a missing one takes the product's defaults. */

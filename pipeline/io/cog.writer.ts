@@ -26,6 +26,8 @@ export interface CogOptions {
   height: number;
   /** Samples per pixel (pixel-interleaved). Default 1. */
   samples?: number;
+  /** 'rgb' for three samples shown as a colour picture (PhotometricInterpretation 2); else each band is grey. */
+  photometric?: 'rgb';
   dataType: DataType;
   /** EPSG code: a projected CRS (UTM) or 4326. */
   epsg: number;
@@ -306,6 +308,7 @@ export class CogWriter {
     if (rotationX !== 0 || rotationY !== 0 || pixelHeight >= 0)
       throw new RangeError('CogWriter: only north-up grids are written');
     if (this.samples < 1) throw new RangeError('CogWriter: no bands');
+    if (options.photometric === 'rgb' && this.samples < 3) throw new RangeError('CogWriter: RGB needs 3 samples');
     if (this.tileSize % 16 !== 0) throw new RangeError('CogWriter: the tile size must be a multiple of 16 (TIFF)');
     this.levels = [];
     try {
@@ -507,13 +510,14 @@ export class CogWriter {
   private levelIfd(level: LevelState, index: number, metadata: string | undefined): Entry[] {
     const { bits, format } = TYPES[this.options.dataType];
     const { options, samples, tileSize } = this;
+    const rgb = options.photometric === 'rgb';
     const entries: Entry[] = [
       { tag: 254, type: LONG, values: [index === 0 ? 0 : 1] },
       { tag: 256, type: LONG, values: [level.width] },
       { tag: 257, type: LONG, values: [level.height] },
       { tag: 258, type: SHORT, values: Array<number>(samples).fill(bits) },
       { tag: 259, type: SHORT, values: [8] },
-      { tag: 262, type: SHORT, values: [1] },
+      { tag: 262, type: SHORT, values: [rgb ? 2 : 1] },
       { tag: 277, type: SHORT, values: [samples] },
       { tag: 284, type: SHORT, values: [1] },
       { tag: 317, type: SHORT, values: [format === 3 ? 3 : 2] },
@@ -523,7 +527,9 @@ export class CogWriter {
       { tag: 325, type: LONG, values: Array.from(level.lengths) },
       { tag: 339, type: SHORT, values: Array<number>(samples).fill(format) },
     ];
-    if (samples > 1) entries.push({ tag: 338, type: SHORT, values: Array<number>(samples - 1).fill(0) });
+    // Samples past the colour ones are extra (unspecified data), as TIFF 6.0 requires them declared.
+    const extra = samples - (rgb ? 3 : 1);
+    if (extra > 0) entries.push({ tag: 338, type: SHORT, values: Array<number>(extra).fill(0) });
     // Georeferencing and metadata describe the dataset once, on the full-resolution IFD GDAL reads them from.
     if (index === 0) {
       const [originX, pixelWidth, , originY, , pixelHeight] = options.transform;

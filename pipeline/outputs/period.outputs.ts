@@ -96,7 +96,7 @@ const PREVIEW_ASSETS = ['preview-baseline', 'preview-monitoring', 'preview-chang
 
 /** The asset keys a period with these products publishes, in the order they are written. */
 export function plannedOutputs(selection: ProductSelection): string[] {
-  return [...rasterAssets(selection.products), 'polygons', ...PREVIEW_ASSETS, 'summary'];
+  return [...rasterAssets(selection), 'polygons', ...PREVIEW_ASSETS, 'summary'];
 }
 
 export async function periodOutputs(input: PeriodOutputsInput): Promise<{ files: OutputFile[]; summary: Summary }> {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
 import type { ChangeBlockResult } from '../../workers/change.block.js';
+import { DISPLAY_NODATA, displayScale, type DisplayComposite } from '../../workers/display.js';
 import { leadProduct, productOf } from '../../workers/products/index.js';
 import { CONFIDENCE_CLASSES, type AnyProduct, type ClassInfo } from '../../workers/products/product.js';
 import {
@@ -16,7 +17,7 @@ import {
   type Rgb,
 } from '../../workers/render.js';
 import type { AnalysisSink, BlockClasses } from '../analysis/analysis.js';
-import type { SelectedProduct } from '../analysis/products.select.js';
+import type { ProductSelection, SelectedProduct } from '../analysis/products.select.js';
 import { CogWriter, type CogOptions } from '../io/cog.writer.js';
 
 /** A full disk under the work folder, said as such (the rasters are the largest files a run writes). */
@@ -173,6 +174,42 @@ export function productRasterSpecs(selected: SelectedProduct, resolution: number
   return specs;
 }
 
+/**
+ * A period's colour composite: three bands of display bytes (workers/display.ts), RGB, with the scale and offset
+ * that take them back to reflectance, so the map shows the period's median and the file still says what it is.
+ */
+function displaySpec(period: string, window: string, display: DisplayComposite, resolution: number): RasterSpec {
+  return {
+    asset: `composite-${period}`,
+    title: `${display.title}, median composite of the ${period} period, display stretch (0: not seen clear)`,
+    roles: ['visual'],
+    stac: {
+      bands: display.bands.map((band, k) => ({
+        name: band,
+        description: `median ${band} reflectance, linear stretch 0 to ${display.top[k]} onto 1..255`,
+        data_type: 'uint8',
+        nodata: DISPLAY_NODATA,
+        ...displayScale(display.top[k]!),
+        'raster:spatial_resolution': resolution,
+      })),
+      'changewatch:composite': display.kind,
+    },
+    options: {
+      dataType: 'uint8',
+      samples: 3,
+      photometric: 'rgb',
+      nodata: DISPLAY_NODATA,
+      bandNames: display.bands.map((band) => `${band} median ${period}`),
+      metadata: {
+        COMPOSITE: display.kind,
+        STRETCH: display.bands.map((band, k) => `${band} 0-${display.top[k]}`).join(', '),
+        PERIOD: window,
+      },
+      resampling: 'average',
+    },
+  };
+}
+
 function compositeSpecs(windows: { baseline: string; monitoring: string }, resolution: number): RasterSpec[] {
   return [
     ...PERIODS.flatMap((period) => [
@@ -186,18 +223,19 @@ function compositeSpecs(windows: { baseline: string; monitoring: string }, resol
 /** Every raster a run with these products writes, in the order they are written. */
 function rasterSpecs(
   windows: { baseline: string; monitoring: string },
-  products: readonly SelectedProduct[],
+  { products, display }: Pick<ProductSelection, 'products' | 'display'>,
   resolution: number,
 ) {
   return [
     ...compositeSpecs(windows, resolution),
+    ...(display ? PERIODS.map((period) => displaySpec(period, windows[period], display, resolution)) : []),
     ...products.flatMap((selected) => productRasterSpecs(selected, resolution)),
   ];
 }
 
 /** The asset keys of those rasters. */
-export function rasterAssets(products: readonly SelectedProduct[]): string[] {
-  return rasterSpecs({ baseline: '', monitoring: '' }, products, 0).map((spec) => spec.asset);
+export function rasterAssets(selection: Pick<ProductSelection, 'products' | 'display'>): string[] {
+  return rasterSpecs({ baseline: '', monitoring: '' }, selection, 0).map((spec) => spec.asset);
 }
 
 /** A block of the `last-clear` raster: the monitoring period's last clear day inside the AOI, else nodata. */
@@ -221,8 +259,9 @@ export class RasterOutputSink implements AnalysisSink {
     private readonly resolution: number,
   ) {}
 
-  open(grid: Grid, products: readonly SelectedProduct[]): void {
-    const specs = rasterSpecs(this.windows, products, this.resolution);
+  open(grid: Grid, selection: ProductSelection): void {
+    const { products } = selection;
+    const specs = rasterSpecs(this.windows, selection, this.resolution);
     const place = { width: grid.width, height: grid.height, epsg: grid.epsg, transform: grid.transform };
     for (const spec of specs) {
       const writer = new CogWriter(join(this.workDir, `${spec.asset}.tif`), { ...place, ...spec.options });
@@ -237,10 +276,19 @@ export class RasterOutputSink implements AnalysisSink {
     this.display = classReduction(grid.width, grid.height, PREVIEW_MAX_SIDE, codes);
   }
 
-  private write(asset: string, window: PixelWindow, band: ArrayLike<number>): void {
+  private write(asset: string, window: PixelWindow, ...bands: Array<ArrayLike<number>>): void {
     this.writers
       .get(asset)!
-      .writer.writeBlock(window.x0, window.y0, window.x1 - window.x0, window.y1 - window.y0, [band]);
+      .writer.writeBlock(window.x0, window.y0, window.x1 - window.x0, window.y1 - window.y0, bands);
+  }
+
+  /** A block of the colour composites, when the run makes them: nodata where the block is outside the AOI. */
+  private writeDisplay(window: PixelWindow, pixels: number, result: ChangeBlockResult | null): void {
+    if (!this.writers.has('composite-baseline')) return;
+    for (const period of PERIODS) {
+      const planes = result?.display?.[period] ?? [0, 1, 2].map(() => new Uint8Array(pixels));
+      this.write(`composite-${period}`, window, ...planes);
+    }
   }
 
   composites(window: PixelWindow, inside: Uint8Array, result: ChangeBlockResult | null): void {
@@ -261,6 +309,7 @@ export class RasterOutputSink implements AnalysisSink {
       this.write(`clear-count-${period}`, window, count);
     }
     this.write('last-clear', window, lastClearBand(inside, result));
+    this.writeDisplay(window, pixels, result);
   }
 
   classified(window: PixelWindow, _inside: Uint8Array, block: BlockClasses): void {

@@ -1,3 +1,4 @@
+import { displayFor, type DisplayComposite } from '../../workers/display.js';
 import { aoiGrid } from '../../aoi/aoi.grid.js';
 import { aoiForWindow } from '../../aoi/zone.versions.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
@@ -67,7 +68,13 @@ const scenesOf = (periods: PeriodScenes) => [...periods.baseline.search.scenes, 
  * The parameters behind an item's figures, as the inputs digest covers them: grid and cloud settings, and each
  * product's parameters where they can change its outputs (see `inEveryDigest` in workers/products/product.ts).
  */
-function digestParameters(aoi: Aoi, config: Config, periods: PeriodScenes, resolution: number) {
+function digestParameters(
+  aoi: Aoi,
+  config: Config,
+  periods: PeriodScenes,
+  resolution: number,
+  display: DisplayComposite | undefined,
+) {
   const analysis = config.analysis as unknown as Record<string, unknown>;
   const products = PRODUCTS.filter(
     (product) => ('inEveryDigest' in product && product.inEveryDigest) || aoi.analyses.includes(product.type),
@@ -79,6 +86,8 @@ function digestParameters(aoi: Aoi, config: Config, periods: PeriodScenes, resol
     cloud: config.analysis.cloud,
     ...Object.fromEntries(products),
     maxCloudCover: [periods.baseline.search.maxCloudCover, periods.monitoring.search.maxCloudCover],
+    // Only when one is made: items without composites keep the digest they had.
+    ...(display && { composite: display.kind }),
   };
 }
 
@@ -88,6 +97,7 @@ export function planPeriod(anyDay: Aoi, periods: PeriodScenes, config: Config): 
   const scenes = scenesOf(periods);
   const resolution = analysisResolution(config.analysis.resolution, scenes);
   const offset = gridOffset(resolution, scenes);
+  const display = config.reports.composites ? displayFor(scenes) : undefined;
   const digest = inputsDigest({
     version: VERSION,
     aoi,
@@ -96,9 +106,9 @@ export function planPeriod(anyDay: Aoi, periods: PeriodScenes, config: Config): 
       monitoring: periods.monitoring.search.scenes.map((scene) => scene.id),
     },
     windows: { baseline: periods.baseline.window, monitoring: periods.monitoring.window },
-    parameters: digestParameters(aoi, config, periods, resolution),
+    parameters: digestParameters(aoi, config, periods, resolution, display),
   });
-  const products = selectProducts(aoi.analyses, scenes, config.analysis);
+  const products = { ...selectProducts(aoi.analyses, scenes, config.analysis), ...(display && { display }) };
   return {
     aoi,
     periods,

@@ -1,13 +1,19 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fromCrs } from '../../aoi/aoi.project.js';
 import { parseAoi } from '../../aoi/aoi.parse.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { footprint } from '../../pipeline/tools/catalog.build.js';
+import { compose } from '../../pipeline/compose.js';
+import { loadConfig } from '../../pipeline/config.read.js';
 import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
+import { createLogger } from '../../pipeline/log.js';
+import { runAll } from '../../pipeline/run/run.js';
 import { RasterReader } from '../../pipeline/io/cog.reader.js';
 import { writeItemCatalog } from './item.catalog.js';
-import { SHARED_DATA } from './paths.js';
+import { ROOT, SHARED_DATA } from './paths.js';
 
 /**
  * The real Landsat 5 TM pair over the Bale Mountains, Ethiopia (../shared/data/landsat-l1-pairs/bale_167055):
@@ -103,6 +109,9 @@ export async function buildBaleCatalog(dir: string): Promise<{ catalog: string; 
   );
 }
 
+/** The pair's windows: March 2000 against December 2010. */
+const BALE_WINDOWS = { baseline: '2000-03-01/2000-03-31', monitoring: '2010-12-01/2010-12-31' };
+
 /**
  * A test AOI on the pair's grid (UTM 37N, 30 m): the pixel corners of columns and rows 2..97 of the 101 × 101 files,
  * with the pair's windows (March 2000 against December 2010).
@@ -122,11 +131,49 @@ export function baleAoi(input: { id: string; name: string; analyses: string[] })
       properties: {
         ...input,
         kind: 'custom',
-        windows: { baseline: '2000-03-01/2000-03-31', monitoring: '2010-12-01/2010-12-31' },
+        windows: BALE_WINDOWS,
       },
       geometry: { type: 'Polygon', coordinates: [ring] },
     }),
     `${input.id}.geojson`,
     { maxAreaKm2: 10_000 },
   ).aoi!;
+}
+
+/**
+ * A whole `changewatch run` of the pair, as the nightly job does it: its static catalog, the AOI on the pair's grid
+ * and a folder store, all in a temporary folder. Returns the config file (for CLI commands on the same store), the
+ * store folder and the run id.
+ */
+export async function runBalePair(input: {
+  id: string;
+  name: string;
+  analyses?: string[];
+}): Promise<{ config: string; store: string; items: string; runId: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-bale-run-'));
+  const { catalog } = await buildBaleCatalog(join(dir, 'catalog'));
+  const aoi = baleAoi({ id: input.id, name: input.name, analyses: input.analyses ?? ['forest-loss'] });
+  mkdirSync(join(dir, 'aoi'));
+  const properties = { id: input.id, name: input.name, kind: 'custom', analyses: aoi.analyses, windows: BALE_WINDOWS };
+  writeFileSync(
+    join(dir, 'aoi', `${input.id}.geojson`),
+    JSON.stringify({ type: 'Feature', properties, geometry: aoi.geometry }),
+  );
+  const store = join(dir, 'store');
+  const config = join(dir, 'changewatch.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      stac: { url: catalog, collections: ['landsat-bale-toa'] },
+      store: { url: `file://${store}` },
+      aoi: { dir: join(dir, 'aoi') },
+      log: { level: 'warn' },
+      schedule: { heartbeatFile: join(dir, 'heartbeat.json') },
+    }),
+  );
+  const poolEntry = join(ROOT, 'dist', 'workers', 'pool.entry.js');
+  const report = await runAll(compose(loadConfig({ config }, {}, ROOT).config, createLogger('silent'), { poolEntry }));
+  const outcomes = report.aois.map((entry) => entry.outcome);
+  if (outcomes.join() !== 'ok') throw new Error(`the Bale run ended ${outcomes.join()}`);
+  return { config, store, items: join(dir, 'catalog', 'items'), runId: report.runId };
 }

@@ -1,6 +1,6 @@
 import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
 import type { AnalysisSink, BlockClasses } from '../../pipeline/analysis/analysis.js';
-import type { SelectedProduct } from '../../pipeline/analysis/products.select.js';
+import type { ProductSelection } from '../../pipeline/analysis/products.select.js';
 import type { ChangeBlockResult } from '../../workers/change.block.js';
 
 /**
@@ -30,7 +30,7 @@ export class WholeGridSink implements AnalysisSink {
   firstShowingDay!: Int32Array;
   showing!: Uint8Array;
 
-  open(grid: Grid, products: readonly SelectedProduct[]): void {
+  open(grid: Grid, { products }: ProductSelection): void {
     this.grid = grid;
     const pixels = grid.width * grid.height;
     const period = (): WholePeriod => ({ bands: {}, count: new Uint16Array(pixels), ndvi: nans(pixels), indices: {} });

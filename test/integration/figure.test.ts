@@ -13,7 +13,7 @@ import { assetKeyOf, itemKey } from '../../pipeline/outputs/layout.js';
 import type { ResultItem } from '../../pipeline/outputs/stac.js';
 import { runAll } from '../../pipeline/run/run.js';
 import type { Summary } from '../../reports/summary.js';
-import { baleAoi, buildBaleCatalog } from '../helpers/bale.js';
+import { runBalePair } from '../helpers/bale.js';
 import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 import { bukavuItems, startRunSite, WINDOWS, type RunSite } from '../helpers/run.site.js';
 
@@ -71,39 +71,6 @@ function bukavuAoi(dir: string): void {
   writeFileSync(join(dir, `${AOI}.geojson`), JSON.stringify(collection));
 }
 
-/** A run of the Bale pair: a static catalog, the AOI on the pair's grid, a store, all in a temporary folder. */
-async function baleRun(): Promise<{ config: string; runId: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'cw-figure-bale-'));
-  const { catalog } = await buildBaleCatalog(join(dir, 'catalog'));
-  const aoi = baleAoi({ id: BALE, name: 'Bale Mountains pair (test)', analyses: ['forest-loss'] });
-  mkdirSync(join(dir, 'aoi'));
-  const properties = {
-    id: BALE,
-    name: aoi.name,
-    kind: 'custom',
-    analyses: ['forest-loss'],
-    windows: { baseline: '2000-03-01/2000-03-31', monitoring: '2010-12-01/2010-12-31' },
-  };
-  writeFileSync(
-    join(dir, 'aoi', `${BALE}.geojson`),
-    JSON.stringify({ type: 'Feature', properties, geometry: aoi.geometry }),
-  );
-  const config = join(dir, 'changewatch.config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      stac: { url: catalog, collections: ['landsat-bale-toa'] },
-      store: { url: `file://${join(dir, 'store')}` },
-      aoi: { dir: join(dir, 'aoi') },
-      log: { level: 'warn' },
-      schedule: { heartbeatFile: join(dir, 'heartbeat.json') },
-    }),
-  );
-  const report = await runAll(compose(loadConfig({ config }, {}, ROOT).config, quiet, { poolEntry: POOL_ENTRY }));
-  expect(report.aois.map((entry) => entry.outcome)).toEqual(['ok']);
-  return { config, runId: report.runId };
-}
-
 beforeAll(async () => {
   const { collection, items } = await bukavuItems();
   bukavu = await startRunSite({
@@ -116,7 +83,7 @@ beforeAll(async () => {
   const report = await runAll(compose(config, quiet, { poolEntry: POOL_ENTRY }));
   expect(report.aois.map((entry) => entry.outcome)).toEqual(['ok']);
   bukavuRunId = report.runId;
-  ({ config: baleConfig, runId: baleRunId } = await baleRun());
+  ({ config: baleConfig, runId: baleRunId } = await runBalePair({ id: BALE, name: 'Bale Mountains pair (test)' }));
 }, 240_000);
 
 afterAll(async () => {
