@@ -143,6 +143,18 @@ export const ProductSummarySchema = z
     zones: z
       .record(z.string(), ZoneSummarySchema)
       .meta({ description: 'The same figures per zone, keyed by zone id.' }),
+    observed: z
+      .strictObject({
+        baseline: fraction("Share (0-1) of the AOI's area its sensor observed at least once in the baseline period."),
+        monitoring: fraction(
+          "Share (0-1) of the AOI's area its sensor observed at least once in the monitoring period.",
+        ),
+      })
+      .optional()
+      .meta({
+        description:
+          "Products with a sensor of their own (radar, which sees through cloud: every pass observes): the share of the AOI it observed, in place of the optical composites' clear coverage (`periods.*.clearFraction`). Absent for optical products.",
+      }),
   })
   .meta({ id: 'product' });
 export type ProductSummary = z.infer<typeof ProductSummarySchema>;

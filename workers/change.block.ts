@@ -5,7 +5,13 @@ import { INDICES, normalizedDifference, type IndexDefinition, type IndexName } f
 import { CLEAR, CLOUD, markMissing } from './masks.js';
 import { dilate, open } from './morphology.js';
 import { productOf } from './products/index.js';
-import type { DateObservation, PeriodBlock, ProductBlock, ProductPixels } from './products/product.js';
+import type {
+  DateObservation,
+  PeriodBlock,
+  ProductBlock,
+  ProductPixels,
+  SeriesObservation,
+} from './products/product.js';
 
 /**
  * The per-block work of a change run: for every observation date, the clear mask (quality states, a NaN in any band
@@ -60,6 +66,11 @@ export interface ChangeBlockTask {
    * or without it.
    */
   display?: DisplayComposite;
+  /**
+   * Series products' passes of both periods over the block with its halo (radar: dB, with the AOI's level of each
+   * pass), in time order; absent when no product reads a series.
+   */
+  series?: SeriesObservation[];
 }
 
 export type { PeriodBlock };
@@ -195,6 +206,7 @@ export function changeBlock(task: ChangeBlockTask): ChangeBlockResult {
   const baseline = periodComposites(task, task.baseline, definitions);
   const monitoring = periodComposites(task, task.monitoring, definitions);
   let dates: DateObservation[] | undefined;
+  let series: SeriesObservation[] | undefined;
   const block: ProductBlock = {
     width,
     height,
@@ -208,6 +220,11 @@ export function changeBlock(task: ChangeBlockTask): ChangeBlockResult {
         bands: Object.fromEntries(
           Object.entries(date.bands).map(([band, values]) => [band, crop(values, task)]),
         ) as DateObservation['bands'],
+      }))),
+    series: () =>
+      (series ??= (task.series ?? []).map((pass) => ({
+        ...pass,
+        bands: Object.fromEntries(Object.entries(pass.bands).map(([band, values]) => [band, crop(values, task)])),
       }))),
   };
   const products = Object.fromEntries(

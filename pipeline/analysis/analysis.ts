@@ -27,6 +27,9 @@ import { blockWindows, haloGrid, stripMasks, type BlockWindow } from './block.wi
 import type { ComputePool } from './pool.js';
 import { ProductPasses, type FinalClasses, type KeptPatches } from './product.passes.js';
 import { inputsOf, selectProducts, type ProductSelection } from './products.select.js';
+import { isRadar, passLevels, seriesForBlock } from './series.read.js';
+import { productOf } from '../../workers/products/index.js';
+import type { BandName } from '../../workers/bands.js';
 
 export type { KeptPatches } from './product.passes.js';
 
@@ -76,6 +79,8 @@ export interface ProductRun {
   params: Record<string, unknown>;
   patches: { kept: number; belowMmu: number };
   stats: { aoi: ZonalStats; zones: Record<string, ZonalStats> };
+  /** For a product with its own sensor (radar): share of the AOI it observed at least once in each period. */
+  observed?: { baseline: number; monitoring: number };
 }
 
 export interface AnalysisRun {
@@ -114,7 +119,7 @@ export interface AnalysisInput {
   grid?: Grid;
   resolution?: number;
   /** Pixel corners at this offset plus multiples of the resolution (15 for Landsat at 30 m); default 0. */
-  gridOffset?: number;
+  gridOffset?: number | [number, number];
   blockSize?: number;
   /** The products to compute (the plan's); default: those the AOI's analyses and scenes allow, with defaults. */
   products?: ProductSelection;
@@ -157,6 +162,11 @@ class AnalysisState {
     baseline: { used: new Set(), dated: new Set(), skipped: new Map() },
     monitoring: { used: new Set(), dated: new Set(), skipped: new Map() },
   };
+  /** Each period's optical observations (the composites') and radar passes (the series products'). */
+  readonly optical: Record<PeriodName, Observation[]>;
+  readonly radar: Record<PeriodName, Observation[]>;
+  /** Each radar pass's level over the AOI (the pre-pass), once computed. */
+  levels = new Map<Observation, Partial<Record<BandName, number>>>();
 
   constructor(readonly input: AnalysisInput) {
     this.resolution = input.resolution ?? 10;
@@ -183,6 +193,15 @@ class AnalysisState {
     }));
     this.passes = this.selection.products.map((selected) => new ProductPasses(selected));
     this.windows = blockWindows(this.grid, this.blockSize, this.insideOf);
+    const split = (period: PeriodName, radar: boolean) =>
+      input[period].filter((observation) => isRadar(observation) === radar);
+    this.optical = { baseline: split('baseline', false), monitoring: split('monitoring', false) };
+    // Radar passes are read only for a product that reads them.
+    const radarRead = this.inputs.radarBands.length > 0;
+    this.radar = {
+      baseline: radarRead ? split('baseline', true) : [],
+      monitoring: radarRead ? split('monitoring', true) : [],
+    };
   }
 
   blockArea(window: PixelWindow): Float64Array {
@@ -205,9 +224,26 @@ async function blockTask(state: AnalysisState, window: PixelWindow, inside: Uint
   const { opener } = state.input;
   const { display } = state.selection;
   const datesOf = (period: PeriodName) =>
-    datesForBlock(state.input[period], blockGrid, opener, state.cloud, state.inputs.bands, state.reads[period], {
+    datesForBlock(state.optical[period], blockGrid, opener, state.cloud, state.inputs.bands, state.reads[period], {
       displayBands: display?.bands ?? [],
     });
+  const seriesOf = (period: PeriodName) =>
+    seriesForBlock(
+      state.radar[period],
+      blockGrid,
+      state.levels,
+      {
+        opener,
+        cloud: state.cloud,
+        bands: state.inputs.radarBands,
+        reads: state.reads[period],
+      },
+      period === 'monitoring',
+    );
+  const series =
+    state.inputs.radarBands.length > 0
+      ? { series: [...(await seriesOf('baseline')), ...(await seriesOf('monitoring'))].sort((a, b) => a.day - b.day) }
+      : {};
   return {
     type: 'change-block',
     width: blockGrid.width,
@@ -222,7 +258,27 @@ async function blockTask(state: AnalysisState, window: PixelWindow, inside: Uint
     indices: state.inputs.indices,
     products: state.selection.products.map(({ type, params }) => ({ type, params })),
     ...(display && { display }),
+    ...series,
   };
+}
+
+/** The pre-pass of the series products: each radar pass's level over the whole AOI, before any block. */
+async function levelPrePass(state: AnalysisState): Promise<void> {
+  const series = state.selection.products.find((selected) => productOf(selected.type).series);
+  if (!series || state.inputs.radarBands.length === 0) return;
+  state.levels = await passLevels({
+    grid: state.grid,
+    windows: state.windows,
+    insideOf: state.insideOf,
+    passes: PERIODS.flatMap((period) =>
+      state.radar[period].map((observation) => ({ observation, reads: state.reads[period] })),
+    ),
+    opener: state.input.opener,
+    cloud: state.cloud,
+    bands: state.inputs.radarBands,
+    quantile: productOf(series.type).series!.levelQuantile(series.params),
+    ...(state.input.signal ? { signal: state.input.signal } : {}),
+  });
 }
 
 /** Pass 1 for one computed block: composites to the sinks, change runs to the products, clear areas added up. */
@@ -231,7 +287,7 @@ function takeBlock(state: AnalysisState, index: number, window: PixelWindow, res
   const width = window.x1 - window.x0;
   for (const sink of state.input.sinks ?? []) sink.composites(window, inside, result);
   const blockArea = state.blockArea(window);
-  for (const passes of state.passes) passes.collect(index, window, result, blockArea);
+  for (const passes of state.passes) passes.collect(index, window, result, blockArea, inside);
   for (const period of PERIODS) addClearArea(state.aoiClear[period], result[period].count, inside, width, blockArea);
   addLastClear(state.aoiLastClear, result.monitoring.lastDay, inside);
   for (const zone of state.zoneMasks(window, inside)) {
@@ -331,6 +387,14 @@ function analysisRun(state: AnalysisState, keptPatches: KeptPatches[], blocks: n
       type: passes.product.type,
       params: passes.selected.params,
       patches: passes.patchCounts,
+      ...(passes.observed
+        ? {
+            observed: {
+              baseline: fractionSeen(passes.observed.baseline),
+              monitoring: fractionSeen(passes.observed.monitoring),
+            },
+          }
+        : {}),
       stats: {
         aoi: passes.stats,
         zones: Object.fromEntries(state.zones.map((zone) => [zone.id, passes.zoneStatsOf(zone.id)])),
@@ -360,6 +424,7 @@ function analysisRun(state: AnalysisState, keptPatches: KeptPatches[], blocks: n
 export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   const state = new AnalysisState(input);
   for (const sink of input.sinks ?? []) sink.open(state.grid, state.selection);
+  await levelPrePass(state);
   const blocks = await computeBlocks(state);
   // Patches across block seams, and the minimum mapping unit (and other patch rules) on their true areas.
   const keptPatches = state.passes.flatMap((passes) => passes.decide());

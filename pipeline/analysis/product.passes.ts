@@ -4,7 +4,7 @@ import type { ChangeBlockResult } from '../../workers/change.block.js';
 import { addRowRuns, labelRuns, runsByPatch, RunTable, type Patch } from '../../workers/patches.js';
 import { productOf } from '../../workers/products/index.js';
 import { CONFIDENCE, type AnyProduct, type PatchRule, type ProductPixels } from '../../workers/products/product.js';
-import { addZonalStats, emptyZonalStats, type ZonalStats } from '../../workers/zonal.js';
+import { addClearArea, addZonalStats, emptyZonalStats, type ClearArea, type ZonalStats } from '../../workers/zonal.js';
 import type { SelectedProduct } from './products.select.js';
 
 /**
@@ -25,16 +25,21 @@ export interface KeptPatches {
   runs: Int32Array[];
 }
 
-/** One block's final classes (and confidence, for a product that grades its change). */
+/** One block's final classes (and confidence, for a product that grades its change; and its value rasters). */
 export interface FinalClasses {
   classes: Uint8Array;
   confidence?: Uint8Array;
+  values?: Record<string, Float32Array | Uint16Array>;
 }
+
+type Stored = { classes: Buffer; confidence?: Buffer; values?: Record<string, Buffer> };
 
 interface RuleRuns {
   rule: PatchRule<Record<string, unknown>>;
   /** Index + 1 of each class code among the rule's codes, 0 for codes not in it. */
   codeRank: Uint8Array;
+  /** 1 for the codes the rule counts as high confidence. */
+  high: Uint8Array;
   table: RunTable;
   /** Index of the block each run came from. */
   runBlock: number[];
@@ -45,8 +50,10 @@ export class ProductPasses {
   readonly stats: ZonalStats = emptyZonalStats();
   readonly zoneStats = new Map<string, ZonalStats>();
   patchCounts = { kept: 0, belowMmu: 0 };
+  /** The AOI's area its sensor observed in each period, for a product that reports it (`observed`). */
+  observed?: { baseline: ClearArea; monitoring: ClearArea };
   private readonly rules: RuleRuns[];
-  private readonly stored = new Map<number, { classes: Buffer; confidence?: Buffer }>();
+  private readonly stored = new Map<number, Stored>();
   private readonly dropped = new Map<number, Array<{ rules: RuleRuns; run: number }>>();
 
   constructor(readonly selected: SelectedProduct) {
@@ -54,18 +61,37 @@ export class ProductPasses {
     this.rules = this.product.patches.map((rule) => {
       const codeRank = new Uint8Array(256);
       rule.codes.forEach((code, k) => (codeRank[code] = k + 1));
-      return { rule, codeRank, table: new RunTable(), runBlock: [] };
+      const high = new Uint8Array(256);
+      for (const code of rule.highCodes ?? []) high[code] = 1;
+      return { rule, codeRank, high, table: new RunTable(), runBlock: [] };
     });
   }
 
   /** Pass 1: a block's pixels from the worker. */
-  collect(index: number, window: PixelWindow, result: ChangeBlockResult, blockArea: Float64Array): void {
+  collect(
+    index: number,
+    window: PixelWindow,
+    result: ChangeBlockResult,
+    blockArea: Float64Array,
+    inside: Uint8Array,
+  ): void {
     const pixels = result.products[this.product.type]!;
-    for (const rules of this.rules) this.addRuns(rules, index, window, pixels, result.monitoring.count, blockArea);
+    const counts = pixels.monitoringCount ?? result.monitoring.count;
+    for (const rules of this.rules) this.addRuns(rules, index, window, pixels, counts, blockArea);
+    const values = pixels.values
+      ? Object.fromEntries(Object.entries(pixels.values).map(([key, array]) => [key, deflateSync(array)]))
+      : undefined;
     this.stored.set(index, {
       classes: deflateSync(pixels.classes),
       ...(pixels.confidence ? { confidence: deflateSync(pixels.confidence) } : {}),
+      ...(values ? { values } : {}),
     });
+    if (pixels.observed) {
+      const width = window.x1 - window.x0;
+      this.observed ??= { baseline: { seenHa: 0, totalHa: 0 }, monitoring: { seenHa: 0, totalHa: 0 } };
+      addClearArea(this.observed.baseline, pixels.observed.baseline, inside, width, blockArea);
+      addClearArea(this.observed.monitoring, pixels.observed.monitoring, inside, width, blockArea);
+    }
   }
 
   private addRuns(
@@ -77,7 +103,7 @@ export class ProductPasses {
     blockArea: Float64Array,
   ): void {
     const { classes, confidence, firstDay } = pixels;
-    const { codeRank, table } = rules;
+    const { codeRank, high, table } = rules;
     const width = window.x1 - window.x0;
     for (let row = 0; row < window.y1 - window.y0; row++) {
       const at = row * width;
@@ -90,7 +116,7 @@ export class ProductPasses {
         (x) => codeRank[classes[at + x]!] !== 0,
         (x) => ({
           hectares: blockArea[x]!,
-          high: confidence?.[at + x] === CONFIDENCE.high,
+          high: confidence?.[at + x] === CONFIDENCE.high || high[classes[at + x]!] === 1,
           clear: clearCount[at + x]!,
           firstDay: firstDay ? firstDay[at + x]! : -1,
           flags: 1 << (codeRank[classes[at + x]!]! - 1),
@@ -156,14 +182,30 @@ export class ProductPasses {
     this.stored.delete(index);
     const classes = new Uint8Array(inflateSync(stored.classes));
     const confidence = stored.confidence ? new Uint8Array(inflateSync(stored.confidence)) : undefined;
+    const values = this.restoreValues(stored);
     const width = window.x1 - window.x0;
     for (const { rules, run } of this.dropped.get(index) ?? []) {
       const { table } = rules;
       const at = (table.row[run]! - window.y0) * width - window.x0;
       classes.fill(rules.rule.replacement, at + table.start[run]!, at + table.end[run]!);
       confidence?.fill(CONFIDENCE.none, at + table.start[run]!, at + table.end[run]!);
+      for (const raster of this.product.rasters ?? []) {
+        if (raster.changeOnly) values?.[raster.key]?.fill(raster.nodata, at + table.start[run]!, at + table.end[run]!);
+      }
     }
-    return { classes, ...(confidence ? { confidence } : {}) };
+    return { classes, ...(confidence ? { confidence } : {}), ...(values ? { values } : {}) };
+  }
+
+  private restoreValues(stored: Stored): FinalClasses['values'] {
+    if (!stored.values) return undefined;
+    const types = new Map((this.product.rasters ?? []).map((raster) => [raster.key, raster.dataType]));
+    return Object.fromEntries(
+      Object.entries(stored.values).map(([key, deflated]) => {
+        const bytes = inflateSync(deflated);
+        const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+        return [key, types.get(key) === 'float32' ? new Float32Array(copy) : new Uint16Array(copy)];
+      }),
+    );
   }
 
   zoneStatsOf(id: string): ZonalStats {

@@ -21,32 +21,59 @@ export interface ProductSelection {
 /** Parameters by the products' config keys (`analysis.forestLoss`…); a missing one takes the product's defaults. */
 export type ProductParameters = Partial<Record<ProductConfigKey, unknown>>;
 
-function lackingReason(
-  product: (typeof PRODUCTS)[number],
-  scenes: ReadonlyArray<{ id: string; bands: Partial<Record<BandName, unknown>> }>,
-): string | undefined {
-  if (scenes.length === 0) return 'no scenes';
+/** What selection needs of a scene: its id, its bands, and whether it is radar (`sar`). */
+export type SceneBands = { id: string; bands: Partial<Record<BandName, unknown>>; sar?: unknown };
+
+/** Which sensor's scenes a product reads: radar products the radar scenes, the others the optical ones. */
+export const sensorOf = (product: { sensor?: 'radar' }): 'optical' | 'radar' => product.sensor ?? 'optical';
+
+/**
+ * A product's scene set: the scenes of its sensor. An AOI's catalog may hold optical and radar scenes together;
+ * each product reads only its own, so an optical product is not refused for the radar scenes' lack of red, nor the
+ * radar product for the optical scenes' lack of VV.
+ */
+export function scenesFor<S extends SceneBands>(product: { sensor?: 'radar' }, scenes: readonly S[]): S[] {
+  const radar = sensorOf(product) === 'radar';
+  return scenes.filter((scene) => (scene.sar !== undefined) === radar);
+}
+
+function lackingReason(product: (typeof PRODUCTS)[number], scenes: readonly SceneBands[]): string | undefined {
+  if (scenes.length === 0) return `no ${sensorOf(product)} scenes`;
   const lacking = scenes.filter((scene) => product.needs.bands.some((band) => !scene.bands[band]));
   if (lacking.length === 0) return undefined;
   const missing = product.needs.bands.filter((band) => lacking.some((scene) => !scene.bands[band]));
-  return `${lacking.length} of ${scenes.length} scenes have no ${missing.join(' or ')} band (e.g. ${lacking[0]!.id}): ${product.type} needs ${product.needs.indices.join(' and ').toUpperCase()} composites; no ${product.type} figure here means "not analysed", not "no change"`;
+  const needs =
+    product.needs.indices.length > 0
+      ? `${product.needs.indices.join(' and ').toUpperCase()} composites`
+      : `its ${product.needs.bands.join(' and ').toUpperCase()} series`;
+  return `${lacking.length} of ${scenes.length} scenes have no ${missing.join(' or ')} band (e.g. ${lacking[0]!.id}): ${product.type} needs ${needs}; no ${product.type} figure here means "not analysed", not "no change"`;
 }
 
 /**
- * The products an AOI's analyses and scenes allow, in registry order: those computed for every AOI, and those
- * asked for when every scene of both periods carries the bands they need (a composite of mixed inputs would mix
- * observations); for the others, the reason.
+ * The products an AOI's analyses and scenes allow, in registry order: those computed for every AOI that has scenes
+ * of their sensor, and those asked for when every scene of their sensor in both periods carries the bands they
+ * need (a composite of mixed inputs would mix observations); for the others, the reason. A radar-only AOI is not
+ * refused for the optical product computed for every AOI: that product is left out (with the reason when the AOI
+ * asked for it).
  */
 export function selectProducts(
   analyses: readonly string[],
-  scenes: ReadonlyArray<{ id: string; bands: Partial<Record<BandName, unknown>> }>,
+  scenes: readonly SceneBands[],
   parameters: ProductParameters = {},
 ): ProductSelection {
   const selection: ProductSelection = { products: [], notComputed: {} };
   for (const product of PRODUCTS) {
     const always = 'always' in product && product.always === true;
-    if (!always && !analyses.includes(product.type)) continue;
-    const reason = always ? undefined : lackingReason(product, scenes);
+    const asked = analyses.includes(product.type);
+    if (!always && !asked) continue;
+    const own = scenesFor(product, scenes);
+    if (always && own.length === 0 && scenes.length > 0) {
+      if (asked)
+        selection.notComputed[product.type] =
+          `${lackingReason(product, own)!}: all ${scenes.length} scenes are of another sensor`;
+      continue;
+    }
+    const reason = always ? undefined : lackingReason(product, own);
     if (reason) {
       selection.notComputed[product.type] = reason;
       continue;
@@ -57,14 +84,23 @@ export function selectProducts(
   return selection;
 }
 
-/** The bands the blocks must read (red and NIR always: NDVI and the clear counts) and the indices to composite. */
-export function inputsOf(selection: ProductSelection): { bands: BandName[]; indices: IndexName[] } {
+/**
+ * The bands the blocks must read from the optical scenes (red and NIR always: NDVI and the clear counts), the
+ * indices to composite, and the bands read from the radar scenes (none unless a radar product is computed).
+ */
+export function inputsOf(selection: ProductSelection): {
+  bands: BandName[];
+  indices: IndexName[];
+  radarBands: BandName[];
+} {
   const bands: BandName[] = ['red', 'nir'];
   const indices: IndexName[] = [];
+  const radarBands: BandName[] = [];
   for (const { type } of selection.products) {
     const product = PRODUCTS.find((candidate) => candidate.type === type)!;
-    for (const band of product.needs.bands) if (!bands.includes(band)) bands.push(band);
+    const into = sensorOf(product) === 'radar' ? radarBands : bands;
+    for (const band of product.needs.bands) if (!into.includes(band)) into.push(band);
     for (const index of product.needs.indices) if (!indices.includes(index)) indices.push(index);
   }
-  return { bands, indices };
+  return { bands, indices, radarBands };
 }

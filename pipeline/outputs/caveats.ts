@@ -31,9 +31,15 @@ export function seasonalOverlap(a: TimeInterval, b: TimeInterval): number {
   return shared / Math.min(da.size, db.size);
 }
 
+/** The optical scenes of a period's: radar scenes have no cloud, no clear coverage and no cloud mask. */
+const opticalScenes = (periods: Periods) =>
+  [...periods.baseline.search.scenes, ...periods.monitoring.search.scenes].filter((scene) => !scene.sar);
+
 function runCaveats(run: AnalysisRun, periods: Periods): string[] {
   const caveats: string[] = [];
-  for (const name of ['baseline', 'monitoring'] as const) {
+  const scenes = opticalScenes(periods);
+  // A radar-only AOI has no optical composites to be clear or seasonal: its product says what radar observed.
+  for (const name of scenes.length > 0 ? (['baseline', 'monitoring'] as const) : []) {
     const fraction = run.clearFraction[name];
     if (fraction < 0.9) {
       caveats.push(
@@ -42,12 +48,11 @@ function runCaveats(run: AnalysisRun, periods: Periods): string[] {
     }
   }
   const overlap = seasonalOverlap(periods.baseline.window, periods.monitoring.window);
-  if (overlap < 0.5) {
+  if (overlap < 0.5 && scenes.length > 0) {
     caveats.push(
       `The baseline (${periods.baseline.window.text}) and monitoring (${periods.monitoring.window.text}) windows ${SEASONAL_MISMATCH} (${Math.round(overlap * 100)} % overlap): seasonal NDVI change, such as the onset of the dry season, can look like forest loss. Compare windows in the same season.`,
     );
   }
-  const scenes = [...periods.baseline.search.scenes, ...periods.monitoring.search.scenes];
   const unmasked = scenes.filter((scene) => !scene.mask).length;
   if (unmasked > 0) {
     caveats.push(
@@ -60,6 +65,14 @@ function runCaveats(run: AnalysisRun, periods: Periods): string[] {
 export function periodCaveats(run: AnalysisRun, periods: Periods): string[] {
   const caveats = runCaveats(run, periods);
   for (const product of Object.values(run.products)) {
+    for (const name of product.observed ? (['baseline', 'monitoring'] as const) : []) {
+      const fraction = product.observed![name];
+      if (fraction < 0.9) {
+        caveats.push(
+          `${product.type}: only ${(fraction * 100).toFixed(1)} % of the AOI was observed by its sensor in the ${name} period: "not-seen" hectares are not "no change".`,
+        );
+      }
+    }
     caveats.push(
       ...productOf(product.type).caveats({
         params: product.params,

@@ -54,7 +54,10 @@ export async function siteSeries(source: SeriesSource, geometry: AreaGeometry, g
   const sitePixels = inside.reduce((total, value) => total + value, 0);
   const rows: SeriesRow[] = [];
   for (const period of ['baseline', 'monitoring'] as const) {
-    const observations = source.observations.filter((entry) => entry.period === period).map((e) => e.observation);
+    // Optical observations: the NDVI series has no radar point (radar passes carry no red or NIR).
+    const observations = source.observations
+      .filter((entry) => entry.period === period && !entry.observation.scenes.some((scene) => scene.sar))
+      .map((e) => e.observation);
     const reads: PeriodReads = { used: new Set(), dated: new Set(), skipped: new Map() };
     const blocks = await datesForBlock(observations, window, source.opener, source.cloud, ['red', 'nir'], reads);
     for (const block of blocks) {

@@ -56,7 +56,10 @@ export function patchPolygons(input: { grid: Grid; sets: readonly KeptPatches[] 
         width: patch.right - patch.left,
         height: patch.bottom - patch.top,
       });
-      const graded = productOf(set.product).confidence !== undefined;
+      const product = productOf(set.product);
+      const graded =
+        product.confidence !== undefined ||
+        product.patches.some((rule) => rule.name === set.className && rule.highCodes);
       features.push({
         type: 'Feature',
         id: features.length + 1,

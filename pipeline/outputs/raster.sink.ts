@@ -3,7 +3,12 @@ import type { Grid, PixelWindow } from '../../aoi/rasterize.js';
 import type { ChangeBlockResult } from '../../workers/change.block.js';
 import { DISPLAY_NODATA, displayScale, type DisplayComposite } from '../../workers/display.js';
 import { leadProduct, productOf } from '../../workers/products/index.js';
-import { CONFIDENCE_CLASSES, type AnyProduct, type ClassInfo } from '../../workers/products/product.js';
+import {
+  CONFIDENCE_CLASSES,
+  type AnyProduct,
+  type ClassInfo,
+  type ValueRaster,
+} from '../../workers/products/product.js';
 import {
   addClassBlock,
   addNdviBlock,
@@ -155,10 +160,41 @@ function classSpec(
   };
 }
 
-/** A product's rasters: its classes, and its confidence where it grades its change. */
-export function productRasterSpecs(selected: SelectedProduct, resolution: number): RasterSpec[] {
+/** A product's value raster (`<type>-<key>`): dates, probabilities, counts. */
+function valueSpec(product: AnyProduct, raster: ValueRaster, window: string, resolution: number): RasterSpec {
+  const epoch: Record<string, string> = raster.epoch ? { EPOCH: raster.epoch } : {};
+  return {
+    asset: `${product.type}-${raster.key}`,
+    title: raster.title,
+    roles: ['data'],
+    stac: {
+      bands: [
+        {
+          name: raster.key,
+          description: raster.description,
+          data_type: raster.dataType,
+          nodata: Number.isNaN(raster.nodata) ? 'nan' : raster.nodata,
+          unit: raster.unit,
+          'raster:spatial_resolution': resolution,
+        },
+      ],
+      ...(raster.epoch ? { 'changewatch:epoch': raster.epoch } : {}),
+    },
+    options: {
+      dataType: raster.dataType,
+      nodata: raster.nodata,
+      bandNames: [`${product.type} ${raster.key}`],
+      metadata: { UNITS: raster.unit, ...epoch, PERIOD: window },
+      resampling: raster.dataType === 'float32' ? 'average' : 'nearest',
+    },
+  };
+}
+
+/** A product's rasters: its classes, its confidence where it grades its change, and its value rasters. */
+export function productRasterSpecs(selected: SelectedProduct, resolution: number, window = ''): RasterSpec[] {
   const product = productOf(selected.type);
   const specs = [classSpec(product.type, product.classes, product.title, ['data'], selected.params, resolution)];
+  for (const raster of product.rasters ?? []) specs.push(valueSpec(product, raster, window, resolution));
   if (product.confidence) {
     specs.push(
       classSpec(
@@ -229,7 +265,7 @@ function rasterSpecs(
   return [
     ...compositeSpecs(windows, resolution),
     ...(display ? PERIODS.map((period) => displaySpec(period, windows[period], display, resolution)) : []),
-    ...products.flatMap((selected) => productRasterSpecs(selected, resolution)),
+    ...products.flatMap((selected) => productRasterSpecs(selected, resolution, windows.monitoring)),
   ];
 }
 
@@ -313,9 +349,14 @@ export class RasterOutputSink implements AnalysisSink {
   }
 
   classified(window: PixelWindow, _inside: Uint8Array, block: BlockClasses): void {
-    for (const [type, { classes, confidence }] of Object.entries(block)) {
+    for (const [type, { classes, confidence, values }] of Object.entries(block)) {
       this.write(type, window, classes);
       if (confidence) this.write(`${type}-confidence`, window, confidence);
+      for (const raster of productOf(type).rasters ?? []) {
+        // Blocks outside the AOI carry no values: nodata.
+        const band = values?.[raster.key] ?? new Float32Array(classes.length).fill(raster.nodata);
+        this.write(`${type}-${raster.key}`, window, band);
+      }
     }
     const lead = this.lead;
     if (!lead?.preview) return;

@@ -55,6 +55,9 @@ function productSummary(aoi: Aoi, run: AnalysisRun, figures: ProductRun): Produc
     confidence: confidenceTallies(product, figures.stats.aoi),
     patches: { kept: figures.patches.kept, belowMinimumMappingUnit: figures.patches.belowMmu },
     parameters: { ...figures.params },
+    ...(figures.observed
+      ? { observed: { baseline: round6(figures.observed.baseline), monitoring: round6(figures.observed.monitoring) } }
+      : {}),
     zones: Object.fromEntries(
       aoi.zones.map((zone) => {
         const stats = figures.stats.zones[zone.id]!;

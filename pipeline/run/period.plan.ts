@@ -31,8 +31,8 @@ export interface PeriodPlan {
   itemId: string;
   digest: string;
   resolution: number;
-  /** Pixel corners at this offset plus multiples of the resolution. */
-  gridOffset: number;
+  /** Pixel corners at this offset (x and y, or both) plus multiples of the resolution. */
+  gridOffset: number | [number, number];
   grid: Grid;
   blockSize: number;
   cloud: CloudCleanup;
@@ -46,19 +46,49 @@ const isLandsat = (scene: { platform?: string; collection: string }) =>
   /^landsat/i.test(scene.platform ?? '') || /landsat/i.test(scene.collection);
 
 /**
- * The output pixel size: the configured one, or for `auto` 30 m when every scene is Landsat (its native grid) and
- * 10 m otherwise (Sentinel-2, or scenes whose sensor is not stated).
+ * The output pixel size: the configured one, or for `auto` the scenes' own when they all state one grid (radar
+ * scenes), 30 m when every scene is Landsat (its native grid) and 10 m otherwise (Sentinel-2, or scenes whose sensor
+ * is not stated).
  */
-export function analysisResolution(
-  configured: Config['analysis']['resolution'],
-  scenes: ReadonlyArray<{ platform?: string; collection: string }>,
-): number {
+export function analysisResolution(configured: Config['analysis']['resolution'], scenes: readonly GridScene[]): number {
   if (configured !== 'auto') return configured;
+  const shared = sharedSceneGrid(scenes);
+  if (shared) return shared.resolution;
   return scenes.length > 0 && scenes.every(isLandsat) ? 30 : 10;
 }
 
-/** Landsat pixel corners lie 15 m off the multiples of 30 m: a 30 m grid of Landsat-only scenes follows them. */
-export function gridOffset(resolution: number, scenes: ReadonlyArray<{ platform?: string; collection: string }>) {
+type GridScene = { platform?: string; collection: string; transform?: readonly number[] };
+
+/**
+ * The one north-up grid every scene states (`Scene.transform`: radar scenes), as its pixel size and the corners'
+ * offsets from its multiples; undefined when any scene states none or they differ.
+ */
+export function sharedSceneGrid(
+  scenes: readonly GridScene[],
+): { resolution: number; offset: [number, number] } | undefined {
+  const first = scenes[0]?.transform;
+  if (!first || first[2] !== 0 || first[4] !== 0 || first[1]! <= 0 || first[5] !== -first[1]!) return undefined;
+  const resolution = first[1]!;
+  const offsetOf = (value: number) => ((value % resolution) + resolution) % resolution;
+  const offset: [number, number] = [offsetOf(first[0]!), offsetOf(first[3]!)];
+  const same = (transform: readonly number[] | undefined) =>
+    transform !== undefined &&
+    transform[1] === resolution &&
+    transform[5] === -resolution &&
+    transform[2] === 0 &&
+    transform[4] === 0 &&
+    offsetOf(transform[0]!) === offset[0] &&
+    offsetOf(transform[3]!) === offset[1];
+  return scenes.every((scene) => same(scene.transform)) ? { resolution, offset } : undefined;
+}
+
+/**
+ * Landsat pixel corners lie 15 m off the multiples of 30 m: a 30 m grid of Landsat-only scenes follows them. Radar
+ * scenes that all state one grid of that pixel size: their grid's offsets (x, y).
+ */
+export function gridOffset(resolution: number, scenes: readonly GridScene[]): number | [number, number] {
+  const shared = sharedSceneGrid(scenes);
+  if (shared && shared.resolution === resolution) return shared.offset;
   return resolution === 30 && scenes.length > 0 && scenes.every(isLandsat) ? 15 : 0;
 }
 
@@ -97,7 +127,8 @@ export function planPeriod(anyDay: Aoi, periods: PeriodScenes, config: Config): 
   const scenes = scenesOf(periods);
   const resolution = analysisResolution(config.analysis.resolution, scenes);
   const offset = gridOffset(resolution, scenes);
-  const display = config.reports.composites ? displayFor(scenes) : undefined;
+  // The colour composite is of the optical scenes (radar scenes carry no colour; an AOI may have both).
+  const display = config.reports.composites ? displayFor(scenes.filter((scene) => !scene.sar)) : undefined;
   const digest = inputsDigest({
     version: VERSION,
     aoi,

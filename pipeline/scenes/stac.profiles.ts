@@ -73,6 +73,11 @@ export interface Scene {
   signing?: Signing;
   /** Radar scenes only: unit, orbit and polarisations. */
   sar?: SarInfo;
+  /**
+   * Radar scenes only: the item's `proj:transform` (GDAL order), when it states one: a run over radar scenes that
+   * all share one grid analyses on that grid, so their pixels are read without resampling.
+   */
+  transform?: readonly [number, number, number, number, number, number];
 }
 
 /** An item a profile recognised but that cannot be used, with the reason users should read. */
@@ -239,6 +244,19 @@ function fromKeys(
 
 type BandAt = { key: string; band: number };
 
+/**
+ * A north-up `proj:transform` in GDAL order (x0, res, 0, y0, 0, −res). The projection extension states the affine
+ * coefficients in rasterio's order (res, 0, x0, 0, −res, y0, optionally 0, 0, 1: the Planetary Computer's items);
+ * `catalog build` has written GDAL's order: both are read. Undefined for anything else (rotated, missing).
+ */
+function northUpTransform(value: unknown): Scene['transform'] {
+  if (!Array.isArray(value) || value.length < 6 || !value.slice(0, 6).every(Number.isFinite)) return undefined;
+  const [a, b, c, d, e, f] = value as number[];
+  if (a! > 0 && b === 0 && d === 0 && e === -a!) return [c!, a!, 0, f!, 0, e!];
+  if (b! > 0 && c === 0 && e === 0 && f === -b!) return [a!, b!, 0, d!, 0, f!];
+  return undefined;
+}
+
 /** What the item says of its orbit and polarisations (sat and sar extensions). */
 function sarInfo(item: StacItem, unit: BackscatterUnit): SarInfo {
   const p = item.properties;
@@ -285,7 +303,9 @@ function radarScene(
       reason: `${profile}: the backscatter unit is not stated: give raster:bands "unit" "dB" or "linear" (changewatch catalog build --unit)`,
     };
   }
-  return { ...common(item, profile), bands, sar: sarInfo(item, unit), ...(signing ? { signing } : {}) };
+  const transform = northUpTransform(item.properties['proj:transform']);
+  const grid = transform ? { transform } : {};
+  return { ...common(item, profile), bands, sar: sarInfo(item, unit), ...grid, ...(signing ? { signing } : {}) };
 }
 
 /** The first of `keys` the item has, as a band-0 asset. */

@@ -2,6 +2,7 @@ import { burnScar } from './burn.scar.js';
 import { forestLoss } from './forest.loss.js';
 import { miningExpansion } from './mining.expansion.js';
 import type { AnyProduct } from './product.js';
+import { radarForestLoss } from './radar.forest.loss.js';
 import { settlementChange } from './settlement.change.js';
 
 /**
@@ -9,7 +10,7 @@ import { settlementChange } from './settlement.change.js';
  * summarised in (forest loss first: it leads the report). A new product is one file in this folder and one line
  * here.
  */
-export const PRODUCTS = [forestLoss, settlementChange, miningExpansion, burnScar] as const;
+export const PRODUCTS = [forestLoss, settlementChange, miningExpansion, burnScar, radarForestLoss] as const;
 
 export type ProductType = (typeof PRODUCTS)[number]['type'];
 export type ProductConfigKey = (typeof PRODUCTS)[number]['configKey'];

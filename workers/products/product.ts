@@ -102,6 +102,45 @@ export interface DateObservation {
   bands: Partial<Record<BandName, Float32Array>> & { red: Float32Array; nir: Float32Array };
 }
 
+/**
+ * One dated observation of a series product's sensor over a block: a radar pass (one orbit direction and track),
+ * its backscatter in dB, and each band's level over the whole AOI that day (the pre-pass's quantile, for the
+ * spatial normalisation: a per-block level would differ block to block).
+ */
+export interface SeriesObservation {
+  /** Days since 1970-01-01 UTC. */
+  day: number;
+  /** A pass of the monitoring period (else of the baseline). */
+  monitoring: boolean;
+  /** `ascending/12`: orbit direction and relative orbit as the scenes state them ('' for parts they do not). */
+  track: string;
+  /** dB of each band read (NaN: not observed). */
+  bands: Partial<Record<BandName, Float32Array>>;
+  /** Each band's quantile over the AOI on this pass (NaN when the pass saw none of it). */
+  levels: Partial<Record<BandName, number>>;
+}
+
+/** What a product that reads every observation declares: which quantile of each pass over the AOI it normalises by. */
+export interface SeriesSpec<P> {
+  /** The quantile (0-1) of each pass's values over the AOI the pre-pass computes (`levels`). */
+  levelQuantile(params: P): number;
+}
+
+/** A per-pixel value raster of a product besides its classes (`<type>-<key>`): dates, probabilities, counts. */
+export interface ValueRaster {
+  key: string;
+  title: string;
+  dataType: 'uint16' | 'float32';
+  nodata: number;
+  unit: string;
+  /** The band's description (what nodata means). */
+  description: string;
+  /** Days since this date (the raster holds days). */
+  epoch?: string;
+  /** Set to nodata where a patch rule drops the change (a date of change where no change is kept). */
+  changeOnly?: true;
+}
+
 /** What a product classifies: one block's composites, the AOI mask, and (on demand) the monitoring dates. */
 export interface ProductBlock {
   width: number;
@@ -112,6 +151,8 @@ export interface ProductBlock {
   monitoring: PeriodBlock;
   /** The monitoring dates, cropped to the block; built on first call (only products that need dates pay). */
   monitoringDates(): readonly DateObservation[];
+  /** A series product's observations of both periods, in time order, cropped to the block (empty for others). */
+  series(): readonly SeriesObservation[];
 }
 
 /** A product's per-pixel result for one block, before its patch rules. */
@@ -123,6 +164,15 @@ export interface ProductPixels {
   firstDay?: Int32Array;
   /** Further per-pixel evidence a sink may keep (e.g. how many observations show the change). */
   layers?: Record<string, Uint8Array>;
+  /** The product's value rasters' pixels, by {@link ValueRaster} key. */
+  values?: Record<string, Float32Array | Uint16Array>;
+  /**
+   * Observations per pixel in the monitoring period by the product's own sensor (the polygons'
+   * `clear_observations_min`); default: the optical composites' clear count.
+   */
+  monitoringCount?: Uint16Array;
+  /** 1 where the product's sensor observed the pixel at least once in each period (its "observed" figures). */
+  observed?: { baseline: Uint8Array; monitoring: Uint8Array };
 }
 
 /** Change pixels joined into 8-connected patches across blocks, and which patches a product keeps. */
@@ -134,6 +184,8 @@ export interface PatchRule<P> {
   /** The code a dropped patch's pixels take. */
   replacement: number;
   keep(patch: Patch, params: P): boolean;
+  /** Codes whose pixels count as high confidence in a patch, for a product that grades by class, not by raster. */
+  highCodes?: readonly number[];
 }
 
 /** What a product's caveats may look at. */
@@ -166,8 +218,17 @@ export interface ProductDefinition<Type extends string, Key extends string, Sche
   configKey: Key;
   /** Title of the class raster and the report section. */
   title: string;
-  /** Bands every scene must carry (the plan skips the product, saying why, otherwise) and indices composited. */
+  /**
+   * Bands every scene of its sensor must carry (the plan skips the product, saying why, otherwise) and indices
+   * composited.
+   */
   needs: { bands: readonly BandName[]; indices: readonly IndexName[] };
+  /** The scenes it reads: radar, or (default) optical. */
+  sensor?: 'radar';
+  /** It reads every observation of both periods (`ProductBlock.series`), not only the composites. */
+  series?: SeriesSpec<z.infer<Schema>>;
+  /** Value rasters besides the classes. */
+  rasters?: readonly ValueRaster[];
   params: Schema;
   classes: readonly ClassInfo[];
   /** A confidence raster (`<type>-confidence`) grading the pixels of `changeClass`. */
