@@ -1,0 +1,235 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
+import { RasterReader } from '../../pipeline/io/cog.reader.js';
+import type { Summary } from '../../reports/summary.js';
+import { BAYTS_MODELS } from '../../workers/radar/bayts.js';
+import { detectBlock, type BaytsBlock } from '../../workers/radar/bayts.block.js';
+import { DETECTION_STATE } from '../../workers/radar/bayts.detect.js';
+import { spatialNormalisation } from '../../workers/radar/deseason.js';
+import { RADAR_FOREST_LOSS_CLASSES as C } from '../../workers/products/radar.forest.loss.js';
+import {
+  BOLIVIA,
+  baytsDecimalYear,
+  float32WithNaN,
+  readBoliviaSeries,
+  type BoliviaSeries,
+} from '../helpers/bolivia.js';
+import { childEnv, CLI, ROOT } from '../helpers/paths.js';
+
+/**
+ * `radar-forest-loss` through the nightly run on real data: the bayts test stack's 22 Sentinel-1 VV dates (dB) made a
+ * static catalog by `catalog build`, an AOI drawn over its footprint asking for radar forest loss only, baseline
+ * 2015-10-01/2015-12-31 and monitoring from 2016-01-01 (the package's example), run by the built CLI into a file
+ * store. The published rasters must be the kernel's output on the files themselves (workers/radar/, validated
+ * against the R package by radar.bolivia.test.ts), pixel for pixel; against the R package's own output, which fused
+ * VV with Landsat NDVI, the agreement is printed.
+ */
+const DAY_MS = 86_400_000;
+const dayOf = (date: string) => Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+const MONITORING_START = dayOf('2016-01-01');
+const STATE_NAMES = ['none', 'flagged', 'confirmed'] as const;
+
+let dir: string;
+let summary: Summary;
+let rasters: Record<string, Float32Array | Uint8Array | Uint16Array>;
+let polygons: { features: Array<{ properties: Record<string, unknown> }> };
+let kernel: BaytsBlock;
+let vv: BoliviaSeries;
+let runOutput: string;
+
+function cli(args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`changewatch ${args.join(' ')}: exit ${result.status}\n${result.stderr}`);
+  return result.stdout;
+}
+
+async function readRaster(path: string) {
+  const reader = await RasterReader.open(new FileByteSource(path));
+  const { width, height } = reader.info;
+  const { bands } = await reader.readWindow({ x0: 0, y0: 0, x1: width, y1: height }, { bands: [0] });
+  await reader.close();
+  return bands[0] as Float32Array | Uint8Array | Uint16Array;
+}
+
+/** The AOI: the stack's footprint 1 m inside its edges (so the grid snaps onto it), in lon/lat (gdaltransform). */
+const FOOTPRINT: Array<[number, number]> = [
+  [-62.106536756151, -18.0589489390036],
+  [-62.1063996973735, -18.0860432648961],
+  [-62.0780697885723, -18.0859099904544],
+  [-62.0782111910626, -18.0588158775937],
+  [-62.106536756151, -18.0589489390036],
+];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cw-radar-run-'));
+  mkdirSync(join(dir, 'aoi'));
+  cli(
+    ['catalog', 'build', join(BOLIVIA, 's1vv_tseries'), '--out', join(dir, 'vv', 'catalog.json')].concat([
+      '--bands',
+      'vv',
+      '--unit',
+      'db',
+      '--scale',
+      '1',
+    ]),
+  );
+  const aoi = {
+    type: 'Feature',
+    properties: {
+      id: 'bolivia-bayts',
+      name: 'Santa Cruz, Bolivia (bayts test stack)',
+      kind: 'custom',
+      analyses: ['radar-forest-loss'],
+      windows: { baseline: '2015-10-01/2015-12-31', monitoring: '2016-01-01/2016-05-31' },
+    },
+    geometry: { type: 'Polygon', coordinates: [FOOTPRINT] },
+  };
+  writeFileSync(join(dir, 'aoi', 'bolivia-bayts.geojson'), JSON.stringify(aoi));
+  const place = ['--stac', join(dir, 'vv', 'catalog.json'), '--store', `file://${join(dir, 'out')}`];
+  runOutput = cli([...place, '--aoi-dir', join(dir, 'aoi'), 'run']);
+  const item = join(dir, 'out', 'bolivia-bayts', 'bolivia-bayts-2016-01-01-2016-05-31');
+  const assets = join(
+    item,
+    readdirSync(item).find((name) => !name.endsWith('.json'))!,
+  );
+  summary = JSON.parse(readFileSync(join(assets, 'summary.json'), 'utf8')) as Summary;
+  polygons = JSON.parse(readFileSync(join(assets, 'polygons.geojson'), 'utf8')) as typeof polygons;
+  rasters = {};
+  for (const key of ['', '-date', '-probability', '-observations']) {
+    rasters[key] = await readRaster(join(assets, `radar-forest-loss${key}.tif`));
+  }
+  vv = await readBoliviaSeries('s1vv_tseries');
+  kernel = detectBlock(
+    [
+      {
+        times: vv.images.map((image) => dayOf(image.date)),
+        images: vv.images.map((image) => spatialNormalisation(image.values).normalised),
+        model: BAYTS_MODELS.s1vvDeseasoned,
+      },
+    ],
+    vv.info.width * vv.info.height,
+    { start: MONITORING_START, chi: 0.9, pnfMin: 0.5 },
+  );
+}, 300_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The kernel's state as the published class: loss-high confirmed, loss-low an open flag. */
+const publishedState = (code: number) =>
+  code === C.lossHigh ? DETECTION_STATE.confirmed : code === C.lossLow ? DETECTION_STATE.flagged : DETECTION_STATE.none;
+
+describe('radar-forest-loss through `changewatch run` on the Bolivia VV stack', () => {
+  it('publishes on the stack’s own grid, every pass of both periods, radar "observed" figures', () => {
+    expect(runOutput).toMatch(/bolivia-bayts\s+ok/);
+    expect(summary.grid).toMatchObject({ epsg: 32720, width: 100, height: 100, resolution: 30 });
+    expect(summary.grid.transform).toEqual([594555, 30, 0, 8003065, 0, -30]);
+    expect(summary.periods.baseline.observationDates).toEqual(['2015-12-30']);
+    expect(summary.periods.monitoring.observationDates).toHaveLength(21);
+    const product = summary.products['radar-forest-loss']!;
+    expect(product.observed!.monitoring).toBeGreaterThan(0.4);
+    expect(summary.analyses.notComputed).toEqual({});
+    expect(Object.keys(summary.products)).toEqual(['radar-forest-loss']);
+    console.log(
+      `radar-forest-loss on Bolivia: ${JSON.stringify(product.classes)}; observed ${JSON.stringify(product.observed)}; ` +
+        `${product.patches.kept} patches`,
+    );
+  });
+
+  it('equals the kernel on the files, pixel for pixel: classes, change dates, last probability, pass counts', () => {
+    const [classes, date, probability, observations] = ['', '-date', '-probability', '-observations'].map(
+      (key) => rasters[key]!,
+    ) as [Uint8Array, Uint16Array, Float32Array, Uint16Array];
+    let worstProbability = 0;
+    for (let i = 0; i < classes.length; i++) {
+      expect(publishedState(classes[i]!)).toBe(kernel.state[i]);
+      if (kernel.observations[i] === 0) expect(classes[i]).toBe(C.notSeen);
+      expect(observations[i]).toBe(kernel.observations[i]);
+      if (kernel.state[i] === DETECTION_STATE.none) expect(date[i]).toBe(65_535);
+      else expect(date[i]).toBe(kernel.changeTime[i]);
+      if (Number.isNaN(kernel.lastPnf[i]!)) expect(probability[i]).toBeNaN();
+      else worstProbability = Math.max(worstProbability, Math.abs(probability[i]! - kernel.lastPnf[i]!));
+    }
+    expect(worstProbability).toBeLessThan(1e-6);
+    const flagged = kernel.state.filter((state) => state !== DETECTION_STATE.none).length;
+    expect(flagged).toBeGreaterThan(1000);
+  });
+
+  it('writes polygons with the date of change of their earliest pixel', () => {
+    const product = summary.products['radar-forest-loss']!;
+    expect(polygons.features).toHaveLength(product.patches.kept);
+    const earliest = Math.min(...[...kernel.changeTime].filter((time) => !Number.isNaN(time)));
+    const dates = polygons.features.map((feature) => feature.properties['first_seen'] as string);
+    expect(dates.every((date) => /^2016-\d\d-\d\d$/.test(date))).toBe(true);
+    expect(dates.sort()[0]).toBe(new Date(earliest * DAY_MS).toISOString().slice(0, 10));
+    const pixels = polygons.features.reduce((total, feature) => total + (feature.properties['pixels'] as number), 0);
+    expect(pixels).toBe(product.classes['loss-low']!.pixels + product.classes['loss-high']!.pixels);
+  });
+
+  it('against the R package’s output (VV fused with Landsat NDVI): agreement matrix and change-date offsets', async () => {
+    const reference = await RasterReader.open(new FileByteSource(join(BOLIVIA, 'bayts_spatial_result.tif')));
+    const { width, height, nodata } = reference.info;
+    const read = await reference.readWindow({ x0: 0, y0: 0, x1: width, y1: height }, { bands: [0, 1, 2] });
+    await reference.close();
+    const [flag, change, confirmed] = read.bands.map((band) => float32WithNaN(band, nodata)) as Float32Array[];
+    const theirs = (i: number) =>
+      !Number.isNaN(confirmed![i]!)
+        ? DETECTION_STATE.confirmed
+        : !Number.isNaN(flag![i]!)
+          ? DETECTION_STATE.flagged
+          : DETECTION_STATE.none;
+    const classes = rasters['']! as Uint8Array;
+    const date = rasters['-date']! as Uint16Array;
+    const matrix = STATE_NAMES.map(() => STATE_NAMES.map(() => 0));
+    const offsets = new Map<number, number>();
+    const passYears = vv.images.map((image) => baytsDecimalYear(image.date));
+    for (let i = 0; i < classes.length; i++) {
+      const ours = publishedState(classes[i]!);
+      matrix[ours]![theirs(i)]! += 1;
+      if (ours === DETECTION_STATE.none || theirs(i) === DETECTION_STATE.none) continue;
+      const time = theirs(i) === DETECTION_STATE.confirmed ? change![i]! : flag![i]!;
+      // Offset in the pixel's VV passes: 0 on the same date, else the passes in (earlier, later] (R's may be a
+      // Landsat date).
+      const mine = baytsDecimalYear(new Date(date[i]! * DAY_MS).toISOString().slice(0, 10));
+      const [from, to] = mine < time ? [mine, time] : [time, mine];
+      const between =
+        Math.abs(mine - time) < 0.5 / 365
+          ? 0
+          : passYears.filter((year, k) => !Number.isNaN(vv.images[k]!.values[i]!) && year > from && year <= to).length;
+      offsets.set(between, (offsets.get(between) ?? 0) + 1);
+    }
+    const agree = matrix.reduce((sum, row, k) => sum + row[k]!, 0);
+    const loss = (state: number) => state !== DETECTION_STATE.none;
+    let both = 0;
+    let either = 0;
+    for (let i = 0; i < classes.length; i++) {
+      const [a, b] = [loss(publishedState(classes[i]!)), loss(theirs(i))];
+      if (a && b) both++;
+      if (a || b) either++;
+    }
+    const compared = [...offsets.values()].reduce((a, b) => a + b, 0);
+    const within1 = (offsets.get(0) ?? 0) + (offsets.get(1) ?? 0);
+    console.log(
+      `published radar-forest-loss (VV only) vs R bayts_spatial_result.tif (VV + NDVI); rows ours, columns R (${STATE_NAMES.join(' / ')}):\n` +
+        matrix
+          .map((row, k) => `  ${STATE_NAMES[k]!.padEnd(9)} ${row.map((n) => String(n).padStart(6)).join('')}`)
+          .join('\n') +
+        `\n  same state ${agree} / ${classes.length} px (${((100 * agree) / classes.length).toFixed(2)} %); flagged by both ${both} of ${either} flagged by either` +
+        ` (${((100 * both) / either).toFixed(1)} %)\n  change date offset, in VV passes of the pixel, over the ${compared} px both flag: ` +
+        [...offsets.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([offset, n]) => `${offset}: ${n}`)
+          .join(', ') +
+        ` (within one pass: ${((100 * within1) / compared).toFixed(1)} %)`,
+    );
+    expect(agree / classes.length).toBeGreaterThan(0.9);
+    expect(within1 / compared).toBeGreaterThan(0.8);
+  });
+
+  it('a second run finds nothing new', () => {
+    const place = ['--stac', join(dir, 'vv', 'catalog.json'), '--store', `file://${join(dir, 'out')}`];
+    expect(cli([...place, '--aoi-dir', join(dir, 'aoi'), 'run'])).toMatch(/bolivia-bayts\s+nothing-new/);
+  });
+});
