@@ -15,7 +15,9 @@ export type Rgba = [number, number, number, number];
 export type Colouring =
   | { kind: 'ramp'; stops: Array<[number, Rgba]> }
   /** Colour by code (classes): codes not listed are transparent. */
-  | { kind: 'palette'; colours: Array<[number, Rgba]> };
+  | { kind: 'palette'; colours: Array<[number, Rgba]> }
+  /** Three bands already display bytes (the colour composites): shown as they are, 0 transparent. */
+  | { kind: 'rgb' };
 
 export interface MapLayer {
   id: string;
@@ -91,6 +93,43 @@ function ndviLayer(id: string, href: string, window: string): MapLayer {
   };
 }
 
+/** The composite's description in the summary's parameters (pipeline/outputs/summary.build.ts), if it has one. */
+export function compositeOf(summary: Summary): { kind: string; bands: string[]; top: number[] } | undefined {
+  const composite = summary.parameters['composite'] as { kind?: unknown; bands?: unknown; top?: unknown } | undefined;
+  const { kind, bands, top } = composite ?? {};
+  if (typeof kind !== 'string' || !Array.isArray(bands) || !Array.isArray(top) || bands.length !== 3) return undefined;
+  return { kind, bands: bands.map(String), top: top.map(Number) };
+}
+
+const CHANNELS = [
+  ['red', '#ff0000'],
+  ['green', '#00ff00'],
+  ['blue', '#0000ff'],
+] as const;
+
+function compositeLayer(
+  period: 'baseline' | 'monitoring',
+  href: string,
+  window: string,
+  composite: NonNullable<ReturnType<typeof compositeOf>>,
+): MapLayer {
+  const name = composite.kind === 'true-colour' ? 'True colour' : 'False colour';
+  return {
+    id: `composite-${period}`,
+    title: `${name} ${period === 'baseline' ? 'before' : 'after'} (${window})`,
+    href,
+    nodata: 0,
+    colouring: { kind: 'rgb' },
+    legend: {
+      unit: 'median reflectance of the clear observations, linear stretch',
+      rows: CHANNELS.map(([channel, colour], k) => ({
+        colour,
+        label: `${channel}: ${composite.bands[k]} 0–${composite.top[k]}`,
+      })),
+    },
+  };
+}
+
 function classLayer(id: string, title: string, href: string, classes: readonly ClassInfo[]): MapLayer {
   const shown = classes.filter((entry) => !entry.nodata);
   return {
@@ -136,8 +175,11 @@ const isoOf = (day: number) => new Date(Math.round(day) * DAY_MS).toISOString().
 
 function periodLayers(summary: Summary, hrefOf: (asset: string) => string | undefined): MapLayer[] {
   const layers: MapLayer[] = [];
+  const composite = compositeOf(summary);
   for (const period of ['baseline', 'monitoring'] as const) {
     const { window, observationDates } = summary.periods[period];
+    const picture = hrefOf(`composite-${period}`);
+    if (picture && composite) layers.push(compositeLayer(period, picture, window, composite));
     const ndvi = hrefOf(`ndvi-${period}`);
     if (ndvi) layers.push(ndviLayer(`ndvi-${period}`, ndvi, window));
     const count = hrefOf(`clear-count-${period}`);
@@ -173,7 +215,10 @@ function periodLayers(summary: Summary, hrefOf: (asset: string) => string | unde
   return layers;
 }
 
-/** Every layer the item has a COG for: NDVI, clear counts, last clear day, each product's classes and confidence. */
+/**
+ * Every layer the item has a COG for: colour composites, NDVI, clear counts, last clear day, each product's classes
+ * and confidence.
+ */
 export function mapLayers(summary: Summary, hrefOf: (asset: string) => string | undefined): MapLayer[] {
   const layers = periodLayers(summary, hrefOf);
   for (const type of PRODUCT_TYPES.filter((candidate) => summary.products[candidate])) {
@@ -222,7 +267,9 @@ export function mapModel(input: {
     layers,
     initial: {
       top: lead?.id ?? layers.at(-1)!.id,
-      bottom: layers.find((l) => l.id === 'ndvi-monitoring')?.id ?? layers[0]!.id,
+      bottom:
+        (layers.find((l) => l.id === 'composite-monitoring') ?? layers.find((l) => l.id === 'ndvi-monitoring'))?.id ??
+        layers[0]!.id,
     },
     aoi: input.aoi,
     zones: input.zones,

@@ -133,5 +133,27 @@ export function paintLayer(
   return target;
 }
 
+/**
+ * Paints a colour composite (three bands of display bytes, 0 = not seen clear) onto `target`: inside the AOI, a pixel
+ * with no band seen is "not seen clear" (grey), the others as they are.
+ */
+export function paintRgb(
+  target: Picture,
+  [red, green, blue]: ReadonlyArray<ArrayLike<number>>,
+  outside: ArrayLike<number>,
+): Picture {
+  const { rgba } = target;
+  for (let i = 0; i < target.width * target.height; i++) {
+    if (outside[i]) continue;
+    const seen = red![i]! > 0 || green![i]! > 0 || blue![i]! > 0;
+    const o = i * 4;
+    rgba[o] = seen ? red![i]! : NOT_SEEN_COLOUR[0];
+    rgba[o + 1] = seen ? green![i]! : NOT_SEEN_COLOUR[1];
+    rgba[o + 2] = seen ? blue![i]! : NOT_SEEN_COLOUR[2];
+    rgba[o + 3] = 255;
+  }
+  return target;
+}
+
 /** A day number (days since 1970-01-01 UTC) as YYYY-MM-DD. */
 export const dayLabel = (day: number): string => new Date(Math.round(day) * 86_400_000).toISOString().slice(0, 10);

@@ -1,3 +1,4 @@
+import type { DisplayComposite } from '../../workers/display.js';
 import { aoiGrid } from '../../aoi/aoi.grid.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { pixelAreaHaByColumn } from '../../aoi/pixel.area.js';
@@ -106,7 +107,8 @@ export interface AnalysisRun {
    */
   skipped: Array<{ id: string; reason: string }>;
   blocks: number;
-  parameters: { cloud: CloudCleanup; resolution: number; blockSize: number };
+  /** `display`: the colour composite made for the map (workers/display.ts), when one was. */
+  parameters: { cloud: CloudCleanup; resolution: number; blockSize: number; display?: DisplayComposite };
 }
 
 export interface AnalysisInput {
@@ -417,7 +419,12 @@ function analysisRun(state: AnalysisState, keptPatches: KeptPatches[], blocks: n
     notComputed: state.selection.notComputed,
     skipped,
     blocks,
-    parameters: { cloud: state.cloud, resolution: state.resolution, blockSize: state.blockSize },
+    parameters: {
+      cloud: state.cloud,
+      resolution: state.resolution,
+      blockSize: state.blockSize,
+      ...(state.selection.display && { display: state.selection.display }),
+    },
   };
 }
 

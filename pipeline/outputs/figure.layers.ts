@@ -8,13 +8,13 @@ import type { ResultItem } from './stac.js';
  * The layers a figure can draw: the item's COG assets, described by their own STAC fields (raster `bands` with
  * `nodata` and `unit`, `classification:classes` with `color_hint`), so a new raster asset is drawable without a
  * change here: class rasters in their classes' colours; NDVI on its ramp; day numbers ("days since 1970-01-01") and
- * counts on a sequential ramp.
+ * counts on a sequential ramp; colour composites (three bands, role `visual`) as they are.
  */
 
 export interface FigureLayer {
   asset: string;
   title: string;
-  kind: 'classes' | 'ndvi' | 'days' | 'count';
+  kind: 'classes' | 'ndvi' | 'days' | 'count' | 'rgb';
   /** The band's nodata (NaN for "nan"). */
   nodata: number;
   /** The band's unit as STAC gives it, if any. */
@@ -62,6 +62,10 @@ function layerOf(asset: string, entry: ResultItem['assets'][string]): FigureLaye
       .map((entry) => ({ value: entry.value, name: entry.name, colour: rgbOf(entry.color_hint?.toLowerCase()) }));
     return { ...base, kind: 'classes', classes, overlay: overlayCodes(asset, classes) };
   }
+  const bands = (entry['bands'] as StacBand[] | undefined) ?? [];
+  const roles = (entry['roles'] as string[] | undefined) ?? [];
+  // A colour composite: three bands of display bytes, drawn as they are.
+  if (bands.length === 3 && roles.includes('visual')) return { ...base, kind: 'rgb' };
   if (unit === 'NDVI') return { ...base, kind: 'ndvi' };
   if (unit?.startsWith('days since 1970-01-01')) return { ...base, kind: 'days' };
   if (/^u?int/.test(band.data_type ?? '')) return { ...base, kind: 'count' };

@@ -1,6 +1,7 @@
 import { toCrs } from '../../aoi/aoi.project.js';
 import { polygonsOf, type AreaGeometry } from '../../aoi/geometry.js';
 import { sceneAttribution } from '../../reports/attribution.js';
+import { compositeOf } from '../../reports/map.model.js';
 import type { Summary } from '../../reports/summary.js';
 import type { Ring } from '../../workers/chip.js';
 import { composeChip, mapWidthFor, type Chip, type ChipLegend } from '../../workers/chip.js';
@@ -14,11 +15,12 @@ import {
   projectedEnvelope,
   sequentialColour,
   paintLayer,
+  paintRgb,
   type FigureGrid,
   type LayerStyle,
   type LonLatBox,
 } from '../../workers/figure.js';
-import { ndviColour, NOT_SEEN_COLOUR, type Picture } from '../../workers/render.js';
+import { ndviColour, NOT_SEEN_COLOUR, type Picture, type Rgb } from '../../workers/render.js';
 import { resampleToGrid } from '../../workers/resample.js';
 import { ChangewatchError } from '../errors.js';
 import type { PublishedRaster, PublishedRasters } from '../scenes/store.raster.js';
@@ -127,7 +129,7 @@ function checkedGrid(bbox: LonLatBox, envelope: [number, number, number, number]
 const STRIP_ROWS = 256;
 
 /** One band of a published raster on the map's grid, read at the coarsest level no coarser than the map's pixels. */
-async function readOnGrid(raster: PublishedRaster, grid: FigureGrid, fill: number): Promise<Float32Array> {
+async function readOnGrid(raster: PublishedRaster, grid: FigureGrid, fill: number, band = 0): Promise<Float32Array> {
   const { info } = raster;
   const pixel = grid.transform[1];
   const level = Math.max(
@@ -143,7 +145,7 @@ async function readOnGrid(raster: PublishedRaster, grid: FigureGrid, fill: numbe
   const x1 = Math.min(width, Math.ceil((maxX - originX) / rx));
   const y1 = Math.min(height, Math.ceil((originY - minY) / ry));
   if (x1 <= x0 || y1 <= y0) return new Float32Array(grid.width * grid.height).fill(fill);
-  const read = await raster.readWindow({ x0, y0, x1, y1 }, { bands: [0], level, fill });
+  const read = await raster.readWindow({ x0, y0, x1, y1 }, { bands: [band], level, fill });
   const source = {
     data: read.bands[0]!,
     width: x1 - x0,
@@ -201,6 +203,23 @@ function styleOf(layer: FigureLayer, values: Float32Array, summary: Summary, isB
   return { style: { kind: 'ramp', nodata: layer.nodata, colour } as LayerStyle, ramp, swatches: notSeen };
 }
 
+/** A colour composite's legend: which band each colour shows, with its stretch, and "not seen clear". */
+function compositeSwatches(layer: FigureLayer, summary: Summary): ChipLegend['swatches'] {
+  const composite = compositeOf(summary);
+  const channels = [
+    ['red', [255, 0, 0]],
+    ['green', [0, 255, 0]],
+    ['blue', [0, 0, 255]],
+  ] as const;
+  const bands = composite
+    ? channels.map(([channel, colour], k) => ({
+        colour: [...colour] as Rgb,
+        label: `${channel}: ${composite.bands[k]} reflectance 0–${composite.top[k]}`,
+      }))
+    : [];
+  return [...bands, { colour: NOT_SEEN_COLOUR, label: `not seen clear (${layer.asset} nodata)` }];
+}
+
 /** The rings of a geometry in map pixels. */
 function ringsOnGrid(geometry: AreaGeometry, epsg: number, grid: FigureGrid): Ring[] {
   const forward = toCrs(epsg);
@@ -232,6 +251,12 @@ async function drawMap(input: FigureInput, request: FigureRequest, grid: FigureG
   const legend: ChipLegend & { swatches: Array<ChipLegend['swatches'][number]> } = { swatches: [] };
   for (const [k, layer] of request.layers.entries()) {
     const raster = await input.rasters(input.assetKey(layer.asset));
+    if (layer.kind === 'rgb') {
+      const planes = await Promise.all([0, 1, 2].map((band) => readOnGrid(raster, grid, layer.nodata, band)));
+      paintRgb(picture, planes, outside);
+      legend.swatches.push(...compositeSwatches(layer, summary));
+      continue;
+    }
     const values = await readOnGrid(raster, grid, layer.nodata);
     const styled = styleOf(layer, values, summary, k === 0);
     paintLayer(picture, values, outside, styled.style);

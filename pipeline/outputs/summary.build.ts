@@ -1,3 +1,4 @@
+import type { DisplayComposite } from '../../workers/display.js';
 import { ALWAYS } from '../../aoi/zone.versions.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { productOf } from '../../workers/products/index.js';
@@ -140,6 +141,11 @@ function lastClearOf(aoi: Aoi, run: AnalysisRun, periods: Periods): Summary['las
   };
 }
 
+/** What the composite assets show: which bands as red, green and blue, and the reflectance at full brightness. */
+function compositeParameters({ kind, bands, top }: DisplayComposite) {
+  return { kind, bands: [...bands], top: [...top] };
+}
+
 function parametersOf(run: AnalysisRun, periods: Periods): Record<string, unknown> {
   const products = Object.values(run.products).map((figures) => [
     productOf(figures.type).configKey,
@@ -150,6 +156,7 @@ function parametersOf(run: AnalysisRun, periods: Periods): Record<string, unknow
     blockSize: run.parameters.blockSize,
     cloud: { ...run.parameters.cloud },
     ...Object.fromEntries(products),
+    ...(run.parameters.display && { composite: compositeParameters(run.parameters.display) }),
     maxCloudCover: {
       baseline: periods.baseline.search.maxCloudCover,
       monitoring: periods.monitoring.search.maxCloudCover,

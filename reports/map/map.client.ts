@@ -37,6 +37,9 @@ const $ = (id: string) => document.getElementById(id)!;
 
 function colourExpression(layer: MapLayer): unknown[] {
   const transparent = [0, 0, 0, 0];
+  // The source adds an alpha band after the data bands (0 where nodata): band 4 for RGB, band 2 otherwise.
+  if (layer.colouring.kind === 'rgb')
+    return ['case', ['==', ['band', 4], 0], transparent, ['color', ['band', 1], ['band', 2], ['band', 3], 1]];
   if (layer.colouring.kind === 'ramp') {
     const stops = layer.colouring.stops.flatMap(([value, [r, g, b, a]]) => [value, [r, g, b, a / 255]]);
     return ['case', ['==', ['band', 2], 0], transparent, ['interpolate', ['linear'], ['band', 1], ...stops]];

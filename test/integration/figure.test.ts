@@ -342,4 +342,44 @@ describe('figure on a Landsat item (the Bale pair)', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     copyFileSync(file, join(ARTIFACTS, 'figure-bale.png'));
   }, 120_000);
+
+  it('draws the true-colour composite as the published COG holds it, pixel for pixel', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'cw-figure-bale-rgb-'));
+    const file = join(out, 'bale-rgb.png');
+    const args = ['figure', '--aoi', BALE, '--layers', 'composite-monitoring', '--width-mm', '90', '--out', file];
+    const result = await cli(baleConfig, args);
+    expect(result.status, result.stderr).toBe(0);
+    const store = JSON.parse(readFileSync(baleConfig, 'utf8')).store.url as string;
+    const { item, summary } = published(store, BALE);
+    const gdal = await checkPng(file, result.stdout, 90, summary);
+    const composite = join(
+      store.slice('file://'.length),
+      assetKeyOf(itemKey(BALE, item.id), item.assets['composite-monitoring']!.href),
+    );
+    const cog = gdalinfo(composite);
+    const [cogX, cogPixel, , cogY] = cog.geoTransform as [number, number, number, number];
+    const [figX, figPixel, , figY] = gdal.geoTransform as [number, number, number, number];
+    const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+    // Centres of composite pixels across the AOI (columns and rows 2..97 of the pair): the figure pixel holding each
+    // is that composite pixel, nearest neighbour.
+    for (const [column, row] of [
+      [10, 10],
+      [30, 60],
+      [48, 48],
+      [70, 25],
+      [85, 85],
+    ] as const) {
+      const [x, y] = [cogX + (column + 0.5) * cogPixel, cogY - (row + 0.5) * cogPixel];
+      const expected = execFileSync('gdallocationinfo', ['-valonly', '-geoloc', composite, String(x), String(y)], {
+        encoding: 'utf8',
+      })
+        .trim()
+        .split('\n')
+        .map(Number);
+      const [px, py] = [Math.floor((x - figX) / figPixel), Math.floor((figY - y) / figPixel)];
+      const o = (py * info.width + px) * info.channels;
+      expect([data[o], data[o + 1], data[o + 2]], `composite pixel ${column},${row}`).toEqual(expected);
+    }
+    copyFileSync(file, join(ARTIFACTS, 'figure-bale-true-colour.png'));
+  }, 120_000);
 });

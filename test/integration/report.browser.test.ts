@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,6 +9,7 @@ import geographiclib from 'geographiclib-geodesic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromCrs } from '../../aoi/aoi.project.js';
 import type { Summary } from '../../reports/summary.js';
+import { runBalePair } from '../helpers/bale.js';
 import { childEnv, ROOT } from '../helpers/paths.js';
 import { serveFolder } from '../../pipeline/io/folder.server.js';
 
@@ -60,6 +61,7 @@ afterAll(async () => {
 async function openPage(
   path: string,
   onRequest?: (request: Request) => void,
+  origin = server.url,
 ): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   if (onRequest) page.on('request', onRequest);
@@ -73,9 +75,9 @@ async function openPage(
     if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
   await page.route('**/*', (route) =>
-    route.request().url().startsWith(server.url) ? route.continue() : route.abort('blockedbyclient'),
+    route.request().url().startsWith(origin) ? route.continue() : route.abort('blockedbyclient'),
   );
-  await page.goto(`${server.url}/${path}`, { waitUntil: 'networkidle' });
+  await page.goto(`${origin}/${path}`, { waitUntil: 'networkidle' });
   return { page, problems };
 }
 
@@ -379,8 +381,85 @@ describe('the report page map (chromium)', () => {
   }, 120_000);
 });
 
+describe('the report page map of a Landsat run with colour composites (chromium)', () => {
+  it('shows the true-colour composite as the COG holds it under the swipe, its legend naming band and stretch', async () => {
+    const bale = await runBalePair({ id: 'bale-map', name: 'Bale Mountains pair (map)' });
+    const baleServer = await serveFolder(bale.store);
+    try {
+      const reports = join(bale.store, 'bale-map', 'reports');
+      const page = readdirSync(reports).find((name) => name.endsWith('.html'))!;
+      const { page: tab, problems } = await openPage(`bale-map/reports/${page}`, undefined, baleServer.url);
+      await tab.waitForFunction("document.body.dataset.map === 'ready'", null, { timeout: 60_000 });
+      await expect(tab.locator('#map-bottom').inputValue()).resolves.toBe('composite-monitoring');
+      await expect(tab.locator('#map-legend').innerText()).resolves.toContain('red: red 0–0.2');
+      // The composite alone (every other layer hidden), zoomed so one 30 m pixel is 15 screen px.
+      const composite = assetPath(bale.store, 'bale-map', 'composite-monitoring');
+      const [cogX, cogPixel, , cogY] = gdalTransform(composite);
+      const points = [
+        [30, 60],
+        [48, 48],
+        [70, 25],
+      ] as const;
+      for (const [column, row] of points) {
+        const centre = [cogX + (column + 0.5) * cogPixel, cogY - (row + 0.5) * cogPixel];
+        await tab.evaluate("document.body.dataset.map = ''");
+        const pixel = await tab.evaluate((point) => {
+          const map = (globalThis as unknown as { changewatchMap: MapLike }).changewatchMap;
+          for (const layer of map.getLayers().getArray()) layer.setVisible(layer.get('id') === 'composite-monitoring');
+          map.getView().setCenter(point);
+          map.getView().setResolution(2);
+          map.renderSync();
+          return map.getPixelFromCoordinate(point);
+        }, centre);
+        await tab.waitForFunction("document.body.dataset.map === 'ready'", null, { timeout: 60_000 });
+        const shot = await sharp(await tab.locator('#map').screenshot())
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        const o = (Math.round(pixel[1]!) * shot.info.width + Math.round(pixel[0]!)) * shot.info.channels;
+        const expected = spawnSync(
+          'gdallocationinfo',
+          ['-valonly', '-geoloc', composite, String(centre[0]), String(centre[1])],
+          { encoding: 'utf8' },
+        )
+          .stdout.trim()
+          .split('\n')
+          .map(Number);
+        const shown = [shot.data[o]!, shot.data[o + 1]!, shot.data[o + 2]!];
+        // WebGL draws the bytes as they are (no interpolation, no stretch); the screenshot's colour path may round.
+        shown.forEach((value, k) =>
+          expect(Math.abs(value - expected[k]!), `${column},${row}: ${shown} vs ${expected}`).toBeLessThanOrEqual(2),
+        );
+      }
+      await tab.locator('#map').screenshot({ path: join(ARTIFACTS, 'report-map-true-colour.png') });
+      expect(problems).toEqual([]);
+      await tab.close();
+    } finally {
+      await baleServer.close();
+    }
+  }, 180_000);
+});
+
+/** The file of an asset of the AOI's one item in a folder store. */
+function assetPath(storeDir: string, aoiId: string, asset: string): string {
+  const itemId = readdirSync(join(storeDir, aoiId)).find((name) => name.startsWith(`${aoiId}-`))!;
+  const itemFile = join(storeDir, aoiId, itemId, `${itemId}.json`);
+  const item = JSON.parse(readFileSync(itemFile, 'utf8')) as { assets: Record<string, { href: string }> };
+  return join(dirname(itemFile), item.assets[asset]!.href);
+}
+
+function gdalTransform(file: string): number[] {
+  const info = spawnSync('gdalinfo', ['-json', file], { encoding: 'utf8' });
+  return (JSON.parse(info.stdout) as { geoTransform: number[] }).geoTransform;
+}
+
 interface MapLike {
-  getLayers(): { getArray(): Array<{ get(key: string): unknown; getSource(): { getFeatures(): FeatureLike[] } }> };
+  getLayers(): {
+    getArray(): Array<{
+      get(key: string): unknown;
+      getSource(): { getFeatures(): FeatureLike[] };
+      setVisible(visible: boolean): void;
+    }>;
+  };
   getView(): { setCenter(point: number[]): void; setResolution(resolution: number): void };
   renderSync(): void;
   getPixelFromCoordinate(point: number[]): number[];

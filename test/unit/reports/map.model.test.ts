@@ -24,6 +24,7 @@ const summary = {
     },
   },
   products: { 'forest-loss': {} },
+  parameters: {},
   aoi: { name: 'Bukavu' },
   software: { version: '0.1.0' },
   item: 'bukavu-2021-08-15-2021-09-30',
@@ -88,6 +89,34 @@ describe('mapModel', () => {
     ]);
     expect(classes.colouring).toMatchObject({ kind: 'palette' });
     expect(built.initial).toEqual({ top: 'forest-loss', bottom: 'ndvi-monitoring' });
+  });
+
+  it('colour composites as RGB layers under the swipe, their legend naming each band and its stretch', () => {
+    const withComposites: Record<string, string> = {
+      ...hrefs,
+      'composite-baseline': '../i/d/composite-baseline.tif',
+      'composite-monitoring': '../i/d/composite-monitoring.tif',
+    };
+    const parameters = { composite: { kind: 'false-colour', bands: ['nir', 'red', 'green'], top: [0.5, 0.2, 0.2] } };
+    const built = mapModel({
+      summary: { ...summary, parameters } as Summary,
+      hrefOf: (asset) => withComposites[asset],
+      aoi,
+      zones: [],
+    })!;
+    const composite = built.layers.find((layer) => layer.id === 'composite-monitoring')!;
+    expect(built.layers.map((layer) => layer.id).slice(0, 2)).toEqual(['composite-baseline', 'ndvi-baseline']);
+    expect(composite).toMatchObject({ title: 'False colour after (2021-08-15/2021-09-30)', nodata: 0 });
+    expect(composite.colouring).toEqual({ kind: 'rgb' });
+    expect(composite.legend.rows.map((row) => row.label)).toEqual([
+      'red: nir 0–0.5',
+      'green: red 0–0.2',
+      'blue: green 0–0.2',
+    ]);
+    expect(built.initial).toEqual({ top: 'forest-loss', bottom: 'composite-monitoring' });
+    // A summary that does not say what the composite shows gets no composite layer (no legend could be honest).
+    const unsaid = mapModel({ summary, hrefOf: (asset) => withComposites[asset], aoi, zones: [] })!;
+    expect(unsaid.layers.some((layer) => layer.id.startsWith('composite-'))).toBe(false);
   });
 
   it('no map for a grid outside the UTM zones (the previews stay)', () => {
