@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { SHARED_DATA } from './helpers/paths.js';
+import { freePortPair } from './helpers/ports.js';
 
 /**
  * Starts a real S3-compatible server (Ceph radosgw, from ../shared/tools/s3) on 127.0.0.1 for the whole test run
@@ -25,29 +25,13 @@ declare module 'vitest' {
 
 const run = promisify(execFile);
 
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
-
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    if ((await portFree(port)) && (await portFree(port + 1))) return port;
-  }
-  throw new Error('global.s3: no free pair of loopback ports');
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const script = join(SHARED_DATA, '..', 'tools', 's3', 'start-ceph-rgw.sh');
   const started = Date.now();
   // A start can fail when another cluster on the machine holds a port the script chose: try a fresh port pair.
   let stdout = '';
   for (let attempt = 1; ; attempt++) {
-    const port = await freePortPair();
+    const port = await freePortPair(20_000, 'global.s3');
     try {
       ({ stdout } = await run('bash', [script, String(port)], { maxBuffer: 1 << 24, timeout: 300_000 }));
       break;

@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePortPair } from './ports.js';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -39,22 +39,6 @@ export function slurmUnavailable(): string | undefined {
     }
   });
   return missing.length > 0 ? `missing ${missing.join(', ')}: run test/setup.sh (Debian slurm-wlm, munge)` : undefined;
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
-
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 40_000 + Math.floor(Math.random() * 20_000);
-    if ((await portFree(port)) && (await portFree(port + 1))) return port;
-  }
-  throw new Error('slurm.cluster: no free pair of loopback ports');
 }
 
 function slurmConf(dir: string, port: number, cpus: number): string {
@@ -105,7 +89,7 @@ export async function startSlurmCluster(options: { cpus?: number } = {}): Promis
   const munge = join(dir, 'munge');
   writeFileSync(join(munge, 'munge.key'), randomBytes(1024), { mode: 0o400 });
   chmodSync(dir, 0o755);
-  const port = await freePortPair();
+  const port = await freePortPair(40_000, 'slurm.cluster');
   const conf = join(dir, 'slurm.conf');
   writeFileSync(conf, slurmConf(dir, port, options.cpus ?? 2));
   const env = { SLURM_CONF: conf };
