@@ -15,13 +15,14 @@ type Json = Record<string, unknown>;
 
 export const WINDOWS = { baseline: '2021-06-01/2021-07-15', monitoring: '2021-08-15/2021-09-30' };
 
-function rectangleAoi(id: string, [west, south, east, north]: number[], kind = 'custom'): Json {
+/** A rectangle AOI file's GeoJSON: forest loss over `windows`. */
+export function rectangleAoi(id: string, [west, south, east, north]: number[], windows = WINDOWS): Json {
   return {
     type: 'FeatureCollection',
     features: [
       {
         type: 'Feature',
-        properties: { role: 'aoi', id, name: `Test ${id}`, kind, analyses: ['forest-loss'], windows: WINDOWS },
+        properties: { role: 'aoi', id, name: `Test ${id}`, kind: 'custom', analyses: ['forest-loss'], windows },
         geometry: {
           type: 'Polygon',
           coordinates: [
