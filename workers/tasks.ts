@@ -1,22 +1,37 @@
+import { fetchedChangeBlock, type FetchedBlockTask } from './block.dates.js';
 import { changeBlock, type ChangeBlockResult, type ChangeBlockTask } from './change.block.js';
+import { decodeTilesTask, type DecodeTilesResult, type DecodeTilesTask } from './tile.decode.js';
 
 /** Every task the worker pool runs, keyed by `type`: one registry, no `if` chains. Pure. */
-export type WorkerTask = ChangeBlockTask;
-export type WorkerResult = ChangeBlockResult;
+export type WorkerTask = ChangeBlockTask | FetchedBlockTask | DecodeTilesTask;
 
-const KERNELS: { [K in WorkerTask['type']]: (task: Extract<WorkerTask, { type: K }>) => WorkerResult } = {
+/** What each task type returns. */
+interface Results {
+  'change-block': ChangeBlockResult;
+  'fetched-change-block': ChangeBlockResult;
+  'decode-tiles': DecodeTilesResult;
+}
+export type WorkerResult<T extends WorkerTask = WorkerTask> = Results[T['type']];
+
+const KERNELS: { [K in WorkerTask['type']]: (task: Extract<WorkerTask, { type: K }>) => Results[K] } = {
   'change-block': changeBlock,
+  'fetched-change-block': fetchedChangeBlock,
+  'decode-tiles': decodeTilesTask,
 };
 
-export function runTask(task: WorkerTask): WorkerResult {
-  const kernel = KERNELS[task.type];
+export function runTask<T extends WorkerTask>(task: T): WorkerResult<T> {
+  const kernel = KERNELS[task.type] as unknown as ((task: T) => WorkerResult<T>) | undefined;
   if (!kernel) throw new TypeError(`runTask: unknown task type ${JSON.stringify((task as { type?: unknown }).type)}`);
   return kernel(task);
 }
 
-/** The ArrayBuffers of a result, so the pool can transfer them instead of copying. */
+/**
+ * The ArrayBuffers of a task or result, so the pool can transfer them instead of copying. Shared memory (decoded
+ * tiles of the cache) is left out: it is shared, not transferred, and stays usable on both sides.
+ */
 export function buffersOf(value: unknown, found: Set<ArrayBuffer> = new Set()): ArrayBuffer[] {
-  if (ArrayBuffer.isView(value)) found.add(value.buffer as ArrayBuffer);
-  else if (value && typeof value === 'object') for (const child of Object.values(value)) buffersOf(child, found);
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer) found.add(value.buffer);
+  } else if (value && typeof value === 'object') for (const child of Object.values(value)) buffersOf(child, found);
   return [...found];
 }

@@ -8,8 +8,8 @@ import {
   DEFAULT_CLOUD_CLEANUP,
   type CloudCleanup,
   type ChangeBlockResult,
-  type ChangeBlockTask,
 } from '../../workers/change.block.js';
+import type { FetchedBlockTask } from '../../workers/block.dates.js';
 import { runTask } from '../../workers/tasks.js';
 import {
   addClearArea,
@@ -23,7 +23,9 @@ import {
 import { ChangewatchError } from '../errors.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
 import type { Observation } from '../scenes/scene.select.js';
-import { datesForBlock, type PeriodReads } from './block.read.js';
+import type { TileDecoder } from '../scenes/scene.read.js';
+import { readsForBlock, type PeriodReads } from './block.read.js';
+import { concurrencyLimit } from './limit.js';
 import { blockWindows, haloGrid, stripMasks, type BlockWindow } from './block.windows.js';
 import type { ComputePool } from './pool.js';
 import { ProductPasses, type FinalClasses, type KeptPatches } from './product.passes.js';
@@ -47,6 +49,12 @@ export type { KeptPatches } from './product.passes.js';
 
 /** Block edge, pixels: 512 × 512 blocks keep a 23-date, two-band block under 50 MB. */
 export const DEFAULT_BLOCK_SIZE = 512;
+
+/**
+ * Scene windows read at once: enough to keep both the disk or network and the worker threads busy (the tiles are
+ * decoded in the workers as they arrive), few enough to stay well inside an object store's request rates.
+ */
+export const DEFAULT_READ_CONCURRENCY = 8;
 
 export interface PeriodComposite {
   /** Observation dates with at least one scene over the AOI (YYYY-MM-DD). */
@@ -129,6 +137,8 @@ export interface AnalysisInput {
   /** Receive the blocks: output writers, previews. */
   sinks?: readonly AnalysisSink[];
   onBlock?: (event: { block: number; blocks: number }) => void;
+  /** Scene windows read at once (each a few range requests). Default {@link DEFAULT_READ_CONCURRENCY}. */
+  readConcurrency?: number;
   /** Stops the run between reads and blocks; running worker tasks are abandoned by the pool. */
   signal?: AbortSignal;
 }
@@ -160,6 +170,10 @@ class AnalysisState {
   readonly aoiLastClear = emptyLastClear();
   readonly passes: ProductPasses[];
   readonly windows: BlockWindow[];
+  /** Tiles decoded in the worker pool, when the run has one. */
+  readonly decode: TileDecoder | undefined;
+  /** Bounds the scene reads running at once (range requests), apart from the pool's threads (CPU). */
+  readonly limitReads: ReturnType<typeof concurrencyLimit>;
   readonly reads: Record<PeriodName, PeriodReads> = {
     baseline: { used: new Set(), dated: new Set(), skipped: new Map() },
     monitoring: { used: new Set(), dated: new Set(), skipped: new Map() },
@@ -204,6 +218,12 @@ class AnalysisState {
       baseline: radarRead ? split('baseline', true) : [],
       monitoring: radarRead ? split('monitoring', true) : [],
     };
+    this.limitReads = concurrencyLimit(input.readConcurrency ?? DEFAULT_READ_CONCURRENCY);
+    const { pool, signal } = input;
+    this.decode =
+      pool &&
+      (async (coding, stored): ReturnType<TileDecoder> =>
+        (await pool.run({ type: 'decode-tiles', coding, stored }, signal ? { signal } : {})).tiles);
   }
 
   blockArea(window: PixelWindow): Float64Array {
@@ -220,15 +240,24 @@ class AnalysisState {
   }
 }
 
-/** The worker task of one block: its dates read over the block with its halo, and the products to classify. */
-async function blockTask(state: AnalysisState, window: PixelWindow, inside: Uint8Array): Promise<ChangeBlockTask> {
+/**
+ * The worker task of one block: the scenes of its dates fetched over the block with its halo (their tiles decoded
+ * in the worker), and the products to classify.
+ */
+async function blockTask(state: AnalysisState, window: PixelWindow, inside: Uint8Array): Promise<FetchedBlockTask> {
   const { blockGrid, halo } = haloGrid(state.grid, window, cleanupHalo(state.cloud.openPx, state.cloud.dilatePx));
-  const { opener } = state.input;
+  const { opener, signal } = state.input;
   const { display } = state.selection;
-  const datesOf = (period: PeriodName) =>
-    datesForBlock(state.optical[period], blockGrid, opener, state.cloud, state.inputs.bands, state.reads[period], {
-      displayBands: display?.bands ?? [],
-    });
+  const options = {
+    limit: state.limitReads,
+    ...(signal ? { signal } : {}),
+    ...(state.decode ? { decode: state.decode } : {}),
+  };
+  // The display bands are read along (they never decide what is clear: workers/block.dates.ts).
+  const read = [...new Set([...state.inputs.bands, ...(display?.bands ?? [])])];
+  const readsOf = (period: PeriodName) =>
+    readsForBlock(state.optical[period], blockGrid, opener, read, state.reads[period], options);
+  const [baseline, monitoring] = await Promise.all([readsOf('baseline'), readsOf('monitoring')]);
   const seriesOf = (period: PeriodName) =>
     seriesForBlock(
       state.radar[period],
@@ -247,12 +276,12 @@ async function blockTask(state: AnalysisState, window: PixelWindow, inside: Uint
       ? { series: [...(await seriesOf('baseline')), ...(await seriesOf('monitoring'))].sort((a, b) => a.day - b.day) }
       : {};
   return {
-    type: 'change-block',
-    width: blockGrid.width,
-    height: blockGrid.height,
+    type: 'fetched-change-block',
+    grid: blockGrid,
     halo,
-    baseline: await datesOf('baseline'),
-    monitoring: await datesOf('monitoring'),
+    baseline,
+    monitoring,
+    excludeSnow: state.cloud.excludeSnow,
     inside,
     openPx: state.cloud.openPx,
     dilatePx: state.cloud.dilatePx,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { buffersOf, type WorkerResult, type WorkerTask } from '../../workers/tasks.js';
 import { ChangewatchError } from '../errors.js';
+import { concurrencyLimit } from './limit.js';
 
 /**
  * The one worker pool of a run. Tasks go in with their buffers transferred, results come back the same way;
@@ -21,6 +22,8 @@ export interface PoolOptions {
 
 export class ComputePool {
   private readonly pool: Piscina;
+  /** Tasks may wait here for room rather than be refused by piscina's full queue. */
+  private readonly room: <T>(call: () => Promise<T>) => Promise<T>;
 
   constructor(options: PoolOptions) {
     const maxThreads = options.maxThreads ?? availableParallelism();
@@ -35,11 +38,16 @@ export class ComputePool {
     if (!existsSync(path)) {
       throw new ChangewatchError('E_CONFIG', `pool: ${path} does not exist: run "npm run build" first`);
     }
+    const maxQueue = options.maxQueue ?? maxThreads * 2;
+    this.room = concurrencyLimit(maxThreads + maxQueue);
     this.pool = new Piscina({
       filename: options.entry instanceof URL ? options.entry.href : options.entry,
-      minThreads: 1,
+      // Every thread from the start and kept: piscina ends an idle thread above minThreads at once (idleTimeout
+      // 0), and each new one loads the worker modules again (about 0.1 s), which between blocks cost more than
+      // the second thread gave (the chain benchmark profiled five worker threads over a two-thread run).
+      minThreads: maxThreads,
       maxThreads,
-      maxQueue: options.maxQueue ?? maxThreads * 2,
+      maxQueue,
     });
   }
 
@@ -47,13 +55,20 @@ export class ComputePool {
     return this.pool.threads.length;
   }
 
-  /** Runs a task; its typed arrays are transferred (the caller must not use them afterwards). */
-  async run(task: WorkerTask, options: { signal?: AbortSignal } = {}): Promise<WorkerResult> {
+  /**
+   * Runs a task; its typed arrays are transferred (the caller must not use them afterwards), shared memory is
+   * shared. When the threads are busy and the queue full, the task waits for room here (backpressure).
+   */
+  run<T extends WorkerTask>(task: T, options: { signal?: AbortSignal } = {}): Promise<WorkerResult<T>> {
+    return this.room(() => this.submit(task, options));
+  }
+
+  private async submit<T extends WorkerTask>(task: T, options: { signal?: AbortSignal }): Promise<WorkerResult<T>> {
     try {
       return (await this.pool.run(task, {
         transferList: buffersOf(task),
         ...(options.signal ? { signal: options.signal } : {}),
-      })) as WorkerResult;
+      })) as WorkerResult<T>;
     } catch (error) {
       if (options.signal?.aborted) throw error;
       throw new ChangewatchError('E_COMPUTE', `worker task ${task.type}: ${(error as Error).message}`, {

@@ -1,22 +1,18 @@
-import { inflateSync } from 'node:zlib';
-import {
-  addDecoder,
-  BaseDecoder,
-  GeoTIFF,
-  getDecoder,
-  type GeoTIFFImage,
-  type ImageFileDirectory,
-  type TypedArray,
-} from 'geotiff';
+import { addDecoder, BaseDecoder, GeoTIFF, type GeoTIFFImage, type ImageFileDirectory, type TypedArray } from 'geotiff';
 import { ChangewatchError, redactUrl } from '../errors.js';
 import type { ByteSource, ReadStats } from '../ports.js';
 import type { PixelWindow } from '../../workers/grid.js';
-import { decodeLzw } from '../../workers/lzw.js';
+import type { PredictorLayout } from '../../workers/predictor.js';
 import {
-  type PredictorLayout,
-  undoFloatingPointPredictor,
-  undoHorizontalDifferencing,
-} from '../../workers/predictor.js';
+  decodeTile,
+  decodeTilesShared,
+  decompressTile,
+  TILE_COMPRESSIONS,
+  type TileCoding,
+} from '../../workers/tile.decode.js';
+import { assembleWindow, type DataType, type TiledWindow, type WindowTile } from '../../workers/tile.window.js';
+
+export type { DataType } from '../../workers/tile.window.js';
 
 /**
  * Reads windows of (Cloud-Optimized) GeoTIFFs through a {@link ByteSource} with geotiff.js: the header once,
@@ -61,47 +57,39 @@ function blockLayout(parameters: BlockParameters): { bytes: number; layout: Pred
 }
 
 /**
- * A TIFF block decoder: decompression (by the subclass) into a buffer of the block's size, then the predictor
- * undone in place on typed arrays (workers/predictor.ts) instead of geotiff.js's BaseDecoder.decode, which
- * calls a function per row and copies each row for predictor 3. One scratch row is kept for predictor 3.
+ * A TIFF block decoder for geotiff.js (used where readRasters does the work): workers/tile.decode.ts, the tiles'
+ * own decoder, instead of geotiff.js's BaseDecoder.decode (a function call per row, a row copy for predictor 3)
+ * and its pure-JavaScript pako and LZW. One scratch row is kept for predictor 3.
  */
 abstract class TiffBlockDecoder extends BaseDecoder {
+  /** TIFF Compression of the blocks. */
+  protected abstract readonly compression: number;
   private readonly block = blockLayout(this.parameters as unknown as BlockParameters);
   private scratch: Uint8Array | undefined;
 
-  /** The decompressed bytes of one block; `bytes` is the size of a whole block. */
-  protected abstract decompress(input: Uint8Array, bytes: number): Uint8Array;
-
   override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
-    return ownBuffer(this.decompress(new Uint8Array(buffer), this.block.bytes));
+    return ownBuffer(decompressTile(new Uint8Array(buffer), this.compression, this.block.bytes));
   }
 
   override decode(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
-    const data = this.decompress(new Uint8Array(buffer), this.block.bytes);
-    const { predictor, layout } = this.block;
-    if (predictor === 2) undoHorizontalDifferencing(data, layout);
-    else if (predictor === 3) this.scratch = undoFloatingPointPredictor(data, layout, this.scratch);
+    const { data, scratch } = decodeTile(new Uint8Array(buffer), this.coding, this.scratch);
+    this.scratch = scratch;
     return Promise.resolve(ownBuffer(data));
+  }
+
+  private get coding(): TileCoding {
+    return { compression: this.compression, ...this.block };
   }
 }
 
-/**
- * DEFLATE (TIFF compression 8 and the old 32946) with node:zlib, which is native code, instead of geotiff.js's
- * pure-JavaScript pako. The output chunk is the block's size, so zlib inflates into one buffer that becomes the
- * tile (its default 16 KiB chunks were joined with a copy). The zlib checksum (Adler-32) is still checked.
- */
+/** DEFLATE (TIFF compression 8 and the old 32946) with node:zlib, native code (workers/tile.decode.ts). */
 class ZlibDeflateDecoder extends TiffBlockDecoder {
-  protected override decompress(input: Uint8Array, bytes: number): Uint8Array {
-    // zlib's smallest chunk is 64 bytes (Z_MIN_CHUNK).
-    return inflateSync(input, { chunkSize: Math.max(bytes, 64) });
-  }
+  protected override readonly compression = 8;
 }
 
 /** LZW (TIFF compression 5) with changewatch's typed-array decoder; geotiff.js's allocates per table entry. */
 class TypedLzwDecoder extends TiffBlockDecoder {
-  protected override decompress(input: Uint8Array, bytes: number): Uint8Array {
-    return decodeLzw(input, bytes);
-  }
+  protected override readonly compression = 5;
 }
 
 /**
@@ -370,8 +358,6 @@ function copy(data: Uint8Array, offset: number, length: number): ArrayBuffer {
   return out.buffer;
 }
 
-export type DataType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
-
 /** One resolution level of a raster: level 0 is full resolution, then its overviews. */
 export interface RasterLevel {
   width: number;
@@ -430,51 +416,23 @@ function bandNamesOf(metadata: unknown, bands: number): Array<string | undefined
   return names;
 }
 
-const TYPED_ARRAYS = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-} as const;
-
-/** Integer views by bytes per sample, to copy samples as bits. */
-const SAMPLE_BITS = { 1: Uint8Array, 2: Uint16Array, 4: Int32Array, 8: Float64Array } as const;
-type SampleBits = InstanceType<(typeof SAMPLE_BITS)[keyof typeof SAMPLE_BITS]>;
-
-/** `count` samples from `view` at `source`, every `stride`-th (one band of interleaved pixels), to `out` at `target`. */
-function copyStrided(
-  out: SampleBits,
-  view: SampleBits,
-  target: number,
-  source: number,
-  count: number,
-  stride: number,
-): void {
-  for (let x = 0; x < count; x++) out[target + x] = view[source + x * stride]!;
-}
-
-/** Compressions whose decoder takes geotiff.js's default parameters: none, LZW, DEFLATE. */
-const TILE_PATH_COMPRESSIONS = new Set([1, 5, 8, 32946]);
-
 /**
  * Decoded tiles shared by every reader of the process, least recently used first out, within a byte budget.
  * Blocks of a run overlap their neighbours' tiles (halos, tiles larger than the overlap), so a tile is often asked
  * for again by the next block: decoding it once is a third of the reading work on the Bukavu series. The budget
- * bounds memory whatever the number of scenes; a tile evicted is decoded again if asked for.
+ * bounds memory whatever the number of scenes; a tile evicted is decoded again if asked for. Tiles are kept in
+ * shared memory (SharedArrayBuffer), wherever they were decoded, so a worker assembling a window uses them in
+ * place: sent, not copied or transferred.
  */
 export class DecodedTileCache {
-  private readonly tiles = new Map<string, ArrayBuffer>();
+  private readonly tiles = new Map<string, Uint8Array>();
   private bytes = 0;
   hits = 0;
   misses = 0;
 
   constructor(readonly budgetBytes: number) {}
 
-  get(key: string): ArrayBuffer | undefined {
+  get(key: string): Uint8Array | undefined {
     const tile = this.tiles.get(key);
     if (!tile) {
       this.misses++;
@@ -487,7 +445,7 @@ export class DecodedTileCache {
     return tile;
   }
 
-  set(key: string, tile: ArrayBuffer): void {
+  set(key: string, tile: Uint8Array): void {
     if (tile.byteLength > this.budgetBytes) return;
     this.bytes += tile.byteLength - (this.tiles.get(key)?.byteLength ?? 0);
     this.tiles.delete(key);
@@ -515,6 +473,32 @@ export class DecodedTileCache {
 
 /** 128 MiB: a few rows of tiles of every scene a block reads, well inside the run's memory estimate. */
 export const DECODED_TILES = new DecodedTileCache(128 * 1_048_576);
+/** Tiles being decoded, by cache key: a window that needs one waits for it instead of decoding it again. */
+const DECODING = new Map<string, Promise<Uint8Array>>();
+
+/** A tile of a window as first looked up: decoded, being decoded, or where its stored bytes are. */
+interface TileLookup {
+  key: string;
+  tile: Omit<WindowTile, 'data'>;
+  data?: Uint8Array;
+  pending?: Promise<Uint8Array>;
+  slice?: { offset: number; length: number };
+}
+
+/** A tile decoded (cache) or being decoded, by key; undefined when no one has it. */
+function lookUpTile(key: string): Pick<TileLookup, 'data' | 'pending'> | undefined {
+  const data = DECODED_TILES.get(key);
+  if (data) return { data };
+  const pending = DECODING.get(key);
+  return pending ? { pending } : undefined;
+}
+
+/**
+ * Decodes the stored tiles of one file into shared memory (workers/tile.decode.ts), the cache's form: on this
+ * thread by default; a run passes one that decodes in its worker pool.
+ */
+export type TileDecoder = (coding: TileCoding, stored: Uint8Array[], signal?: AbortSignal) => Promise<Uint8Array[]>;
+const decodeHere: TileDecoder = (coding, stored) => Promise.resolve(decodeTilesShared(coding, stored));
 let readerCount = 0;
 
 /** An open raster: its metadata and window reads at any level. */
@@ -602,103 +586,153 @@ export class RasterReader {
     }
   }
 
-  /**
-   * Window read assembling decoded tiles with typed-array copies (geotiff.js's readRasters goes through a DataView
-   * call per sample). Used for little-endian files with byte-aligned samples and the compressions above; returns
-   * undefined otherwise, and readRasters does the work.
-   */
-  private async decodedTile(
-    image: GeoTIFFImage,
-    tx: number,
-    ty: number,
-    sample: number,
-    decoder: unknown,
-    signal?: AbortSignal,
-  ): Promise<ArrayBuffer> {
-    const key = `${this.cacheId}${this.images.indexOf(image)}:${tx}:${ty}:${sample}`;
-    const cached = DECODED_TILES.get(key);
-    if (cached) return cached;
-    const tile = await image.getTileOrStrip(tx, ty, sample, decoder as never, signal);
-    DECODED_TILES.set(key, tile.data as ArrayBuffer);
-    return tile.data as ArrayBuffer;
+  /** Whether the tiles of `image` can be assembled by workers/tile.window.ts; else readRasters does the work. */
+  private tilePath(image: GeoTIFFImage): boolean {
+    const bits = image.getBitsPerSample(0);
+    return (
+      (image as unknown as { littleEndian: boolean }).littleEndian &&
+      TILE_COMPRESSIONS.has(this.info.compression) &&
+      bits % 8 === 0 &&
+      [...Array(image.getSamplesPerPixel()).keys()].every(
+        (sample) =>
+          image.getBitsPerSample(sample) === bits && image.getSampleFormat(sample) === image.getSampleFormat(0),
+      )
+    );
   }
 
-  private async readTiles(
-    image: GeoTIFFImage,
-    window: PixelWindow,
-    bands: number[],
-    fill: number,
-    signal?: AbortSignal,
-  ): Promise<TypedArray[] | undefined> {
-    const info = this.info;
+  /** One tile of a window: decoded (from the cache, or made empty), being decoded, or where its bytes are. */
+  private async tileOf(image: GeoTIFFImage, tx: number, ty: number, sample: number): Promise<TileLookup> {
+    const key = `${this.cacheId}${this.images.indexOf(image)}:${tx}:${ty}:${sample}`;
+    const tile = { tx, ty, sample, rows: image.getBlockHeight(ty) };
+    const known = lookUpTile(key);
+    if (known) return { key, tile, ...known };
+    const across = Math.ceil(image.getWidth() / image.getTileWidth());
+    const down = Math.ceil(image.getHeight() / image.getTileHeight());
     const directory = image.getFileDirectory();
-    const planar = Number((await directory.loadValue('PlanarConfiguration')) ?? 1);
-    const samples = image.getSamplesPerPixel();
-    const bits = image.getBitsPerSample(0);
-    if (
-      !(image as unknown as { littleEndian: boolean }).littleEndian ||
-      !TILE_PATH_COMPRESSIONS.has(info.compression) ||
-      bits % 8 !== 0 ||
-      [...Array(samples).keys()].some(
-        (sample) =>
-          image.getBitsPerSample(sample) !== bits || image.getSampleFormat(sample) !== image.getSampleFormat(0),
-      )
-    ) {
-      return undefined;
+    const planar = Number(directory.getValue('PlanarConfiguration') ?? 1) === 2;
+    const index = (planar ? sample * across * down : 0) + ty * across + tx;
+    const tiled = image.isTiled;
+    const offset = Number(await directory.loadValueIndexed(tiled ? 'TileOffsets' : 'StripOffsets', index));
+    const length = Number(await directory.loadValueIndexed(tiled ? 'TileByteCounts' : 'StripByteCounts', index));
+    if (length === 0) {
+      // A tile the writer left empty: geotiff.js makes it (nodata, else 0) without reading anything.
+      const empty = await image.getTileOrStrip(tx, ty, sample, undefined as never);
+      return { key, tile, data: new Uint8Array(empty.data as ArrayBuffer) };
     }
-    const Typed = TYPED_ARRAYS[info.dataType];
+    return { key, tile, slice: { offset, length } };
+  }
+
+  /**
+   * Fetches the tiles of `lookups` that no one has yet (adjacent ones in one range request) and has them decoded
+   * by `decode`, noting each as being decoded meanwhile so that other windows wait for it instead of decoding it
+   * again; decoded tiles go to the cache.
+   */
+  private async decodeMissing(
+    lookups: TileLookup[],
+    coding: TileCoding,
+    decode: TileDecoder,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const missing = lookups.filter((lookup) => {
+      if (!lookup.slice) return false;
+      const known = lookUpTile(lookup.key);
+      if (known) Object.assign(lookup, known, { slice: undefined });
+      return !known;
+    });
+    if (missing.length === 0) return;
+    const decoding = (async () => {
+      const stored = await this.source.fetch(
+        missing.map((lookup) => lookup.slice!),
+        signal,
+      );
+      try {
+        return await decode(
+          coding,
+          stored.map((bytes) => new Uint8Array(bytes)),
+          signal,
+        );
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        throw new ChangewatchError(
+          'E_DECODE',
+          `${redactUrl(this.info.url)}: cannot decode ${missing.length} tiles (${(error as Error).message}): the file may be corrupt; fetch it again`,
+          { cause: error },
+        );
+      }
+    })();
+    const pending = missing.map((lookup, index) => {
+      const one = decoding.then((tiles) => tiles[index]!);
+      one.catch(() => undefined);
+      DECODING.set(lookup.key, one);
+      return one;
+    });
+    try {
+      const tiles = await decoding;
+      missing.forEach((lookup, index) => {
+        DECODED_TILES.set(lookup.key, tiles[index]!);
+        lookup.data = tiles[index]!;
+      });
+    } finally {
+      missing.forEach((lookup, index) => {
+        if (DECODING.get(lookup.key) === pending[index]) DECODING.delete(lookup.key);
+      });
+    }
+  }
+
+  /**
+   * The decoded tiles of a window and where they lie: what workers/tile.window.ts needs to assemble the window, in
+   * a worker or here. Tiles come from the decoded-tile cache, else are fetched (adjacent ones in one request) and
+   * decoded by `decode` (default: on this thread; the run passes its worker pool). Undefined for files tile.window.ts
+   * cannot assemble (big-endian, samples not whole bytes or of mixed types, other compressions).
+   */
+  async tiledWindow(
+    window: PixelWindow,
+    options: { bands?: number[]; level?: number; fill?: number; signal?: AbortSignal; decode?: TileDecoder } = {},
+  ): Promise<TiledWindow | undefined> {
+    const image = this.levelImage(options.level ?? 0);
+    if (!this.tilePath(image)) return undefined;
+    const directory = image.getFileDirectory();
+    const planar = Number((await directory.loadValue('PlanarConfiguration')) ?? 1) === 2;
+    const bands = options.bands ?? [...Array(this.info.bands).keys()];
     const tileWidth = image.getTileWidth();
     const tileHeight = image.getTileHeight();
-    const decoder = await getDecoder(info.compression, (await blockParameters(directory)) as never);
-    const width = window.x1 - window.x0;
-    const height = window.y1 - window.y0;
-    const outputs = bands.map(() => {
-      const out = new Typed(width * height);
-      if (fill !== 0) out.fill(fill);
-      return out;
-    });
-    const imageWidth = image.getWidth();
-    const imageHeight = image.getHeight();
     const x0 = Math.max(0, window.x0);
     const y0 = Math.max(0, window.y0);
-    const x1 = Math.min(imageWidth, window.x1);
-    const y1 = Math.min(imageHeight, window.y1);
-    if (x1 <= x0 || y1 <= y0) return outputs;
-    const jobs: Array<Promise<void>> = [];
-    for (let ty = Math.floor(y0 / tileHeight); ty * tileHeight < y1; ty++) {
+    const x1 = Math.min(image.getWidth(), window.x1);
+    const y1 = Math.min(image.getHeight(), window.y1);
+    const wanted: Array<Promise<TileLookup>> = [];
+    for (let ty = Math.floor(y0 / tileHeight); x1 > x0 && y1 > y0 && ty * tileHeight < y1; ty++) {
       for (let tx = Math.floor(x0 / tileWidth); tx * tileWidth < x1; tx++) {
-        const place = (data: ArrayBufferLike, band: number, sample: number, stride: number) => {
-          // Bits, not values, are copied: integer views of the sample's size (a Float32 NaN payload stays as it is).
-          const Bits = SAMPLE_BITS[Typed.BYTES_PER_ELEMENT as 1 | 2 | 4 | 8];
-          const view = new Bits(data as ArrayBuffer);
-          const output = outputs[band]!;
-          const out = new Bits(output.buffer, output.byteOffset, output.length);
-          const top = Math.max(y0, ty * tileHeight);
-          const bottom = Math.min(y1, (ty + 1) * tileHeight, ty * tileHeight + image.getBlockHeight(ty));
-          const left = Math.max(x0, tx * tileWidth);
-          const right = Math.min(x1, (tx + 1) * tileWidth);
-          for (let y = top; y < bottom; y++) {
-            const source = ((y - ty * tileHeight) * tileWidth + (left - tx * tileWidth)) * stride + sample;
-            const target = (y - window.y0) * width + (left - window.x0);
-            if (stride === 1) out.set(view.subarray(source, source + (right - left)) as never, target);
-            else copyStrided(out, view, target, source, right - left, stride);
-          }
-        };
-        if (planar === 2) {
-          bands.forEach((sample, band) => {
-            jobs.push(this.decodedTile(image, tx, ty, sample, decoder, signal).then((data) => place(data, band, 0, 1)));
-          });
-        } else {
-          jobs.push(
-            this.decodedTile(image, tx, ty, 0, decoder, signal).then((data) => {
-              bands.forEach((sample, band) => place(data, band, sample, samples));
-            }),
-          );
-        }
+        for (const sample of planar ? bands : [0]) wanted.push(this.tileOf(image, tx, ty, sample));
       }
     }
-    await Promise.all(jobs);
-    return outputs;
+    const lookups = await Promise.all(wanted);
+    const coding = { compression: this.info.compression, ...blockLayout(await blockParameters(directory)) };
+    await this.decodeMissing(lookups, coding, options.decode ?? decodeHere, options.signal);
+    const tiles = await Promise.all(
+      lookups.map(async (lookup) => ({ ...lookup.tile, data: lookup.data ?? (await lookup.pending!) })),
+    );
+    return {
+      window,
+      dataType: this.info.dataType,
+      fill: options.fill ?? this.info.nodata ?? 0,
+      bands,
+      planar,
+      samples: image.getSamplesPerPixel(),
+      tileWidth,
+      tileHeight,
+      imageWidth: image.getWidth(),
+      imageHeight: image.getHeight(),
+      tiles,
+    };
+  }
+
+  private levelImage(level: number): GeoTIFFImage {
+    const image = this.images[level];
+    if (!image) {
+      throw new RangeError(`readWindow: level ${level} does not exist (the raster has ${this.images.length})`);
+    }
+    return image;
   }
 
   /** Releases the underlying source (file handles) and this raster's decoded tiles. */
@@ -722,18 +756,15 @@ export class RasterReader {
     options: { bands?: number[]; level?: number; fill?: number; signal?: AbortSignal } = {},
   ): Promise<WindowRead> {
     const level = options.level ?? 0;
-    const image = this.images[level];
-    if (!image) {
-      throw new RangeError(`readWindow: level ${level} does not exist (the raster has ${this.images.length})`);
-    }
+    const image = this.levelImage(level);
     const bands = options.bands ?? [...Array(this.info.bands).keys()];
     const width = window.x1 - window.x0;
     const height = window.y1 - window.y0;
     if (width <= 0 || height <= 0) throw new RangeError(`readWindow: empty window ${JSON.stringify(window)}`);
     const fill = options.fill ?? this.info.nodata ?? 0;
     try {
-      const fast = await this.readTiles(image, window, bands, fill, options.signal);
-      if (fast) return { bands: fast, width, height, level };
+      const tiled = await this.tiledWindow(window, { ...options, bands, fill });
+      if (tiled) return { bands: assembleWindow(tiled), width, height, level };
       const data = await image.readRasters({
         window: [window.x0, window.y0, window.x1, window.y1],
         samples: bands,

@@ -3,7 +3,10 @@ import { projectedBounds } from '../../aoi/aoi.project.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { chooseLevel, scaleWindow, windowForBounds, type GeoTransform, type PixelWindow } from '../../workers/grid.js';
 import { ChangewatchError } from '../errors.js';
-import type { RasterReader } from '../io/cog.reader.js';
+import type { RasterReader, TileDecoder } from '../io/cog.reader.js';
+
+export type { TileDecoder } from '../io/cog.reader.js';
+import type { WindowTiles } from '../../workers/block.dates.js';
 import type { ReadStats } from '../ports.js';
 import type { BandName } from '../../workers/bands.js';
 import { checkSceneAgreement } from './scene.agreement.js';
@@ -16,10 +19,10 @@ import type { Scene, SceneAsset } from './stac.profiles.js';
  * turns them into reflectance.
  */
 
-export interface AoiBand {
+export interface AoiBand<Data = TypedArray> {
   href: string;
-  /** Raw values, row-major, `width × height`. */
-  data: TypedArray;
+  /** Raw values, row-major, `width × height` (or, read with {@link fetchSceneForAoi}, maybe the window's tiles). */
+  data: Data;
   width: number;
   height: number;
   epsg: number;
@@ -35,11 +38,32 @@ export interface AoiBand {
   cost: ReadStats;
 }
 
-export interface AoiScene {
+export interface AoiScene<Data = TypedArray> {
   scene: Scene;
-  bands: Partial<Record<BandName, AoiBand>>;
-  mask?: AoiBand;
+  bands: Partial<Record<BandName, AoiBand<Data>>>;
+  mask?: AoiBand<Data>;
 }
+
+/** A window's pixels, or its tiles fetched but not decoded (workers/tile.window.ts assembles them). */
+export type WindowPixels = TypedArray | WindowTiles;
+
+/** How a file's window is read: its bands' values, or (for the workers) its tiles. */
+type WindowReader<Data> = (
+  reader: RasterReader,
+  window: PixelWindow,
+  options: { bands: number[]; level: number; signal?: AbortSignal; decode?: TileDecoder },
+) => Promise<Data[]>;
+
+const decodedWindow: WindowReader<TypedArray> = async (reader, window, options) =>
+  (await reader.readWindow(window, options)).bands;
+
+/** The window's decoded tiles when workers/tile.window.ts can assemble them, else its values read here. */
+const tiledWindow: WindowReader<WindowPixels> = async (reader, window, options) => {
+  const tiled = await reader.tiledWindow(window, options);
+  if (!tiled) return decodedWindow(reader, window, options);
+  // The bands of a file share its tiles: one window, assembled once, each band its output.
+  return options.bands.map((_, band) => ({ tiles: tiled, band }));
+};
 
 export interface SceneReadOptions {
   bands: readonly BandName[];
@@ -50,18 +74,21 @@ export interface SceneReadOptions {
   /** Opens (and caches) the raster of an href, signed if its provider needs it. */
   open: (asset: SceneAsset, scene: Scene) => Promise<RasterReader>;
   signal?: AbortSignal;
+  /** Decodes the tiles the cache lacks (a run's worker pool); default: on this thread. */
+  decode?: TileDecoder;
 }
 
 /**
  * Reads the AOI window of one file for every asset of it asked for (a multi-band export holds red and NIR in one
  * file: one read, not two). Undefined when the file does not overlap the AOI.
  */
-async function readFile(
+async function readFile<Data>(
   assets: SceneAsset[],
   scene: Scene,
   aoi: Pick<Aoi, 'geometry'>,
   options: SceneReadOptions,
-): Promise<AoiBand[] | undefined> {
+  readPixels: WindowReader<Data>,
+): Promise<Array<AoiBand<Data>> | undefined> {
   const first = assets[0]!;
   const reader = await options.open(first, scene);
   const before = reader.stats;
@@ -89,18 +116,20 @@ async function readFile(
   const factorX = info.width / levelWidth;
   const factorY = info.height / levelHeight;
   const window = level === 0 ? full : scaleWindow(full, factorX, factorY, levelWidth, levelHeight);
-  const read = await reader.readWindow(window, {
+  const data = await readPixels(reader, window, {
     bands: assets.map((asset) => asset.band),
     level,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.decode ? { decode: options.decode } : {}),
   });
+  const read = { width: window.x1 - window.x0, height: window.y1 - window.y0 };
   const [originX, pixelWidth, , originY, , pixelHeight] = info.transform;
   const levelPixelWidth = pixelWidth * factorX;
   const levelPixelHeight = pixelHeight * factorY;
   const cost = { requests: reader.stats.requests - before.requests, bytes: reader.stats.bytes - before.bytes };
   return assets.map((asset, index) => ({
     href: asset.href,
-    data: read.bands[index]!,
+    data: data[index]!,
     width: read.width,
     height: read.height,
     epsg: info.epsg!,
@@ -126,11 +155,32 @@ async function readFile(
  * Reads the AOI's pixels of a scene; undefined when the scene's rasters do not overlap the AOI at all. Rejects with
  * a `SceneDisagreementError` (scene.agreement.ts) when a file and the scene's item disagree on its CRS or footprint.
  */
-export async function readSceneForAoi(
+export function readSceneForAoi(
   scene: Scene,
   aoi: Pick<Aoi, 'geometry'>,
   options: SceneReadOptions,
 ): Promise<AoiScene | undefined> {
+  return readScene(scene, aoi, options, decodedWindow);
+}
+
+/**
+ * As {@link readSceneForAoi}, but a window workers/tile.window.ts can assemble comes as its decoded tiles (shared
+ * memory), for the worker that computes the block to assemble; `options.decode` decodes the tiles not cached.
+ */
+export function fetchSceneForAoi(
+  scene: Scene,
+  aoi: Pick<Aoi, 'geometry'>,
+  options: SceneReadOptions,
+): Promise<AoiScene<WindowPixels> | undefined> {
+  return readScene(scene, aoi, options, tiledWindow);
+}
+
+async function readScene<Data>(
+  scene: Scene,
+  aoi: Pick<Aoi, 'geometry'>,
+  options: SceneReadOptions,
+  readPixels: WindowReader<Data>,
+): Promise<AoiScene<Data> | undefined> {
   const wanted: Array<{ name: BandName | 'mask'; asset: SceneAsset }> = [];
   for (const name of options.bands) {
     const asset = scene.bands[name];
@@ -141,14 +191,15 @@ export async function readSceneForAoi(
   if (options.mask && scene.mask) wanted.push({ name: 'mask', asset: scene.mask.asset });
   const byFile = new Map<string, Array<{ name: BandName | 'mask'; asset: SceneAsset }>>();
   for (const entry of wanted) byFile.set(entry.asset.href, [...(byFile.get(entry.asset.href) ?? []), entry]);
-  const bands: Partial<Record<BandName, AoiBand>> = {};
-  let mask: AoiBand | undefined;
+  const bands: Partial<Record<BandName, AoiBand<Data>>> = {};
+  let mask: AoiBand<Data> | undefined;
   for (const entries of byFile.values()) {
     const reads = await readFile(
       entries.map((entry) => entry.asset),
       scene,
       aoi,
       options,
+      readPixels,
     );
     if (!reads) return undefined;
     entries.forEach((entry, index) => {

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUKAVU_SERIES, buildBukavuCatalog } from '../helpers/bukavu.js';
 import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
@@ -24,6 +24,11 @@ interface ChainFigures {
   parameters: unknown;
 }
 
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+const loadBefore = load();
 const dir = mkdtempSync(join(tmpdir(), 'cw-bench-'));
 const catalog = await buildBukavuCatalog(dir);
 const runner = join(ROOT, 'dist-bench', 'test', 'bench', 'chain.run.js');
@@ -107,4 +112,29 @@ console.log(
 );
 console.log(
   `spread over the rounds, seconds: changewatch 1 thread ${spread(rounds.map((r) => r.cw[0]!.seconds))}, 2 threads ${spread(rounds.map((r) => r.cw[1]!.seconds))}, numpy ${spread(rounds.map((r) => r.peer.seconds))}`,
+);
+
+// The issue's ratios, each taken within a round (the runs of a round are back to back, so a busy machine slows
+// them alike), then the median and the spread over the rounds.
+const ratio = (name: string, goal: string, values: number[]) =>
+  console.log(`${name.padEnd(44)} ${median(values).toFixed(2).padStart(6)}  ${spread(values).padStart(11)}  ${goal}`);
+console.log(`\nRatios within a round (median of ${ROUNDS}, min-max)`);
+console.log('ratio'.padEnd(44), 'median'.padStart(6), 'spread'.padStart(11), ' goal');
+ratio(
+  'whole chain, 2 threads / numpy peer (time)',
+  '≤ 0.50',
+  rounds.map((r) => r.cw[1]!.seconds / r.peer.seconds),
+);
+ratio(
+  'whole chain, 1 thread / numpy peer (time)',
+  '',
+  rounds.map((r) => r.cw[0]!.seconds / r.peer.seconds),
+);
+ratio(
+  'speed-up, 2 threads over 1 thread',
+  '≥ 1.70',
+  rounds.map((r) => r.cw[0]!.seconds / r.cw[1]!.seconds),
+);
+console.log(
+  `load average (1, 5, 15 min): ${loadBefore} before, ${load()} after: others' work on the machine slows every figure`,
 );

@@ -209,15 +209,15 @@ describe('range requests', () => {
 
   it('the decoded-tile cache keeps the most recently used tiles within its byte budget', () => {
     const cache = new DecodedTileCache(3000);
-    cache.set('a', new ArrayBuffer(1000));
-    cache.set('b', new ArrayBuffer(1000));
-    cache.set('c', new ArrayBuffer(1000));
+    cache.set('a', new Uint8Array(1000));
+    cache.set('b', new Uint8Array(1000));
+    cache.set('c', new Uint8Array(1000));
     expect(cache.get('a')).toBeDefined(); // a is now the most recent
-    cache.set('d', new ArrayBuffer(1000)); // evicts b, the least recently used
+    cache.set('d', new Uint8Array(1000)); // evicts b, the least recently used
     expect(cache.get('b')).toBeUndefined();
     expect([cache.get('a'), cache.get('c'), cache.get('d')].every(Boolean)).toBe(true);
     expect(cache.size).toBe(3000);
-    cache.set('huge', new ArrayBuffer(4000)); // larger than the budget: not kept, nothing evicted
+    cache.set('huge', new Uint8Array(4000)); // larger than the budget: not kept, nothing evicted
     expect(cache.size).toBe(3000);
     cache.forget('d');
     expect(cache.size).toBe(2000);

@@ -1,0 +1,80 @@
+import { inflateSync } from 'node:zlib';
+import { decodeLzw } from './lzw.js';
+import { type PredictorLayout, undoFloatingPointPredictor, undoHorizontalDifferencing } from './predictor.js';
+
+/**
+ * One TIFF tile (or strip) from its stored bytes: decompressed into a buffer of the block's size, then the
+ * predictor undone in place. The same function decodes on the main thread (geotiff.js's decoders, cog.reader.ts)
+ * and in the workers (tile.window.ts), so a tile decodes to the same bytes wherever it is decoded. Pure.
+ */
+
+/** What decoding a file's blocks needs: TIFF Compression and Predictor, the size of a whole block, its rows. */
+export interface TileCoding {
+  /** TIFF Compression: 1 none, 5 LZW, 8 or 32946 DEFLATE. */
+  compression: number;
+  /** TIFF Predictor: 1 none, 2 horizontal differencing, 3 floating point. */
+  predictor: number;
+  /** Bytes of a whole decoded block (tile width × tile height × bytes per pixel). */
+  bytes: number;
+  layout: PredictorLayout;
+}
+
+/** Compressions {@link decodeTile} reads. */
+export const TILE_COMPRESSIONS: ReadonlySet<number> = new Set([1, 5, 8, 32946]);
+
+/**
+ * The decompressed bytes of one block. DEFLATE with node:zlib (native), its output chunk the block's size so zlib
+ * inflates into one buffer (its default 16 KiB chunks were joined with a copy); the Adler-32 is still checked.
+ * LZW with the typed-array decoder (workers/lzw.ts). Uncompressed: the stored bytes themselves.
+ */
+export function decompressTile(input: Uint8Array, compression: number, bytes: number): Uint8Array {
+  if (compression === 8 || compression === 32946) return inflateSync(input, { chunkSize: Math.max(bytes, 64) });
+  if (compression === 5) return decodeLzw(input, bytes);
+  if (compression === 1) return input;
+  throw new RangeError(`decompressTile: compression ${compression} is not one of ${[...TILE_COMPRESSIONS]}`);
+}
+
+/**
+ * Decodes one block: `input` may be modified (an uncompressed block's predictor is undone in it). Returns the
+ * decoded bytes and the predictor-3 scratch row, to pass again with the next block of the same layout.
+ */
+export function decodeTile(
+  input: Uint8Array,
+  coding: TileCoding,
+  scratch?: Uint8Array,
+): { data: Uint8Array; scratch: Uint8Array | undefined } {
+  const data = decompressTile(input, coding.compression, coding.bytes);
+  if (coding.predictor === 2) undoHorizontalDifferencing(data, coding.layout);
+  else if (coding.predictor === 3) return { data, scratch: undoFloatingPointPredictor(data, coding.layout, scratch) };
+  return { data, scratch };
+}
+
+/**
+ * Decodes blocks of one file into shared memory: the decoded-tile cache keeps them and hands them to any worker
+ * (and back) without a copy. The worker task `decode-tiles` runs this; `stored` may be modified.
+ */
+export function decodeTilesShared(coding: TileCoding, stored: readonly Uint8Array[]): Uint8Array[] {
+  let scratch: Uint8Array | undefined;
+  return stored.map((bytes) => {
+    const decoded = decodeTile(bytes, coding, scratch);
+    scratch = decoded.scratch;
+    const out = new Uint8Array(new SharedArrayBuffer(decoded.data.byteLength));
+    out.set(decoded.data);
+    return out;
+  });
+}
+
+/** The worker task that decodes tiles: their stored bytes in (transferred), shared decoded tiles out. */
+export interface DecodeTilesTask {
+  type: 'decode-tiles';
+  coding: TileCoding;
+  stored: Uint8Array[];
+}
+
+export interface DecodeTilesResult {
+  tiles: Uint8Array[];
+}
+
+export function decodeTilesTask(task: DecodeTilesTask): DecodeTilesResult {
+  return { tiles: decodeTilesShared(task.coding, task.stored) };
+}
