@@ -21,7 +21,10 @@ import { storeProblems } from './store.check.js';
  * every engine's array must pass against that single-process run.
  */
 
-/** Rectangles inside the tile ([28.80, -2.55, 28.90, -2.40]), of different sizes so the balancing has work. */
+/**
+ * Rectangles over the tile's data ([28.811, -2.538, 28.886, -2.437] in lon/lat; several reach past its edges, where
+ * nothing is seen), of different sizes so the balancing has work.
+ */
 export const ARRAY_AOIS = [
   { id: 'array-a', bbox: [28.8, -2.55, 28.835, -2.52] },
   { id: 'array-b', bbox: [28.85, -2.55, 28.89, -2.535] },
