@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use as peers (GDAL, numpy, scipy, pyproj from Debian), the browser
-# the report is tested in (chromium) and the Slurm job-array test's scheduler (slurm-wlm, munge), only when missing.
+# the report is tested in (chromium), the Slurm job-array test's scheduler (slurm-wlm, munge) and GNU time for the
+# bench, only when missing.
 # Idempotent and quiet when everything is there already.
 set -euo pipefail
 
@@ -20,6 +21,8 @@ command -v slurmctld >/dev/null 2>&1 || need+=(slurmctld)
 command -v slurmd >/dev/null 2>&1 || need+=(slurmd)
 command -v sbatch >/dev/null 2>&1 || need+=(slurm-client)
 command -v munged >/dev/null 2>&1 || need+=(munge)
+# The simulated night of `npm run bench` reads each task's CPU time from GNU time.
+[ -x /usr/bin/time ] || need+=(time)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "test/setup.sh: installing Debian packages: ${need[*]}"

@@ -76,6 +76,9 @@ function runCli(args: string[], env: Record<string, string>): Promise<TaskRun & 
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (error) => {
+      throw new Error(`night.bench: cannot start /usr/bin/time (test/setup.sh installs it): ${error.message}`);
+    });
     child.on('exit', (status) => {
       const cpu = /cpu (\S+) (\S+)\s*$/.exec(stderr);
       resolve({
