@@ -17,14 +17,18 @@ const END = 257;
 const FIRST = 258;
 const MAX_CODES = 4096;
 
+/** Makes the output array of a decode: a plain one, or one in shared memory for a cache that shares it. */
+export type ByteAllocator = (bytes: number) => Uint8Array;
+const plainBytes: ByteAllocator = (bytes) => new Uint8Array(bytes);
+
 /**
  * Decodes `input` into a new array of `capacity` bytes; null when the data holds more than that (the caller
  * retries with more room). `table[2c]` is where code c's string starts in the output, `table[2c + 1]` its length.
  */
-function decodeInto(input: Uint8Array, capacity: number): Uint8Array | null {
+function decodeInto(input: Uint8Array, capacity: number, allocate: ByteAllocator): Uint8Array | null {
   const table = new Int32Array(2 * MAX_CODES);
-  const out = new Uint8Array(capacity);
-  const words = new DataView(out.buffer);
+  const out = allocate(capacity);
+  const words = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const codes = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const inputLength = input.length;
   const wordEnd = capacity - 8;
@@ -103,11 +107,15 @@ function decodeInto(input: Uint8Array, capacity: number): Uint8Array | null {
 /**
  * The decoded bytes of one LZW stream. `expectedBytes` is the size to allocate (a TIFF tile's or strip's size);
  * when the data holds more, it is decoded again into twice the room. The result fills its own ArrayBuffer when
- * its length is `expectedBytes`.
+ * its length is `expectedBytes`. `allocate` makes the output (default: a plain Uint8Array).
  */
-export function decodeLzw(input: Uint8Array, expectedBytes = input.length * 4): Uint8Array {
+export function decodeLzw(
+  input: Uint8Array,
+  expectedBytes = input.length * 4,
+  allocate: ByteAllocator = plainBytes,
+): Uint8Array {
   for (let capacity = Math.max(expectedBytes, 16); ; capacity *= 2) {
-    const out = decodeInto(input, capacity);
+    const out = decodeInto(input, capacity, allocate);
     if (out) return out;
   }
 }

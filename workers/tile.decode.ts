@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { decodeLzw } from './lzw.js';
+import { decodeLzw, type ByteAllocator } from './lzw.js';
 import { type PredictorLayout, undoFloatingPointPredictor, undoHorizontalDifferencing } from './predictor.js';
 
 /**
@@ -27,23 +27,30 @@ export const TILE_COMPRESSIONS: ReadonlySet<number> = new Set([1, 5, 8, 32946]);
  * inflates into one buffer (its default 16 KiB chunks were joined with a copy); the Adler-32 is still checked.
  * LZW with the typed-array decoder (workers/lzw.ts). Uncompressed: the stored bytes themselves.
  */
-export function decompressTile(input: Uint8Array, compression: number, bytes: number): Uint8Array {
+export function decompressTile(
+  input: Uint8Array,
+  compression: number,
+  bytes: number,
+  allocate?: ByteAllocator,
+): Uint8Array {
   if (compression === 8 || compression === 32946) return inflateSync(input, { chunkSize: Math.max(bytes, 64) });
-  if (compression === 5) return decodeLzw(input, bytes);
+  if (compression === 5) return decodeLzw(input, bytes, allocate);
   if (compression === 1) return input;
   throw new RangeError(`decompressTile: compression ${compression} is not one of ${[...TILE_COMPRESSIONS]}`);
 }
 
 /**
  * Decodes one block: `input` may be modified (an uncompressed block's predictor is undone in it). Returns the
- * decoded bytes and the predictor-3 scratch row, to pass again with the next block of the same layout.
+ * decoded bytes and the predictor-3 scratch row, to pass again with the next block of the same layout. LZW
+ * decodes straight into what `allocate` makes; the other compressions' output is their own.
  */
 export function decodeTile(
   input: Uint8Array,
   coding: TileCoding,
   scratch?: Uint8Array,
+  allocate?: ByteAllocator,
 ): { data: Uint8Array; scratch: Uint8Array | undefined } {
-  const data = decompressTile(input, coding.compression, coding.bytes);
+  const data = decompressTile(input, coding.compression, coding.bytes, allocate);
   if (coding.predictor === 2) undoHorizontalDifferencing(data, coding.layout);
   else if (coding.predictor === 3) return { data, scratch: undoFloatingPointPredictor(data, coding.layout, scratch) };
   return { data, scratch };
@@ -56,13 +63,16 @@ export function decodeTile(
 export function decodeTilesShared(coding: TileCoding, stored: readonly Uint8Array[]): Uint8Array[] {
   let scratch: Uint8Array | undefined;
   return stored.map((bytes) => {
-    const decoded = decodeTile(bytes, coding, scratch);
+    const decoded = decodeTile(bytes, coding, scratch, sharedBytes);
     scratch = decoded.scratch;
-    const out = new Uint8Array(new SharedArrayBuffer(decoded.data.byteLength));
+    if (decoded.data.buffer instanceof SharedArrayBuffer) return decoded.data;
+    const out = sharedBytes(decoded.data.byteLength);
     out.set(decoded.data);
     return out;
   });
 }
+
+const sharedBytes: ByteAllocator = (bytes) => new Uint8Array(new SharedArrayBuffer(bytes));
 
 /** The worker task that decodes tiles: their stored bytes in (transferred), shared decoded tiles out. */
 export interface DecodeTilesTask {

@@ -13,6 +13,8 @@ import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
 interface ChainFigures {
   threads: number;
   seconds: number;
+  /** CPU time of all the process's threads over the run. */
+  cpuSeconds: number;
   pixels: number;
   dates: number;
   maxRssKiB: number;
@@ -55,7 +57,7 @@ const spec = {
   parameters: first.parameters,
 };
 writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
-type PeerFigures = { seconds: number; maxRssKiB: number; hectares: Record<string, number> };
+type PeerFigures = { seconds: number; cpuSeconds: number; maxRssKiB: number; hectares: Record<string, number> };
 const rounds: Array<{ cw: ChainFigures[]; peer: PeerFigures }> = [];
 for (let round = 0; round < ROUNDS; round++) {
   const cw = [1, 2].map(runChangewatch);
@@ -67,12 +69,14 @@ const figures: ChainFigures[] = [0, 1].map((k) => {
   return {
     ...runs[0]!,
     seconds: median(runs.map((r) => r.seconds)),
+    cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
     maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)),
   };
 });
 const peer: PeerFigures = {
   ...rounds[0]!.peer,
   seconds: median(rounds.map((r) => r.peer.seconds)),
+  cpuSeconds: median(rounds.map((r) => r.peer.cpuSeconds)),
   maxRssKiB: Math.max(...rounds.map((r) => r.peer.maxRssKiB)),
 };
 const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
@@ -84,6 +88,7 @@ console.log(
 console.log(
   'run'.padEnd(28),
   'seconds'.padStart(8),
+  'CPU s'.padStart(6),
   'Mpx/s'.padStart(8),
   'peak RSS MiB'.padStart(13),
   'loss ha'.padStart(9),
@@ -93,6 +98,7 @@ for (const f of figures) {
   console.log(
     `changewatch, ${f.threads} thread${f.threads > 1 ? 's' : ''}`.padEnd(28),
     f.seconds.toFixed(2).padStart(8),
+    f.cpuSeconds.toFixed(2).padStart(6),
     mpx(f.seconds).toFixed(1).padStart(8),
     (f.maxRssKiB / 1024).toFixed(0).padStart(13),
     f.lossHa.toFixed(2).padStart(9),
@@ -102,6 +108,7 @@ for (const f of figures) {
 console.log(
   'numpy + GDAL peer'.padEnd(28),
   peer.seconds.toFixed(2).padStart(8),
+  peer.cpuSeconds.toFixed(2).padStart(6),
   mpx(peer.seconds).toFixed(1).padStart(8),
   (peer.maxRssKiB / 1024).toFixed(0).padStart(13),
   (peer.hectares['3'] ?? 0).toFixed(2).padStart(9),

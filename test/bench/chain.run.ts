@@ -23,6 +23,7 @@ const { baseline, monitoring } = await findWindowScenes(finder, aoi, config);
 const opener = createRasterOpener({});
 const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: threads });
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const run = await runAnalysis({
   aoi,
   baseline: baseline.observations,
@@ -31,6 +32,10 @@ const run = await runAnalysis({
   pool,
 });
 const seconds = (performance.now() - started) / 1000;
+// CPU time of every thread of the process over the run: the work done, which a busy machine changes far less
+// than the wall time.
+const cpu = process.cpuUsage(cpuBefore);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 await pool.destroy();
 await opener.close();
 const dates = run.baseline.dates.length + run.monitoring.dates.length;
@@ -38,6 +43,7 @@ console.log(
   JSON.stringify({
     threads,
     seconds,
+    cpuSeconds,
     pixels: run.grid.width * run.grid.height,
     dates,
     maxRssKiB: process.resourceUsage().maxRSS,

@@ -21,6 +21,7 @@ from scipy import ndimage
 
 gdal.UseExceptions()
 started = time.perf_counter()
+cpu_started = time.process_time()
 spec = json.load(open(sys.argv[1]))
 out = sys.argv[2]
 grid = spec["grid"]
@@ -121,6 +122,7 @@ json.dump(
         "clearFraction": clear_fraction,
         "patches": int(n - small[1:].sum()),
         "seconds": time.perf_counter() - started,
+        "cpuSeconds": time.process_time() - cpu_started,
         "maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     },
     open(f"{out}/summary.json", "w"),
