@@ -9,8 +9,14 @@ export const SPECTRAL_BANDS = ['blue', 'green', 'red', 'nir', 'swir16', 'swir22'
 export const POLARIZATIONS = ['vv', 'vh'] as const;
 export type Polarization = (typeof POLARIZATIONS)[number];
 
+/**
+ * Indices some exports carry as a band of their own instead of the bands they come from (the Landsat NDVI of the
+ * bayts test stack): optical observations a time-series product can fuse, never composited.
+ */
+export const INDEX_BANDS = ['ndvi'] as const;
+
 /** Every band a scene may carry. */
-export const BAND_NAMES = [...SPECTRAL_BANDS, ...POLARIZATIONS] as const;
+export const BAND_NAMES = [...SPECTRAL_BANDS, ...POLARIZATIONS, ...INDEX_BANDS] as const;
 export type BandName = (typeof BAND_NAMES)[number];
 
 /** How a backscatter value is expressed: a linear power ratio (γ⁰, σ⁰), or decibels (10·log10 of it). */

@@ -29,8 +29,8 @@ import { concurrencyLimit } from './limit.js';
 import { blockWindows, haloGrid, stripMasks, type BlockWindow } from './block.windows.js';
 import type { ComputePool } from './pool.js';
 import { ProductPasses, type FinalClasses, type KeptPatches } from './product.passes.js';
-import { inputsOf, selectProducts, type ProductSelection } from './products.select.js';
-import { isRadar, passLevels, seriesForBlock } from './series.read.js';
+import { inputsOf, selectProducts, sensorOf, type ProductSelection } from './products.select.js';
+import { fusable, isRadar, passLevels, seriesForBlock } from './series.read.js';
 import { productOf } from '../../workers/products/index.js';
 import type { BandName } from '../../workers/bands.js';
 
@@ -178,10 +178,13 @@ class AnalysisState {
     baseline: { used: new Set(), dated: new Set(), skipped: new Map() },
     monitoring: { used: new Set(), dated: new Set(), skipped: new Map() },
   };
-  /** Each period's optical observations (the composites') and radar passes (the series products'). */
+  /**
+   * Each period's optical observations for the composites (none without an optical product), and the passes the
+   * series products read (radar, and the optical ones a product fuses with them).
+   */
   readonly optical: Record<PeriodName, Observation[]>;
-  readonly radar: Record<PeriodName, Observation[]>;
-  /** Each radar pass's level over the AOI (the pre-pass), once computed. */
+  readonly series: Record<PeriodName, Observation[]>;
+  /** Each series pass's level over the AOI (the pre-pass), once computed. */
   levels = new Map<Observation, Partial<Record<BandName, number>>>();
 
   constructor(readonly input: AnalysisInput) {
@@ -211,13 +214,21 @@ class AnalysisState {
     this.windows = blockWindows(this.grid, this.blockSize, this.insideOf);
     const split = (period: PeriodName, radar: boolean) =>
       input[period].filter((observation) => isRadar(observation) === radar);
-    this.optical = { baseline: split('baseline', false), monitoring: split('monitoring', false) };
-    // Radar passes are read only for a product that reads them.
+    const products = this.selection.products.map((selected) => ({ ...selected, product: productOf(selected.type) }));
+    const composited = products.some(({ product }) => sensorOf(product) === 'optical');
+    const fused = products.some(({ product, params }) => product.series?.fusesOptical?.(params as never));
+    // Radar passes are read only for a product that reads them; optical ones for the composites, and for fusion
+    // where their scenes carry NDVI or red and NIR.
     const radarRead = this.inputs.radarBands.length > 0;
-    this.radar = {
-      baseline: radarRead ? split('baseline', true) : [],
-      monitoring: radarRead ? split('monitoring', true) : [],
+    const seriesOf = (period: PeriodName) => [
+      ...(radarRead ? split(period, true) : []),
+      ...(radarRead && fused ? split(period, false).filter(fusable) : []),
+    ];
+    this.optical = {
+      baseline: composited ? split('baseline', false) : [],
+      monitoring: composited ? split('monitoring', false) : [],
     };
+    this.series = { baseline: seriesOf('baseline'), monitoring: seriesOf('monitoring') };
     this.limitReads = concurrencyLimit(input.readConcurrency ?? DEFAULT_READ_CONCURRENCY);
     const { pool, signal } = input;
     this.decode =
@@ -260,15 +271,10 @@ async function blockTask(state: AnalysisState, window: PixelWindow, inside: Uint
   const [baseline, monitoring] = await Promise.all([readsOf('baseline'), readsOf('monitoring')]);
   const seriesOf = (period: PeriodName) =>
     seriesForBlock(
-      state.radar[period],
+      state.series[period],
       blockGrid,
       state.levels,
-      {
-        opener,
-        cloud: state.cloud,
-        bands: state.inputs.radarBands,
-        reads: state.reads[period],
-      },
+      { opener, cloud: state.cloud, radarBands: state.inputs.radarBands, reads: state.reads[period] },
       period === 'monitoring',
     );
   const series =
@@ -293,7 +299,7 @@ async function blockTask(state: AnalysisState, window: PixelWindow, inside: Uint
   };
 }
 
-/** The pre-pass of the series products: each radar pass's level over the whole AOI, before any block. */
+/** The pre-pass of the series products: each pass's level over the whole AOI, before any block. */
 async function levelPrePass(state: AnalysisState): Promise<void> {
   const series = state.selection.products.find((selected) => productOf(selected.type).series);
   if (!series || state.inputs.radarBands.length === 0) return;
@@ -302,11 +308,9 @@ async function levelPrePass(state: AnalysisState): Promise<void> {
     windows: state.windows,
     insideOf: state.insideOf,
     passes: PERIODS.flatMap((period) =>
-      state.radar[period].map((observation) => ({ observation, reads: state.reads[period] })),
+      state.series[period].map((observation) => ({ observation, reads: state.reads[period] })),
     ),
-    opener: state.input.opener,
-    cloud: state.cloud,
-    bands: state.inputs.radarBands,
+    read: { opener: state.input.opener, cloud: state.cloud, radarBands: state.inputs.radarBands },
     quantile: productOf(series.type).series!.levelQuantile(series.params),
     ...(state.input.signal ? { signal: state.input.signal } : {}),
   });

@@ -43,18 +43,18 @@ function lackingReason(product: (typeof PRODUCTS)[number], scenes: readonly Scen
   if (lacking.length === 0) return undefined;
   const missing = product.needs.bands.filter((band) => lacking.some((scene) => !scene.bands[band]));
   const needs =
-    product.needs.indices.length > 0
-      ? `${product.needs.indices.join(' and ').toUpperCase()} composites`
-      : `its ${product.needs.bands.join(' and ').toUpperCase()} series`;
+    sensorOf(product) === 'radar'
+      ? `its ${product.needs.bands.join(' and ').toUpperCase()} series`
+      : `${(product.needs.indices.length > 0 ? product.needs.indices : ['ndvi']).join(' and ').toUpperCase()} composites`;
   return `${lacking.length} of ${scenes.length} scenes have no ${missing.join(' or ')} band (e.g. ${lacking[0]!.id}): ${product.type} needs ${needs}; no ${product.type} figure here means "not analysed", not "no change"`;
 }
 
 /**
- * The products an AOI's analyses and scenes allow, in registry order: those computed for every AOI that has scenes
- * of their sensor, and those asked for when every scene of their sensor in both periods carries the bands they
- * need (a composite of mixed inputs would mix observations); for the others, the reason. A radar-only AOI is not
- * refused for the optical product computed for every AOI: that product is left out (with the reason when the AOI
- * asked for it).
+ * The products an AOI's analyses and scenes allow, in registry order: those computed for every AOI and those asked
+ * for, when every scene of their sensor in both periods carries the bands they need (a composite of mixed inputs
+ * would mix observations); for the others asked for, the reason. A radar-only AOI (or one of NDVI exports) is not
+ * refused for the optical product computed for every AOI: that product is left out, with the reason when the AOI
+ * asked for it.
  */
 export function selectProducts(
   analyses: readonly string[],
@@ -67,15 +67,11 @@ export function selectProducts(
     const asked = analyses.includes(product.type);
     if (!always && !asked) continue;
     const own = scenesFor(product, scenes);
-    if (always && own.length === 0 && scenes.length > 0) {
-      if (asked)
-        selection.notComputed[product.type] =
-          `${lackingReason(product, own)!}: all ${scenes.length} scenes are of another sensor`;
-      continue;
-    }
-    const reason = always ? undefined : lackingReason(product, own);
+    // Without any scene the plan publishes nothing; the products computed for every AOI are kept for its outputs.
+    const reason = always && scenes.length === 0 ? undefined : lackingReason(product, own);
     if (reason) {
-      selection.notComputed[product.type] = reason;
+      const other = own.length === 0 && scenes.length > 0 ? `: all ${scenes.length} scenes are of another sensor` : '';
+      if (asked) selection.notComputed[product.type] = `${reason}${other}`;
       continue;
     }
     const params = product.params.parse(parameters[product.configKey] ?? {}) as Record<string, unknown>;

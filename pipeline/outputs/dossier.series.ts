@@ -54,9 +54,12 @@ export async function siteSeries(source: SeriesSource, geometry: AreaGeometry, g
   const sitePixels = inside.reduce((total, value) => total + value, 0);
   const rows: SeriesRow[] = [];
   for (const period of ['baseline', 'monitoring'] as const) {
-    // Optical observations: the NDVI series has no radar point (radar passes carry no red or NIR).
+    // Observations with red and NIR: radar passes and NDVI exports have no point in this series.
     const observations = source.observations
-      .filter((entry) => entry.period === period && !entry.observation.scenes.some((scene) => scene.sar))
+      .filter(
+        (entry) =>
+          entry.period === period && entry.observation.scenes.every((scene) => scene.bands.red && scene.bands.nir),
+      )
       .map((e) => e.observation);
     const reads: PeriodReads = { used: new Set(), dated: new Set(), skipped: new Map() };
     const blocks = await datesForBlock(observations, window, source.opener, source.cloud, ['red', 'nir'], reads);

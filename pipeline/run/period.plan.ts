@@ -57,15 +57,18 @@ export function analysisResolution(configured: Config['analysis']['resolution'],
   return scenes.length > 0 && scenes.every(isLandsat) ? 30 : 10;
 }
 
-type GridScene = { platform?: string; collection: string; transform?: readonly number[] };
+type GridScene = { platform?: string; collection: string; transform?: readonly number[]; sar?: unknown };
 
 /**
- * The one north-up grid every scene states (`Scene.transform`: radar scenes), as its pixel size and the corners'
- * offsets from its multiples; undefined when any scene states none or they differ.
+ * The one north-up grid every scene of a run with radar scenes states (`Scene.transform`: radar scenes and NDVI
+ * exports), as its pixel size and the corners' offsets from its multiples; undefined without radar scenes, or when
+ * any scene states none or they differ.
  */
 export function sharedSceneGrid(
   scenes: readonly GridScene[],
 ): { resolution: number; offset: [number, number] } | undefined {
+  // Only where radar is read: the optical runs keep their grids (and their items' digests) as they were.
+  if (!scenes.some((scene) => scene.sar)) return undefined;
   const first = scenes[0]?.transform;
   if (!first || first[2] !== 0 || first[4] !== 0 || first[1]! <= 0 || first[5] !== -first[1]!) return undefined;
   const resolution = first[1]!;

@@ -2,6 +2,7 @@ import create from 'stac-js';
 import {
   POLARIZATIONS,
   SPECTRAL_BANDS,
+  INDEX_BANDS,
   type BackscatterUnit,
   type BandName,
   type Polarization,
@@ -74,8 +75,8 @@ export interface Scene {
   /** Radar scenes only: unit, orbit and polarisations. */
   sar?: SarInfo;
   /**
-   * Radar scenes only: the item's `proj:transform` (GDAL order), when it states one: a run over radar scenes that
-   * all share one grid analyses on that grid, so their pixels are read without resampling.
+   * Radar scenes and index exports only: the item's `proj:transform` (GDAL order), when it states one: a run with
+   * radar scenes whose scenes all share one grid analyses on that grid, so their pixels are read without resampling.
    */
   transform?: readonly [number, number, number, number, number, number];
 }
@@ -220,7 +221,8 @@ function fromKeys(
       typeof where === 'string' ? assetOf(item, where, radiometry) : assetOf(item, where.key, radiometry, where.band);
     if (asset) bands[band] = asset;
   }
-  const missing = (['red', 'nir'] as const)
+  // An NDVI export stands without red and NIR (only a time-series product fuses it; nothing composites it).
+  const missing = (bands.ndvi ? [] : (['red', 'nir'] as const))
     .filter((band) => !bands[band])
     .map((band) => {
       const where = keys[band];
@@ -234,10 +236,12 @@ function fromKeys(
     };
   }
   const maskAsset = mask ? assetOf(item, mask.key, { scale: 1, offset: 0 }) : undefined;
+  const transform = bands.ndvi ? northUpTransform(item.properties['proj:transform']) : undefined;
   return {
     ...common(item, profile),
     bands,
     ...(maskAsset && mask ? { mask: { kind: mask.kind, asset: maskAsset } } : {}),
+    ...(transform ? { transform } : {}),
     ...(signing ? { signing } : {}),
   };
 }
@@ -387,8 +391,10 @@ function bandsByName(item: StacItem): {
       const common = band.getMetadata('eo:common_name');
       const polarization = String(band.getMetadata('name') ?? '').toLowerCase() as Polarization;
       const radar = common === undefined && POLARIZATIONS.includes(polarization);
-      const name = radar ? polarization : ((common === 'nir08' ? 'nir' : common) as BandName);
-      if (!radar && !(SPECTRAL_BANDS as readonly string[]).includes(name)) return;
+      // An index exported as a band (`NDVI`) has no common name either: it is known by its name.
+      const indexBand = common === undefined && (INDEX_BANDS as readonly string[]).includes(polarization);
+      const name = radar || indexBand ? polarization : ((common === 'nir08' ? 'nir' : common) as BandName);
+      if (!radar && !indexBand && !(SPECTRAL_BANDS as readonly string[]).includes(name)) return;
       if (radar) units.add(backscatterUnit(band.getMetadata('unit')));
       const single = bands.length === 1;
       const current = found[name];

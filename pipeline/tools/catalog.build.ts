@@ -5,7 +5,7 @@ import { gridOutline } from '../../aoi/rasterize.js';
 import { ChangewatchError } from '../errors.js';
 import { FileByteSource } from '../io/byte.source.file.js';
 import { RasterReader, type RasterInfo } from '../io/cog.reader.js';
-import { BAND_NAMES, POLARIZATIONS, type BackscatterUnit, type BandName } from '../../workers/bands.js';
+import { BAND_NAMES, INDEX_BANDS, POLARIZATIONS, type BackscatterUnit, type BandName } from '../../workers/bands.js';
 import { nodataAsStored } from '../../workers/masks.js';
 import { VERSION } from '../version.js';
 
@@ -195,6 +195,8 @@ interface CatalogExtent {
 }
 
 const isRadarBand = (band: BandName) => (POLARIZATIONS as readonly string[]).includes(band);
+/** An index exported as a band (`ndvi`): named `NDVI`, as radar bands are named, since eo has no common name for it. */
+const isIndexBand = (band: BandName) => (INDEX_BANDS as readonly string[]).includes(band);
 
 /** Known band names, all radar or all spectral, and a unit exactly when they are radar. */
 function checkBandNames(bands: BandName[], unit: BackscatterUnit | undefined): void {
@@ -248,13 +250,13 @@ async function catalogueFile(file: string, target: CatalogTarget): Promise<Catal
 /**
  * The asset's eo:bands and raster:bands. Spectral bands carry their eo:common_name; radar bands are named by their
  * polarisation (VV, VH), as Sentinel-1 items name them (the eo extension has no common name for them), and their
- * unit ("dB" or "linear") is stated in raster:bands.
+ * unit ("dB" or "linear") is stated in raster:bands; an index band by its name (NDVI).
  */
 function assetBands(info: RasterInfo, options: CatalogBuildOptions) {
   const unit = options.unit === undefined ? undefined : options.unit === 'db' ? 'dB' : 'linear';
   return {
     'eo:bands': info.bandNames.map((name, band) =>
-      unit === undefined
+      unit === undefined && !isIndexBand(options.bands[band]!)
         ? { name: name ?? options.bands[band], common_name: options.bands[band] }
         : { name: options.bands[band]!.toUpperCase(), ...(name ? { description: name } : {}) },
     ),

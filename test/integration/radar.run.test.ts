@@ -233,3 +233,88 @@ describe('radar-forest-loss through `changewatch run` on the Bolivia VV stack', 
     expect(cli([...place, '--aoi-dir', join(dir, 'aoi'), 'run'])).toMatch(/bolivia-bayts\s+nothing-new/);
   });
 });
+
+/**
+ * Fusion in the run: the same AOI over a catalog holding the VV files and the stack's 14 Landsat NDVI files
+ * (catalogued `--bands ndvi`, their no-data kept as unobserved rather than as cloud cover, so every date is used as
+ * the R package used it), asking for radar forest loss and optical forest loss. The NDVI exports carry no red and
+ * NIR: optical forest loss is not computed, with the reason, and radar forest loss fuses their clear NDVI, each
+ * date normalised by its own AOI quantile, as the R package's raster example did. Its output must be the package's.
+ */
+describe('radar-forest-loss fused with Landsat NDVI through `changewatch run`, against the R package', () => {
+  let fused: { summary: Summary; classes: Uint8Array; date: Uint16Array };
+  let reference: Float32Array[];
+
+  beforeAll(async () => {
+    const ndvi = ['catalog', 'build', join(BOLIVIA, 'lndvi_tseries'), '--out', join(dir, 'ndvi', 'catalog.json')];
+    cli([...ndvi, '--bands', 'ndvi', '--scale', '1', '--no-nodata-is-cloud']);
+    const child = (href: string) => ({ rel: 'child', href });
+    const root = { type: 'Catalog', stac_version: '1.0.0', id: 'bolivia-bayts', description: 'VV and NDVI' };
+    const links = [{ rel: 'root', href: './catalog.json' }, child('./vv/catalog.json'), child('./ndvi/catalog.json')];
+    writeFileSync(join(dir, 'catalog.json'), JSON.stringify({ ...root, links }));
+    mkdirSync(join(dir, 'aoi-fused'));
+    const aoi = JSON.parse(readFileSync(join(dir, 'aoi', 'bolivia-bayts.geojson'), 'utf8')) as {
+      properties: Record<string, unknown>;
+    };
+    aoi.properties['analyses'] = ['forest-loss', 'radar-forest-loss'];
+    writeFileSync(join(dir, 'aoi-fused', 'bolivia-bayts.geojson'), JSON.stringify(aoi));
+    const place = ['--stac', join(dir, 'catalog.json'), '--store', `file://${join(dir, 'out-fused')}`];
+    expect(cli([...place, '--aoi-dir', join(dir, 'aoi-fused'), 'run'])).toMatch(/bolivia-bayts\s+ok/);
+    const item = join(dir, 'out-fused', 'bolivia-bayts', 'bolivia-bayts-2016-01-01-2016-05-31');
+    const assets = join(
+      item,
+      readdirSync(item).find((name) => !name.endsWith('.json'))!,
+    );
+    fused = {
+      summary: JSON.parse(readFileSync(join(assets, 'summary.json'), 'utf8')) as Summary,
+      classes: (await readRaster(join(assets, 'radar-forest-loss.tif'))) as Uint8Array,
+      date: (await readRaster(join(assets, 'radar-forest-loss-date.tif'))) as Uint16Array,
+    };
+    const file = await RasterReader.open(new FileByteSource(join(BOLIVIA, 'bayts_spatial_result.tif')));
+    const { width, height, nodata } = file.info;
+    const read = await file.readWindow({ x0: 0, y0: 0, x1: width, y1: height }, { bands: [0, 1, 2] });
+    await file.close();
+    reference = read.bands.map((band) => float32WithNaN(band, nodata));
+  }, 300_000);
+
+  it('uses both sensors’ dates and says why optical forest loss is not computed', () => {
+    const { summary: fusedSummary } = fused;
+    expect(fusedSummary.periods.baseline.observationDates).toEqual(['2015-12-25', '2015-12-30']);
+    expect(fusedSummary.periods.monitoring.observationDates).toHaveLength(30);
+    expect(Object.keys(fusedSummary.products)).toEqual(['radar-forest-loss']);
+    expect(fusedSummary.analyses.notComputed['forest-loss']).toMatch(/^14 of 14 scenes have no red or nir band/);
+  });
+
+  it('flags the same pixels as the R package and dates every change on the same observation', () => {
+    const [flag, change, confirmed] = reference as [Float32Array, Float32Array, Float32Array];
+    const theirs = (i: number) =>
+      !Number.isNaN(confirmed[i]!)
+        ? DETECTION_STATE.confirmed
+        : !Number.isNaN(flag[i]!)
+          ? DETECTION_STATE.flagged
+          : DETECTION_STATE.none;
+    const matrix = STATE_NAMES.map(() => STATE_NAMES.map(() => 0));
+    let sameDate = 0;
+    let compared = 0;
+    for (let i = 0; i < fused.classes.length; i++) {
+      const ours = publishedState(fused.classes[i]!);
+      matrix[ours]![theirs(i)]! += 1;
+      if (ours === DETECTION_STATE.none || ours !== theirs(i)) continue;
+      compared++;
+      const time = ours === DETECTION_STATE.confirmed ? change[i]! : flag[i]!;
+      const mine = baytsDecimalYear(new Date(fused.date[i]! * DAY_MS).toISOString().slice(0, 10));
+      if (Math.abs(mine - time) < 0.5 / 365) sameDate++;
+    }
+    const agree = matrix.reduce((sum, row, k) => sum + row[k]!, 0);
+    console.log(
+      `published radar-forest-loss (VV + Landsat NDVI) vs R bayts_spatial_result.tif; rows ours, columns R (${STATE_NAMES.join(' / ')}):\n` +
+        matrix
+          .map((row, k) => `  ${STATE_NAMES[k]!.padEnd(9)} ${row.map((n) => String(n).padStart(6)).join('')}`)
+          .join('\n') +
+        `\n  same state ${agree} / ${fused.classes.length} px; change dated on the same observation ${sameDate} / ${compared} px`,
+    );
+    expect(agree).toBe(fused.classes.length);
+    expect(matrix[DETECTION_STATE.confirmed]![DETECTION_STATE.confirmed]).toBe(1579);
+    expect(sameDate).toBe(compared);
+  });
+});

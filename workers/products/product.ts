@@ -124,6 +124,8 @@ export interface SeriesObservation {
 export interface SeriesSpec<P> {
   /** The quantile (0-1) of each pass's values over the AOI the pre-pass computes (`levels`). */
   levelQuantile(params: P): number;
+  /** It fuses the AOI's optical observations (their clear NDVI, `bands.ndvi` of the series) with its own. */
+  fusesOptical?(params: P): boolean;
 }
 
 /** A per-pixel value raster of a product besides its classes (`<type>-<key>`): dates, probabilities, counts. */

@@ -50,6 +50,16 @@ export const RadarForestLossParamsSchema = z.strictObject({
   chi: z.number().gt(0.5).lt(1).default(0.9),
   /** The quantile of each pass over the AOI subtracted from it (spatial normalisation). Default 0.95. */
   normalisationQuantile: z.number().gt(0).lt(1).default(DEFAULT_NORMALISATION_PERCENTILE),
+  /** Fuse the AOI's clear optical observations (their NDVI, normalised the same way) with the radar passes. */
+  fuseOptical: z.boolean().default(true),
+  /** Mean of normalised NDVI over forest. Default 0. */
+  ndviForestMean: z.number().min(-2).max(2).default(0),
+  /** Its standard deviation. Default 0.1. */
+  ndviForestSd: z.number().positive().max(2).default(0.1),
+  /** Mean of normalised NDVI over non-forest. Default −0.5. */
+  ndviNonForestMean: z.number().min(-2).max(2).default(-0.5),
+  /** Its standard deviation. Default 0.125. */
+  ndviNonForestSd: z.number().positive().max(2).default(0.125),
   /** Minimum mapping unit, hectares, on 8-connected loss patches. Default 0: every pixel, as RADD. */
   minimumMappingUnitHa: z.number().min(0).default(0),
 });
@@ -68,32 +78,55 @@ export function vvModel(params: RadarForestLossParameters): SensorModel {
   };
 }
 
-/** The VV passes as one sensor stack on a day axis, each pass minus its level over the AOI. */
-export function vvStack(series: readonly SeriesObservation[], params: RadarForestLossParameters): SensorStack {
-  const passes = series.filter((pass) => pass.bands.vv);
+/** The NDVI model of the parameters (bayts' Landsat example), with the same block weighting. */
+export function ndviModel(params: RadarForestLossParameters): SensorModel {
   return {
-    times: passes.map((pass) => pass.day),
-    images: passes.map((pass) => {
-      const level = pass.levels.vv ?? NaN;
-      return Float32Array.from(pass.bands.vv!, (value) => value - level);
-    }),
-    model: vvModel(params),
+    forest: { mean: params.ndviForestMean, sd: params.ndviForestSd },
+    nonForest: { mean: params.ndviNonForestMean, sd: params.ndviNonForestSd },
+    clamp: DEFAULT_CLAMP,
   };
 }
 
-/** Mean PNF of each pixel's passes before `start`, NaN without any. */
-function historyPnf(stack: SensorStack, start: number, pixels: number): Float32Array {
+/** One band's passes as one sensor stack on a day axis, each pass minus its level over the AOI. */
+export function sensorStack(
+  series: readonly SeriesObservation[],
+  band: 'vv' | 'ndvi',
+  model: SensorModel,
+): SensorStack {
+  const passes = series.filter((pass) => pass.bands[band]);
+  return {
+    times: passes.map((pass) => pass.day),
+    images: passes.map((pass) => {
+      const level = pass.levels[band] ?? NaN;
+      return Float32Array.from(pass.bands[band]!, (value) => value - level);
+    }),
+    model,
+  };
+}
+
+/** The sensors of a block: VV, and the optical NDVI when fused and present. */
+export function sensorStacks(series: readonly SeriesObservation[], params: RadarForestLossParameters): SensorStack[] {
+  const stacks = [sensorStack(series, 'vv', vvModel(params))];
+  const optical = sensorStack(series, 'ndvi', ndviModel(params));
+  if (params.fuseOptical && optical.images.length > 0) stacks.push(optical);
+  return stacks;
+}
+
+/** Mean PNF of each pixel's observations (every sensor) before `start`, NaN without any. */
+function historyPnf(stacks: readonly SensorStack[], start: number, pixels: number): Float32Array {
   const sum = new Float64Array(pixels);
   const count = new Uint16Array(pixels);
-  const pnfOf = nonForestProbabilityOf(stack.model);
-  stack.images.forEach((image, k) => {
-    if (stack.times[k]! >= start) return;
-    for (let i = 0; i < pixels; i++) {
-      if (Number.isNaN(image[i]!)) continue;
-      sum[i] += pnfOf(image[i]!);
-      count[i]!++;
-    }
-  });
+  for (const stack of stacks) {
+    const pnfOf = nonForestProbabilityOf(stack.model);
+    stack.images.forEach((image, k) => {
+      if (stack.times[k]! >= start) return;
+      for (let i = 0; i < pixels; i++) {
+        if (Number.isNaN(image[i]!)) continue;
+        sum[i] += pnfOf(image[i]!);
+        count[i]!++;
+      }
+    });
+  }
   return Float32Array.from(sum, (total, i) => (count[i] ? total / count[i]! : NaN));
 }
 
@@ -119,18 +152,20 @@ export function classifyRadarForestLoss(
 ): ProductPixels {
   const pixels = inside.length;
   const start = Math.min(...series.filter((pass) => pass.monitoring).map((pass) => pass.day));
-  const stack = vvStack(series, params);
-  const result = detectBlock([stack], pixels, { start, chi: params.chi, pnfMin: params.pnfMin });
-  const classes = classesOf(result, historyPnf(stack, start, pixels), inside, params.pnfMin);
+  const stacks = sensorStacks(series, params);
+  const result = detectBlock(stacks, pixels, { start, chi: params.chi, pnfMin: params.pnfMin });
+  const classes = classesOf(result, historyPnf(stacks, start, pixels), inside, params.pnfMin);
   const firstDay = new Int32Array(pixels).fill(-1);
   const date = new Uint16Array(pixels).fill(RADAR_UINT16_NODATA);
   const probability = new Float32Array(pixels).fill(NaN);
   const count = new Uint16Array(pixels).fill(RADAR_UINT16_NODATA);
   const observed = { baseline: new Uint8Array(pixels), monitoring: new Uint8Array(pixels) };
-  stack.images.forEach((image, k) => {
-    const period = stack.times[k]! >= start ? observed.monitoring : observed.baseline;
-    for (let i = 0; i < pixels; i++) if (inside[i] && !Number.isNaN(image[i]!)) period[i] = 1;
-  });
+  for (const stack of stacks) {
+    stack.images.forEach((image, k) => {
+      const period = stack.times[k]! >= start ? observed.monitoring : observed.baseline;
+      for (let i = 0; i < pixels; i++) if (inside[i] && !Number.isNaN(image[i]!)) period[i] = 1;
+    });
+  }
   for (let i = 0; i < pixels; i++) {
     if (!inside[i]) continue;
     count[i] = Math.min(result.observations[i]!, RADAR_UINT16_NODATA - 1);
@@ -148,24 +183,24 @@ export const radarForestLoss = defineProduct({
   title: 'Radar forest loss classes (Sentinel-1 VV, bayts)',
   needs: { bands: ['vv'], indices: [] },
   sensor: 'radar',
-  series: { levelQuantile: (params) => params.normalisationQuantile },
+  series: { levelQuantile: (params) => params.normalisationQuantile, fusesOptical: (params) => params.fuseOptical },
   params: RadarForestLossParamsSchema,
   classes: [
     {
       value: RADAR_FOREST_LOSS_CLASSES.notSeen,
       ...NOT_SEEN_CLASS,
-      description: 'No radar pass in the monitoring period',
+      description: 'No pass (radar, or clear optical where fused) in the monitoring period',
     },
     {
       value: RADAR_FOREST_LOSS_CLASSES.forest,
       name: 'forest',
-      description: 'No change flagged, and the passes before monitoring favour forest (or there are none)',
+      description: 'No change flagged, and the observations before monitoring favour forest (or there are none)',
       colour: '238443',
     },
     {
       value: RADAR_FOREST_LOSS_CLASSES.nonForest,
       name: 'non-forest',
-      description: 'No change flagged; the passes before monitoring already favour non-forest',
+      description: 'No change flagged; the observations before monitoring already favour non-forest',
       colour: 'f7f4d0',
     },
     {
@@ -204,11 +239,11 @@ export const radarForestLoss = defineProduct({
     },
     {
       key: 'observations',
-      title: 'Radar passes per pixel in the monitoring period',
+      title: 'Observation dates per pixel in the monitoring period (radar passes, and clear optical where fused)',
       dataType: 'uint16',
       nodata: RADAR_UINT16_NODATA,
       unit: 'passes',
-      description: `Passes that observed the pixel in the monitoring period; ${RADAR_UINT16_NODATA} (nodata): outside the AOI`,
+      description: `Dates with a radar pass or (fused) a clear optical observation of the pixel in the monitoring period; ${RADAR_UINT16_NODATA} (nodata): outside the AOI`,
     },
   ],
   classify: (block, params) => classifyRadarForestLoss(block.series(), block.inside, params),
@@ -224,6 +259,10 @@ export const radarForestLoss = defineProduct({
   caveats({ params, hectares, dates }) {
     const loss = hectares(RADAR_FOREST_LOSS_CLASSES.lossLow) + hectares(RADAR_FOREST_LOSS_CLASSES.lossHigh);
     const caveats = [
+      params.fuseOptical
+        ? 'Radar and optical fused: each clear optical observation is a pass of its own (its NDVI minus its AOI quantile, forest N(' +
+          `${params.ndviForestMean}, ${params.ndviForestSd}), non-forest N(${params.ndviNonForestMean}, ${params.ndviNonForestSd})), where the AOI has optical scenes.`
+        : 'Radar only: optical observations are not fused (fuseOptical false).',
       `Method limits (radar): bayts on Sentinel-1 VV in dB, each pass minus its ${params.normalisationQuantile} quantile over the AOI; forest N(${params.forestMeanDb}, ${params.forestSdDb}) dB, non-forest N(${params.nonForestMeanDb}, ${params.nonForestSdDb}) dB (the bayts package's dry tropical forest in Bolivia: another forest or another backscatter product needs its own, fitted on known forest and clearings); flagged at PNF ≥ ${params.pnfMin}, confirmed at ${params.chi}. The normalisation assumes the AOI is mostly forest.`,
     ];
     if (loss > 0 && dates.baseline.length < 5) {

@@ -60,7 +60,7 @@ describe('products per scene set', () => {
     expect(radar[0]!.transform).toEqual([602260, 10, 0, 1570350, 0, -10]);
     expect(analysisResolution('auto', radar)).toBe(10);
     expect(gridOffset(10, radar)).toEqual([0, 0]);
-    const bolivia = { collection: 'vv', transform: [594555, 30, 0, 8003065, 0, -30] as const };
+    const bolivia = { collection: 'vv', sar: { unit: 'db' }, transform: [594555, 30, 0, 8003065, 0, -30] as const };
     expect(analysisResolution('auto', [bolivia])).toBe(30);
     expect(gridOffset(30, [bolivia])).toEqual([15, 25]);
     // Optical scenes state no transform on the scene: the rules of before.
