@@ -2,14 +2,20 @@ import { fetchedChangeBlock, type FetchedBlockTask } from './block.dates.js';
 import { changeBlock, type ChangeBlockResult, type ChangeBlockTask } from './change.block.js';
 import { decodeTilesTask, type DecodeTilesResult, type DecodeTilesTask } from './tile.decode.js';
 
+/** A task that does nothing: it returns once its thread has loaded the worker modules (ComputePool.ready). */
+export interface ReadyTask {
+  type: 'ready';
+}
+
 /** Every task the worker pool runs, keyed by `type`: one registry, no `if` chains. Pure. */
-export type WorkerTask = ChangeBlockTask | FetchedBlockTask | DecodeTilesTask;
+export type WorkerTask = ChangeBlockTask | FetchedBlockTask | DecodeTilesTask | ReadyTask;
 
 /** What each task type returns. */
 interface Results {
   'change-block': ChangeBlockResult;
   'fetched-change-block': ChangeBlockResult;
   'decode-tiles': DecodeTilesResult;
+  ready: { ready: true };
 }
 export type WorkerResult<T extends WorkerTask = WorkerTask> = Results[T['type']];
 
@@ -17,6 +23,7 @@ const KERNELS: { [K in WorkerTask['type']]: (task: Extract<WorkerTask, { type: K
   'change-block': changeBlock,
   'fetched-change-block': fetchedChangeBlock,
   'decode-tiles': decodeTilesTask,
+  ready: () => ({ ready: true }),
 };
 
 export function runTask<T extends WorkerTask>(task: T): WorkerResult<T> {

@@ -158,7 +158,7 @@ class AnalysisState {
   readonly cloud: CloudCleanup;
   readonly selection: ProductSelection;
   readonly inputs: ReturnType<typeof inputsOf>;
-  readonly pixelAreaHa: Float64Array;
+  private pixelArea: Float64Array | undefined;
   readonly insideOf: (window: PixelWindow) => Uint8Array;
   readonly zones: Array<{
     id: string;
@@ -202,7 +202,6 @@ class AnalysisState {
     const scenes = [...input.baseline, ...input.monitoring].flatMap((observation) => observation.scenes);
     this.selection = input.products ?? selectProducts(input.aoi.analyses, scenes);
     this.inputs = inputsOf(this.selection);
-    this.pixelAreaHa = pixelAreaHaByColumn(this.grid);
     this.insideOf = stripMasks(rasterizer(input.aoi.geometry, this.grid), this.grid, this.blockSize);
     this.zones = input.aoi.zones.map((zone) => ({
       id: zone.id,
@@ -235,6 +234,14 @@ class AnalysisState {
       pool &&
       (async (coding, stored): ReturnType<TileDecoder> =>
         (await pool.run({ type: 'decode-tiles', coding, stored }, signal ? { signal } : {})).tiles);
+  }
+
+  /**
+   * Each column's pixel area, hectares: computed when the first block comes back, not before the first read, so
+   * that the geodesic areas (tens of milliseconds) overlap the first block's decoding instead of delaying it.
+   */
+  get pixelAreaHa(): Float64Array {
+    return (this.pixelArea ??= pixelAreaHaByColumn(this.grid));
   }
 
   blockArea(window: PixelWindow): Float64Array {

@@ -56,6 +56,15 @@ export class ComputePool {
   }
 
   /**
+   * Resolves once every thread has loaded the worker modules (a few hundred milliseconds: zod, proj4 and the
+   * products): one empty task per thread, which piscina hands to idle threads one each. A run need not wait for it;
+   * a benchmark does, as its peer's time starts after its imports.
+   */
+  async ready(): Promise<void> {
+    await Promise.all(Array.from({ length: this.threads }, () => this.run({ type: 'ready' })));
+  }
+
+  /**
    * Runs a task; its typed arrays are transferred (the caller must not use them afterwards), shared memory is
    * shared. When the threads are busy and the queue full, the task waits for room here (backpressure).
    */

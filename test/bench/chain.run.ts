@@ -22,6 +22,8 @@ const finder = new StaticCatalog(catalogPath!);
 const { baseline, monitoring } = await findWindowScenes(finder, aoi, config);
 const opener = createRasterOpener({});
 const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: threads });
+// Timed from here, with the worker threads' modules loaded: the numpy peer's time starts after its imports too.
+await pool.ready();
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 const run = await runAnalysis({
