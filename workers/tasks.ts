@@ -1,6 +1,14 @@
+import { pixelAreaHaByColumn } from '../aoi/pixel.area.js';
+import type { Grid } from '../aoi/rasterize.js';
 import { fetchedChangeBlock, type FetchedBlockTask } from './block.dates.js';
 import { changeBlock, type ChangeBlockResult, type ChangeBlockTask } from './change.block.js';
 import { decodeTilesTask, type DecodeTilesResult, type DecodeTilesTask } from './tile.decode.js';
+
+/** The columns' pixel areas of a grid (aoi/pixel.area.ts), off the main thread at the start of a run. */
+export interface PixelAreaTask {
+  type: 'pixel-area';
+  grid: Grid;
+}
 
 /** A task that does nothing: it returns once its thread has loaded the worker modules (ComputePool.ready). */
 export interface ReadyTask {
@@ -8,13 +16,14 @@ export interface ReadyTask {
 }
 
 /** Every task the worker pool runs, keyed by `type`: one registry, no `if` chains. Pure. */
-export type WorkerTask = ChangeBlockTask | FetchedBlockTask | DecodeTilesTask | ReadyTask;
+export type WorkerTask = ChangeBlockTask | FetchedBlockTask | DecodeTilesTask | PixelAreaTask | ReadyTask;
 
 /** What each task type returns. */
 interface Results {
   'change-block': ChangeBlockResult;
   'fetched-change-block': ChangeBlockResult;
   'decode-tiles': DecodeTilesResult;
+  'pixel-area': { hectares: Float64Array };
   ready: { ready: true };
 }
 export type WorkerResult<T extends WorkerTask = WorkerTask> = Results[T['type']];
@@ -23,6 +32,7 @@ const KERNELS: { [K in WorkerTask['type']]: (task: Extract<WorkerTask, { type: K
   'change-block': changeBlock,
   'fetched-change-block': fetchedChangeBlock,
   'decode-tiles': decodeTilesTask,
+  'pixel-area': (task) => ({ hectares: pixelAreaHaByColumn(task.grid) }),
   ready: () => ({ ready: true }),
 };
 

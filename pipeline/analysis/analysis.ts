@@ -159,6 +159,8 @@ class AnalysisState {
   readonly selection: ProductSelection;
   readonly inputs: ReturnType<typeof inputsOf>;
   private pixelArea: Float64Array | undefined;
+  /** The pixel areas being computed in the pool, when the run has one. */
+  private readonly pixelAreaInPool: Promise<Float64Array> | undefined;
   readonly insideOf: (window: PixelWindow) => Uint8Array;
   readonly zones: Array<{
     id: string;
@@ -230,6 +232,11 @@ class AnalysisState {
     this.series = { baseline: seriesOf('baseline'), monitoring: seriesOf('monitoring') };
     this.limitReads = concurrencyLimit(input.readConcurrency ?? DEFAULT_READ_CONCURRENCY);
     const { pool, signal } = input;
+    this.pixelAreaInPool = pool
+      ?.run({ type: 'pixel-area', grid: this.grid }, signal ? { signal } : {})
+      .then((result) => result.hectares);
+    // Awaited before the first block is taken in; a run that stops before must not leave it unhandled.
+    this.pixelAreaInPool?.catch(() => undefined);
     this.decode =
       pool &&
       (async (coding, stored): ReturnType<TileDecoder> =>
@@ -237,11 +244,17 @@ class AnalysisState {
   }
 
   /**
-   * Each column's pixel area, hectares: computed when the first block comes back, not before the first read, so
-   * that the geodesic areas (tens of milliseconds) overlap the first block's decoding instead of delaying it.
+   * Each column's pixel area, hectares. The geodesic areas take tens of milliseconds (a hundred and more on a busy
+   * machine): with a pool they are computed there from the start (see {@link pixelAreaReady}), so the main thread
+   * goes on fetching; without one, here when first needed.
    */
   get pixelAreaHa(): Float64Array {
     return (this.pixelArea ??= pixelAreaHaByColumn(this.grid));
+  }
+
+  /** Waits for the pixel areas the pool computes, if it does. */
+  async pixelAreaReady(): Promise<void> {
+    if (this.pixelAreaInPool) this.pixelArea ??= await this.pixelAreaInPool;
   }
 
   blockArea(window: PixelWindow): Float64Array {
@@ -358,7 +371,8 @@ async function computeBlocks(state: AnalysisState): Promise<number> {
       const compute = input.pool
         ? input.pool.run(task, input.signal ? { signal: input.signal } : {})
         : Promise.resolve(runTask(task));
-      const placed = compute.then((result) => {
+      const placed = compute.then(async (result) => {
+        await state.pixelAreaReady();
         input.signal?.throwIfAborted();
         takeBlock(state, index, window, result);
         input.onBlock?.({ block: ++done, blocks: computed });
@@ -473,6 +487,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   for (const sink of input.sinks ?? []) sink.open(state.grid, state.selection);
   await levelPrePass(state);
   const blocks = await computeBlocks(state);
+  await state.pixelAreaReady();
   // Patches across block seams, and the minimum mapping unit (and other patch rules) on their true areas.
   const keptPatches = state.passes.flatMap((passes) => passes.decide());
   classifyBlocks(state);
