@@ -143,6 +143,23 @@ export const ProductSummarySchema = z
     zones: z
       .record(z.string(), ZoneSummarySchema)
       .meta({ description: 'The same figures per zone, keyed by zone id.' }),
+    agreement: z
+      .strictObject({
+        with: z.string().meta({ description: 'The product of the other sensor mapping the same change.' }),
+        both: TallySchema.meta({ description: 'Change in both products: both sensors saw it.' }),
+        onlyThis: TallySchema.meta({
+          description: 'Change in this product only, where the other saw the ground and found none.',
+        }),
+        onlyThisUnseenByOther: TallySchema.meta({
+          description: 'Change in this product only, where the other did not see the ground (optical: cloud).',
+        }),
+        onlyOther: TallySchema.meta({ description: 'Change in the other product only.' }),
+      })
+      .optional()
+      .meta({
+        description:
+          'Where the product this one corroborates (radar forest loss: optical forest loss) was computed too, their change pixels inside the AOI by which sensor saw them, from the final classes. Absent otherwise.',
+      }),
     observed: z
       .strictObject({
         baseline: fraction("Share (0-1) of the AOI's area its sensor observed at least once in the baseline period."),

@@ -169,7 +169,9 @@ function periodComposites(task: ChangeBlockTask, dates: DateBlock[], definitions
     definitions.map((definition) => [definition.name, definition.compute(medians)]),
   ) as PeriodBlock['indices'];
   const display = task.display?.bands.map((band) => composites[band].median);
-  return { clear, medians, count: composites.red.count, lastDay: composites.red.lastDay, indices, display };
+  // Clear counts from the first band read: red (NIR follows it), or the NDVI of an NDVI export.
+  const first = composites[task.bands[0]!];
+  return { clear, medians, count: first.count, lastDay: first.lastDay, indices, display };
 }
 
 /** A period's colour composite over the inner block as display bytes, nodata outside the AOI. */
@@ -187,7 +189,7 @@ function cropPeriod(task: ChangeBlockTask, period: ReturnType<typeof periodCompo
     bands,
     count: crop(period.count, task),
     lastDay: crop(period.lastDay, task),
-    ndvi: normalizedDifference(bands.nir, bands.red),
+    ndvi: bands.ndvi ?? normalizedDifference(bands.nir, bands.red),
     indices: cropAll(period.indices as Record<string, Float32Array>),
   };
 }

@@ -31,6 +31,7 @@ import type { ComputePool } from './pool.js';
 import { ProductPasses, type FinalClasses, type KeptPatches } from './product.passes.js';
 import { inputsOf, selectProducts, sensorOf, type ProductSelection } from './products.select.js';
 import { fusable, isRadar, passLevels, seriesForBlock } from './series.read.js';
+import { ProductAgreement, type AgreementTally } from './product.agreement.js';
 import { productOf } from '../../workers/products/index.js';
 import type { BandName } from '../../workers/bands.js';
 
@@ -88,6 +89,8 @@ export interface ProductRun {
   params: Record<string, unknown>;
   patches: { kept: number; belowMmu: number };
   stats: { aoi: ZonalStats; zones: Record<string, ZonalStats> };
+  /** Where the product it corroborates was computed too: their change pixels by who saw them. */
+  agreement?: AgreementTally;
   /** For a product with its own sensor (radar): share of the AOI it observed at least once in each period. */
   observed?: { baseline: number; monitoring: number };
 }
@@ -171,6 +174,7 @@ class AnalysisState {
   readonly aoiClear = clearArea();
   readonly aoiLastClear = emptyLastClear();
   readonly passes: ProductPasses[];
+  readonly agreements: ProductAgreement[];
   readonly windows: BlockWindow[];
   /** Tiles decoded in the worker pool, when the run has one. */
   readonly decode: TileDecoder | undefined;
@@ -212,6 +216,7 @@ class AnalysisState {
       lastClear: emptyLastClear(),
     }));
     this.passes = this.selection.products.map((selected) => new ProductPasses(selected));
+    this.agreements = ProductAgreement.of(this.selection.products.map(({ type }) => type));
     this.windows = blockWindows(this.grid, this.blockSize, this.insideOf);
     const split = (period: PeriodName, radar: boolean) =>
       input[period].filter((observation) => isRadar(observation) === radar);
@@ -421,9 +426,15 @@ function classifyBlocks(state: AnalysisState): void {
     for (const passes of state.passes) {
       classes[passes.product.type] = passes.finalise(index, window, masks, state.blockArea(window));
     }
+    for (const agreement of state.agreements) agreement.add(window, inside, classes, state.blockArea(window));
     for (const sink of sinks) sink.classified(window, inside, classes);
   }
 }
+
+const agreementOf = (state: AnalysisState, type: string) => {
+  const agreement = state.agreements.find((candidate) => candidate.type === type);
+  return agreement ? { agreement: agreement.tally } : {};
+};
 
 function analysisRun(state: AnalysisState, keptPatches: KeptPatches[], blocks: number): AnalysisRun {
   const period = (name: PeriodName): PeriodComposite => ({
@@ -443,6 +454,7 @@ function analysisRun(state: AnalysisState, keptPatches: KeptPatches[], blocks: n
       type: passes.product.type,
       params: passes.selected.params,
       patches: passes.patchCounts,
+      ...agreementOf(state, passes.product.type),
       ...(passes.observed
         ? {
             observed: {

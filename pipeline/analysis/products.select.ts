@@ -16,6 +16,8 @@ export interface ProductSelection {
   notComputed: Record<string, string>;
   /** The colour composite the run makes for the map, when the scenes allow one and the config asks (workers/display.ts). */
   display?: DisplayComposite;
+  /** The optical scenes are NDVI exports: the composites are of their `ndvi` band, not of red and NIR. */
+  ndviExports?: true;
 }
 
 /** Parameters by the products' config keys (`analysis.forestLoss`…); a missing one takes the product's defaults. */
@@ -37,9 +39,15 @@ export function scenesFor<S extends SceneBands>(product: { sensor?: 'radar' }, s
   return scenes.filter((scene) => (scene.sar !== undefined) === radar);
 }
 
+/** Optical scenes that are all NDVI exports (an `ndvi` band, no red): their composites are of that NDVI. */
+export const ndviExports = (scenes: readonly SceneBands[]): boolean =>
+  scenes.length > 0 && scenes.every((scene) => scene.sar === undefined && scene.bands.ndvi && !scene.bands.red);
+
 function lackingReason(product: (typeof PRODUCTS)[number], scenes: readonly SceneBands[]): string | undefined {
   if (scenes.length === 0) return `no ${sensorOf(product)} scenes`;
-  const lacking = scenes.filter((scene) => product.needs.bands.some((band) => !scene.bands[band]));
+  // An NDVI export stands in for red and NIR when all the scenes are: one composite never mixes the two.
+  const exports = 'ndviStandsIn' in product && product.ndviStandsIn && ndviExports(scenes);
+  const lacking = exports ? [] : scenes.filter((scene) => product.needs.bands.some((band) => !scene.bands[band]));
   if (lacking.length === 0) return undefined;
   const missing = product.needs.bands.filter((band) => lacking.some((scene) => !scene.bands[band]));
   const needs =
@@ -77,11 +85,13 @@ export function selectProducts(
     const params = product.params.parse(parameters[product.configKey] ?? {}) as Record<string, unknown>;
     selection.products.push({ type: product.type, params });
   }
+  if (ndviExports(scenesFor({}, scenes))) selection.ndviExports = true;
   return selection;
 }
 
 /**
- * The bands the blocks must read from the optical scenes (red and NIR always: NDVI and the clear counts), the
+ * The bands the blocks must read from the optical scenes (red and NIR always: NDVI and the clear counts; an NDVI
+ * export's NDVI instead), the
  * indices to composite, and the bands read from the radar scenes (none unless a radar product is computed).
  */
 export function inputsOf(selection: ProductSelection): {
@@ -89,11 +99,12 @@ export function inputsOf(selection: ProductSelection): {
   indices: IndexName[];
   radarBands: BandName[];
 } {
-  const bands: BandName[] = ['red', 'nir'];
+  const bands: BandName[] = selection.ndviExports ? ['ndvi'] : ['red', 'nir'];
   const indices: IndexName[] = [];
   const radarBands: BandName[] = [];
   for (const { type } of selection.products) {
     const product = PRODUCTS.find((candidate) => candidate.type === type)!;
+    if (selection.ndviExports && 'ndviStandsIn' in product) continue;
     const into = sensorOf(product) === 'radar' ? radarBands : bands;
     for (const band of product.needs.bands) if (!into.includes(band)) into.push(band);
     for (const index of product.needs.indices) if (!indices.includes(index)) indices.push(index);

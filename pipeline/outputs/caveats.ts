@@ -62,9 +62,18 @@ function runCaveats(run: AnalysisRun, periods: Periods): string[] {
   return caveats;
 }
 
+const ha = (tally: { hectares: number }) => `${tally.hectares.toFixed(2)} ha`;
+
+/** Where two sensors' products agree (RADD + GLAD's "both sensors saw it"), in one sentence. */
+function agreementSentence(type: string, agreement: NonNullable<AnalysisRun['products'][string]['agreement']>) {
+  const { both, onlyThis, onlyThisUnseenByOther, onlyOther } = agreement;
+  return `Both sensors: ${ha(both)} of change is in both ${type} and ${agreement.with}; ${ha(onlyThisUnseenByOther)} is in ${type} only where ${agreement.with} saw no clear view (cloud), ${ha(onlyThis)} in ${type} only where it saw the ground and found none, and ${ha(onlyOther)} in ${agreement.with} only.`;
+}
+
 export function periodCaveats(run: AnalysisRun, periods: Periods): string[] {
   const caveats = runCaveats(run, periods);
   for (const product of Object.values(run.products)) {
+    if (product.agreement) caveats.push(agreementSentence(product.type, product.agreement));
     for (const name of product.observed ? (['baseline', 'monitoring'] as const) : []) {
       const fraction = product.observed![name];
       if (fraction < 0.9) {

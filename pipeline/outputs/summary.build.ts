@@ -49,6 +49,21 @@ function confidenceTallies(product: AnyProduct, stats: ZonalStats): Record<strin
   return { low: tally(CONFIDENCE.low), high: tally(CONFIDENCE.high) };
 }
 
+const tallyOf = (tally: { pixels: number; hectares: number }) => ({
+  pixels: tally.pixels,
+  hectares: roundHa(tally.hectares),
+});
+
+function agreementSummary(agreement: NonNullable<ProductRun['agreement']>): ProductSummary['agreement'] {
+  return {
+    with: agreement.with,
+    both: tallyOf(agreement.both),
+    onlyThis: tallyOf(agreement.onlyThis),
+    onlyThisUnseenByOther: tallyOf(agreement.onlyThisUnseenByOther),
+    onlyOther: tallyOf(agreement.onlyOther),
+  };
+}
+
 function productSummary(aoi: Aoi, run: AnalysisRun, figures: ProductRun): ProductSummary {
   const product = productOf(figures.type);
   return {
@@ -56,6 +71,7 @@ function productSummary(aoi: Aoi, run: AnalysisRun, figures: ProductRun): Produc
     confidence: confidenceTallies(product, figures.stats.aoi),
     patches: { kept: figures.patches.kept, belowMinimumMappingUnit: figures.patches.belowMmu },
     parameters: { ...figures.params },
+    ...(figures.agreement ? { agreement: agreementSummary(figures.agreement) } : {}),
     ...(figures.observed
       ? { observed: { baseline: round6(figures.observed.baseline), monitoring: round6(figures.observed.monitoring) } }
       : {}),

@@ -41,8 +41,8 @@ let kernel: BaytsBlock;
 let vv: BoliviaSeries;
 let runOutput: string;
 
-function cli(args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
+function cli(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env: childEnv(env), encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`changewatch ${args.join(' ')}: exit ${result.status}\n${result.stderr}`);
   return result.stdout;
 }
@@ -237,9 +237,10 @@ describe('radar-forest-loss through `changewatch run` on the Bolivia VV stack', 
 /**
  * Fusion in the run: the same AOI over a catalog holding the VV files and the stack's 14 Landsat NDVI files
  * (catalogued `--bands ndvi`, their no-data kept as unobserved rather than as cloud cover, so every date is used as
- * the R package used it), asking for radar forest loss and optical forest loss. The NDVI exports carry no red and
- * NIR: optical forest loss is not computed, with the reason, and radar forest loss fuses their clear NDVI, each
- * date normalised by its own AOI quantile, as the R package's raster example did. Its output must be the package's.
+ * the R package used it), asking for radar forest loss and optical forest loss. Radar forest loss fuses their clear
+ * NDVI, each date normalised by its own AOI quantile, as the R package's raster example did: its output must be the
+ * package's. Optical forest loss composites the NDVI exports; their only baseline date (2015-12-25) is all cloud, so
+ * it has no clear baseline anywhere, and every radar change is one optical could not see.
  */
 describe('radar-forest-loss fused with Landsat NDVI through `changewatch run`, against the R package', () => {
   let fused: { summary: Summary; classes: Uint8Array; date: Uint16Array };
@@ -277,12 +278,16 @@ describe('radar-forest-loss fused with Landsat NDVI through `changewatch run`, a
     reference = read.bands.map((band) => float32WithNaN(band, nodata));
   }, 300_000);
 
-  it('uses both sensors’ dates and says why optical forest loss is not computed', () => {
+  it('uses both sensors’ dates; optical forest loss, with no clear baseline, leaves every radar change unseen by it', () => {
     const { summary: fusedSummary } = fused;
     expect(fusedSummary.periods.baseline.observationDates).toEqual(['2015-12-25', '2015-12-30']);
     expect(fusedSummary.periods.monitoring.observationDates).toHaveLength(30);
-    expect(Object.keys(fusedSummary.products)).toEqual(['radar-forest-loss']);
-    expect(fusedSummary.analyses.notComputed['forest-loss']).toMatch(/^14 of 14 scenes have no red or nir band/);
+    expect(Object.keys(fusedSummary.products)).toEqual(['forest-loss', 'radar-forest-loss']);
+    expect(fusedSummary.periods.baseline.clearFraction).toBe(0);
+    expect(fusedSummary.products['forest-loss']!.classes['not-seen']!.pixels).toBe(10_000);
+    const agreement = fusedSummary.products['radar-forest-loss']!.agreement!;
+    expect(agreement.onlyThisUnseenByOther.pixels).toBe(1592);
+    expect(agreement.both.pixels + agreement.onlyThis.pixels + agreement.onlyOther.pixels).toBe(0);
   });
 
   it('flags the same pixels as the R package and dates every change on the same observation', () => {
@@ -316,5 +321,65 @@ describe('radar-forest-loss fused with Landsat NDVI through `changewatch run`, a
     expect(agree).toBe(fused.classes.length);
     expect(matrix[DETECTION_STATE.confirmed]![DETECTION_STATE.confirmed]).toBe(1579);
     expect(sameDate).toBe(compared);
+  });
+});
+
+/**
+ * Both sensors on one AOI: optical forest loss (from the NDVI exports' composites) and radar forest loss (VV alone,
+ * `fuseOptical` false, so the two are independent), baseline January 2016 and monitoring from February. Landsat saw
+ * 41 % of the footprint clear once in January (the 18th), after most of the clearing: the summary's `agreement`
+ * says where both saw loss, where radar saw it and Landsat saw nothing clear, and where radar saw it and Landsat saw
+ * the ground; the figures must be the published rasters', pixel for pixel.
+ */
+describe('optical and radar forest loss on one AOI: which sensor saw what', () => {
+  let both: { summary: Summary; optical: Uint8Array; radar: Uint8Array; date: Uint16Array };
+
+  beforeAll(async () => {
+    mkdirSync(join(dir, 'aoi-both'));
+    const aoi = JSON.parse(readFileSync(join(dir, 'aoi-fused', 'bolivia-bayts.geojson'), 'utf8')) as {
+      properties: Record<string, unknown>;
+    };
+    aoi.properties['windows'] = { baseline: '2016-01-01/2016-01-31', monitoring: '2016-02-01/2016-05-31' };
+    writeFileSync(join(dir, 'aoi-both', 'bolivia-bayts.geojson'), JSON.stringify(aoi));
+    const place = ['--stac', join(dir, 'catalog.json'), '--store', `file://${join(dir, 'out-both')}`];
+    const env = { CHANGEWATCH_ANALYSIS_RADAR_FOREST_LOSS_FUSE_OPTICAL: 'false' };
+    expect(cli([...place, '--aoi-dir', join(dir, 'aoi-both'), 'run'], env)).toMatch(/bolivia-bayts\s+ok/);
+    const item = join(dir, 'out-both', 'bolivia-bayts', 'bolivia-bayts-2016-02-01-2016-05-31');
+    const assets = join(
+      item,
+      readdirSync(item).find((name) => !name.endsWith('.json'))!,
+    );
+    both = {
+      summary: JSON.parse(readFileSync(join(assets, 'summary.json'), 'utf8')) as Summary,
+      optical: (await readRaster(join(assets, 'forest-loss.tif'))) as Uint8Array,
+      radar: (await readRaster(join(assets, 'radar-forest-loss.tif'))) as Uint8Array,
+      date: (await readRaster(join(assets, 'radar-forest-loss-date.tif'))) as Uint16Array,
+    };
+  }, 300_000);
+
+  it('counts, from the published rasters, the change each sensor saw and where the other could not see', () => {
+    const agreement = both.summary.products['radar-forest-loss']!.agreement!;
+    expect(agreement.with).toBe('forest-loss');
+    const counts = { both: 0, onlyThis: 0, onlyThisUnseenByOther: 0, onlyOther: 0 };
+    let undated = 0;
+    for (let i = 0; i < both.radar.length; i++) {
+      const radar = both.radar[i] === C.lossLow || both.radar[i] === C.lossHigh;
+      const optical = both.optical[i] === 3;
+      if (radar && both.date[i] === 65_535) undated++;
+      if (radar && optical) counts.both++;
+      else if (radar) counts[both.optical[i] === 0 ? 'onlyThisUnseenByOther' : 'onlyThis']++;
+      else if (optical) counts.onlyOther++;
+    }
+    for (const key of Object.keys(counts) as Array<keyof typeof counts>) {
+      expect(agreement[key].pixels).toBe(counts[key]);
+    }
+    expect(undated).toBe(0);
+    expect(counts.onlyThisUnseenByOther).toBeGreaterThan(100);
+    const caveat = both.summary.caveats.find((text) => text.startsWith('Both sensors:'));
+    expect(caveat).toContain(`${agreement.onlyThisUnseenByOther.hectares.toFixed(2)} ha is in radar-forest-loss only`);
+    console.log(
+      `forest-loss (Landsat NDVI composites) vs radar-forest-loss (VV alone), Jan vs Feb-May 2016: ${JSON.stringify(agreement)}; ` +
+        `optical clear fraction baseline ${both.summary.periods.baseline.clearFraction}, monitoring ${both.summary.periods.monitoring.clearFraction}`,
+    );
   });
 });

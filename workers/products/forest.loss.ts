@@ -169,6 +169,7 @@ export const forestLoss = defineProduct({
   configKey: 'forestLoss',
   title: 'Forest loss classes',
   needs: { bands: ['red', 'nir'], indices: [] },
+  ndviStandsIn: true,
   params: ForestLossParamsSchema,
   classes: [
     { value: FOREST_LOSS_CLASSES.notSeen, ...NOT_SEEN_CLASS },
@@ -198,7 +199,7 @@ export const forestLoss = defineProduct({
   },
   classify(block, params) {
     const dates = block.monitoringDates().map((date) => ({
-      ndvi: normalizedDifference(date.bands.nir, date.bands.red),
+      ndvi: date.bands.ndvi ?? normalizedDifference(date.bands.nir, date.bands.red),
       clear: date.clear,
       day: date.day,
     }));

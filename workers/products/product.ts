@@ -177,6 +177,20 @@ export interface ProductPixels {
   observed?: { baseline: Uint8Array; monitoring: Uint8Array };
 }
 
+/**
+ * Another product that maps the same change from another sensor, whose findings this one's are compared with
+ * pixel by pixel where both are computed (the summary's `agreement`).
+ */
+export interface Corroboration {
+  product: string;
+  /** The other product's change codes. */
+  codes: readonly number[];
+  /** Its code for ground it did not see. */
+  notSeen: number;
+  /** This product's change codes. */
+  ownCodes: readonly number[];
+}
+
 /** Change pixels joined into 8-connected patches across blocks, and which patches a product keeps. */
 export interface PatchRule<P> {
   /** What the patches are: the polygons' `class`. */
@@ -225,10 +239,14 @@ export interface ProductDefinition<Type extends string, Key extends string, Sche
    * composited.
    */
   needs: { bands: readonly BandName[]; indices: readonly IndexName[] };
+  /** NDVI is all it needs of red and NIR: scenes of an NDVI export (an `ndvi` band) stand in for them. */
+  ndviStandsIn?: true;
   /** The scenes it reads: radar, or (default) optical. */
   sensor?: 'radar';
   /** It reads every observation of both periods (`ProductBlock.series`), not only the composites. */
   series?: SeriesSpec<z.infer<Schema>>;
+  /** The product of another sensor mapping the same change: where both run, the summary says where they agree. */
+  corroborates?: Corroboration;
   /** Value rasters besides the classes. */
   rasters?: readonly ValueRaster[];
   params: Schema;

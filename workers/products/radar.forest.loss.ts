@@ -3,6 +3,7 @@ import { DEFAULT_CLAMP, nonForestProbabilityOf, type SensorModel } from '../rada
 import { detectBlock, type BaytsBlock, type SensorStack } from '../radar/bayts.block.js';
 import { DETECTION_STATE } from '../radar/bayts.detect.js';
 import { DEFAULT_NORMALISATION_PERCENTILE } from '../radar/deseason.js';
+import { FOREST_LOSS_CLASSES } from './forest.loss.js';
 import {
   NOT_SEEN_CLASS,
   OUTSIDE_CLASS,
@@ -217,6 +218,12 @@ export const radarForestLoss = defineProduct({
     },
     { value: RADAR_FOREST_LOSS_CLASSES.outside, ...OUTSIDE_CLASS },
   ],
+  corroborates: {
+    product: 'forest-loss',
+    codes: [FOREST_LOSS_CLASSES.loss],
+    notSeen: FOREST_LOSS_CLASSES.notSeen,
+    ownCodes: [RADAR_FOREST_LOSS_CLASSES.lossLow, RADAR_FOREST_LOSS_CLASSES.lossHigh],
+  },
   rasters: [
     {
       key: 'date',
