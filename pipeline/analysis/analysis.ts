@@ -144,6 +144,32 @@ export interface AnalysisInput {
   readConcurrency?: number;
   /** Stops the run between reads and blocks; running worker tasks are abandoned by the pool. */
   signal?: AbortSignal;
+  /**
+   * The reduce of a striped AOI (README "Scaling out"): every computed block's result as its stripe stored it, and
+   * what the stripes' reads found, instead of reading and computing the blocks.
+   */
+  replay?: StripeReplay;
+}
+
+/** What a period's reads found, as a stripe stores it: ids in the order the reads met them. */
+export interface StoredReads {
+  used: string[];
+  dated: string[];
+  skipped: Array<[string, string]>;
+}
+
+export interface StripeReplay {
+  /** One computed block's result, by block index (raster order). */
+  result(index: number): Promise<ChangeBlockResult>;
+  /** Each stripe's reads, in stripe order. */
+  reads: ReadonlyArray<Record<'baseline' | 'monitoring', StoredReads>>;
+}
+
+/** A stripe's share of pass 1: the blocks of block rows `rows[0]` to `rows[1]` (excluded). */
+export interface StripeBlocks {
+  rows: readonly [number, number];
+  /** Takes one computed block's result (stores it); called in block order. */
+  keep(index: number, result: ChangeBlockResult): Promise<void>;
 }
 
 const PERIODS = ['baseline', 'monitoring'] as const;
@@ -356,35 +382,59 @@ function takeBlock(state: AnalysisState, index: number, window: PixelWindow, res
   }
 }
 
-/** Pass 1 over every block: reads, worker tasks (a few in flight), results taken in as they come. */
-async function computeBlocks(state: AnalysisState): Promise<number> {
+/**
+ * Pass 1 for a block inside the AOI, started: replayed from its stripe, or read (awaited here, so blocks read in
+ * raster order) and computed by the pool or this thread (not awaited).
+ */
+async function startBlock(state: AnalysisState, index: number, window: PixelWindow) {
+  const { input } = state;
+  if (input.replay) return { result: input.replay.result(index) };
+  const task = await blockTask(state, window, state.insideOf(window));
+  return {
+    result: input.pool
+      ? input.pool.run(task, input.signal ? { signal: input.signal } : {})
+      : Promise.resolve(runTask(task)),
+  };
+}
+
+/**
+ * Pass 1 over every block (or a stripe's): reads and worker tasks, a few in flight, results taken in raster order
+ * whatever order the workers finish in, so the sums and run tables never depend on thread timing and a reduce
+ * replaying stored blocks gets the same bytes.
+ */
+async function computeBlocks(state: AnalysisState, stripe?: StripeBlocks): Promise<number> {
   const { input } = state;
   const sinks = input.sinks ?? [];
-  const computed = state.windows.filter((window) => window.any).length;
+  const inStripe = (window: PixelWindow) =>
+    !stripe || (window.y0 >= stripe.rows[0] * state.blockSize && window.y0 < stripe.rows[1] * state.blockSize);
+  const computed = state.windows.filter((window) => window.any && inStripe(window)).length;
   const inFlight: Array<Promise<void>> = [];
   const maxInFlight = input.pool ? input.pool.threads + 1 : 1;
   let done = 0;
+  let taken: Promise<void> = Promise.resolve();
   try {
     for (const [index, window] of state.windows.entries()) {
       input.signal?.throwIfAborted();
+      if (!inStripe(window)) continue;
       if (!window.any) {
         const outside = new Uint8Array((window.x1 - window.x0) * (window.y1 - window.y0));
         for (const sink of sinks) sink.composites(window, outside, null);
         continue;
       }
-      const task = await blockTask(state, window, state.insideOf(window));
-      const compute = input.pool
-        ? input.pool.run(task, input.signal ? { signal: input.signal } : {})
-        : Promise.resolve(runTask(task));
-      const placed = compute.then(async (result) => {
+      const compute = (await startBlock(state, index, window)).result;
+      const before = taken;
+      const placed = Promise.all([compute, before]).then(async ([result]) => {
         await state.pixelAreaReady();
         input.signal?.throwIfAborted();
-        takeBlock(state, index, window, result);
+        if (stripe) await stripe.keep(index, result);
+        else takeBlock(state, index, window, result);
         input.onBlock?.({ block: ++done, blocks: computed });
       });
+      taken = placed;
       // Marked handled now: if the run stops early (cancelled, a read failed), blocks still in flight must not
       // surface as unhandled rejections; they are awaited below.
       placed.catch(() => undefined);
+      compute.catch(() => undefined);
       inFlight.push(placed);
       if (inFlight.length >= maxInFlight) await inFlight.shift();
     }
@@ -494,10 +544,51 @@ function analysisRun(state: AnalysisState, keptPatches: KeptPatches[], blocks: n
   };
 }
 
+/** What a period's reads found, as a stripe stores it. */
+function storedReads(reads: PeriodReads): StoredReads {
+  return { used: [...reads.used], dated: [...reads.dated], skipped: [...reads.skipped] };
+}
+
+/**
+ * The reduce's reads: the stripes' in stripe order. Every stripe read the blocks of its rows in raster order after
+ * the same pre-pass, so the ids come in the order a single run over every block meets them.
+ */
+function replayReads(state: AnalysisState, replay: StripeReplay): void {
+  for (const stripe of replay.reads) {
+    for (const period of PERIODS) {
+      const into = state.reads[period];
+      for (const id of stripe[period].used) into.used.add(id);
+      for (const date of stripe[period].dated) into.dated.add(date);
+      for (const [id, reason] of stripe[period].skipped) if (!into.skipped.has(id)) into.skipped.set(id, reason);
+    }
+  }
+}
+
+/**
+ * A stripe of a large AOI (README "Scaling out"): pass 1 for the blocks of its band of block rows, each result
+ * handed to `stripe.keep` instead of the sinks and patch passes. The pre-pass runs over the whole AOI, as in a
+ * single run, so every stripe computes its blocks with the same levels. Returns the blocks computed and what the
+ * reads found.
+ */
+export async function computeStripe(
+  input: AnalysisInput,
+  stripe: StripeBlocks,
+): Promise<{ blocks: number; reads: Record<PeriodName, StoredReads> }> {
+  const state = new AnalysisState({ ...input, sinks: [] });
+  await levelPrePass(state);
+  const blocks = await computeBlocks(state, stripe);
+  return {
+    blocks,
+    reads: { baseline: storedReads(state.reads.baseline), monitoring: storedReads(state.reads.monitoring) },
+  };
+}
+
 export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   const state = new AnalysisState(input);
   for (const sink of input.sinks ?? []) sink.open(state.grid, state.selection);
-  await levelPrePass(state);
+  // The reduce takes the stripes' results: the levels only served their computation.
+  if (input.replay) replayReads(state, input.replay);
+  else await levelPrePass(state);
   const blocks = await computeBlocks(state);
   await state.pixelAreaReady();
   // Patches across block seams, and the minimum mapping unit (and other patch rules) on their true areas.

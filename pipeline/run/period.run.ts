@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { Config } from '../../config/config.schema.js';
-import { runAnalysis, type AnalysisRun } from '../analysis/analysis.js';
+import {
+  computeStripe,
+  runAnalysis,
+  type AnalysisInput,
+  type AnalysisRun,
+  type StripeBlocks,
+  type StripeReplay,
+} from '../analysis/analysis.js';
 import type { Grid } from '../../aoi/rasterize.js';
 import type { OutputFile } from '../outputs/output.file.js';
 import { periodOutputs, type PendingPeriod } from '../outputs/period.outputs.js';
@@ -130,6 +137,42 @@ export interface PeriodRunOptions {
   signal?: AbortSignal;
   onBlock?: (event: { block: number; blocks: number }) => void;
   onPublish?: (event: PublishEvent) => void;
+  /** The reduce of a striped AOI: the stripes' stored blocks instead of reading and computing them. */
+  replay?: StripeReplay;
+}
+
+/** The block driver's input for a period's plan (sinks apart). */
+function analysisInput(
+  plan: PeriodPlan,
+  adapters: Pick<PeriodAdapters, 'opener' | 'pool'>,
+  options: PeriodRunOptions,
+): AnalysisInput {
+  const { aoi, periods } = plan;
+  return {
+    aoi,
+    baseline: periods.baseline.search.observations,
+    monitoring: periods.monitoring.search.observations,
+    opener: adapters.opener,
+    ...(adapters.pool ? { pool: adapters.pool } : {}),
+    grid: plan.grid,
+    resolution: plan.resolution,
+    blockSize: plan.blockSize,
+    products: plan.products,
+    cloud: plan.cloud,
+    ...(options.onBlock ? { onBlock: options.onBlock } : {}),
+    ...(options.replay ? { replay: options.replay } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
+/** A stripe of a period's plan (README "Scaling out"): pass 1 over its block rows, each result to `stripe.keep`. */
+export function computePeriodStripe(
+  plan: PeriodPlan,
+  adapters: Pick<PeriodAdapters, 'opener' | 'pool'>,
+  stripe: StripeBlocks,
+  options: Pick<PeriodRunOptions, 'signal' | 'onBlock'> = {},
+) {
+  return computeStripe(analysisInput(plan, adapters, options), stripe);
 }
 
 /**
@@ -160,21 +203,7 @@ export async function computeAndPublish(
   const rasters = new RasterOutputSink(workDir, windows, plan.resolution);
   const signal = options.signal ? { signal: options.signal } : {};
   try {
-    const run = await runAnalysis({
-      aoi,
-      baseline: periods.baseline.search.observations,
-      monitoring: periods.monitoring.search.observations,
-      opener: adapters.opener,
-      ...(adapters.pool ? { pool: adapters.pool } : {}),
-      grid: plan.grid,
-      resolution: plan.resolution,
-      blockSize: plan.blockSize,
-      products: plan.products,
-      cloud: plan.cloud,
-      sinks: [rasters],
-      ...(options.onBlock ? { onBlock: options.onBlock } : {}),
-      ...signal,
-    });
+    const run = await runAnalysis({ ...analysisInput(plan, adapters, options), sinks: [rasters] });
     refuseUnseen(aoi.id, run, periods);
     const outputs = { aoi, run, rasters, periods, itemId, digest, countSites: siteCounter(adapters, aoi) };
     const { files, summary } = await periodOutputs(outputs);
