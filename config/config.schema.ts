@@ -130,6 +130,12 @@ export const RunConfigSchema = z.strictObject({
    * "Scaling out"). Default unset.
    */
   shardCount: z.number().int().min(1).max(100_000).optional(),
+  /**
+   * An AOI whose grid has more pixels than this is planned as stripes of whole block rows, each about this many
+   * pixels and a work unit of its own, plus a reduce unit (README "Scaling out"). Default 200,000,000 (20,000 km² at
+   * 10 m: Kahuzi-Biega's 170 Mpx stays one unit).
+   */
+  stripeMinPixels: z.number().int().min(1).default(200_000_000),
 });
 
 export const SitesConfigSchema = z.strictObject({

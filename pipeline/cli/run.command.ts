@@ -51,7 +51,7 @@ function progressPrinter(): ((event: RunProgress) => void) | undefined {
   };
 }
 
-/** One run (or dry run) over the configured AOIs; exit 1 when any AOI failed. */
+/** One run (or dry run) over the configured AOIs; exit 1 when any AOI or stripe failed. */
 async function run(options: RunFlags, command: Command, { io, configOf, setExitCode }: CliContext): Promise<void> {
   const { config } = configOf(command);
   // From --shard or the engine's variables (README "Scaling out"); a bad value stops before anything runs.
@@ -73,7 +73,8 @@ async function run(options: RunFlags, command: Command, { io, configOf, setExitC
     if (progress) process.stderr.write('\r\x1b[2K');
     printRunReport(report, io);
     if (report.stopped) io.err(`changewatch: the run stopped: ${report.stopped}`);
-    const failed = report.aois.some((entry) => entry.outcome === 'failed');
+    // A stripe that failed fails the task too, so the engine retries it (README "Scaling out").
+    const failed = [...report.aois, ...(report.stripes ?? [])].some((entry) => entry.outcome === 'failed');
     setExitCode(report.stopped ? EXIT.usage : failed ? EXIT.failed : EXIT.ok);
   } finally {
     stop.dispose();

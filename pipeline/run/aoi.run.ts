@@ -17,6 +17,7 @@ import { computeAndPublish } from './period.run.js';
 import { periodsFor, planAoi, type AoiPlan } from './run.plan.js';
 import { loadState, saveState, type AoiOutcome, type AoiState, type RunRecord } from '../publish/aoi.state.js';
 import { AoiLease } from './lease.js';
+import { removeWork, stripeReplay, stripesOf, workPrefix } from './stripe.work.js';
 
 /**
  * One AOI of a run: take its lease, plan (which scenes are new, whether the period must be recomputed), execute the
@@ -73,7 +74,11 @@ export interface RunContext {
   task?: string;
 }
 
-async function publishedItem(store: ObjectStore, aoiId: string, itemId: string): Promise<ResultItem | undefined> {
+export async function publishedItem(
+  store: ObjectStore,
+  aoiId: string,
+  itemId: string,
+): Promise<ResultItem | undefined> {
   const bytes = await store.get(itemKey(aoiId, itemId));
   if (!bytes) return undefined;
   try {
@@ -96,20 +101,22 @@ export function historyRecord(runId: string, started: Date, ended: Date, entry: 
   };
 }
 
-/** The AOI's lease, renewed in the background; a lost lease aborts the AOI. Undefined when another run holds it. */
-async function holdLease(ctx: RunContext, aoi: Aoi, entry: AoiRunReport, abort: AbortController, log: Logger) {
+/**
+ * The lease on `id` (an AOI, or a stripe's folder: pipeline/run/lease.ts), renewed in the background; a lost lease
+ * aborts the work. Says who holds it when another run does.
+ */
+export async function holdLease(ctx: RunContext, id: string, abort: AbortController, log: Logger) {
   const { store, config } = ctx.adapters;
-  const acquired = await AoiLease.acquire(store, aoi.id, {
+  const acquired = await AoiLease.acquire(store, id, {
     runId: ctx.runId,
     minutes: config.run.leaseMinutes,
     now: ctx.now,
     ...(ctx.task ? { task: ctx.task } : {}),
   });
   if (!(acquired instanceof AoiLease)) {
-    entry.outcome = 'busy';
-    entry.reason = `run ${acquired.heldBy.runId} (${acquired.heldBy.host}, pid ${acquired.heldBy.pid}) holds this AOI until ${acquired.heldBy.expiresAt}`;
     log.warn({ heldBy: acquired.heldBy }, 'Aoi:Lease:Busy');
-    return undefined;
+    const { runId, host, pid, expiresAt } = acquired.heldBy;
+    return { busy: `run ${runId} (${host}, pid ${pid}) holds ${id} until ${expiresAt}` };
   }
   const renewal = setInterval(
     () => {
@@ -122,6 +129,7 @@ async function holdLease(ctx: RunContext, aoi: Aoi, entry: AoiRunReport, abort: 
   );
   renewal.unref();
   return {
+    busy: undefined,
     release: async () => {
       clearInterval(renewal);
       await acquired.release().catch((error: unknown) => log.warn({ err: error }, 'Aoi:Lease:NotReleased'));
@@ -177,6 +185,15 @@ function publishEvents(ctx: RunContext, aoiId: string, log: Logger) {
   };
 }
 
+/** The stripes' stored blocks when the period is a striped AOI's and every stripe is finished (the reduce). */
+async function replayOf(ctx: RunContext, period: PeriodPlan, log: Logger) {
+  const stripes = stripesOf(period.grid, period.blockSize, ctx.adapters.config.run.stripeMinPixels);
+  const prefix = workPrefix(period.aoi.id, period.itemId, period.digest);
+  const replay = await stripeReplay(ctx.adapters.store, prefix, stripes, period.blockSize);
+  if (replay) log.info({ stripes: stripes.length, prefix }, 'Aoi:Stripes:Reduce');
+  return replay;
+}
+
 /** Computes the period and publishes its assets and item; then completes the publication (publish/period.publish.ts). */
 async function executePeriod(
   ctx: RunContext,
@@ -191,6 +208,7 @@ async function executePeriod(
   const readsBefore = opener.stats();
   const scenes = plan.scenes.baseline.length + plan.scenes.monitoring.length;
   const onPublish = publishEvents(ctx, period.aoi.id, log);
+  const replay = await replayOf(ctx, period, log);
   const result = await computeAndPublish(
     period,
     { opener, store: ctx.adapters.store, pool: ctx.adapters.pool(), siteRules: ctx.adapters.config.sites },
@@ -209,6 +227,7 @@ async function executePeriod(
         });
       },
       onPublish,
+      ...(replay ? { replay } : {}),
     },
   );
   const reads = opener.stats();
@@ -294,6 +313,11 @@ async function planAndExecute(ctx: RunContext, aoi: Aoi, entry: AoiRunReport, si
   } else entry.outcome = plan.action;
   state.history.push(historyRecord(ctx.runId, ctx.started, ctx.now(), entry));
   await saveState(ctx.adapters.store, state);
+  // The item is published: what stripes left for it goes (also after a reduce that died before removing it).
+  if (stripesOf(period.grid, period.blockSize, ctx.adapters.config.run.stripeMinPixels).length > 0) {
+    const removed = await removeWork(ctx.adapters.store, aoi.id, itemId);
+    if (removed > 0) log.info({ removed }, 'Aoi:Stripes:Removed');
+  }
 }
 
 /** The outcome and reason of an AOI whose run threw, from the one error table (pipeline/errors.ts). */
@@ -339,8 +363,9 @@ export async function runAoi(ctx: RunContext, aoi: Aoi): Promise<AoiRunReport> {
   let lease: { release(): Promise<void> } | undefined;
   try {
     if (!ctx.dryRun) {
-      lease = await holdLease(ctx, aoi, entry, abort, log);
-      if (!lease) return entry;
+      const held = await holdLease(ctx, aoi.id, abort, log);
+      if (held.busy !== undefined) return { ...entry, outcome: 'busy', reason: held.busy };
+      lease = held;
       // Holding the lease, nothing under the AOI is being written by anyone else: what a killed writer left goes.
       const removed = await ctx.adapters.store.removeAbandoned(`${aoi.id}/`);
       if (removed.length > 0) log.warn({ removed }, 'Aoi:Abandoned:Removed');

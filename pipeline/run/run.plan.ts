@@ -21,7 +21,7 @@ const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export function periodsFor(
   aoi: Pick<Aoi, 'windows'>,
   runDate: Date,
-  run: Config['run'],
+  run: Pick<Config['run'], 'monitoringDays' | 'baselineYearsBack'>,
 ): { baseline: TimeInterval; monitoring: TimeInterval } {
   const endMs = Date.UTC(runDate.getUTCFullYear(), runDate.getUTCMonth(), runDate.getUTCDate()) + DAY_MS;
   const startMs = endMs - run.monitoringDays * DAY_MS;

@@ -71,6 +71,11 @@ export function printRunReport(report: RunReport, io: ReportIo): void {
     ...report.aois.map(runRow),
   ];
   for (const line of table(rows)) io.out(line);
+  for (const stripe of report.stripes ?? []) {
+    io.out(
+      `stripe ${stripe.unit}: ${stripe.outcome}, ${stripe.blocks} block(s), ${mib(stripe.bytesStored)} stored, ${(stripe.ms / 1000).toFixed(1)} s${stripe.reason ? `: ${stripe.reason}` : ''}`,
+    );
+  }
   const { shard } = report;
   if (shard) {
     io.out(

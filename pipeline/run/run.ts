@@ -12,7 +12,9 @@ import { killAfterIfAsked } from './debug.kill.js';
 import { removeAbandonedWorkDirs } from './period.run.js';
 import type { AoiPlan } from './run.plan.js';
 import type { Shard } from './shard.js';
-import { shareOf, type ShardReport } from './units.plan.js';
+import { runStripe, type StripeRunReport } from './stripe.run.js';
+import { stripeDone, stripesOf, workPrefix } from './stripe.work.js';
+import { periodOf, shareOf, type ShardReport, type WorkUnit } from './units.plan.js';
 
 export type { AoiRunReport, RunProgress } from './aoi.run.js';
 
@@ -36,6 +38,8 @@ export interface RunReport {
   stopped?: string;
   /** An array task's share of the night (README "Scaling out"), when the run is one. */
   shard?: ShardReport;
+  /** The stripe units of large AOIs this task ran (the reduces are among `aois`). */
+  stripes?: StripeRunReport[];
 }
 
 export interface RunOptions {
@@ -164,7 +168,8 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
       })
     : undefined;
   if (share) adapters = share.adapters;
-  const aois = share?.aois ?? night;
+  const aoiOf = (unit: WorkUnit) => night.find((aoi) => aoi.id === unit.aoi)!;
+  const aois = share ? share.mine.filter((unit) => unit.kind === 'aoi').map(aoiOf) : night;
   const ctx: RunContext = {
     adapters,
     runId,
@@ -189,13 +194,16 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
     stac: redactUrl(adapters.finder.url),
     aois: [],
     plans: ctx.plans,
-    ...(share ? { shard: share.report } : {}),
+    ...(share ? { shard: share.report, stripes: [] } : {}),
   };
   log.info({ aois: aois.map((aoi) => aoi.id), store: report.store, dryRun: report.dryRun }, 'Run:Start');
   try {
-    for (const aoi of aois) {
-      if (ctx.stopped) report.aois.push(stoppedEntry(aoi, ctx.stopped));
-      else report.aois.push(await runAoi(ctx, aoi));
+    if (share) await runShare(ctx, report, share, aoiOf);
+    else {
+      for (const aoi of aois) {
+        if (ctx.stopped) report.aois.push(stoppedEntry(aoi, ctx.stopped));
+        else report.aois.push(await runAoi(ctx, aoi));
+      }
     }
   } finally {
     // Worker threads and open rasters are not kept between runs (the scheduler runs once a night).
@@ -208,6 +216,40 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
   if (!ctx.dryRun) await sendRunAlerts(adapters, { runId, now, log, signal: options.signal }, aois, report.aois);
   log.info({ outcomes: Object.fromEntries(report.aois.map((entry) => [entry.aoi, entry.outcome])) }, 'Run:Done');
   return report;
+}
+
+/**
+ * An array task's units in the order dealt (largest first): whole AOIs and stripes. Reduces are not run in that
+ * order: after its own units, the task runs every reduce of the night whose stripes are all finished (the AOI's
+ * lease decides between tasks finishing together; a published item is `nothing-new`), so whichever task finishes
+ * the last stripe of an AOI reduces it, and a reduce that died is run by the next task or run that finds the stripes.
+ */
+async function runShare(
+  ctx: RunContext,
+  report: RunReport,
+  share: { mine: WorkUnit[]; units: WorkUnit[] },
+  aoiOf: (unit: WorkUnit) => Aoi,
+): Promise<void> {
+  for (const unit of share.mine) {
+    if (unit.kind === 'reduce') continue;
+    if (ctx.stopped) report.aois.push(stoppedEntry(aoiOf(unit), ctx.stopped));
+    else if (unit.kind === 'stripe') report.stripes!.push(await runStripe(ctx, aoiOf(unit), unit));
+    else report.aois.push(await runAoi(ctx, aoiOf(unit)));
+  }
+  for (const unit of share.units) {
+    if (unit.kind !== 'reduce' || ctx.stopped || ctx.dryRun) continue;
+    if (await stripesFinished(ctx, aoiOf(unit))) report.aois.push(await runAoi(ctx, aoiOf(unit)));
+    else ctx.log.info({ aoi: unit.aoi, unit: unit.id }, 'Run:Reduce:Waiting');
+  }
+}
+
+/** Whether every stripe of the AOI's period has its manifest in the store. */
+async function stripesFinished(ctx: RunContext, aoi: Aoi): Promise<boolean> {
+  const { period } = await periodOf(ctx.adapters, aoi, ctx.started, ctx.signal);
+  const prefix = workPrefix(aoi.id, period.itemId, period.digest);
+  const stripes = stripesOf(period.grid, period.blockSize, ctx.adapters.config.run.stripeMinPixels);
+  for (const stripe of stripes) if (!(await stripeDone(ctx.adapters.store, prefix, stripe))) return false;
+  return stripes.length > 0;
 }
 
 function stoppedEntry(aoi: Aoi, reason: string): AoiRunReport {

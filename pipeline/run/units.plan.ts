@@ -6,6 +6,7 @@ import { findScenes } from '../scenes/scenes.find.js';
 import { planPeriod } from './period.plan.js';
 import { periodsFor, planAoi } from './run.plan.js';
 import { assignUnits, type Shard } from './shard.js';
+import { stripesOf, type Stripe } from './stripe.work.js';
 
 /**
  * The night's work units (README "Scaling out"): one per AOI and period, each with an estimated cost, in a
@@ -16,18 +17,29 @@ import { assignUnits, type Shard } from './shard.js';
  */
 
 export interface WorkUnit {
-  /** The unit's id: the item it publishes (`<aoi>-<first day>-<last day>` of the monitoring window). */
+  /**
+   * The unit's id: the item it publishes (`<aoi>-<first day>-<last day>` of the monitoring window); for a striped
+   * AOI, `<item>/stripe-<i>-of-<n>` and `<item>/reduce`.
+   */
   id: string;
-  /** What the unit computes; whole AOIs for now (stripes of a large AOI and their reduce come later). */
-  kind: 'aoi';
+  /**
+   * What the unit computes: a whole AOI; a stripe of a large AOI's block rows (pass 1, stored under the work
+   * prefix); or that AOI's reduce (the stored blocks replayed, patches, outputs, publication).
+   */
+  kind: 'aoi' | 'stripe' | 'reduce';
   aoi: string;
+  /** A stripe unit's stripe. */
+  stripe?: Stripe;
   windows: { baseline: string; monitoring: string };
   /** Scenes of both windows. */
   scenes: number;
   /** Output pixel size, metres, and pixels of the AOI's grid (its bounding box at that size). */
   resolution: number;
   gridPixels: number;
-  /** The balancing weight: grid pixels × scenes (at least 1), what the block driver's work grows with. */
+  /**
+   * The balancing weight: grid pixels × scenes (at least 1), what the block driver's work grows with; a stripe's
+   * share of it by its block rows; a reduce, grid pixels (it reads no scene).
+   */
   cost: number;
   /** The plan's estimate of the bytes to read (pipeline/run/run.plan.ts `estimateReadBytes`). */
   estimatedBytes: number;
@@ -43,7 +55,8 @@ type FoundItem = Finder['find'] extends (...args: never[]) => AsyncIterable<infe
 /** At most this many AOIs are searched at once while planning (two STAC searches each). */
 const PLAN_CONCURRENCY = 4;
 
-async function unitOf(adapters: Adapters, aoi: Aoi, runDate: Date, signal?: AbortSignal): Promise<WorkUnit> {
+/** The period an AOI's unit computes on `runDate` (its scenes searched), as the run plans it. */
+export async function periodOf(adapters: Adapters, aoi: Aoi, runDate: Date, signal?: AbortSignal) {
   const { config, finder } = adapters;
   const windows = periodsFor(aoi, runDate, config.run);
   const options = signal ? { signal } : {};
@@ -58,6 +71,27 @@ async function unitOf(adapters: Adapters, aoi: Aoi, runDate: Date, signal?: Abor
     },
     config,
   );
+  return { windows, period };
+}
+
+/** A striped AOI's units: its stripes, each costed by its share of the block rows, and its reduce. */
+export function stripeUnits(unit: WorkUnit, stripes: readonly Stripe[]): WorkUnit[] {
+  const rows = stripes.at(-1)!.rows[1];
+  return [
+    ...stripes.map((stripe) => ({
+      ...unit,
+      id: `${unit.id}/stripe-${stripe.index}-of-${stripe.count}`,
+      kind: 'stripe' as const,
+      stripe,
+      cost: Math.max(1, (unit.cost * (stripe.rows[1] - stripe.rows[0])) / rows),
+    })),
+    { ...unit, id: `${unit.id}/reduce`, kind: 'reduce' as const, scenes: 0, cost: Math.max(1, unit.gridPixels) },
+  ];
+}
+
+async function unitsOf(adapters: Adapters, aoi: Aoi, runDate: Date, signal?: AbortSignal): Promise<WorkUnit[]> {
+  const { config } = adapters;
+  const { windows, period } = await periodOf(adapters, aoi, runDate, signal);
   const gridPixels = period.grid.width * period.grid.height;
   // As if nothing were published: the estimate of computing it, whatever the store holds.
   const plan = planAoi({
@@ -74,7 +108,7 @@ async function unitOf(adapters: Adapters, aoi: Aoi, runDate: Date, signal?: Abor
     memoryLimitBytes: (config.analysis.memoryLimitMiB ?? (0.75 * totalmem()) / 1_048_576) * 1_048_576,
   });
   const scenes = plan.scenes.baseline.length + plan.scenes.monitoring.length;
-  return {
+  const unit: WorkUnit = {
     id: period.itemId,
     kind: 'aoi',
     aoi: aoi.id,
@@ -87,6 +121,9 @@ async function unitOf(adapters: Adapters, aoi: Aoi, runDate: Date, signal?: Abor
     estimatedMemoryBytes: plan.estimatedMemoryBytes,
     ...(plan.action === 'compute' ? {} : { note: plan.reason }),
   };
+  // Only a unit that computes is cut: one without scenes, or too large to compute at all, stays one unit.
+  const stripes = plan.action === 'compute' ? stripesOf(period.grid, period.blockSize, config.run.stripeMinPixels) : [];
+  return stripes.length > 0 ? stripeUnits(unit, stripes) : [unit];
 }
 
 /**
@@ -98,16 +135,16 @@ export async function planUnits(
   aois: readonly Aoi[],
   options: { runDate: Date; signal?: AbortSignal },
 ): Promise<WorkUnit[]> {
-  const units = new Array<WorkUnit>(aois.length);
+  const units = new Array<WorkUnit[]>(aois.length);
   let next = 0;
   const worker = async () => {
     while (next < aois.length) {
       const at = next++;
-      units[at] = await unitOf(adapters, aois[at]!, options.runDate, options.signal);
+      units[at] = await unitsOf(adapters, aois[at]!, options.runDate, options.signal);
     }
   };
   await Promise.all(Array.from({ length: Math.min(PLAN_CONCURRENCY, aois.length) }, worker));
-  return units.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return units.flat().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**
@@ -149,15 +186,15 @@ export interface ShardReport {
 }
 
 /**
- * A sharded run's AOIs: the night's units planned and dealt out over the shard's tasks; this task keeps the AOIs of
- * its own units, largest first. The adapters returned remember the searches made here for the run.
+ * A sharded run's units: the night's units planned and dealt out over the shard's tasks; this task's own, largest
+ * first, and the night's (for its reduces). The adapters returned remember the searches made here for the run.
  */
 export async function shareOf(
   adapters: Adapters,
   night: readonly Aoi[],
   shard: Shard,
   options: { runDate: Date; log: Logger; task?: string; signal?: AbortSignal },
-): Promise<{ adapters: Adapters; aois: Aoi[]; report: ShardReport }> {
+): Promise<{ adapters: Adapters; mine: WorkUnit[]; units: WorkUnit[]; report: ShardReport }> {
   const remembering = { ...adapters, finder: rememberSearches(adapters.finder) };
   const units = await planUnits(remembering, night, options);
   const mine = assignUnits(units, shard.count)[shard.index]!;
@@ -172,6 +209,5 @@ export async function shareOf(
     totalCost: units.reduce((sum, unit) => sum + unit.cost, 0),
   };
   options.log.info(report, 'Run:Shard:Planned');
-  const aois = mine.map((unit) => night.find((aoi) => aoi.id === unit.aoi)!);
-  return { adapters: remembering, aois, report };
+  return { adapters: remembering, mine, units, report };
 }

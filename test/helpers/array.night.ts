@@ -52,21 +52,28 @@ export interface ArrayNight {
   env: Record<string, string>;
 }
 
-/** The site, a fresh bucket on the S3 server, both configs and the tasks' environment. */
-export async function startArrayNight(bucketPrefix: string): Promise<ArrayNight> {
+/**
+ * The site, a fresh bucket on the S3 server, both configs and the tasks' environment; `options` replace the AOIs
+ * and the analysis and run sections of the config (the stripes test: test/integration/stripes.bukavu.test.ts).
+ */
+export async function startArrayNight(
+  bucketPrefix: string,
+  options: { aois?: typeof ARRAY_AOIS; analysis?: Record<string, unknown>; run?: Record<string, unknown> } = {},
+): Promise<ArrayNight> {
   const s3 = inject('s3');
   const bucket = `${bucketPrefix}-${Date.now()}`;
   const client = await s3ClientWithBucket(bucket);
   const { collection, items } = await bukavuItems();
   const storeUrl = `s3://${bucket}/array`;
   const site = await startRunSite({
-    aois: ARRAY_AOIS,
+    aois: options.aois ?? ARRAY_AOIS,
     items,
     collections: [collection],
     storeUrl,
     extraConfig: {
       store: { url: storeUrl, s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true } },
-      analysis: { maxThreads: 1 },
+      analysis: { maxThreads: 1, ...options.analysis },
+      ...(options.run ? { run: options.run } : {}),
     },
   });
   const config = JSON.parse(readFileSync(site.configFile, 'utf8')) as { store: { url: string } };

@@ -5,7 +5,12 @@ describe('loadConfig: the schedule', () => {
   it('defaults to 02:00 every night in Africa/Lubumbashi', () => {
     const { config } = loadConfig({}, {}, '/nonexistent');
     expect(config.schedule).toMatchObject({ cron: '0 2 * * *', timezone: 'Africa/Lubumbashi' });
-    expect(config.run).toEqual({ monitoringDays: 90, baselineYearsBack: 1, leaseMinutes: 60 });
+    expect(config.run).toEqual({
+      monitoringDays: 90,
+      baselineYearsBack: 1,
+      leaseMinutes: 60,
+      stripeMinPixels: 200_000_000,
+    });
   });
 
   it('refuses a cron expression node-cron cannot parse and an unknown time zone, naming the field', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileObjectStore } from '../../../pipeline/io/object.store.file.js';
+import { assignUnits } from '../../../pipeline/run/shard.js';
 import {
   decodeBlock,
   encodeBlock,
@@ -14,7 +15,21 @@ import {
   stripesOf,
   workPrefix,
 } from '../../../pipeline/run/stripe.work.js';
+import { stripeUnits, type WorkUnit } from '../../../pipeline/run/units.plan.js';
 import type { ChangeBlockResult } from '../../../workers/change.block.js';
+
+const unit = (id: string, gridPixels: number, scenes: number): WorkUnit => ({
+  id,
+  kind: 'aoi',
+  aoi: id.split('-')[0]!,
+  windows: { baseline: '2025-01-01/2025-03-31', monitoring: '2026-01-01/2026-03-31' },
+  scenes,
+  resolution: 10,
+  gridPixels,
+  cost: gridPixels * scenes,
+  estimatedBytes: 0,
+  estimatedMemoryBytes: 0,
+});
 
 describe('stripes of a large AOI', () => {
   it('cut a grid above the threshold into bands of whole block rows, none at or below it', () => {
@@ -42,6 +57,23 @@ describe('stripes of a large AOI', () => {
       [7, 10],
     ]);
     expect(odd.every((s) => s.count === 4)).toBe(true);
+  });
+
+  it('are units of their own with the cost split by rows, plus a reduce; the same every time', () => {
+    const big = unit('big-2026-01-01-2026-03-31', 1000 * 2000, 6);
+    const stripes = stripesOf({ width: 1000, height: 2000 }, 512, 600_000);
+    const units = stripeUnits(big, stripes);
+    expect(units.map((u) => [u.id, u.kind, u.cost])).toEqual([
+      ['big-2026-01-01-2026-03-31/stripe-0-of-4', 'stripe', 3_000_000],
+      ['big-2026-01-01-2026-03-31/stripe-1-of-4', 'stripe', 3_000_000],
+      ['big-2026-01-01-2026-03-31/stripe-2-of-4', 'stripe', 3_000_000],
+      ['big-2026-01-01-2026-03-31/stripe-3-of-4', 'stripe', 3_000_000],
+      ['big-2026-01-01-2026-03-31/reduce', 'reduce', 2_000_000],
+    ]);
+    expect(stripeUnits(big, stripes)).toEqual(units);
+    // Dealt out like any units: the four stripes go to four tasks.
+    const tasks = assignUnits([...units, unit('small-2026-01-01-2026-03-31', 1000, 6)], 4);
+    expect(tasks.map((task) => task.filter((u) => u.kind === 'stripe').length)).toEqual([1, 1, 1, 1]);
   });
 });
 
