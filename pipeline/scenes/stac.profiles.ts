@@ -250,8 +250,9 @@ type BandAt = { key: string; band: number };
 
 /**
  * A north-up `proj:transform` in GDAL order (x0, res, 0, y0, 0, −res). The projection extension states the affine
- * coefficients in rasterio's order (res, 0, x0, 0, −res, y0, optionally 0, 0, 1: the Planetary Computer's items);
- * `catalog build` has written GDAL's order: both are read. Undefined for anything else (rotated, missing).
+ * coefficients in rasterio's order (res, 0, x0, 0, −res, y0, optionally 0, 0, 1: the Planetary Computer's items, and
+ * `catalog build`'s); catalogs built before it wrote GDAL's order, which is read too. Undefined for anything else
+ * (rotated, missing).
  */
 function northUpTransform(value: unknown): Scene['transform'] {
   if (!Array.isArray(value) || value.length < 6 || !value.slice(0, 6).every(Number.isFinite)) return undefined;

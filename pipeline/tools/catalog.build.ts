@@ -271,6 +271,11 @@ function assetBands(info: RasterInfo, options: CatalogBuildOptions) {
   };
 }
 
+/** A GDAL geotransform (x0, xres, xrot, y0, yrot, yres) as the projection extension's affine coefficients. */
+function affineOf([x0, xres, xrot, y0, yrot, yres]: readonly number[]): number[] {
+  return [xres!, xrot!, x0!, yrot!, yres!, y0!];
+}
+
 function stacItem(
   target: CatalogTarget,
   file: string,
@@ -297,7 +302,8 @@ function stacItem(
       ...(options.nodataIsCloud && options.unit === undefined ? { 'eo:cloud_cover': cloudCover } : {}),
       'proj:epsg': info.epsg,
       'proj:shape': [info.height, info.width],
-      'proj:transform': info.transform,
+      // The projection extension's affine order (a, b, c, d, e, f: rasterio's), not GDAL's geotransform order.
+      'proj:transform': affineOf(info.transform),
       gsd: Math.abs(info.transform[1]),
       'changewatch:nodata_percent': cloudCover,
       'changewatch:source_file': basename(file),

@@ -98,6 +98,8 @@ describe('changewatch catalog build', () => {
     expect(item.properties.datetime).toBe('2021-08-25T08:06:11.000Z');
     expect(item.properties['proj:epsg']).toBe(32735);
     expect(item.properties['proj:shape']).toEqual([1121, 835]);
+    // The projection extension's affine order; gdalinfo's geotransform is [701410, 10, 0, 9730510, 0, -10].
+    expect(item.properties['proj:transform']).toEqual([10, 0, 701410, 0, -10, 9730510]);
     // gdalinfo corner coordinates: 28°48'40.84"E … 28°53'11.61"E, 2°26'12.54"S … 2°32'17.84"S.
     expect(item.bbox[0]).toBeCloseTo(28.81134, 4);
     expect(item.bbox[2]).toBeCloseTo(28.88656, 4);
