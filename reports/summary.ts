@@ -154,6 +154,10 @@ export const ProductSummarySchema = z
           description: 'Change in this product only, where the other did not see the ground (optical: cloud).',
         }),
         onlyOther: TallySchema.meta({ description: 'Change in the other product only.' }),
+        independent: z.boolean().meta({
+          description:
+            "False when this product fused the other's observations into its own: then 'both' is not two sensors confirming each other.",
+        }),
       })
       .optional()
       .meta({

@@ -242,7 +242,7 @@ class AnalysisState {
       lastClear: emptyLastClear(),
     }));
     this.passes = this.selection.products.map((selected) => new ProductPasses(selected));
-    this.agreements = ProductAgreement.of(this.selection.products.map(({ type }) => type));
+    this.agreements = ProductAgreement.of(this.selection.products);
     this.windows = blockWindows(this.grid, this.blockSize, this.insideOf);
     const split = (period: PeriodName, radar: boolean) =>
       input[period].filter((observation) => isRadar(observation) === radar);

@@ -22,6 +22,11 @@ export interface AgreementTally {
   onlyThisUnseenByOther: ClassTally;
   /** Change in the other product only. */
   onlyOther: ClassTally;
+  /**
+   * False when this product fused the other's observations into its own (radar forest loss with `fuseOptical`): then
+   * "both" is one dataset counted twice, not two sensors confirming each other.
+   */
+  independent: boolean;
 }
 
 const emptyTally = (): ClassTally => ({ pixels: 0, hectares: 0 });
@@ -34,18 +39,23 @@ export class ProductAgreement {
   constructor(
     readonly type: string,
     private readonly rule: Corroboration,
+    independent: boolean,
   ) {
     for (const code of rule.ownCodes) this.own[code] = 1;
     for (const code of rule.codes) this.theirs[code] = 1;
     const tally = { both: emptyTally(), onlyThis: emptyTally(), onlyThisUnseenByOther: emptyTally() };
-    this.tally = { with: rule.product, ...tally, onlyOther: emptyTally() };
+    this.tally = { with: rule.product, ...tally, onlyOther: emptyTally(), independent };
   }
 
   /** The agreements of the computed products: those whose corroborated product is computed too. */
-  static of(types: readonly string[]): ProductAgreement[] {
-    return types.flatMap((type) => {
-      const rule = productOf(type).corroborates;
-      return rule && types.includes(rule.product) ? [new ProductAgreement(type, rule)] : [];
+  static of(products: ReadonlyArray<{ type: string; params: unknown }>): ProductAgreement[] {
+    const types = products.map(({ type }) => type);
+    return products.flatMap(({ type, params }) => {
+      const product = productOf(type);
+      const rule = product.corroborates;
+      if (!rule || !types.includes(rule.product)) return [];
+      const fused = product.series?.fusesOptical?.(params as never) ?? false;
+      return [new ProductAgreement(type, rule, !fused)];
     });
   }
 

@@ -64,10 +64,16 @@ function runCaveats(run: AnalysisRun, periods: Periods): string[] {
 
 const ha = (tally: { hectares: number }) => `${tally.hectares.toFixed(2)} ha`;
 
-/** Where two sensors' products agree (RADD + GLAD's "both sensors saw it"), in one sentence. */
+/**
+ * Where two sensors' products agree (RADD + GLAD's "both sensors saw it"), in one sentence; said not to be two
+ * sensors' agreement when one product fused the other's observations.
+ */
 function agreementSentence(type: string, agreement: NonNullable<AnalysisRun['products'][string]['agreement']>) {
   const { both, onlyThis, onlyThisUnseenByOther, onlyOther } = agreement;
-  return `Both sensors: ${ha(both)} of change is in both ${type} and ${agreement.with}; ${ha(onlyThisUnseenByOther)} is in ${type} only where ${agreement.with} saw no clear view (cloud), ${ha(onlyThis)} in ${type} only where it saw the ground and found none, and ${ha(onlyOther)} in ${agreement.with} only.`;
+  const counts = `${ha(both)} of change is in both ${type} and ${agreement.with}; ${ha(onlyThisUnseenByOther)} is in ${type} only where ${agreement.with} saw no clear view (cloud), ${ha(onlyThis)} in ${type} only where it saw the ground and found none, and ${ha(onlyOther)} in ${agreement.with} only.`;
+  return agreement.independent
+    ? `Both sensors: ${counts}`
+    : `Not two independent sensors (${type} fused the optical observations ${agreement.with} uses, so their agreement is not corroboration): ${counts}`;
 }
 
 export function periodCaveats(run: AnalysisRun, periods: Periods): string[] {

@@ -321,6 +321,9 @@ export class RasterOutputSink implements AnalysisSink {
   /** A block of the colour composites, when the run makes them: nodata where the block is outside the AOI. */
   private writeDisplay(window: PixelWindow, pixels: number, result: ChangeBlockResult | null): void {
     if (!this.writers.has('composite-baseline')) return;
+    // Zeros say "not seen clear": only for blocks outside the AOI, never for a computed block that lacks its picture.
+    if (result && !result.display)
+      throw new RangeError(`RasterOutputSink: block at ${window.x0},${window.y0} came back without its composites`);
     for (const period of PERIODS) {
       const planes = result?.display?.[period] ?? [0, 1, 2].map(() => new Uint8Array(pixels));
       this.write(`composite-${period}`, window, ...planes);

@@ -61,6 +61,7 @@ function agreementSummary(agreement: NonNullable<ProductRun['agreement']>): Prod
     onlyThis: tallyOf(agreement.onlyThis),
     onlyThisUnseenByOther: tallyOf(agreement.onlyThisUnseenByOther),
     onlyOther: tallyOf(agreement.onlyOther),
+    independent: agreement.independent,
   };
 }
 

@@ -7,7 +7,9 @@ import { DEBIAN_PYTHON } from '../helpers/paths.js';
 
 /**
  * The colour composites a run publishes for the map, on the real Landsat 5 pair over the Bale Mountains (blue, green
- * and red: true colour). GDAL must see a valid COG with three Byte bands it calls red, green and blue, and an
+ * and red: true colour). Each period has one scene, so this checks the reading, the stretch, the nodata and the file,
+ * not the median (workers/composite.ts has its own tests against numpy's nanmedian); which pixels count as seen is
+ * taken from the run's own clear-count raster. GDAL must see a valid COG with three Byte bands it calls red, green and blue, and an
  * independent numpy computation from the scene files (DN → TOA reflectance by the item's scale and offset, the fixed
  * 0–0.2 stretch onto 1..255) must give the published bytes wherever the period was seen clear, and 0 (nodata) exactly
  * where the clear-count raster says not seen or outside the AOI.

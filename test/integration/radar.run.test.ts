@@ -143,9 +143,11 @@ describe('radar-forest-loss through `changewatch run` on the Bolivia VV stack', 
       (key) => rasters[key]!,
     ) as [Uint8Array, Uint16Array, Float32Array, Uint16Array];
     let worstProbability = 0;
+    let noBaseline = 0;
     for (let i = 0; i < classes.length; i++) {
       expect(publishedState(classes[i]!)).toBe(kernel.state[i]);
       if (kernel.observations[i] === 0) expect(classes[i]).toBe(C.notSeen);
+      if (classes[i] === C.noBaseline) noBaseline++;
       expect(observations[i]).toBe(kernel.observations[i]);
       if (kernel.state[i] === DETECTION_STATE.none) expect(date[i]).toBe(65_535);
       else expect(date[i]).toBe(kernel.changeTime[i]);
@@ -153,6 +155,7 @@ describe('radar-forest-loss through `changewatch run` on the Bolivia VV stack', 
       else worstProbability = Math.max(worstProbability, Math.abs(probability[i]! - kernel.lastPnf[i]!));
     }
     expect(worstProbability).toBeLessThan(1e-6);
+    console.log(`radar-forest-loss on Bolivia: ${noBaseline} px without a pass before monitoring (no-baseline)`);
     const flagged = kernel.state.filter((state) => state !== DETECTION_STATE.none).length;
     expect(flagged).toBeGreaterThan(1000);
   });
@@ -288,6 +291,10 @@ describe('radar-forest-loss fused with Landsat NDVI through `changewatch run`, a
     const agreement = fusedSummary.products['radar-forest-loss']!.agreement!;
     expect(agreement.onlyThisUnseenByOther.pixels).toBe(1592);
     expect(agreement.both.pixels + agreement.onlyThis.pixels + agreement.onlyOther.pixels).toBe(0);
+    // Fused: the radar product holds the optical observations, so its agreement is not two sensors'.
+    expect(agreement.independent).toBe(false);
+    expect(fusedSummary.caveats.some((text) => text.startsWith('Not two independent sensors'))).toBe(true);
+    expect(fusedSummary.caveats.some((text) => text.startsWith('Both sensors:'))).toBe(false);
   });
 
   it('flags the same pixels as the R package and dates every change on the same observation', () => {
@@ -360,6 +367,7 @@ describe('optical and radar forest loss on one AOI: which sensor saw what', () =
   it('counts, from the published rasters, the change each sensor saw and where the other could not see', () => {
     const agreement = both.summary.products['radar-forest-loss']!.agreement!;
     expect(agreement.with).toBe('forest-loss');
+    expect(agreement.independent).toBe(true);
     const counts = { both: 0, onlyThis: 0, onlyThisUnseenByOther: 0, onlyOther: 0 };
     let undated = 0;
     for (let i = 0; i < both.radar.length; i++) {

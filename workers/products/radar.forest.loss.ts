@@ -29,6 +29,7 @@ export const RADAR_FOREST_LOSS_CLASSES = {
   nonForest: 2,
   lossLow: 3,
   lossHigh: 4,
+  noBaseline: 5,
   outside: 255,
 } as const;
 
@@ -140,6 +141,8 @@ function classesOf(block: BaytsBlock, history: Float32Array, inside: Uint8Array,
     else if (block.observations[i] === 0) classes[i] = C.notSeen;
     else if (block.state[i] === DETECTION_STATE.confirmed) classes[i] = C.lossHigh;
     else if (block.state[i] === DETECTION_STATE.flagged) classes[i] = C.lossLow;
+    // No pass before monitoring: nothing says what the ground was, so neither forest nor non-forest.
+    else if (Number.isNaN(history[i]!)) classes[i] = C.noBaseline;
     else classes[i] = history[i]! >= pnfMin ? C.nonForest : C.forest;
   }
   return classes;
@@ -195,7 +198,7 @@ export const radarForestLoss = defineProduct({
     {
       value: RADAR_FOREST_LOSS_CLASSES.forest,
       name: 'forest',
-      description: 'No change flagged, and the observations before monitoring favour forest (or there are none)',
+      description: 'No change flagged, and the observations before monitoring favour forest',
       colour: '238443',
     },
     {
@@ -215,6 +218,13 @@ export const radarForestLoss = defineProduct({
       name: 'loss-high',
       description: 'A change confirmed: the probability of change reached chi (high confidence)',
       colour: 'e31a1c',
+    },
+    {
+      value: RADAR_FOREST_LOSS_CLASSES.noBaseline,
+      name: 'no-baseline',
+      description:
+        'No change flagged, but no observation before monitoring: what the ground was cannot be said (neither forest nor non-forest)',
+      colour: 'c6dbef',
     },
     { value: RADAR_FOREST_LOSS_CLASSES.outside, ...OUTSIDE_CLASS },
   ],
@@ -270,7 +280,7 @@ export const radarForestLoss = defineProduct({
         ? 'Radar and optical fused: each clear optical observation is a pass of its own (its NDVI minus its AOI quantile, forest N(' +
           `${params.ndviForestMean}, ${params.ndviForestSd}), non-forest N(${params.ndviNonForestMean}, ${params.ndviNonForestSd})), where the AOI has optical scenes.`
         : 'Radar only: optical observations are not fused (fuseOptical false).',
-      `Method limits (radar): bayts on Sentinel-1 VV in dB, each pass minus its ${params.normalisationQuantile} quantile over the AOI; forest N(${params.forestMeanDb}, ${params.forestSdDb}) dB, non-forest N(${params.nonForestMeanDb}, ${params.nonForestSdDb}) dB (the bayts package's dry tropical forest in Bolivia: another forest or another backscatter product needs its own, fitted on known forest and clearings); flagged at PNF ≥ ${params.pnfMin}, confirmed at ${params.chi}. The normalisation assumes the AOI is mostly forest.`,
+      `Method limits (radar): bayts on Sentinel-1 VV in dB, each pass minus its ${params.normalisationQuantile} quantile over the AOI; forest N(${params.forestMeanDb}, ${params.forestSdDb}) dB, non-forest N(${params.nonForestMeanDb}, ${params.nonForestSdDb}) dB (the bayts package's dry tropical forest in Bolivia: another forest or another backscatter product needs its own, fitted on known forest and clearings); flagged at PNF ≥ ${params.pnfMin}, confirmed at ${params.chi}. The normalisation assumes the AOI is mostly forest. No forest mask is applied (RADD masks to primary humid tropical forest): ground already non-forest before monitoring whose passes stay non-forest is flagged as loss too, so read the loss inside a baseline forest map.`,
     ];
     if (loss > 0 && dates.baseline.length < 5) {
       caveats.push(
