@@ -32,6 +32,6 @@ describe('radar-forest-loss classes', () => {
     const params = RadarForestLossParamsSchema.parse({ fuseOptical: false });
     const { classes, firstDay } = classifyRadarForestLoss(series, Uint8Array.of(1, 1, 1, 1, 1), params);
     expect([...classes]).toEqual([C.forest, C.nonForest, C.lossHigh, C.noBaseline, C.lossHigh]);
-    expect([...firstDay]).toEqual([-1, -1, 124, -1, 124]);
+    expect([...firstDay!]).toEqual([-1, -1, 124, -1, 124]);
   });
 });
