@@ -108,12 +108,25 @@ export function addLastClear(
 ): LastClearTally {
   if (zone.length !== lastDay.length)
     throw new RangeError(`lastClear: zone has ${zone.length} pixels, last days ${lastDay.length}`);
+  // Neighbouring pixels mostly share their day: counted as runs, one map update per run rather than per pixel (the
+  // map's per-pixel updates were most of the main thread's time taking a block in). A day enters the map at the end
+  // of its first run, so the days keep the order of their first pixels.
+  let run = -1;
+  let count = 0;
   for (let i = 0; i < lastDay.length; i++) {
     if (!zone[i]) continue;
     tally.pixels++;
     const day = lastDay[i]!;
-    if (day >= 0) tally.byDay.set(day, (tally.byDay.get(day) ?? 0) + 1);
+    if (day < 0) continue;
+    if (day === run) {
+      count++;
+      continue;
+    }
+    if (count > 0) tally.byDay.set(run, (tally.byDay.get(run) ?? 0) + count);
+    run = day;
+    count = 1;
   }
+  if (count > 0) tally.byDay.set(run, (tally.byDay.get(run) ?? 0) + count);
   return tally;
 }
 

@@ -43,4 +43,31 @@ describe('last clear view of a zone', () => {
     expect(tally).toEqual({ pixels: 3, byDay: new Map([[5, 3]]) });
     expect(() => addLastClear(tally, [1, 2], [1])).toThrow(RangeError);
   });
+
+  it('counts pixels by day as a per-pixel tally does, days in the order of their first pixels', () => {
+    // Runs of a day, broken by pixels outside the zone, never seen (-1) and other days, in a fixed pseudo-random mix.
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const days = [-1, day('2021-09-28'), day('2021-09-10'), day('2021-07-01')];
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(random() * 300);
+      const lastDay = new Int32Array(n);
+      const zone = new Uint8Array(n);
+      let current = days[0]!;
+      for (let i = 0; i < n; i++) {
+        if (random() < 0.2) current = days[Math.floor(random() * days.length)]!;
+        lastDay[i] = current;
+        zone[i] = random() < 0.85 ? 1 : 0;
+      }
+      const expected = emptyLastClear();
+      for (let i = 0; i < n; i++) {
+        if (!zone[i]) continue;
+        expected.pixels++;
+        if (lastDay[i]! >= 0) expected.byDay.set(lastDay[i]!, (expected.byDay.get(lastDay[i]!) ?? 0) + 1);
+      }
+      const tally = addLastClear(emptyLastClear(), lastDay, zone);
+      expect(tally.pixels).toBe(expected.pixels);
+      expect([...tally.byDay]).toEqual([...expected.byDay]);
+    }
+  });
 });
