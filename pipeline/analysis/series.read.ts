@@ -110,35 +110,46 @@ export async function passLevels(input: LevelPrePass): Promise<Map<Observation, 
     if (window.any) for (const value of input.insideOf(window)) insidePixels += value;
   }
   const stride = Math.max(1, Math.ceil(Math.sqrt(insidePixels / LEVEL_SAMPLE_MAX)));
-  const samples = new Map(input.passes.map(({ observation }) => [observation, new Map<BandName, number[]>()]));
+  const levels = new Map<Observation, Partial<Record<BandName, number>>>();
+  // Pass by pass, so one pass's samples (at most LEVEL_SAMPLE_MAX per band) are held at a time, not every pass's.
+  for (const { observation, reads } of input.passes) {
+    const samples = await passSamples(input, observation, reads, stride);
+    levels.set(
+      observation,
+      Object.fromEntries([...samples].map(([band, values]) => [band, quantile(values, input.quantile)])),
+    );
+  }
+  return levels;
+}
+
+/** One pass's values inside the AOI on the sampling lattice (every `stride`-th column of every `stride`-th row). */
+async function passSamples(
+  input: LevelPrePass,
+  observation: Observation,
+  reads: PeriodReads,
+  stride: number,
+): Promise<Map<BandName, number[]>> {
+  const samples = new Map<BandName, number[]>();
   const halo = cleanupHalo(input.read.cloud.openPx, input.read.cloud.dilatePx);
   for (const window of input.windows) {
     if (!window.any) continue;
+    input.signal?.throwIfAborted();
+    const held = haloGrid(input.grid, window, halo);
+    const pass = await passOnGrid(observation, held.blockGrid, { ...input.read, reads });
+    if (!pass) continue;
     const inside = input.insideOf(window);
     const width = window.x1 - window.x0;
-    const held = haloGrid(input.grid, window, halo);
-    for (const { observation, reads } of input.passes) {
-      input.signal?.throwIfAborted();
-      const pass = await passOnGrid(observation, held.blockGrid, { ...input.read, reads });
-      if (!pass) continue;
-      const kept = samples.get(observation)!;
-      for (const [band, all] of Object.entries(pass.bands) as Array<[BandName, Float32Array]>) {
-        const values = cropToWindow(all, held.blockGrid.width, held.halo, window);
-        const list = kept.get(band) ?? [];
-        kept.set(band, list);
-        for (let i = 0; i < values.length; i++) {
-          const [x, y] = [window.x0 + (i % width), window.y0 + Math.floor(i / width)];
-          if (inside[i] && x % stride === 0 && y % stride === 0 && !Number.isNaN(values[i]!)) list.push(values[i]!);
-        }
+    for (const [band, all] of Object.entries(pass.bands) as Array<[BandName, Float32Array]>) {
+      const values = cropToWindow(all, held.blockGrid.width, held.halo, window);
+      const list = samples.get(band) ?? [];
+      samples.set(band, list);
+      for (let i = 0; i < values.length; i++) {
+        const [x, y] = [window.x0 + (i % width), window.y0 + Math.floor(i / width)];
+        if (inside[i] && x % stride === 0 && y % stride === 0 && !Number.isNaN(values[i]!)) list.push(values[i]!);
       }
     }
   }
-  return new Map(
-    [...samples].map(([observation, bands]) => [
-      observation,
-      Object.fromEntries([...bands].map(([band, values]) => [band, quantile(values, input.quantile)])),
-    ]),
-  );
+  return samples;
 }
 
 /** The passes of a period over one block (with its halo), in dB, with their tracks and AOI levels. */
