@@ -101,11 +101,20 @@ export function compositeOf(summary: Summary): { kind: string; bands: string[]; 
   return { kind, bands: bands.map(String), top: top.map(Number) };
 }
 
-const CHANNELS = [
-  ['red', '#ff0000'],
-  ['green', '#00ff00'],
-  ['blue', '#0000ff'],
-] as const;
+/** The rows of a colour composite's legend, for the map and the figure: each display colour, its band and stretch. */
+export function compositeLegend(
+  composite: NonNullable<ReturnType<typeof compositeOf>>,
+): Array<{ colour: Rgba; label: string }> {
+  const colours: Rgba[] = [
+    [255, 0, 0, 255],
+    [0, 255, 0, 255],
+    [0, 0, 255, 255],
+  ];
+  return (['red', 'green', 'blue'] as const).map((channel, k) => ({
+    colour: colours[k]!,
+    label: `${channel}: ${composite.bands[k]} reflectance 0–${composite.top[k]}`,
+  }));
+}
 
 function compositeLayer(
   period: 'baseline' | 'monitoring',
@@ -122,10 +131,7 @@ function compositeLayer(
     colouring: { kind: 'rgb' },
     legend: {
       unit: 'median reflectance of the clear observations, linear stretch',
-      rows: CHANNELS.map(([channel, colour], k) => ({
-        colour,
-        label: `${channel}: ${composite.bands[k]} 0–${composite.top[k]}`,
-      })),
+      rows: compositeLegend(composite).map(({ colour, label }) => ({ colour: css(colour), label })),
     },
   };
 }

@@ -1,7 +1,7 @@
 import { toCrs } from '../../aoi/aoi.project.js';
 import { polygonsOf, type AreaGeometry } from '../../aoi/geometry.js';
 import { sceneAttribution } from '../../reports/attribution.js';
-import { compositeOf } from '../../reports/map.model.js';
+import { compositeLegend, compositeOf } from '../../reports/map.model.js';
 import type { Summary } from '../../reports/summary.js';
 import type { Ring } from '../../workers/chip.js';
 import { composeChip, mapWidthFor, type Chip, type ChipLegend } from '../../workers/chip.js';
@@ -206,16 +206,8 @@ function styleOf(layer: FigureLayer, values: Float32Array, summary: Summary, isB
 /** A colour composite's legend: which band each colour shows, with its stretch, and "not seen clear". */
 function compositeSwatches(layer: FigureLayer, summary: Summary): ChipLegend['swatches'] {
   const composite = compositeOf(summary);
-  const channels = [
-    ['red', [255, 0, 0]],
-    ['green', [0, 255, 0]],
-    ['blue', [0, 0, 255]],
-  ] as const;
   const bands = composite
-    ? channels.map(([channel, colour], k) => ({
-        colour: [...colour] as Rgb,
-        label: `${channel}: ${composite.bands[k]} reflectance 0–${composite.top[k]}`,
-      }))
+    ? compositeLegend(composite).map(({ colour: [r, g, b], label }) => ({ colour: [r, g, b] as Rgb, label }))
     : [];
   return [...bands, { colour: NOT_SEEN_COLOUR, label: `not seen clear (${layer.asset} nodata)` }];
 }

@@ -391,7 +391,7 @@ describe('the report page map of a Landsat run with colour composites (chromium)
       const { page: tab, problems } = await openPage(`bale-map/reports/${page}`, undefined, baleServer.url);
       await tab.waitForFunction("document.body.dataset.map === 'ready'", null, { timeout: 60_000 });
       await expect(tab.locator('#map-bottom').inputValue()).resolves.toBe('composite-monitoring');
-      await expect(tab.locator('#map-legend').innerText()).resolves.toContain('red: red 0–0.2');
+      await expect(tab.locator('#map-legend').innerText()).resolves.toContain('red: red reflectance 0–0.2');
       // The composite alone (every other layer hidden), zoomed so one 30 m pixel is 15 screen px.
       const composite = assetPath(bale.store, 'bale-map', 'composite-monitoring');
       const [cogX, cogPixel, , cogY] = gdalTransform(composite);

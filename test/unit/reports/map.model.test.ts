@@ -109,9 +109,9 @@ describe('mapModel', () => {
     expect(composite).toMatchObject({ title: 'False colour after (2021-08-15/2021-09-30)', nodata: 0 });
     expect(composite.colouring).toEqual({ kind: 'rgb' });
     expect(composite.legend.rows.map((row) => row.label)).toEqual([
-      'red: nir 0–0.5',
-      'green: red 0–0.2',
-      'blue: green 0–0.2',
+      'red: nir reflectance 0–0.5',
+      'green: red reflectance 0–0.2',
+      'blue: green reflectance 0–0.2',
     ]);
     expect(built.initial).toEqual({ top: 'forest-loss', bottom: 'composite-monitoring' });
     // A summary that does not say what the composite shows gets no composite layer (no legend could be honest).
