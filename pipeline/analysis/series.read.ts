@@ -5,6 +5,7 @@ import { normalizedDifference } from '../../workers/indices.js';
 import type { SeriesObservation } from '../../workers/products/product.js';
 import { quantile } from '../../workers/radar/deseason.js';
 import { linearToDecibels } from '../../workers/radar/speckle.js';
+import { ChangewatchError } from '../errors.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
 import type { Observation } from '../scenes/scene.select.js';
 import { datesForBlock, type PeriodReads } from './block.read.js';
@@ -45,10 +46,16 @@ type Pass = { day: number; bands: Partial<Record<BandName, Float32Array>> };
 
 /** A radar pass over a grid in dB, or undefined when none of its scenes has data there. */
 async function radarPass(observation: Observation, grid: Grid, read: PassRead): Promise<Pass | undefined> {
+  const units = new Set(observation.scenes.map((scene) => scene.sar?.unit));
+  if (units.size > 1)
+    throw new ChangewatchError(
+      'E_STAC',
+      `the scenes of the ${observation.date} pass state different units (${[...units].join(', ')}): catalogue one product per collection, or convert the files to one unit`,
+    );
+  const linear = units.has('linear');
   const bands = read.radarBands;
   const [date] = await datesForBlock([observation], grid, read.opener, read.cloud, bands, read.reads);
   if (!date) return undefined;
-  const linear = observation.scenes[0]!.sar?.unit === 'linear';
   const values = Object.fromEntries(
     bands.map((band) => [band, linear ? linearToDecibels(date.bands[band]!) : date.bands[band]!]),
   );
