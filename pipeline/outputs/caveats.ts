@@ -76,6 +76,31 @@ function agreementSentence(type: string, agreement: NonNullable<AnalysisRun['pro
     : `Not two independent sensors (${type} fused the optical observations ${agreement.with} uses, so their agreement is not corroboration): ${counts}`;
 }
 
+/**
+ * The dates a product's own observations were read on: optical dates for an optical product; radar passes for a
+ * radar one, with the optical dates when it fuses them. A period's `dates` mixes every sensor the run read, and one
+ * sensor's dates must not hide that another product had a single date.
+ */
+export function productDates(
+  product: AnalysisRun['products'][string],
+  run: AnalysisRun,
+  periods: Periods,
+  period: 'baseline' | 'monitoring',
+): string[] {
+  const definition = productOf(product.type);
+  const radarProduct = definition.sensor === 'radar';
+  const fuses = definition.series?.fusesOptical?.(product.params as never) ?? false;
+  const used = new Set(run[period].scenes);
+  const dates = periods[period].search.observations
+    .filter((observation) => {
+      const radar = observation.scenes.some((scene) => scene.sar);
+      return radarProduct ? radar || fuses : !radar;
+    })
+    .filter((observation) => observation.scenes.some((scene) => used.has(scene.id)))
+    .map((observation) => observation.date);
+  return [...new Set(dates)].sort();
+}
+
 export function periodCaveats(run: AnalysisRun, periods: Periods): string[] {
   const caveats = runCaveats(run, periods);
   for (const product of Object.values(run.products)) {
@@ -92,7 +117,10 @@ export function periodCaveats(run: AnalysisRun, periods: Periods): string[] {
       ...productOf(product.type).caveats({
         params: product.params,
         hectares: (code) => product.stats.aoi.classes[code]?.hectares ?? 0,
-        dates: { baseline: run.baseline.dates, monitoring: run.monitoring.dates },
+        dates: {
+          baseline: productDates(product, run, periods, 'baseline'),
+          monitoring: productDates(product, run, periods, 'monitoring'),
+        },
       }),
     );
   }
