@@ -102,6 +102,12 @@ describe('stripes of a large AOI as array units, then a reduce', () => {
       (r.stripes ?? []).filter((s) => s.outcome === 'computed').map((s) => s.unit),
     );
     expect(computed.sort()).toEqual(stripes.map((unit) => unit.id).sort());
+    const stored = reports.flatMap((r) => (r.stripes ?? []).filter((s) => s.outcome === 'computed'));
+    const grid = stripes[0]!.gridPixels;
+    const bytes = stored.reduce((sum, s) => sum + s.bytesStored, 0);
+    console.log(
+      `stripes.bukavu.test: ${stored.length} stripes of a ${grid} px grid stored ${bytes} bytes (${(bytes / grid).toFixed(1)} per grid pixel, ${stripes[0]!.scenes} scenes); ${stored.map((s) => `${s.unit.replace(/^.*\//, '')} ${s.blocks} blocks ${(s.ms / 1000).toFixed(1)} s`).join(', ')}`,
+    );
     // The reduce replayed the stored blocks: it read no scene.
     const reduces = reports.flatMap((r) => r.aois.filter((e) => e.aoi === STRIPED.id && e.outcome === 'ok'));
     expect(reduces.map((e) => [e.bytesRead, e.requests, e.blocks > 0])).toEqual([[0, 0, true]]);
