@@ -50,9 +50,10 @@ export interface ObjectStore {
   /**
    * Removes what writers killed mid-write left under a prefix, invisible to `list`: temporary files of processes
    * gone from this host (folder store), multipart uploads never completed (S3). Call it holding the prefix's lease,
-   * so no live writer's upload is taken for abandoned. Returns what was removed, for the log.
+   * so no live writer's upload is taken for abandoned; `except`, a prefix inside it that other leases cover, is left
+   * alone. Returns what was removed, for the log.
    */
-  removeAbandoned(prefix: string): Promise<string[]>;
+  removeAbandoned(prefix: string, except?: string): Promise<string[]>;
 }
 
 /** A STAC item as a STAC API or static catalog serves it: what the STAC port (io/stac.client.ts) returns. */

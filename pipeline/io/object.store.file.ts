@@ -136,21 +136,23 @@ export class FileObjectStore implements ObjectStore {
   }
 
   /** Temporary files (`<key>.tmp-<pid>-<hex>`) of processes that no longer run on this host. */
-  async removeAbandoned(prefix: string): Promise<string[]> {
+  async removeAbandoned(prefix: string, except?: string): Promise<string[]> {
     const removed: string[] = [];
     const walk = async (dir: string): Promise<void> => {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const entry of entries) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) await walk(path);
+        const key = relative(this.root, path).split(sep).join('/');
+        if (!key.startsWith(prefix) || (except && key.startsWith(except))) continue;
         const pid = Number(TEMPORARY.exec(entry.name)?.[1]);
         if (!entry.isFile() || !Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
         await rm(path, { force: true });
-        removed.push(relative(this.root, path).split(sep).join('/'));
+        removed.push(key);
       }
     };
     const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
     await walk(folder ? join(this.root, ...checkKey(folder).split('/')) : this.root);
-    return removed.filter((key) => key.startsWith(prefix));
+    return removed;
   }
 }

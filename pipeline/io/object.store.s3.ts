@@ -170,7 +170,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** Multipart uploads under the prefix that were started and never completed (a writer killed mid-upload). */
-  async removeAbandoned(prefix: string): Promise<string[]> {
+  async removeAbandoned(prefix: string, except?: string): Promise<string[]> {
     const removed: string[] = [];
     let keyMarker: string | undefined;
     let uploadMarker: string | undefined;
@@ -189,6 +189,7 @@ export class S3ObjectStore implements ObjectStore {
       }
       for (const upload of page.Uploads ?? []) {
         if (!upload.Key || !upload.UploadId) continue;
+        if (except && upload.Key.startsWith(this.prefix ? `${this.prefix}/${except}` : except)) continue;
         await this.client
           .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }))
           .catch((error: unknown) => {

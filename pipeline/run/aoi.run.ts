@@ -367,7 +367,8 @@ export async function runAoi(ctx: RunContext, aoi: Aoi): Promise<AoiRunReport> {
       if (held.busy !== undefined) return { ...entry, outcome: 'busy', reason: held.busy };
       lease = held;
       // Holding the lease, nothing under the AOI is being written by anyone else: what a killed writer left goes.
-      const removed = await ctx.adapters.store.removeAbandoned(`${aoi.id}/`);
+      // Not the stripes' work: tasks holding only a stripe's lease may be writing there (each cleans its own).
+      const removed = await ctx.adapters.store.removeAbandoned(`${aoi.id}/`, `${aoi.id}/work/`);
       if (removed.length > 0) log.warn({ removed }, 'Aoi:Abandoned:Removed');
     }
     await planAndExecute(ctx, aoi, entry, abort.signal, log);

@@ -7,6 +7,7 @@ import {
   putBlock,
   putManifest,
   stripeDone,
+  manifestKey,
   stripeFolder,
   stripesOf,
   workPrefix,
@@ -66,7 +67,9 @@ export async function runStripe(ctx: RunContext, aoi: Aoi, unit: WorkUnit): Prom
   const report: StripeRunReport = { unit: unit.id, aoi: aoi.id, outcome: 'failed', blocks: 0, bytesStored: 0, ms: 0 };
   const abort = new AbortController();
   const abortStripe = () => abort.abort(ctx.signal?.reason);
-  ctx.signal?.addEventListener('abort', abortStripe, { once: true });
+  // An abort before the stripe starts must stop it too: the listener alone would never fire.
+  if (ctx.signal?.aborted) abortStripe();
+  else ctx.signal?.addEventListener('abort', abortStripe, { once: true });
   let lease: { release(): Promise<void> } | undefined;
   try {
     const { store } = ctx.adapters;
@@ -84,6 +87,12 @@ export async function runStripe(ctx: RunContext, aoi: Aoi, unit: WorkUnit): Prom
       const held = await holdLease(ctx, stripeFolder(prefix, stripe), abort, log);
       if (held.busy !== undefined) return Object.assign(report, { outcome: 'busy', reason: held.busy });
       lease = held;
+      // Holding the stripe's lease: what a killed attempt of this stripe left half-written goes.
+      const removed = [
+        ...(await store.removeAbandoned(`${stripeFolder(prefix, stripe)}/`)),
+        ...(await store.removeAbandoned(manifestKey(prefix, stripe))),
+      ];
+      if (removed.length > 0) log.warn({ removed }, 'Stripe:Abandoned:Removed');
       // Another attempt may have finished it between the look and the lease.
       if (await stripeDone(store, prefix, stripe)) report.outcome = 'done';
       else {

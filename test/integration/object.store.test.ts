@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -117,7 +117,13 @@ describe('what a writer killed mid-write leaves behind', () => {
     writeFileSync(join(root, 'aoi', 'item', 'digest', 'b.tif.tmp-999999-0badc0de'), 'half');
     const live = `c.tif.tmp-${process.pid}-0123abcd`;
     writeFileSync(join(root, 'aoi', 'item', 'digest', live), 'writing');
-    expect(await store.removeAbandoned('aoi/')).toEqual(['aoi/item/digest/b.tif.tmp-999999-0badc0de']);
+    // The stripes' work folder is another lease's: the AOI's cleanup leaves it, the stripe's own takes it.
+    mkdirSync(join(root, 'aoi', 'work', 'stripe-0-of-2'), { recursive: true });
+    writeFileSync(join(root, 'aoi', 'work', 'stripe-0-of-2', 'block-0.bin.tmp-999999-0badc0de'), 'half');
+    expect(await store.removeAbandoned('aoi/', 'aoi/work/')).toEqual(['aoi/item/digest/b.tif.tmp-999999-0badc0de']);
+    expect(await store.removeAbandoned('aoi/work/stripe-0-of-2/')).toEqual([
+      'aoi/work/stripe-0-of-2/block-0.bin.tmp-999999-0badc0de',
+    ]);
     expect(readdirSync(join(root, 'aoi', 'item', 'digest')).sort()).toEqual(['a.tif', live]);
     rmSync(join(root, 'aoi', 'item', 'digest', live));
     await store.delete('aoi/item/digest/a.tif');
@@ -131,8 +137,12 @@ describe('what a writer killed mid-write leaves behind', () => {
       client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: `${prefix}/${key}` }));
     await start('aoi/item/digest/big.tif');
     await start('other/item/digest/big.tif');
-    expect(await store.removeAbandoned('aoi/')).toEqual(['aoi/item/digest/big.tif']);
+    await start('aoi/work/stripe-0-of-2/block-0.bin');
+    expect(await store.removeAbandoned('aoi/', 'aoi/work/')).toEqual(['aoi/item/digest/big.tif']);
     const left = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${prefix}/` }));
-    expect((left.Uploads ?? []).map((upload) => upload.Key)).toEqual([`${prefix}/other/item/digest/big.tif`]);
+    expect((left.Uploads ?? []).map((upload) => upload.Key).sort()).toEqual([
+      `${prefix}/aoi/work/stripe-0-of-2/block-0.bin`,
+      `${prefix}/other/item/digest/big.tif`,
+    ]);
   });
 });
