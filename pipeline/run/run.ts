@@ -238,18 +238,28 @@ async function runShare(
   }
   for (const unit of share.units) {
     if (unit.kind !== 'reduce' || ctx.stopped || ctx.dryRun) continue;
-    if (await stripesFinished(ctx, aoiOf(unit))) report.aois.push(await runAoi(ctx, aoiOf(unit)));
-    else ctx.log.info({ aoi: unit.aoi, unit: unit.id }, 'Run:Reduce:Waiting');
+    let stored: { done: number; of: number };
+    try {
+      stored = await stripesStored(ctx, aoiOf(unit));
+    } catch (error) {
+      // Planning the reduce failed (a STAC fault): this AOI fails, the task's other units stand.
+      const reason = `its stripes could not be looked up: ${error instanceof Error ? error.message : String(error)}`;
+      report.aois.push({ ...stoppedEntry(aoiOf(unit), ''), reason });
+      continue;
+    }
+    if (stored.of > 0 && stored.done === stored.of) report.aois.push(await runAoi(ctx, aoiOf(unit)));
+    else ctx.log.info({ aoi: unit.aoi, unit: unit.id, ...stored }, 'Run:Reduce:Waiting');
   }
 }
 
-/** Whether every stripe of the AOI's period has its manifest in the store. */
-async function stripesFinished(ctx: RunContext, aoi: Aoi): Promise<boolean> {
+/** How many stripes of the AOI's period have their manifest in the store, of how many. */
+async function stripesStored(ctx: RunContext, aoi: Aoi): Promise<{ done: number; of: number }> {
   const { period } = await periodOf(ctx.adapters, aoi, ctx.started, ctx.signal);
   const prefix = workPrefix(aoi.id, period.itemId, period.digest);
   const stripes = stripesOf(period.grid, period.blockSize, ctx.adapters.config.run.stripeMinPixels);
-  for (const stripe of stripes) if (!(await stripeDone(ctx.adapters.store, prefix, stripe))) return false;
-  return stripes.length > 0;
+  let done = 0;
+  for (const stripe of stripes) if (await stripeDone(ctx.adapters.store, prefix, stripe)) done++;
+  return { done, of: stripes.length };
 }
 
 function stoppedEntry(aoi: Aoi, reason: string): AoiRunReport {
