@@ -133,7 +133,8 @@ describe('assess on a real Bukavu run', () => {
       parseCsv(readFileSync(join(sample, 'map-classes.csv'), 'utf8')).map((row) => [row.fields[0], row.fields[1]]),
     );
     const { classes, units } = design();
-    const page = await browser.newPage({ acceptDownloads: true });
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
     page.on('pageerror', (error) => problems.push(error.message));
@@ -148,14 +149,32 @@ describe('assess on a real Bukavu run', () => {
       await page.click('#next');
     }
     expect(await page.textContent('#progress')).toBe(`${units.length} of ${units.length} labelled`);
-    // Progress is kept: a reload shows the same count.
+    // Progress is kept: a reload shows the same count. Chromium commits a page's localStorage writes to the browser
+    // process in batches, so first wait until another page of the same origin sees all of them (a reload right after
+    // the last key press could otherwise read the storage from before it, on a busy machine).
+    const other = await context.newPage();
+    await other.goto(page.url());
+    await expect
+      .poll(
+        () =>
+          other.evaluate(() => {
+            const storage = (globalThis as unknown as { localStorage: { getItem(key: string): string | null } })
+              .localStorage;
+            const key = Object.keys(storage).find((name) => name.startsWith('changewatch-review-'));
+            return Object.keys((JSON.parse(storage.getItem(key ?? '') ?? '{}') as { labels?: object }).labels ?? {})
+              .length;
+          }),
+        { timeout: 10_000 },
+      )
+      .toBe(units.length);
+    await other.close();
     await page.reload();
     expect(await page.textContent('#progress')).toBe(`${units.length} of ${units.length} labelled`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     const labels = join(sample, '..', 'labels.csv');
     await download.saveAs(labels);
     expect(problems).toEqual([]);
-    await page.close();
+    await context.close();
     // The same page from a web server (the sample folder copied to a store's website): every chip loads.
     const server = await serveFolder(sample);
     try {
