@@ -206,9 +206,12 @@ export async function runReports(store: ObjectStore): Promise<RunReport[]> {
 }
 
 /** sha256 of every object under each AOI's items (the item documents and all their assets), by key. */
-async function itemDigests(store: ObjectStore): Promise<Record<string, string>> {
+export async function itemDigests(
+  store: ObjectStore,
+  aois: ReadonlyArray<{ id: string }> = ARRAY_AOIS,
+): Promise<Record<string, string>> {
   const digests: Record<string, string> = {};
-  for (const { id } of ARRAY_AOIS) {
+  for (const { id } of aois) {
     for (const key of await keysOf(store, `${id}/${id}-`)) digests[key] = sha256Hex((await store.get(key))!);
   }
   return digests;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
 import { RasterReader, type RasterInfo } from '../../pipeline/io/cog.reader.js';
@@ -70,4 +70,36 @@ export function baytsDecimalYear(date: string): number {
   const [year, month, day] = date.split('-').map(Number) as [number, number, number];
   const before = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334][month - 1]!;
   return year + (before + day - 1) / 365;
+}
+
+/** The AOI over the stack: its footprint 1 m inside its edges (so the grid snaps onto it), in lon/lat (gdaltransform). */
+const BOLIVIA_FOOTPRINT: Array<[number, number]> = [
+  [-62.106536756151, -18.0589489390036],
+  [-62.1063996973735, -18.0860432648961],
+  [-62.0780697885723, -18.0859099904544],
+  [-62.0782111910626, -18.0588158775937],
+  [-62.106536756151, -18.0589489390036],
+];
+
+/**
+ * The stack's 22 VV files made a static catalog by `changewatch catalog build` (`<dir>/vv/catalog.json`, dB) and the
+ * AOI `bolivia-bayts` over its footprint asking for radar forest loss, baseline 2015-10-01/2015-12-31 and monitoring
+ * from 2016-01-01 (the package's example), in `<dir>/aoi`. `cli` runs the built CLI with the caller's environment.
+ */
+export function writeBoliviaRadarSite(dir: string, cli: (args: string[]) => string): void {
+  mkdirSync(join(dir, 'aoi'));
+  const vv = ['--bands', 'vv', '--unit', 'db', '--scale', '1'];
+  cli(['catalog', 'build', join(BOLIVIA, 's1vv_tseries'), '--out', join(dir, 'vv', 'catalog.json'), ...vv]);
+  const aoi = {
+    type: 'Feature',
+    properties: {
+      id: 'bolivia-bayts',
+      name: 'Santa Cruz, Bolivia (bayts test stack)',
+      kind: 'custom',
+      analyses: ['radar-forest-loss'],
+      windows: { baseline: '2015-10-01/2015-12-31', monitoring: '2016-01-01/2016-05-31' },
+    },
+    geometry: { type: 'Polygon', coordinates: [BOLIVIA_FOOTPRINT] },
+  };
+  writeFileSync(join(dir, 'aoi', 'bolivia-bayts.geojson'), JSON.stringify(aoi));
 }

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBalePair } from '../helpers/bale.js';
+import { storedAssetPath } from '../helpers/store.asset.js';
 import { DEBIAN_PYTHON } from '../helpers/paths.js';
 
 /**
@@ -69,16 +69,9 @@ interface PeerBand {
 }
 
 let run: Awaited<ReturnType<typeof runBalePair>>;
-/** Where an asset of the published item is. */
-let assetPath: (asset: string) => string;
 
 beforeAll(async () => {
   run = await runBalePair({ id: 'bale-composite', name: 'Bale Mountains pair (composites)' });
-  const aoiDir = join(run.store, 'bale-composite');
-  const itemId = readdirSync(aoiDir).find((name) => name.startsWith('bale-composite-'))!;
-  const itemFile = join(aoiDir, itemId, `${itemId}.json`);
-  const item = JSON.parse(readFileSync(itemFile, 'utf8')) as { assets: Record<string, { href: string }> };
-  assetPath = (asset) => join(dirname(itemFile), item.assets[asset]!.href);
 }, 180_000);
 
 describe('colour composites of a run (Landsat 5 pair, Bale Mountains)', () => {
@@ -92,8 +85,8 @@ describe('colour composites of a run (Landsat 5 pair, Bale Mountains)', () => {
       [
         '-c',
         PEER,
-        assetPath(`composite-${period}`),
-        assetPath(`clear-count-${period}`),
+        storedAssetPath(run.store, 'bale-composite', `composite-${period}`),
+        storedAssetPath(run.store, 'bale-composite', `clear-count-${period}`),
         join(run.items, `${scene}.json`),
       ],
       { encoding: 'utf8' },

@@ -14,6 +14,7 @@ import { RADAR_FOREST_LOSS_CLASSES as C } from '../../workers/products/radar.for
 import {
   BOLIVIA,
   baytsDecimalYear,
+  writeBoliviaRadarSite,
   float32WithNaN,
   readBoliviaSeries,
   type BoliviaSeries,
@@ -47,6 +48,15 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return result.stdout;
 }
 
+/** The folder of a published item's assets in a store under `dir` (the item's folder holds its JSON and this one). */
+function assetsFolder(store: string, itemId: string): string {
+  const item = join(dir, store, 'bolivia-bayts', itemId);
+  return join(
+    item,
+    readdirSync(item).find((name) => !name.endsWith('.json'))!,
+  );
+}
+
 async function readRaster(path: string) {
   const reader = await RasterReader.open(new FileByteSource(path));
   const { width, height } = reader.info;
@@ -55,47 +65,12 @@ async function readRaster(path: string) {
   return bands[0] as Float32Array | Uint8Array | Uint16Array;
 }
 
-/** The AOI: the stack's footprint 1 m inside its edges (so the grid snaps onto it), in lon/lat (gdaltransform). */
-const FOOTPRINT: Array<[number, number]> = [
-  [-62.106536756151, -18.0589489390036],
-  [-62.1063996973735, -18.0860432648961],
-  [-62.0780697885723, -18.0859099904544],
-  [-62.0782111910626, -18.0588158775937],
-  [-62.106536756151, -18.0589489390036],
-];
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cw-radar-run-'));
-  mkdirSync(join(dir, 'aoi'));
-  cli(
-    ['catalog', 'build', join(BOLIVIA, 's1vv_tseries'), '--out', join(dir, 'vv', 'catalog.json')].concat([
-      '--bands',
-      'vv',
-      '--unit',
-      'db',
-      '--scale',
-      '1',
-    ]),
-  );
-  const aoi = {
-    type: 'Feature',
-    properties: {
-      id: 'bolivia-bayts',
-      name: 'Santa Cruz, Bolivia (bayts test stack)',
-      kind: 'custom',
-      analyses: ['radar-forest-loss'],
-      windows: { baseline: '2015-10-01/2015-12-31', monitoring: '2016-01-01/2016-05-31' },
-    },
-    geometry: { type: 'Polygon', coordinates: [FOOTPRINT] },
-  };
-  writeFileSync(join(dir, 'aoi', 'bolivia-bayts.geojson'), JSON.stringify(aoi));
+  writeBoliviaRadarSite(dir, (args) => cli(args));
   const place = ['--stac', join(dir, 'vv', 'catalog.json'), '--store', `file://${join(dir, 'out')}`];
   runOutput = cli([...place, '--aoi-dir', join(dir, 'aoi'), 'run']);
-  const item = join(dir, 'out', 'bolivia-bayts', 'bolivia-bayts-2016-01-01-2016-05-31');
-  const assets = join(
-    item,
-    readdirSync(item).find((name) => !name.endsWith('.json'))!,
-  );
+  const assets = assetsFolder('out', 'bolivia-bayts-2016-01-01-2016-05-31');
   summary = JSON.parse(readFileSync(join(assets, 'summary.json'), 'utf8')) as Summary;
   polygons = JSON.parse(readFileSync(join(assets, 'polygons.geojson'), 'utf8')) as typeof polygons;
   rasters = {};
@@ -264,11 +239,7 @@ describe('radar-forest-loss fused with Landsat NDVI through `changewatch run`, a
     writeFileSync(join(dir, 'aoi-fused', 'bolivia-bayts.geojson'), JSON.stringify(aoi));
     const place = ['--stac', join(dir, 'catalog.json'), '--store', `file://${join(dir, 'out-fused')}`];
     expect(cli([...place, '--aoi-dir', join(dir, 'aoi-fused'), 'run'])).toMatch(/bolivia-bayts\s+ok/);
-    const item = join(dir, 'out-fused', 'bolivia-bayts', 'bolivia-bayts-2016-01-01-2016-05-31');
-    const assets = join(
-      item,
-      readdirSync(item).find((name) => !name.endsWith('.json'))!,
-    );
+    const assets = assetsFolder('out-fused', 'bolivia-bayts-2016-01-01-2016-05-31');
     fused = {
       summary: JSON.parse(readFileSync(join(assets, 'summary.json'), 'utf8')) as Summary,
       classes: (await readRaster(join(assets, 'radar-forest-loss.tif'))) as Uint8Array,
@@ -351,11 +322,7 @@ describe('optical and radar forest loss on one AOI: which sensor saw what', () =
     const place = ['--stac', join(dir, 'catalog.json'), '--store', `file://${join(dir, 'out-both')}`];
     const env = { CHANGEWATCH_ANALYSIS_RADAR_FOREST_LOSS_FUSE_OPTICAL: 'false' };
     expect(cli([...place, '--aoi-dir', join(dir, 'aoi-both'), 'run'], env)).toMatch(/bolivia-bayts\s+ok/);
-    const item = join(dir, 'out-both', 'bolivia-bayts', 'bolivia-bayts-2016-02-01-2016-05-31');
-    const assets = join(
-      item,
-      readdirSync(item).find((name) => !name.endsWith('.json'))!,
-    );
+    const assets = assetsFolder('out-both', 'bolivia-bayts-2016-02-01-2016-05-31');
     both = {
       summary: JSON.parse(readFileSync(join(assets, 'summary.json'), 'utf8')) as Summary,
       optical: (await readRaster(join(assets, 'forest-loss.tif'))) as Uint8Array,

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromCrs } from '../../aoi/aoi.project.js';
 import type { Summary } from '../../reports/summary.js';
 import { runBalePair } from '../helpers/bale.js';
+import { storedAssetPath } from '../helpers/store.asset.js';
 import { childEnv, ROOT } from '../helpers/paths.js';
 import { serveFolder } from '../../pipeline/io/folder.server.js';
 
@@ -393,7 +394,7 @@ describe('the report page map of a Landsat run with colour composites (chromium)
       await expect(tab.locator('#map-bottom').inputValue()).resolves.toBe('composite-monitoring');
       await expect(tab.locator('#map-legend').innerText()).resolves.toContain('red: red reflectance 0–0.2');
       // The composite alone (every other layer hidden), zoomed so one 30 m pixel is 15 screen px.
-      const composite = assetPath(bale.store, 'bale-map', 'composite-monitoring');
+      const composite = storedAssetPath(bale.store, 'bale-map', 'composite-monitoring');
       const [cogX, cogPixel, , cogY] = gdalTransform(composite);
       const points = [
         [30, 60],
@@ -438,14 +439,6 @@ describe('the report page map of a Landsat run with colour composites (chromium)
     }
   }, 180_000);
 });
-
-/** The file of an asset of the AOI's one item in a folder store. */
-function assetPath(storeDir: string, aoiId: string, asset: string): string {
-  const itemId = readdirSync(join(storeDir, aoiId)).find((name) => name.startsWith(`${aoiId}-`))!;
-  const itemFile = join(storeDir, aoiId, itemId, `${itemId}.json`);
-  const item = JSON.parse(readFileSync(itemFile, 'utf8')) as { assets: Record<string, { href: string }> };
-  return join(dirname(itemFile), item.assets[asset]!.href);
-}
 
 function gdalTransform(file: string): number[] {
   const info = spawnSync('gdalinfo', ['-json', file], { encoding: 'utf8' });

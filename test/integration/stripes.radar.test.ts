@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../pipeline/run/run.js';
-import { BOLIVIA } from '../helpers/bolivia.js';
+import { writeBoliviaRadarSite } from '../helpers/bolivia.js';
 import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 
 /**
@@ -18,14 +18,6 @@ import { childEnv, CLI, ROOT } from '../helpers/paths.js';
 
 const ITEM = join('bolivia-bayts', 'bolivia-bayts-2016-01-01-2016-05-31');
 const ENV = { CHANGEWATCH_ANALYSIS_BLOCK_SIZE: '64', CHANGEWATCH_RUN_STRIPE_MIN_PIXELS: '5000' };
-/** The footprint of the stack 1 m inside its edges, as test/integration/radar.run.test.ts draws it. */
-const FOOTPRINT: Array<[number, number]> = [
-  [-62.106536756151, -18.0589489390036],
-  [-62.1063996973735, -18.0860432648961],
-  [-62.0780697885723, -18.0859099904544],
-  [-62.0782111910626, -18.0588158775937],
-  [-62.106536756151, -18.0589489390036],
-];
 
 let dir: string;
 
@@ -60,29 +52,7 @@ function itemDigests(store: string): Record<string, string> {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cw-stripes-radar-'));
-  mkdirSync(join(dir, 'aoi'));
-  cli(
-    ['catalog', 'build', join(BOLIVIA, 's1vv_tseries'), '--out', join(dir, 'vv', 'catalog.json')].concat([
-      '--bands',
-      'vv',
-      '--unit',
-      'db',
-      '--scale',
-      '1',
-    ]),
-  );
-  const aoi = {
-    type: 'Feature',
-    properties: {
-      id: 'bolivia-bayts',
-      name: 'Santa Cruz, Bolivia (bayts test stack)',
-      kind: 'custom',
-      analyses: ['radar-forest-loss'],
-      windows: { baseline: '2015-10-01/2015-12-31', monitoring: '2016-01-01/2016-05-31' },
-    },
-    geometry: { type: 'Polygon', coordinates: [FOOTPRINT] },
-  };
-  writeFileSync(join(dir, 'aoi', 'bolivia-bayts.geojson'), JSON.stringify(aoi));
+  writeBoliviaRadarSite(dir, (args) => cli(args));
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
