@@ -217,6 +217,17 @@ export async function itemDigests(
   return digests;
 }
 
+/** Every AOI's state records exactly one computation (one `ok` in its history), whatever the attempts. */
+export async function expectComputedOnce(store: ObjectStore, aois: ReadonlyArray<{ id: string }>): Promise<void> {
+  for (const { id } of aois) {
+    const state = await json<AoiState>(store, `${id}/state.json`);
+    expect(
+      state.history.filter((record) => record.outcome === 'ok'),
+      id,
+    ).toHaveLength(1);
+  }
+}
+
 /**
  * The tasks' shares partition the night's units, every attempt of a task had the same share, and the shares are
  * the plan's.
