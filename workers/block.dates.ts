@@ -4,7 +4,7 @@ import type { BandName } from './bands.js';
 import { changeBlock, type ChangeBlockResult, type ChangeBlockTask, type DateBlock } from './change.block.js';
 import type { GeoTransform } from './grid.js';
 import { CLEAR, NOT_OBSERVED, fmaskStates, nodataAsStored, qaPixelStates, sclStates } from './masks.js';
-import { resampleToGrid, type PointTransformer } from './resample.js';
+import { alignedOffset, resampleToGrid, type PointTransformer } from './resample.js';
 import { assembleWindow, type TiledWindow, type WindowArray } from './tile.window.js';
 
 /**
@@ -47,6 +47,37 @@ export interface ObservationOnBlock {
   scenes: SceneOnBlock[];
 }
 
+/** Physical values (DN × scale + offset) or stored ones, nodata and NaN as NaN. */
+const valueOf = (value: number, nodata: number | undefined, scale: number, offset: number, physical: boolean) =>
+  Number.isNaN(value) || value === nodata ? NaN : physical ? value * scale + offset : value;
+
+/**
+ * A window on the grid's own pixels (same CRS and pixel size, whole-pixel offset: a scene on its native grid):
+ * each grid pixel's value straight from the window's, NaN outside it; the same numbers as resampling, with no
+ * intermediate copy.
+ */
+function alignedOnGrid(
+  band: BandPixels,
+  raw: ArrayLike<number>,
+  grid: Grid,
+  [dx, dy]: [number, number],
+  physical: boolean,
+): Float32Array {
+  const out = new Float32Array(grid.width * grid.height).fill(NaN);
+  const nodata = nodataAsStored(raw, band.nodata);
+  const { scale, offset } = band;
+  const first = Math.max(0, -dx);
+  const last = Math.min(grid.width, band.width - dx);
+  for (let row = Math.max(0, -dy); row < Math.min(grid.height, band.height - dy); row++) {
+    const from = (row + dy) * band.width + dx;
+    const to = row * grid.width;
+    for (let column = first; column < last; column++) {
+      out[to + column] = valueOf(raw[from + column]!, nodata, scale, offset, physical);
+    }
+  }
+  return out;
+}
+
 /** Physical values on the grid: DN × scale + offset, nodata → NaN before resampling so it never blends in. */
 function bandOnGrid(
   band: BandPixels,
@@ -55,17 +86,11 @@ function bandOnGrid(
   method: 'nearest' | 'bilinear',
   physical: boolean,
 ): Float32Array {
+  const aligned = band.epsg === grid.epsg ? alignedOffset(band, grid) : undefined;
+  if (aligned) return alignedOnGrid(band, raw, grid, aligned, physical);
   const values = new Float32Array(raw.length);
   const nodata = nodataAsStored(raw, band.nodata);
-  for (let i = 0; i < values.length; i++) {
-    const value = raw[i]!;
-    values[i] =
-      Number.isNaN(value) || (nodata !== undefined && value === nodata)
-        ? NaN
-        : physical
-          ? value * band.scale + band.offset
-          : value;
-  }
+  for (let i = 0; i < values.length; i++) values[i] = valueOf(raw[i]!, nodata, band.scale, band.offset, physical);
   let transformer: PointTransformer | undefined;
   if (band.epsg !== grid.epsg) {
     const inverse = fromCrs(grid.epsg);

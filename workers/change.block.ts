@@ -1,4 +1,4 @@
-import { medianComposite } from './composite.js';
+import { medianComposite, type CompositeRegion } from './composite.js';
 import type { BandName } from './bands.js';
 import { displayBytes, type DisplayComposite } from './display.js';
 import { INDICES, normalizedDifference, type IndexDefinition, type IndexName } from './indices.js';
@@ -141,12 +141,22 @@ function crop<T extends Float32Array | Uint16Array | Int32Array | Uint8Array>(ar
   return out;
 }
 
-/** One period's clear masks and composites over the block with its halo. */
+/** The inner block (without the halo) as a region of the block with its halo. */
+function innerRegion(task: ChangeBlockTask): CompositeRegion {
+  const [left, top, right, bottom] = task.halo;
+  return { left, top, width: task.width - left - right, height: task.height - top - bottom, rowLength: task.width };
+}
+
+/**
+ * One period's clear masks over the block with its halo (the morphology needs it), and its composites and indices
+ * over the inner block.
+ */
 function periodComposites(task: ChangeBlockTask, dates: DateBlock[], definitions: IndexDefinition[]) {
   const { width, height } = task;
   const clear = dates.map((date) => clearMask(date, width, height, task.openPx, task.dilatePx, task.bands));
   const days = dates.map((date) => date.day);
-  const pixels = width * height;
+  const region = innerRegion(task);
+  const pixels = region.width * region.height;
   // No date over the block (no scene reached it): not seen, so NaN composites and zero counts, never zeros.
   const none = () => ({
     median: new Float32Array(pixels).fill(NaN),
@@ -161,7 +171,7 @@ function periodComposites(task: ChangeBlockTask, dates: DateBlock[], definitions
         if (!array) throw new RangeError(`changeBlock: a date lacks the ${band} band`);
         return array;
       });
-      return [band, dates.length === 0 ? none() : medianComposite({ values, clear, days })];
+      return [band, dates.length === 0 ? none() : medianComposite({ values, clear, days, region })];
     }),
   ) as Record<BandName, ReturnType<typeof medianComposite>>;
   const medians = Object.fromEntries(task.bands.map((band) => [band, composites[band].median])) as PeriodBlock['bands'];
@@ -177,20 +187,18 @@ function periodComposites(task: ChangeBlockTask, dates: DateBlock[], definitions
 /** A period's colour composite over the inner block as display bytes, nodata outside the AOI. */
 function displayPlanes(task: ChangeBlockTask, period: ReturnType<typeof periodComposites>): Uint8Array[] {
   const { top } = task.display!;
-  return period.display!.map((median, k) => displayBytes(crop(median, task), top[k]!, task.inside));
+  return period.display!.map((median, k) => displayBytes(median, top[k]!, task.inside));
 }
 
-/** A period's composites cropped to the inner block. */
-function cropPeriod(task: ChangeBlockTask, period: ReturnType<typeof periodComposites>): PeriodBlock {
-  const cropAll = <T extends Record<string, Float32Array>>(arrays: T): T =>
-    Object.fromEntries(Object.entries(arrays).map(([name, array]) => [name, crop(array, task)])) as T;
-  const bands = cropAll(period.medians);
+/** A period's composites, indices and counts over the inner block. */
+function periodBlock(period: ReturnType<typeof periodComposites>): PeriodBlock {
+  const bands = period.medians;
   return {
     bands,
-    count: crop(period.count, task),
-    lastDay: crop(period.lastDay, task),
+    count: period.count,
+    lastDay: period.lastDay,
     ndvi: bands.ndvi ?? normalizedDifference(bands.nir, bands.red),
-    indices: cropAll(period.indices as Record<string, Float32Array>),
+    indices: period.indices,
   };
 }
 
@@ -213,8 +221,8 @@ export function changeBlock(task: ChangeBlockTask): ChangeBlockResult {
     width,
     height,
     inside: task.inside,
-    baseline: cropPeriod(task, baseline),
-    monitoring: cropPeriod(task, monitoring),
+    baseline: periodBlock(baseline),
+    monitoring: periodBlock(monitoring),
     monitoringDates: () =>
       (dates ??= task.monitoring.map((date, d) => ({
         day: date.day,

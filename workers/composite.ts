@@ -11,6 +11,20 @@ export interface CompositeInput {
   clear: ReadonlyArray<ArrayLike<number>>;
   /** Day of each date: days since 1970-01-01 UTC. */
   days: readonly number[];
+  /**
+   * The part of the arrays to composite, when not all of it: a rectangle of rows `rowLength` long (a block without
+   * its halo, which only the cloud morphology needs). The outputs are the rectangle's size.
+   */
+  region?: CompositeRegion;
+}
+
+export interface CompositeRegion {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  /** Pixels per row of the input arrays. */
+  rowLength: number;
 }
 
 export interface Composite {
@@ -138,39 +152,55 @@ function gatherDate(
   }
 }
 
+/** The input's runs of pixels to composite, each contiguous: the rectangle's rows, or the whole arrays in chunks. */
+function runsOf(input: CompositeInput, pixels: number): Array<{ first: number; size: number }> {
+  const { region } = input;
+  if (!region) {
+    const runs = [];
+    for (let first = 0; first < pixels; first += CHUNK) runs.push({ first, size: Math.min(CHUNK, pixels - first) });
+    return runs;
+  }
+  const { left, top, width, height, rowLength } = region;
+  if (left < 0 || top < 0 || width < 0 || height < 0 || left + width > rowLength || (top + height) * rowLength > pixels)
+    throw new RangeError(`medianComposite: region ${JSON.stringify(region)} outside ${pixels} pixels`);
+  return Array.from({ length: height }, (_, row) => ({ first: (top + row) * rowLength + left, size: width }));
+}
+
 /**
- * Pixels are taken in passes of {@link CHUNK}: each date's clear values are gathered into one buffer reused for
- * every pass (reading each date's arrays in order), then each pixel's middle is found by selection (no sort).
+ * Pixels are taken in runs (a region's rows, else {@link CHUNK} at a time): each date's clear values are gathered
+ * into one buffer reused for every run (reading each date's arrays in order), then each pixel's middle is found by
+ * selection (no sort).
  */
 export function medianComposite(input: CompositeInput): Composite {
   const pixels = checkInput(input);
   const dates = input.values.length;
-  const median = new Float32Array(pixels);
-  const count = new Uint16Array(pixels);
-  const lastDay = new Int32Array(pixels).fill(-1);
-  const chunk = Math.max(1, Math.min(CHUNK, pixels));
+  const runs = runsOf(input, pixels);
+  const outputs = input.region ? input.region.width * input.region.height : pixels;
+  const median = new Float32Array(outputs);
+  const count = new Uint16Array(outputs);
+  const lastDay = new Int32Array(outputs).fill(-1);
+  const longest = runs.reduce((most, run) => Math.max(most, run.size), 1);
   const pass: Gathered = {
-    values: new Float64Array(chunk * dates),
-    count: new Int32Array(chunk),
-    last: new Int32Array(chunk),
+    values: new Float64Array(longest * dates),
+    count: new Int32Array(longest),
+    last: new Int32Array(longest),
   };
   const scratch = new Float64Array(dates);
-  for (let first = 0; first < pixels; first += chunk) {
-    const size = Math.min(chunk, pixels - first);
+  let out = 0;
+  for (const { first, size } of runs) {
     pass.count.fill(0);
     pass.last.fill(-1);
     for (let d = 0; d < dates; d++) {
       gatherDate(input.values[d]!, input.clear[d]!, input.days[d]!, first, size, dates, pass);
     }
-    for (let k = 0; k < size; k++) {
-      const i = first + k;
+    for (let k = 0; k < size; k++, out++) {
       const n = pass.count[k]!;
-      count[i] = n;
-      lastDay[i] = pass.last[k]!;
-      if (n === 0) median[i] = NaN;
+      count[out] = n;
+      lastDay[out] = pass.last[k]!;
+      if (n === 0) median[out] = NaN;
       else {
         const middle = middleOf(pass.values, k * dates, n);
-        median[i] = middle === 0 ? medianInOrderOfArrival(input, i, scratch) : middle;
+        median[out] = middle === 0 ? medianInOrderOfArrival(input, first + k, scratch) : middle;
       }
     }
   }

@@ -103,6 +103,31 @@ describe('medianComposite by selection equals the insertion-sort median bit for 
     expect(bits(median)).toEqual(bits(expected));
   });
 
+  it('over a region (a block without its halo) equals the whole composite cut to it, and refuses one outside', () => {
+    const next = random(7);
+    const [rowLength, rows, dates] = [37, 23, 9];
+    const values = Array.from({ length: dates }, () =>
+      Float32Array.from({ length: rowLength * rows }, () => (next() < 0.1 ? NaN : Math.fround(next()))),
+    );
+    const clear = Array.from({ length: dates }, () =>
+      Uint8Array.from({ length: rowLength * rows }, () => (next() < 0.7 ? 1 : 0)),
+    );
+    const days = Array.from({ length: dates }, (_, d) => 18_000 + d * 5);
+    const whole = medianComposite({ values, clear, days });
+    const region = { left: 5, top: 3, width: 29, height: 11, rowLength };
+    const part = medianComposite({ values, clear, days, region });
+    const cut = <T extends Float32Array | Uint16Array | Int32Array>(array: T) =>
+      Array.from({ length: region.height }, (_, row) => {
+        const start = (region.top + row) * rowLength + region.left;
+        return [...array.subarray(start, start + region.width)];
+      }).flat();
+    expect(part.median.length).toBe(region.width * region.height);
+    expect(bits(part.median)).toEqual(bits(Float32Array.from(cut(whole.median))));
+    expect([...part.count]).toEqual(cut(whole.count));
+    expect([...part.lastDay]).toEqual(cut(whole.lastDay));
+    expect(() => medianComposite({ values, clear, days, region: { ...region, top: 13 } })).toThrow(RangeError);
+  });
+
   it('takes the sign of a zero median as the insertion sort did (−0 before 0 when it came first)', () => {
     const one = (value: number) => Float32Array.of(value);
     const result = medianComposite({
