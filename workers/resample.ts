@@ -110,7 +110,10 @@ function sourcePixelCoordinates(
 }
 
 /** The whole-pixel offset of target in source when both grids share pixel size and alignment. */
-export function alignedOffset(source: Pick<SourceRaster, 'transform'>, target: TargetGrid): [number, number] | undefined {
+export function alignedOffset(
+  source: Pick<SourceRaster, 'transform'>,
+  target: TargetGrid,
+): [number, number] | undefined {
   const [sx0, sdx, srx, sy0, sry, sdy] = source.transform;
   const [tx0, tdx, trx, ty0, try_, tdy] = target.transform;
   if (srx || sry || trx || try_ || sdx !== tdx || sdy !== tdy) return undefined;
