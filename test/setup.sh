@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use as peers (GDAL, numpy, scipy, pyproj from Debian), the browser
-# the report is tested in (chromium), the Slurm job-array test's scheduler (slurm-wlm, munge) and GNU time for the
-# bench, only when missing.
+# the report is tested in (chromium), the Slurm job-array test's scheduler (slurm-wlm, munge), GNU time for the
+# bench and libdeflate-dev, only when missing; then builds the native inflate for the node running the tests.
 # Idempotent and quiet when everything is there already.
 set -euo pipefail
 
@@ -23,6 +23,10 @@ command -v sbatch >/dev/null 2>&1 || need+=(slurm-client)
 command -v munged >/dev/null 2>&1 || need+=(munge)
 # The simulated night of `npm run bench` reads each task's CPU time from GNU time.
 [ -x /usr/bin/time ] || need+=(time)
+# The native inflate (native/inflate, built below) links libdeflate, as GDAL does.
+[ -f /usr/include/libdeflate.h ] || need+=(libdeflate-dev)
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v make >/dev/null 2>&1 || need+=(make)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "test/setup.sh: installing Debian packages: ${need[*]}"
@@ -41,3 +45,7 @@ if [ ! -d ../shared/data ]; then
   echo "test/setup.sh: ../shared/data is missing: the tests read real imagery and STAC JSON from it" >&2
   exit 1
 fi
+
+# DEFLATE tiles inflate with libdeflate when native/inflate is built for this node (else with node:zlib, to the
+# same bytes; test/unit/workers/inflate.native.test.ts checks both, and that CI built it).
+npm run --silent build:inflate

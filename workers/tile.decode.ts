@@ -1,4 +1,5 @@
 import { inflateSync } from 'node:zlib';
+import { nativeInflate } from './inflate.native.js';
 import { decodeLzw, type ByteAllocator } from './lzw.js';
 import { type PredictorLayout, undoFloatingPointPredictor, undoHorizontalDifferencing } from './predictor.js';
 
@@ -19,13 +20,34 @@ export interface TileCoding {
   layout: PredictorLayout;
 }
 
+const sharedBytes: ByteAllocator = (bytes) => new Uint8Array(new SharedArrayBuffer(bytes));
+const plainBytes: ByteAllocator = (bytes) => new Uint8Array(bytes);
+
 /** Compressions {@link decodeTile} reads. */
 export const TILE_COMPRESSIONS: ReadonlySet<number> = new Set([1, 5, 8, 32946]);
 
+/** Inflates a zlib stream with node:zlib, its output chunk the block's size so zlib inflates into one buffer. */
+export function inflateWithZlib(input: Uint8Array, bytes: number): Uint8Array {
+  return inflateSync(input, { chunkSize: Math.max(bytes, 64) });
+}
+
 /**
- * The decompressed bytes of one block. DEFLATE with node:zlib (native), its output chunk the block's size so zlib
- * inflates into one buffer (its default 16 KiB chunks were joined with a copy); the Adler-32 is still checked.
- * LZW with the typed-array decoder (workers/lzw.ts). Uncompressed: the stored bytes themselves.
+ * Inflates a zlib stream with the native inflate (libdeflate) straight into what `allocate` makes; node:zlib when
+ * the stream holds more than `bytes` (it grows its output) or when the native inflate is not built. The Adler-32 is
+ * checked either way.
+ */
+export function inflateTile(input: Uint8Array, bytes: number, allocate: ByteAllocator = plainBytes): Uint8Array {
+  if (!nativeInflate) return inflateWithZlib(input, bytes);
+  const out = allocate(bytes);
+  const written = nativeInflate.inflate(input, out);
+  if (written < 0) return inflateWithZlib(input, bytes);
+  return written === bytes ? out : out.subarray(0, written);
+}
+
+/**
+ * The decompressed bytes of one block. DEFLATE with the native inflate or node:zlib ({@link inflateTile}); LZW
+ * with the typed-array decoder (workers/lzw.ts), both into what `allocate` makes when they can. Uncompressed: the
+ * stored bytes themselves.
  */
 export function decompressTile(
   input: Uint8Array,
@@ -33,7 +55,7 @@ export function decompressTile(
   bytes: number,
   allocate?: ByteAllocator,
 ): Uint8Array {
-  if (compression === 8 || compression === 32946) return inflateSync(input, { chunkSize: Math.max(bytes, 64) });
+  if (compression === 8 || compression === 32946) return inflateTile(input, bytes, allocate);
   if (compression === 5) return decodeLzw(input, bytes, allocate);
   if (compression === 1) return input;
   throw new RangeError(`decompressTile: compression ${compression} is not one of ${[...TILE_COMPRESSIONS]}`);
@@ -41,8 +63,8 @@ export function decompressTile(
 
 /**
  * Decodes one block: `input` may be modified (an uncompressed block's predictor is undone in it). Returns the
- * decoded bytes and the predictor-3 scratch row, to pass again with the next block of the same layout. LZW
- * decodes straight into what `allocate` makes; the other compressions' output is their own.
+ * decoded bytes and the predictor-3 scratch row, to pass again with the next block of the same layout. LZW and
+ * the native inflate decode straight into what `allocate` makes; node:zlib's output and a stored block are their own.
  */
 export function decodeTile(
   input: Uint8Array,
@@ -71,8 +93,6 @@ export function decodeTilesShared(coding: TileCoding, stored: readonly Uint8Arra
     return out;
   });
 }
-
-const sharedBytes: ByteAllocator = (bytes) => new Uint8Array(new SharedArrayBuffer(bytes));
 
 /** The worker task that decodes tiles: their stored bytes in (transferred), shared decoded tiles out. */
 export interface DecodeTilesTask {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { formatProblem, isAoiPath } from '../../aoi/aoi.schema.js';
 import type { Adapters } from '../compose.js';
+import { INFLATE_ENGINE } from '../../workers/inflate.native.js';
 import { ChangewatchError, redactUrl } from '../errors.js';
 import { convergeIndex } from '../publish/index.converge.js';
 import { VERSION } from '../version.js';
@@ -196,7 +197,10 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
     plans: ctx.plans,
     ...(share ? { shard: share.report, stripes: [] } : {}),
   };
-  log.info({ aois: aois.map((aoi) => aoi.id), store: report.store, dryRun: report.dryRun }, 'Run:Start');
+  log.info(
+    { aois: aois.map((aoi) => aoi.id), store: report.store, dryRun: report.dryRun, inflate: INFLATE_ENGINE },
+    'Run:Start',
+  );
   try {
     if (share) await runShare(ctx, report, share, aoiOf);
     else {

@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: decode throughput of whole real COGs with changewatch's decoders (node:zlib DEFLATE,
- * typed-array LZW), with geotiff.js's default decoders, and with GDAL in the same run; and range requests per
- * window. Figures, not a pass/fail test: run it on an idle machine and compare runs of the same machine.
+ * `npm run bench`: decode throughput of whole real COGs with changewatch's decoders (DEFLATE with libdeflate when
+ * native/inflate is built, else node:zlib; typed-array LZW), with geotiff.js's default decoders, and with GDAL in
+ * the same run; and range requests per window. Figures, not a pass/fail test: run it on an idle machine and compare runs of the same machine.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fromFile } from 'geotiff';
 import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
 import { RasterReader } from '../../pipeline/io/cog.reader.js';
+import { INFLATE_ENGINE } from '../../workers/inflate.native.js';
 import { SHARED_DATA, DEBIAN_PYTHON } from '../helpers/paths.js';
 import { RecordingSource } from '../helpers/recording.source.js';
 
@@ -136,6 +137,7 @@ for (const file of FILES) defaults.push(await geotiffDefault(file.path));
 const ours: Array<{ ms: number; pixels: number; times: number[] }> = [];
 for (const file of FILES) ours.push(await changewatch(file.path));
 console.log(`Decode throughput, whole file, median of ${ROUNDS} rounds (Mpx/s; higher is better)`);
+console.log(`DEFLATE inflates with ${INFLATE_ENGINE}`);
 console.log(
   'file'.padEnd(48),
   'changewatch',

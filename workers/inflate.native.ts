@@ -1,0 +1,42 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The native inflate (native/inflate/inflate.c: libdeflate, what GDAL inflates TIFF tiles with, 2.3-3.8× node:zlib
+ * on real tiles), loaded once per thread when it was built (`npm run build:inflate`, which test/setup.sh and the
+ * Dockerfile run); without it tile.decode.ts inflates with node:zlib, to the same bytes. Loading a compiled module
+ * is no I/O of the pipeline's: like node:zlib, it is compute in native code.
+ */
+
+export interface NativeInflate {
+  /** Inflates a zlib stream into `output`: the bytes written, or -1 when `output` is too small. Throws on bad data. */
+  inflate(input: Uint8Array, output: Uint8Array): number;
+  /** libdeflate's version. */
+  version: string;
+}
+
+/** Where the built module lies, from workers/ (sources run by vitest) and from dist/workers/ (the build). */
+const CANDIDATES = ['../native/inflate/build/Release/inflate.node', '../../native/inflate/build/Release/inflate.node'];
+
+function load(): { native?: NativeInflate; why: string } {
+  const require = createRequire(import.meta.url);
+  for (const path of CANDIDATES) {
+    try {
+      return { native: require(path) as NativeInflate, why: 'built' };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Built but not loadable (libdeflate0 missing, another platform's build): say why; node:zlib inflates.
+      if (code !== 'MODULE_NOT_FOUND') return { why: `native/inflate could not be loaded: ${String(error)}` };
+    }
+  }
+  return { why: 'native/inflate is not built (npm run build:inflate, with libdeflate-dev installed)' };
+}
+
+const loaded = load();
+
+/** The native inflate of this thread, when it was built and loads. */
+export const nativeInflate: NativeInflate | undefined = loaded.native;
+
+/** Which inflate decodes DEFLATE tiles, for logs and the bench: `libdeflate 1.14 (native/inflate)` or `node:zlib (…why)`. */
+export const INFLATE_ENGINE: string = loaded.native
+  ? `libdeflate ${loaded.native.version} (native/inflate)`
+  : `node:zlib (${loaded.why})`;
