@@ -5,7 +5,7 @@ import { changeBlock, type ChangeBlockResult, type ChangeBlockTask, type DateBlo
 import type { GeoTransform } from './grid.js';
 import { CLEAR, NOT_OBSERVED, fmaskStates, nodataAsStored, qaPixelStates, sclStates } from './masks.js';
 import { alignedOffset, resampleToGrid, type PointTransformer } from './resample.js';
-import { assembleWindow, type TiledWindow, type WindowArray } from './tile.window.js';
+import { assembleWindow, TYPED_ARRAYS, type TiledWindow, type WindowArray } from './tile.window.js';
 
 /**
  * A block's observation dates from what was read of each scene over it: the windows' tiles decoded and
@@ -47,62 +47,131 @@ export interface ObservationOnBlock {
   scenes: SceneOnBlock[];
 }
 
-/** Physical values (DN × scale + offset) or stored ones, nodata and NaN as NaN. */
-const valueOf = (value: number, nodata: number | undefined, scale: number, offset: number, physical: boolean) =>
-  Number.isNaN(value) || value === nodata ? NaN : physical ? value * scale + offset : value;
+/** How stored values become grid values: DN × scale + offset when `physical`; NaN for NaN and for nodata. */
+interface Conversion {
+  /** As stored (a Float32 band's nodata rounded to float32); NaN when the band has none (=== matches nothing). */
+  nodata: number;
+  scale: number;
+  offset: number;
+  physical: boolean;
+}
+
+function conversionOf(band: BandPixels, stored: ArrayLike<number>, physical: boolean): Conversion {
+  return { nodata: nodataAsStored(stored, band.nodata) ?? NaN, scale: band.scale, offset: band.offset, physical };
+}
+
+/**
+ * `count` values of `source` from `from`, every `stride`-th, converted into `out` from `to`. The loops hold no call:
+ * they run for every band of every scene of a block, mostly before the JIT has optimised anything.
+ */
+function convertRun(
+  out: Float32Array,
+  to: number,
+  source: ArrayLike<number>,
+  from: number,
+  stride: number,
+  count: number,
+  { nodata, scale, offset, physical }: Conversion,
+): void {
+  if (physical) {
+    for (let k = 0; k < count; k++) {
+      const value = source[from + k * stride]!;
+      out[to + k] = value !== value || value === nodata ? NaN : value * scale + offset;
+    }
+  } else {
+    for (let k = 0; k < count; k++) {
+      const value = source[from + k * stride]!;
+      out[to + k] = value !== value || value === nodata ? NaN : value;
+    }
+  }
+}
+
+/** The grid pixels [first, last) × [top, bottom) a window covers when the grid starts `[dx, dy]` pixels into it. */
+function coveredPart(grid: Grid, width: number, height: number, [dx, dy]: [number, number]) {
+  const first = Math.max(0, -dx);
+  const top = Math.max(0, -dy);
+  return {
+    first,
+    last: Math.max(first, Math.min(grid.width, width - dx)),
+    top,
+    bottom: Math.max(top, Math.min(grid.height, height - dy)),
+  };
+}
 
 /**
  * A window on the grid's own pixels (same CRS and pixel size, whole-pixel offset: a scene on its native grid):
- * each grid pixel's value straight from the window's, NaN outside it; the same numbers as resampling, with no
- * intermediate copy.
+ * each grid pixel's value straight from the window's, NaN outside it; the same numbers as resampling gives, with
+ * no intermediate copy.
  */
 function alignedOnGrid(
   band: BandPixels,
   raw: ArrayLike<number>,
   grid: Grid,
-  [dx, dy]: [number, number],
+  offset: [number, number],
   physical: boolean,
 ): Float32Array {
   const out = new Float32Array(grid.width * grid.height).fill(NaN);
-  const nodata = nodataAsStored(raw, band.nodata);
-  const { scale, offset } = band;
-  const first = Math.max(0, -dx);
-  const last = Math.min(grid.width, band.width - dx);
-  for (let row = Math.max(0, -dy); row < Math.min(grid.height, band.height - dy); row++) {
-    const from = (row + dy) * band.width + dx;
-    const to = row * grid.width;
-    for (let column = first; column < last; column++) {
-      out[to + column] = valueOf(raw[from + column]!, nodata, scale, offset, physical);
-    }
+  const conversion = conversionOf(band, raw, physical);
+  const { first, last, top, bottom } = coveredPart(grid, band.width, band.height, offset);
+  for (let row = top; row < bottom; row++) {
+    const from = (row + offset[1]) * band.width + offset[0] + first;
+    convertRun(out, row * grid.width + first, raw, from, 1, last - first, conversion);
   }
   return out;
 }
 
-/** Physical values on the grid: DN × scale + offset, nodata → NaN before resampling so it never blends in. */
-function bandOnGrid(
+/** A decoded tile's samples as the window's data type (copied first if not aligned to the sample size). */
+function tileValues(tiled: TiledWindow, data: Uint8Array): WindowArray {
+  const Typed = TYPED_ARRAYS[tiled.dataType];
+  const size = Typed.BYTES_PER_ELEMENT;
+  const aligned = data.byteOffset % size === 0 ? data : data.slice();
+  return new Typed(aligned.buffer as ArrayBuffer, aligned.byteOffset, Math.floor(aligned.byteLength / size));
+}
+
+/**
+ * {@link alignedOnGrid} from the window's tiles: each tile's rows converted straight onto the grid, without
+ * assembling the window first. Window pixels outside the image hold the window's fill value, as assembled.
+ */
+function tilesOnGrid(
   band: BandPixels,
-  raw: ArrayLike<number>,
+  { tiles: tiled, band: index }: WindowTiles,
   grid: Grid,
-  method: 'nearest' | 'bilinear',
+  offset: [number, number],
   physical: boolean,
 ): Float32Array {
-  const aligned = band.epsg === grid.epsg ? alignedOffset(band, grid) : undefined;
-  if (aligned) return alignedOnGrid(band, raw, grid, aligned, physical);
-  const values = new Float32Array(raw.length);
-  const nodata = nodataAsStored(raw, band.nodata);
-  for (let i = 0; i < values.length; i++) values[i] = valueOf(raw[i]!, nodata, band.scale, band.offset, physical);
-  let transformer: PointTransformer | undefined;
-  if (band.epsg !== grid.epsg) {
-    const inverse = fromCrs(grid.epsg);
-    const forward = toCrs(band.epsg);
-    transformer = (x, y) => forward(inverse([x, y]));
+  const out = new Float32Array(grid.width * grid.height).fill(NaN);
+  const covered = coveredPart(grid, band.width, band.height, offset);
+  const conversion = conversionOf(band, new TYPED_ARRAYS[tiled.dataType](0), physical);
+  const fill = new Float32Array(1);
+  convertRun(fill, 0, [tiled.fill], 0, 1, 1, conversion);
+  if (!Number.isNaN(fill[0]!)) {
+    for (let row = covered.top; row < covered.bottom; row++) {
+      out.fill(fill[0]!, row * grid.width + covered.first, row * grid.width + covered.last);
+    }
   }
-  return resampleToGrid(
-    { data: values, width: band.width, height: band.height, transform: band.transform },
-    grid,
-    method,
-    transformer ? { transformer } : {},
-  );
+  const { window, tileWidth, tileHeight } = tiled;
+  const sample = tiled.bands[index]!;
+  const stride = tiled.planar ? 1 : tiled.samples;
+  // Grid pixel (column, row) is window pixel (column + dx, row + dy): image pixel (that + the window's origin).
+  const [gx, gy] = [window.x0 + offset[0], window.y0 + offset[1]];
+  const x0 = Math.max(gx + covered.first, 0);
+  const x1 = Math.min(gx + covered.last, tiled.imageWidth);
+  const y0 = Math.max(gy + covered.top, 0);
+  const y1 = Math.min(gy + covered.bottom, tiled.imageHeight);
+  for (const tile of tiled.tiles) {
+    if (tiled.planar && tile.sample !== sample) continue;
+    const values = tileValues(tiled, tile.data);
+    const left = Math.max(x0, tile.tx * tileWidth);
+    const right = Math.min(x1, (tile.tx + 1) * tileWidth);
+    const top = Math.max(y0, tile.ty * tileHeight);
+    const bottom = Math.min(y1, (tile.ty + 1) * tileHeight, tile.ty * tileHeight + tile.rows);
+    const within = tiled.planar ? 0 : sample;
+    for (let y = top; y < bottom; y++) {
+      const from = ((y - tile.ty * tileHeight) * tileWidth + (left - tile.tx * tileWidth)) * stride + within;
+      convertRun(out, (y - gy) * grid.width + (left - gx), values, from, stride, right - left, conversion);
+    }
+  }
+  return out;
 }
 
 /** Windows assembled so far, each once for all its bands. */
@@ -117,6 +186,37 @@ function rawValues(band: BandPixels, assembly: Assembly): ArrayLike<number> {
   return bands[index]!;
 }
 
+/**
+ * Physical values on the grid: DN × scale + offset, nodata → NaN before resampling so it never blends in. A band
+ * on the grid's own pixels is converted straight from its tiles (or window); any other is resampled.
+ */
+function bandOnGrid(
+  band: BandPixels,
+  assembly: Assembly,
+  grid: Grid,
+  method: 'nearest' | 'bilinear',
+  physical: boolean,
+): Float32Array {
+  const aligned = band.epsg === grid.epsg ? alignedOffset(band, grid) : undefined;
+  if (aligned && 'tiles' in band.data) return tilesOnGrid(band, band.data, grid, aligned, physical);
+  const raw = rawValues(band, assembly);
+  if (aligned) return alignedOnGrid(band, raw, grid, aligned, physical);
+  const values = new Float32Array(raw.length);
+  convertRun(values, 0, raw, 0, 1, raw.length, conversionOf(band, raw, physical));
+  let transformer: PointTransformer | undefined;
+  if (band.epsg !== grid.epsg) {
+    const inverse = fromCrs(grid.epsg);
+    const forward = toCrs(band.epsg);
+    transformer = (x, y) => forward(inverse([x, y]));
+  }
+  return resampleToGrid(
+    { data: values, width: band.width, height: band.height, transform: band.transform },
+    grid,
+    method,
+    transformer ? { transformer } : {},
+  );
+}
+
 /** One scene's bands on the grid (every band read) and its observation states. */
 function sceneOnGrid(
   scene: SceneOnBlock,
@@ -129,13 +229,13 @@ function sceneOnGrid(
     bands.map((name) => {
       const band = scene.bands[name];
       if (!band) throw new RangeError(`datesOnGrid: a scene lacks the ${name} band`);
-      return [name, bandOnGrid(band, rawValues(band, assembly), grid, 'bilinear', true)];
+      return [name, bandOnGrid(band, assembly, grid, 'bilinear', true)];
     }),
   ) as DateBlock['bands'];
   const pixels = grid.width * grid.height;
   if (!scene.mask) return { bands: values, states: new Uint8Array(pixels).fill(CLEAR) };
   const { pixels: maskBand, kind } = scene.mask;
-  const mask = bandOnGrid(maskBand, rawValues(maskBand, assembly), grid, 'nearest', false);
+  const mask = bandOnGrid(maskBand, assembly, grid, 'nearest', false);
   const options = { excludeSnow };
   const states =
     kind === 'scl'

@@ -112,10 +112,11 @@ export function nodataAsStored(band: ArrayLike<number>, nodata: number | undefin
 export function markMissing(states: Uint8Array, band: ArrayLike<number>, nodata?: number): Uint8Array {
   if (states.length !== band.length)
     throw new RangeError(`markMissing: lengths differ (${states.length} vs ${band.length})`);
-  const stored = nodataAsStored(band, nodata);
+  // Compared with ===, NaN matches nothing: no nodata. No call in the loop (it runs on every band of every date).
+  const stored = nodataAsStored(band, nodata) ?? NaN;
   for (let i = 0; i < band.length; i++) {
     const value = band[i]!;
-    if (Number.isNaN(value) || (stored !== undefined && value === stored)) states[i] = NOT_OBSERVED;
+    if (value !== value || value === stored) states[i] = NOT_OBSERVED;
   }
   return states;
 }
