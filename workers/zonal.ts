@@ -22,7 +22,11 @@ export function emptyZonalStats(): ZonalStats {
   return { pixels: 0, hectares: 0, classes: {}, byConfidence: {} };
 }
 
-/** Zonal statistics of one raster (or one block, with its columns' pixel areas), added into `stats`. */
+/**
+ * Zonal statistics of one raster (or one block, with its columns' pixel areas), added into `stats`. The sums run
+ * in typed arrays (an object property per pixel was most of the time), seeded with what `stats` holds and added
+ * in raster order, so every sum is the same number as adding pixel by pixel into `stats` gives.
+ */
 export function addZonalStats(
   stats: ZonalStats,
   input: {
@@ -37,23 +41,71 @@ export function addZonalStats(
   const { width, classes, confidence, zone, pixelAreaHa } = input;
   if (zone.length !== classes.length)
     throw new RangeError(`zonalStats: zone has ${zone.length} pixels, classes ${classes.length}`);
-  for (let i = 0; i < classes.length; i++) {
-    if (!zone[i]) continue;
-    const area = pixelAreaHa[i % width]!;
-    const code = classes[i]!;
-    stats.pixels++;
-    stats.hectares += area;
-    const tally = (stats.classes[code] ??= { pixels: 0, hectares: 0 });
-    tally.pixels++;
-    tally.hectares += area;
-    if (confidence) {
-      const byClass = (stats.byConfidence[code] ??= {});
-      const level = (byClass[confidence[i]!] ??= { pixels: 0, hectares: 0 });
-      level.pixels++;
-      level.hectares += area;
+  // Index code (classes) or code × 256 + level (by confidence); `seen` marks the tallies to write back.
+  const byClass = seededTallies(stats.classes, 1);
+  const byLevel = confidence ? seededTallies(stats.byConfidence, 256) : undefined;
+  let [pixels, hectares] = [stats.pixels, stats.hectares];
+  for (let start = 0; start < classes.length; start += width) {
+    const end = Math.min(start + width, classes.length);
+    for (let i = start; i < end; i++) {
+      if (!zone[i]) continue;
+      const area = pixelAreaHa[i - start]!;
+      const code = classes[i]!;
+      pixels++;
+      hectares += area;
+      byClass.pixels[code]++;
+      byClass.hectares[code] += area;
+      byClass.seen[code] = 1;
+      if (byLevel) {
+        const key = code * 256 + confidence![i]!;
+        byLevel.pixels[key]++;
+        byLevel.hectares[key] += area;
+        byLevel.seen[key] = 1;
+      }
     }
   }
+  stats.pixels = pixels;
+  stats.hectares = hectares;
+  writeTallies(byClass, (key) => (stats.classes[key] ??= { pixels: 0, hectares: 0 }));
+  if (byLevel) {
+    writeTallies(byLevel, (key) => ((stats.byConfidence[key >> 8] ??= {})[key & 255] ??= { pixels: 0, hectares: 0 }));
+  }
   return stats;
+}
+
+interface Tallies {
+  pixels: Float64Array;
+  hectares: Float64Array;
+  seen: Uint8Array;
+}
+
+/** Typed tallies by code (`levels` 1) or by code and level (`levels` 256), seeded with the existing ones. */
+function seededTallies(
+  existing: Record<number, ClassTally> | Record<number, Record<number, ClassTally>>,
+  levels: 1 | 256,
+): Tallies {
+  const size = 256 * levels;
+  const tallies = { pixels: new Float64Array(size), hectares: new Float64Array(size), seen: new Uint8Array(size) };
+  const seed = (key: number, tally: ClassTally) => {
+    tallies.pixels[key] = tally.pixels;
+    tallies.hectares[key] = tally.hectares;
+  };
+  for (const [code, value] of Object.entries(existing)) {
+    if (levels === 1) seed(Number(code), value as ClassTally);
+    else
+      for (const [level, tally] of Object.entries(value as Record<number, ClassTally>))
+        seed(Number(code) * 256 + Number(level), tally);
+  }
+  return tallies;
+}
+
+function writeTallies(tallies: Tallies, tallyOf: (key: number) => ClassTally): void {
+  for (let key = 0; key < tallies.seen.length; key++) {
+    if (!tallies.seen[key]) continue;
+    const tally = tallyOf(key);
+    tally.pixels = tallies.pixels[key]!;
+    tally.hectares = tallies.hectares[key]!;
+  }
 }
 
 /** Area of a zone and of the part of it seen clear at least once (count > 0), hectares. */
@@ -70,12 +122,19 @@ export function addClearArea(
   width: number,
   pixelAreaHa: ArrayLike<number>,
 ): ClearArea {
-  for (let i = 0; i < count.length; i++) {
-    if (!zone[i]) continue;
-    const pixelArea = pixelAreaHa[i % width]!;
-    area.totalHa += pixelArea;
-    if (count[i]! > 0) area.seenHa += pixelArea;
+  // Row by row (no modulo per pixel), into locals, in raster order: the same sums as pixel by pixel into `area`.
+  let [totalHa, seenHa] = [area.totalHa, area.seenHa];
+  for (let start = 0; start < count.length; start += width) {
+    const end = Math.min(start + width, count.length);
+    for (let i = start; i < end; i++) {
+      if (!zone[i]) continue;
+      const pixelArea = pixelAreaHa[i - start]!;
+      totalHa += pixelArea;
+      if (count[i]! > 0) seenHa += pixelArea;
+    }
   }
+  area.totalHa = totalHa;
+  area.seenHa = seenHa;
   return area;
 }
 
