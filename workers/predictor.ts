@@ -125,64 +125,61 @@ export function undoHorizontalDifferencing(block: Uint8Array, layout: PredictorL
   accumulateBytes(block, layout);
 }
 
-/** Adds the four bytes of two 32-bit words lane by lane, each modulo 256 (no carry from one byte to the next). */
-function addBytes(x: number, y: number): number {
-  return ((x & 0x7f7f7f7f) + (y & 0x7f7f7f7f)) ^ ((x ^ y) & 0x80808080);
+/**
+ * Undoes the byte differencing of one row of 32-bit words (one sample per pixel, little-endian host): from `from`
+ * at word `first` into `to`, four bytes at a time. The word's even and odd bytes go into two words of 16-bit lanes,
+ * where sums of up to four bytes and the carry cannot spill into the next lane: the odd bytes' running sums are the
+ * pair sums plus the lower pair's shifted up, the even bytes' the lone byte plus that, then each lane is cut to its
+ * byte. The word views are made once per block, not per row.
+ */
+function sumRowWords(from: Int32Array, first: number, words: number, to: Int32Array): void {
+  let carried = 0;
+  for (let w = 0; w < words; w++) {
+    const word = from[first + w]!;
+    const even = word & 0x00ff00ff;
+    const pairs = even + ((word >>> 8) & 0x00ff00ff);
+    const lower = (pairs << 16) + carried;
+    const odd = pairs + lower;
+    to[w] = ((even + lower) & 0x00ff00ff) | ((odd & 0x00ff00ff) << 8);
+    const last = (odd >>> 16) & 0xff;
+    carried = last | (last << 16);
+  }
 }
 
-/**
- * Undoes the byte differencing of one row: from `block` at `base` into `scratch`, stride `samples`. With one sample
- * per pixel on a little-endian host and aligned rows, four bytes at a time in 32-bit words: the running sums inside
- * a word by two lane-wise additions of the word shifted, then the sum carried in from the previous byte.
- */
+/** Undoes the byte differencing of one row, byte by byte: from `block` at `base` into `scratch`, stride `samples`. */
 function sumRowBytes(block: Uint8Array, base: number, rowBytes: number, samples: number, scratch: Uint8Array): void {
-  if (samples === 1 && HOST_LITTLE_ENDIAN && (block.byteOffset + base) % 4 === 0 && scratch.byteOffset % 4 === 0) {
-    const words = rowBytes >> 2;
-    const from = new Int32Array(block.buffer, block.byteOffset + base, words);
-    const to = new Int32Array(scratch.buffer, scratch.byteOffset, words);
-    let carried = 0;
-    for (let w = 0; w < words; w++) {
-      let sums = from[w]!;
-      sums = addBytes(sums, sums << 8);
-      sums = addBytes(sums, sums << 16);
-      sums = addBytes(sums, Math.imul(carried, 0x01010101));
-      to[w] = sums;
-      carried = sums >>> 24;
-    }
-    for (let j = words * 4; j < rowBytes; j++) {
-      carried = (carried + block[base + j]!) & 0xff;
-      scratch[j] = carried;
-    }
-    return;
-  }
   for (let j = 0; j < samples; j++) scratch[j] = block[base + j]!;
   for (let j = samples; j < rowBytes; j++) scratch[j] = scratch[j - samples]! + block[base + j]!;
 }
 
 /**
- * Gathers the four byte planes of a Float32 row (in `scratch`, most significant plane first) into host-order words
- * at `first`: on a little-endian host, four samples at a time, a 4×4 byte transpose of one word of each plane.
+ * Gathers the four byte planes of a Float32 row (in `planes`, most significant plane first, `values` a multiple of
+ * 4) into host-order words at `first` of `out`, on a little-endian host: four samples at a time, a 4×4 byte
+ * transpose of one word of each plane.
  */
-function gatherWords(scratch: Uint8Array, values: number, out: Int32Array, first: number): void {
-  if (HOST_LITTLE_ENDIAN && values % 4 === 0 && scratch.byteOffset % 4 === 0) {
-    const quarter = values >> 2;
-    const planes = new Int32Array(scratch.buffer, scratch.byteOffset, values);
-    for (let w = 0; w < quarter; w++) {
-      const a = planes[w]!;
-      const b = planes[quarter + w]!;
-      const c = planes[2 * quarter + w]!;
-      const d = planes[3 * quarter + w]!;
-      const at = first + 4 * w;
-      out[at] = ((a & 0xff) << 24) | ((b & 0xff) << 16) | ((c & 0xff) << 8) | (d & 0xff);
-      out[at + 1] = ((a & 0xff00) << 16) | ((b & 0xff00) << 8) | (c & 0xff00) | ((d >>> 8) & 0xff);
-      out[at + 2] = ((a & 0xff0000) << 8) | (b & 0xff0000) | ((c >>> 8) & 0xff00) | ((d >>> 16) & 0xff);
-      out[at + 3] = (a & 0xff000000) | ((b >>> 8) & 0xff0000) | ((c >>> 16) & 0xff00) | (d >>> 24);
-    }
-    return;
+function gatherWords(planes: Int32Array, values: number, out: Int32Array, first: number): void {
+  const quarter = values >> 2;
+  for (let w = 0; w < quarter; w++) {
+    const a = planes[w]!;
+    const b = planes[quarter + w]!;
+    const c = planes[2 * quarter + w]!;
+    const d = planes[3 * quarter + w]!;
+    const at = first + 4 * w;
+    out[at] = ((a & 0xff) << 24) | ((b & 0xff) << 16) | ((c & 0xff) << 8) | (d & 0xff);
+    out[at + 1] = ((a & 0xff00) << 16) | ((b & 0xff00) << 8) | (c & 0xff00) | ((d >>> 8) & 0xff);
+    out[at + 2] = ((a & 0xff0000) << 8) | (b & 0xff0000) | ((c >>> 8) & 0xff00) | ((d >>> 16) & 0xff);
+    out[at + 3] = (a & 0xff000000) | ((b >>> 8) & 0xff0000) | ((c >>> 16) & 0xff00) | (d >>> 24);
   }
+}
+
+/** Gathers the byte planes of a row (in `row`) back into samples of the file's byte order, byte by byte. */
+function gatherBytes(row: Uint8Array, block: Uint8Array, base: number, layout: PredictorLayout): void {
+  const { bytesPerSample: size, littleEndian } = layout;
+  const values = layout.width * layout.samples;
   for (let i = 0; i < values; i++) {
-    out[first + i] =
-      (scratch[i]! << 24) | (scratch[values + i]! << 16) | (scratch[2 * values + i]! << 8) | scratch[3 * values + i]!;
+    for (let plane = 0; plane < size; plane++) {
+      block[base + i * size + (littleEndian ? size - 1 - plane : plane)] = row[plane * values + i]!;
+    }
   }
 }
 
@@ -196,26 +193,31 @@ export function undoFloatingPointPredictor(
   layout: PredictorLayout,
   scratch?: Uint8Array,
 ): Uint8Array {
-  const { bytesPerSample: size, samples, littleEndian } = layout;
+  const { bytesPerSample: size, samples } = layout;
   const values = layout.width * samples;
   const rowBytes = values * size;
   const row = scratch && scratch.length >= rowBytes ? scratch : new Uint8Array(rowBytes);
   const rows = rowBytes === 0 ? 0 : Math.floor(block.length / rowBytes);
-  const words =
-    size === 4 && littleEndian === HOST_LITTLE_ENDIAN && block.byteOffset % 4 === 0
-      ? new Int32Array(block.buffer, block.byteOffset, rows * values)
-      : undefined;
-  for (let r = 0; r < rows; r++) {
-    const base = r * rowBytes;
-    sumRowBytes(block, base, rowBytes, samples, row);
-    if (words) gatherWords(row, values, words, base / 4);
-    else {
-      for (let i = 0; i < values; i++) {
-        for (let plane = 0; plane < size; plane++) {
-          block[base + i * size + (littleEndian ? size - 1 - plane : plane)] = row[plane * values + i]!;
-        }
-      }
+  const inWords =
+    HOST_LITTLE_ENDIAN &&
+    size === 4 &&
+    samples === 1 &&
+    layout.littleEndian &&
+    values % 4 === 0 &&
+    block.byteOffset % 4 === 0 &&
+    row.byteOffset % 4 === 0;
+  if (inWords) {
+    const words = new Int32Array(block.buffer, block.byteOffset, rows * values);
+    const planes = new Int32Array(row.buffer, row.byteOffset, values);
+    for (let first = 0; first < rows * values; first += values) {
+      sumRowWords(words, first, values, planes);
+      gatherWords(planes, values, words, first);
     }
+    return row;
+  }
+  for (let r = 0; r < rows; r++) {
+    sumRowBytes(block, r * rowBytes, rowBytes, samples, row);
+    gatherBytes(row, block, r * rowBytes, layout);
   }
   return row;
 }
