@@ -10,6 +10,18 @@ import { createRequire } from 'node:module';
 export interface NativeInflate {
   /** Inflates a zlib stream into `output`: the bytes written, or -1 when `output` is too small. Throws on bad data. */
   inflate(input: Uint8Array, output: Uint8Array): number;
+  /**
+   * Undoes TIFF predictor 2 or 3 in place, as workers/predictor.ts does, for a little-endian file's aligned block
+   * (predictor 2 on 8/16/32-bit samples, 3 on 32-bit ones; SSE2 running sums); false, untouched, for other layouts.
+   */
+  undoPredictor(
+    block: Uint8Array,
+    predictor: number,
+    width: number,
+    samples: number,
+    bytesPerSample: number,
+    littleEndian: boolean,
+  ): boolean;
   /** libdeflate's version. */
   version: string;
 }

@@ -61,6 +61,12 @@ export function decompressTile(
   throw new RangeError(`decompressTile: compression ${compression} is not one of ${[...TILE_COMPRESSIONS]}`);
 }
 
+/** The predictor undone by the native module when it is built and takes the layout (see workers/inflate.native.ts). */
+function undoPredictorNatively(data: Uint8Array, { predictor, layout }: TileCoding): boolean {
+  const { width, samples, bytesPerSample, littleEndian } = layout;
+  return nativeInflate?.undoPredictor(data, predictor, width, samples, bytesPerSample, littleEndian) ?? false;
+}
+
 /**
  * Decodes one block: `input` may be modified (an uncompressed block's predictor is undone in it). Returns the
  * decoded bytes and the predictor-3 scratch row, to pass again with the next block of the same layout. LZW and
@@ -73,6 +79,7 @@ export function decodeTile(
   allocate?: ByteAllocator,
 ): { data: Uint8Array; scratch: Uint8Array | undefined } {
   const data = decompressTile(input, coding.compression, coding.bytes, allocate);
+  if (coding.predictor !== 1 && undoPredictorNatively(data, coding)) return { data, scratch };
   if (coding.predictor === 2) undoHorizontalDifferencing(data, coding.layout);
   else if (coding.predictor === 3) return { data, scratch: undoFloatingPointPredictor(data, coding.layout, scratch) };
   return { data, scratch };

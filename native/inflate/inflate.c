@@ -6,11 +6,20 @@
  *
  *   inflate(input: Uint8Array, output: Uint8Array): number
  *     the bytes written; -1 when the output is too small; throws on corrupt data (the Adler-32 is checked).
+ *   undoPredictor(block: Uint8Array, predictor, width, samples, bytesPerSample, littleEndian: boolean): boolean
+ *     undoes a TIFF predictor in place, as workers/predictor.ts does, for the layouts it takes (a little-endian file
+ *     on a little-endian host, the block aligned: predictor 2 on 8/16/32-bit samples, predictor 3 on 32-bit ones);
+ *     false for others, which workers/predictor.ts undoes. Called right after the inflate, the block still cached.
  *   version: string (libdeflate's)
  */
 #include <libdeflate.h>
 #include <node_api.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static void free_decompressor(napi_env env, void *data, void *hint) {
   (void)env;
@@ -55,6 +64,148 @@ static napi_value inflate(napi_env env, napi_callback_info info) {
   }
 }
 
+/* Predictor 2, one row of 16-bit samples, one per pixel: running sums eight lanes at a time (three shifted adds),
+ * plus the sum carried in from the previous eight. */
+static void sum_row_u16(uint16_t *row, size_t count) {
+  size_t i = 0;
+  uint16_t sum = 0;
+#if defined(__SSE2__)
+  __m128i carried = _mm_setzero_si128();
+  for (; i + 8 <= count; i += 8) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(row + i));
+    v = _mm_add_epi16(v, _mm_slli_si128(v, 2));
+    v = _mm_add_epi16(v, _mm_slli_si128(v, 4));
+    v = _mm_add_epi16(v, _mm_slli_si128(v, 8));
+    _mm_storeu_si128((__m128i *)(row + i), _mm_add_epi16(v, carried));
+    /* The eight's own sum (lane 7) in every lane, added to the carry: one add on the loop's critical path. */
+    __m128i total = _mm_shufflehi_epi16(_mm_unpackhi_epi64(v, v), 0xff);
+    carried = _mm_add_epi16(carried, _mm_unpackhi_epi64(total, total));
+  }
+  if (i > 0) sum = row[i - 1];
+#endif
+  for (; i < count; i++) row[i] = sum = (uint16_t)(sum + row[i]);
+}
+
+/* Predictor 3's byte differencing undone along one row of bytes (one sample per pixel: stride 1), sixteen lanes at
+ * a time as sum_row_u16. */
+static void sum_row_u8(uint8_t *row, size_t count) {
+  size_t i = 0;
+  uint8_t sum = 0;
+#if defined(__SSE2__)
+  __m128i carried = _mm_setzero_si128();
+  for (; i + 16 <= count; i += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(row + i));
+    v = _mm_add_epi8(v, _mm_slli_si128(v, 1));
+    v = _mm_add_epi8(v, _mm_slli_si128(v, 2));
+    v = _mm_add_epi8(v, _mm_slli_si128(v, 4));
+    v = _mm_add_epi8(v, _mm_slli_si128(v, 8));
+    _mm_storeu_si128((__m128i *)(row + i), _mm_add_epi8(v, carried));
+    /* The sixteen's own sum (byte 15) in every lane, added to the carry as in sum_row_u16. */
+    __m128i total = _mm_unpackhi_epi8(v, v);
+    total = _mm_shufflehi_epi16(total, 0xff);
+    carried = _mm_add_epi8(carried, _mm_unpackhi_epi64(total, total));
+  }
+  if (i > 0) sum = row[i - 1];
+#endif
+  for (; i < count; i++) row[i] = sum = (uint8_t)(sum + row[i]);
+}
+
+/* Predictor 2 on little-endian samples of 1, 2 or 4 bytes, `samples` interleaved: each sample plus the one a pixel
+ * before it, wrapping; a short last row (a strip's end) too. */
+static void undo_horizontal(uint8_t *block, size_t length, size_t width, size_t samples, size_t size) {
+  size_t row_values = width * samples, values = length / size;
+  for (size_t start = 0; start < values; start += row_values) {
+    size_t end = start + row_values < values ? start + row_values : values;
+    if (size == 2 && samples == 1) {
+      sum_row_u16((uint16_t *)block + start, end - start);
+    } else if (size == 2) {
+      uint16_t *v = (uint16_t *)block;
+      for (size_t i = start + samples; i < end; i++) v[i] = (uint16_t)(v[i] + v[i - samples]);
+    } else if (size == 4) {
+      uint32_t *v = (uint32_t *)block;
+      for (size_t i = start + samples; i < end; i++) v[i] = v[i] + v[i - samples];
+    } else {
+      for (size_t i = start + samples; i < end; i++) block[i] = (uint8_t)(block[i] + block[i - samples]);
+    }
+  }
+}
+
+/* Predictor 3 on 32-bit samples of a little-endian file: per whole row, the byte differences undone (stride
+ * `samples`), then the four planes (most significant first) gathered into little-endian samples. */
+static int undo_floating_point(uint8_t *block, size_t length, size_t width, size_t samples) {
+  size_t values = width * samples, row_bytes = values * 4;
+  uint8_t *row = malloc(row_bytes);
+  if (row == NULL) return 0;
+  for (size_t base = 0; row_bytes > 0 && base + row_bytes <= length; base += row_bytes) {
+    memcpy(row, block + base, row_bytes);
+    if (samples == 1) sum_row_u8(row, row_bytes);
+    else
+      for (size_t j = samples; j < row_bytes; j++) row[j] = (uint8_t)(row[j] + row[j - samples]);
+    uint8_t *out = block + base;
+    const uint8_t *p0 = row, *p1 = row + values, *p2 = row + 2 * values, *p3 = row + 3 * values;
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* Sixteen samples at a time: the planes' bytes interleaved, least significant (plane 3) first. */
+    for (; i + 16 <= values; i += 16) {
+      __m128i b0 = _mm_loadu_si128((const __m128i *)(p0 + i)), b1 = _mm_loadu_si128((const __m128i *)(p1 + i));
+      __m128i b2 = _mm_loadu_si128((const __m128i *)(p2 + i)), b3 = _mm_loadu_si128((const __m128i *)(p3 + i));
+      __m128i low32 = _mm_unpacklo_epi8(b3, b2), low10 = _mm_unpacklo_epi8(b1, b0);
+      __m128i high32 = _mm_unpackhi_epi8(b3, b2), high10 = _mm_unpackhi_epi8(b1, b0);
+      _mm_storeu_si128((__m128i *)(out + 4 * i), _mm_unpacklo_epi16(low32, low10));
+      _mm_storeu_si128((__m128i *)(out + 4 * i + 16), _mm_unpackhi_epi16(low32, low10));
+      _mm_storeu_si128((__m128i *)(out + 4 * i + 32), _mm_unpacklo_epi16(high32, high10));
+      _mm_storeu_si128((__m128i *)(out + 4 * i + 48), _mm_unpackhi_epi16(high32, high10));
+    }
+#endif
+    for (; i < values; i++) {
+      out[4 * i] = p3[i];
+      out[4 * i + 1] = p2[i];
+      out[4 * i + 2] = p1[i];
+      out[4 * i + 3] = p0[i];
+    }
+  }
+  free(row);
+  return 1;
+}
+
+static int host_little_endian(void) {
+  const uint16_t one = 1;
+  return *(const uint8_t *)&one == 1;
+}
+
+static napi_value undo_predictor(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6], result;
+  bool little_endian = false;
+  void *data = NULL;
+  size_t length = 0;
+  uint32_t numbers[4] = {0, 0, 0, 0};
+  int done = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6 ||
+      !bytes_of(env, argv[0], &data, &length) || napi_get_value_bool(env, argv[5], &little_endian) != napi_ok) {
+    napi_throw_type_error(env, NULL, "undoPredictor(block, predictor, width, samples, bytesPerSample, littleEndian)");
+    return NULL;
+  }
+  for (int k = 0; k < 4; k++) {
+    if (napi_get_value_uint32(env, argv[k + 1], &numbers[k]) != napi_ok) {
+      napi_throw_type_error(env, NULL, "undoPredictor: predictor, width, samples and bytesPerSample are numbers");
+      return NULL;
+    }
+  }
+  uint32_t predictor = numbers[0], width = numbers[1], samples = numbers[2], size = numbers[3];
+  int aligned = ((uintptr_t)data % (size ? size : 1)) == 0;
+  if (host_little_endian() && little_endian && aligned && width > 0 && samples > 0) {
+    if (predictor == 2 && (size == 1 || size == 2 || size == 4)) {
+      undo_horizontal(data, length, width, samples, size);
+      done = 1;
+    } else if (predictor == 3 && size == 4) {
+      done = undo_floating_point(data, length, width, samples);
+    }
+  }
+  napi_get_boolean(env, done, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value function, version;
   struct libdeflate_decompressor *decompressor = libdeflate_alloc_decompressor();
@@ -65,6 +216,8 @@ NAPI_MODULE_INIT() {
   napi_set_instance_data(env, decompressor, free_decompressor, NULL);
   napi_create_function(env, "inflate", NAPI_AUTO_LENGTH, inflate, NULL, &function);
   napi_set_named_property(env, exports, "inflate", function);
+  napi_create_function(env, "undoPredictor", NAPI_AUTO_LENGTH, undo_predictor, NULL, &function);
+  napi_set_named_property(env, exports, "undoPredictor", function);
   napi_create_string_utf8(env, LIBDEFLATE_VERSION_STRING, NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "version", version);
   return exports;

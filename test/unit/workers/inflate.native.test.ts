@@ -4,12 +4,18 @@ import { deflateSync } from 'node:zlib';
 import { fromFile } from 'geotiff';
 import { describe, expect, it } from 'vitest';
 import { INFLATE_ENGINE, nativeInflate } from '../../../workers/inflate.native.js';
+import {
+  type PredictorLayout,
+  undoFloatingPointPredictor,
+  undoHorizontalDifferencing,
+} from '../../../workers/predictor.js';
 import { inflateTile, inflateWithZlib } from '../../../workers/tile.decode.js';
 import { SHARED_DATA } from '../../helpers/paths.js';
 
 /**
  * The native inflate (native/inflate, libdeflate) against node:zlib, every stored block of every level of real
- * DEFLATE files: the same bytes. Runs where `npm run build:inflate` has built it; CI (test/setup.sh builds it) must.
+ * DEFLATE files, and its predictors against workers/predictor.ts on real bytes in many layouts: the same bytes.
+ * Runs where `npm run build:inflate` has built it; CI (test/setup.sh builds it) must.
  */
 const FILES = [
   join(SHARED_DATA, 's2l2a-morocco', 'B04.tif'),
@@ -68,4 +74,51 @@ describe('native inflate', () => {
     corrupt[corrupt.length - 1]! ^= 1;
     expect(() => inflateTile(corrupt, 5000)).toThrow(/corrupt/);
   });
+
+  it.skipIf(!nativeInflate)(
+    'undoes predictors 2 and 3 as workers/predictor.ts does, in every layout it takes',
+    async () => {
+      const blocks = (await storedBlocks(FILES[1]!)).map(({ stored, bytes }) => inflateWithZlib(stored, bytes));
+      const layouts: Array<[number, PredictorLayout, number]> = [];
+      for (const littleEndian of [true, false]) {
+        for (const [bytesPerSample, samples, width] of [
+          [1, 1, 256],
+          [1, 3, 100],
+          [2, 1, 256],
+          [2, 1, 255],
+          [2, 2, 128],
+          [4, 1, 256],
+          [4, 3, 50],
+          [8, 1, 64],
+        ] as const) {
+          // A whole block and one ending in a short row (a strip's end), of an odd number of bytes.
+          for (const cut of [0, 1001]) layouts.push([2, { width, samples, bytesPerSample, littleEndian }, cut]);
+        }
+        for (const [bytesPerSample, samples, width] of [
+          [4, 1, 256],
+          [4, 1, 254],
+          [4, 2, 100],
+          [2, 1, 256],
+          [8, 1, 32],
+        ] as const) {
+          for (const cut of [0, 1001]) layouts.push([3, { width, samples, bytesPerSample, littleEndian }, cut]);
+        }
+      }
+      let native = 0;
+      for (const block of blocks.slice(0, 6)) {
+        for (const [predictor, layout, cut] of layouts) {
+          const ours = new Uint8Array(block.subarray(0, block.length - cut));
+          const peer = new Uint8Array(ours);
+          const { width, samples, bytesPerSample, littleEndian } = layout;
+          if (nativeInflate!.undoPredictor(ours, predictor, width, samples, bytesPerSample, littleEndian)) native++;
+          else continue;
+          if (predictor === 2) undoHorizontalDifferencing(peer, layout);
+          else undoFloatingPointPredictor(peer, layout);
+          expect(Buffer.compare(ours, peer), `predictor ${predictor} ${JSON.stringify(layout)} cut ${cut}`).toBe(0);
+        }
+      }
+      // Little-endian files: predictor 2 on 1, 2 and 4 bytes (7 layouts), 3 on 4 bytes (3 layouts), cut or whole.
+      expect(native).toBe(6 * 20);
+    },
+  );
 });
