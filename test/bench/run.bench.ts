@@ -132,7 +132,8 @@ function stagesOf(run: ProcessRun): Array<[string, number]> {
     ['analysis (blocks)', last((e) => e.msg === 'Block:Compute:Done')],
     ['assets (MMU pass 2, COGs, previews, polygons, summary)', step(['asset'])],
     ['item, collection, catalog', step(['catalog'])],
-    ['sites and their dossiers', step(['sites', 'dossier'])],
+    ['sites (folded from the items, sites.geojson)', step(['sites'])],
+    ['site dossiers (chips, time series, pages, zips)', step(['dossier'])],
     ['report page, state, index', last((e) => e.msg === 'Run:Done')],
     ['exit', run.exitedAt],
   ];
