@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 
 /**
- * The native inflate (native/inflate/inflate.c: libdeflate, what GDAL inflates TIFF tiles with, 2.3-3.8× node:zlib
- * on real tiles), loaded once per thread when it was built (`npm run build:inflate`, which test/setup.sh and the
- * Dockerfile run); without it tile.decode.ts inflates with node:zlib, to the same bytes. Loading a compiled module
- * is no I/O of the pipeline's: like node:zlib, it is compute in native code.
+ * The native decoders (native/inflate/inflate.c: libdeflate's inflate, what GDAL inflates TIFF tiles with, 1.7-2.2×
+ * node:zlib on real tiles; the TIFF predictors; LZW), loaded once per thread when built (`npm run build:inflate`,
+ * which test/setup.sh and the Dockerfile run); without it tile.decode.ts decodes with node:zlib, workers/lzw.ts and
+ * workers/predictor.ts, to the same bytes. Loading a compiled module is no I/O of the pipeline's: like node:zlib, it
+ * is compute in native code.
  */
 
 export interface NativeInflate {
@@ -22,6 +23,11 @@ export interface NativeInflate {
     bytesPerSample: number,
     littleEndian: boolean,
   ): boolean;
+  /**
+   * TIFF LZW decoded into `output` as workers/lzw.ts decodes it: the bytes written, or -1 when `output` is too
+   * small. Throws on a code beyond the table.
+   */
+  decodeLzw(input: Uint8Array, output: Uint8Array): number;
   /** libdeflate's version. */
   version: string;
 }

@@ -45,8 +45,20 @@ export function inflateTile(input: Uint8Array, bytes: number, allocate: ByteAllo
 }
 
 /**
+ * Decodes a TIFF LZW stream with the native decoder straight into what `allocate` makes; with workers/lzw.ts when
+ * the stream holds more than `bytes` (it grows its output) or when the native module is not built.
+ */
+export function decodeLzwTile(input: Uint8Array, bytes: number, allocate: ByteAllocator = plainBytes): Uint8Array {
+  if (!nativeInflate) return decodeLzw(input, bytes, allocate);
+  const out = allocate(bytes);
+  const written = nativeInflate.decodeLzw(input, out);
+  if (written < 0) return decodeLzw(input, bytes, allocate);
+  return written === bytes ? out : out.subarray(0, written);
+}
+
+/**
  * The decompressed bytes of one block. DEFLATE with the native inflate or node:zlib ({@link inflateTile}); LZW
- * with the typed-array decoder (workers/lzw.ts), both into what `allocate` makes when they can. Uncompressed: the
+ * with the native decoder or the typed-array one ({@link decodeLzwTile}), into what `allocate` makes when they can. Uncompressed: the
  * stored bytes themselves.
  */
 export function decompressTile(
@@ -56,7 +68,7 @@ export function decompressTile(
   allocate?: ByteAllocator,
 ): Uint8Array {
   if (compression === 8 || compression === 32946) return inflateTile(input, bytes, allocate);
-  if (compression === 5) return decodeLzw(input, bytes, allocate);
+  if (compression === 5) return decodeLzwTile(input, bytes, allocate);
   if (compression === 1) return input;
   throw new RangeError(`decompressTile: compression ${compression} is not one of ${[...TILE_COMPRESSIONS]}`);
 }

@@ -10,6 +10,9 @@
  *     undoes a TIFF predictor in place, as workers/predictor.ts does, for the layouts it takes (a little-endian file
  *     on a little-endian host, the block aligned: predictor 2 on 8/16/32-bit samples, predictor 3 on 32-bit ones);
  *     false for others, which workers/predictor.ts undoes. Called right after the inflate, the block still cached.
+ *   decodeLzw(input: Uint8Array, output: Uint8Array): number
+ *     TIFF LZW, decoded as workers/lzw.ts decodes it (same codes accepted, same bytes): the bytes written; -1 when
+ *     the output is too small (lzw.ts then decodes, growing its output); throws on a code beyond the table.
  *   version: string (libdeflate's)
  */
 #include <libdeflate.h>
@@ -206,6 +209,107 @@ static napi_value undo_predictor(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* TIFF LZW (TIFF 6.0 section 13), the same algorithm as workers/lzw.ts: 9- to 12-bit codes MSB first, the width
+ * growing one code early as libtiff writes it; each table entry is where its string already lies in the output and
+ * its length, so a code's string is one copy from earlier output. Every write is checked against the output's
+ * end and every code against the table (codes are at most 12 bits: below 4096 entries). */
+#define LZW_CLEAR 256
+#define LZW_END 257
+#define LZW_FIRST 258
+#define LZW_CODES 4096
+
+/* Bytes written; -1 when `capacity` is too small; -2 on a code beyond the table. */
+static int64_t lzw_decode(const uint8_t *in, size_t in_length, uint8_t *out, size_t capacity) {
+  uint32_t starts[LZW_CODES], lengths[LZW_CODES];
+  uint32_t bits = 0, width = 9, next = LZW_FIRST, mask = 511;
+  int bit_count = 0, have_previous = 0;
+  size_t at = 0, position = 0, previous_start = 0, previous_length = 0;
+  for (;;) {
+    while (bit_count < (int)width) {
+      if (at >= in_length) return (int64_t)position; /* a code cut short ends the data, as EOI would */
+      bits = (bits << 8) | in[at++];
+      bit_count += 8;
+    }
+    bit_count -= (int)width;
+    uint32_t code = (bits >> bit_count) & mask;
+    size_t size = 1;
+    if (code < LZW_CLEAR) {
+      if (position >= capacity) return -1;
+      out[position] = (uint8_t)code;
+    } else if (code >= LZW_FIRST && code < next) {
+      size = lengths[code];
+      if (size <= 8 && position + 8 <= capacity) {
+        /* Most strings: one 8-byte move (the bytes past the string are the next strings' to overwrite). */
+        uint64_t word;
+        memcpy(&word, out + starts[code], 8);
+        memcpy(out + position, &word, 8);
+      } else if (position + size > capacity) {
+        return -1;
+      } else {
+        memcpy(out + position, out + starts[code], size);
+      }
+    } else if (code == next && have_previous) {
+      /* KwKwK: the previous string (just before `position`) plus its own first byte. */
+      size = previous_length + 1;
+      if (position + size > capacity) return -1;
+      if (size <= 8 && position + 8 <= capacity) {
+        uint64_t word;
+        memcpy(&word, out + previous_start, 8);
+        memcpy(out + position, &word, 8);
+      } else {
+        memcpy(out + position, out + previous_start, previous_length);
+      }
+      out[position + previous_length] = out[previous_start];
+    } else if (code == LZW_CLEAR) {
+      width = 9;
+      mask = 511;
+      next = LZW_FIRST;
+      have_previous = 0;
+      continue;
+    } else if (code == LZW_END) {
+      return (int64_t)position;
+    } else {
+      return -2;
+    }
+    if (have_previous && next < LZW_CODES) {
+      starts[next] = (uint32_t)previous_start;
+      lengths[next] = (uint32_t)previous_length + 1;
+      next++;
+      if (next >= mask && width < 12) {
+        width++;
+        mask = (1u << width) - 1;
+      }
+    }
+    have_previous = 1;
+    previous_start = position;
+    previous_length = size;
+    position += size;
+  }
+}
+
+static napi_value decode_lzw(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result;
+  void *input = NULL, *output = NULL;
+  size_t input_length = 0, output_length = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      !bytes_of(env, argv[0], &input, &input_length) || !bytes_of(env, argv[1], &output, &output_length)) {
+    napi_throw_type_error(env, NULL, "decodeLzw(input, output): both must be Uint8Arrays");
+    return NULL;
+  }
+  if (output_length > UINT32_MAX) {
+    napi_throw_range_error(env, NULL, "decodeLzw: the output is over 4 GiB");
+    return NULL;
+  }
+  int64_t written = lzw_decode(input, input_length, output, output_length);
+  if (written == -2) {
+    napi_throw_range_error(env, NULL, "decodeLzw: a code is beyond the table: the data is corrupt");
+    return NULL;
+  }
+  napi_create_int64(env, written, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value function, version;
   struct libdeflate_decompressor *decompressor = libdeflate_alloc_decompressor();
@@ -218,6 +322,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "inflate", function);
   napi_create_function(env, "undoPredictor", NAPI_AUTO_LENGTH, undo_predictor, NULL, &function);
   napi_set_named_property(env, exports, "undoPredictor", function);
+  napi_create_function(env, "decodeLzw", NAPI_AUTO_LENGTH, decode_lzw, NULL, &function);
+  napi_set_named_property(env, exports, "decodeLzw", function);
   napi_create_string_utf8(env, LIBDEFLATE_VERSION_STRING, NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "version", version);
   return exports;

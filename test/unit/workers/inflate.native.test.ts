@@ -4,17 +4,19 @@ import { deflateSync } from 'node:zlib';
 import { fromFile } from 'geotiff';
 import { describe, expect, it } from 'vitest';
 import { INFLATE_ENGINE, nativeInflate } from '../../../workers/inflate.native.js';
+import { decodeLzw } from '../../../workers/lzw.js';
 import {
   type PredictorLayout,
   undoFloatingPointPredictor,
   undoHorizontalDifferencing,
 } from '../../../workers/predictor.js';
-import { inflateTile, inflateWithZlib } from '../../../workers/tile.decode.js';
+import { decodeLzwTile, inflateTile, inflateWithZlib } from '../../../workers/tile.decode.js';
 import { SHARED_DATA } from '../../helpers/paths.js';
 
 /**
  * The native inflate (native/inflate, libdeflate) against node:zlib, every stored block of every level of real
- * DEFLATE files, and its predictors against workers/predictor.ts on real bytes in many layouts: the same bytes.
+ * DEFLATE files, its LZW against workers/lzw.ts on every block of real LZW files (and on corrupted streams), and its
+ * predictors against workers/predictor.ts on real bytes in many layouts: the same bytes.
  * Runs where `npm run build:inflate` has built it; CI (test/setup.sh builds it) must.
  */
 const FILES = [
@@ -22,6 +24,22 @@ const FILES = [
   join(SHARED_DATA, 's2-bukavu-rusizi', 'derived_cog_pair', '20210825_T35MPT_red.cog.tif'),
   join(SHARED_DATA, 'landsat-colorado-timeseries', 'LE70350322012177EDC00', 'LE70350322012177EDC00_b3.tif'),
 ];
+
+const LZW_FILES = [
+  join(SHARED_DATA, 's2-bukavu-rusizi', 'T35MPT_bukavu_drc', '20210825T080611_20210825T082711_T35MPT.tif'),
+  join(SHARED_DATA, 'landsat-l1-pairs', 'bale_167055', 'LT05_L1TP_167055_20000309_20161214_01_T1_B2.TIF'),
+  join(SHARED_DATA, 'landsat-l1-pairs', 'marburg_195025', 'LC08_L1TP_195025_20130707_20170503_01_T1_B1.TIF'),
+  join(SHARED_DATA, 's1-bolivia-bayts', 'bayts_spatial_result.tif'),
+];
+
+/** The LZW decode of a stream, or the error's message. */
+function lzwOutcome(decode: () => Uint8Array): string {
+  try {
+    return Buffer.from(decode()).toString('base64');
+  } catch (error) {
+    return `throws ${(error as Error).name}`;
+  }
+}
 
 /** Every stored block of every image of a file, with its whole decoded size. */
 async function storedBlocks(path: string): Promise<Array<{ stored: Uint8Array; bytes: number }>> {
@@ -119,6 +137,38 @@ describe('native inflate', () => {
       }
       // Little-endian files: predictor 2 on 1, 2 and 4 bytes (7 layouts), 3 on 4 bytes (3 layouts), cut or whole.
       expect(native).toBe(6 * 20);
+    },
+  );
+
+  it.skipIf(!nativeInflate).each(LZW_FILES)('decodes every LZW block of %s to workers/lzw.ts’s bytes', async (path) => {
+    const blocks = await storedBlocks(path);
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const [index, { stored, bytes }] of blocks.entries()) {
+      const shared = (size: number) => new Uint8Array(new SharedArrayBuffer(size));
+      const ours = decodeLzwTile(stored, bytes, shared);
+      expect(ours.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(Buffer.compare(Buffer.from(ours), Buffer.from(decodeLzw(stored, bytes))), `block ${index}`).toBe(0);
+    }
+  });
+
+  it.skipIf(!nativeInflate)(
+    'decodes LZW streams cut short, corrupted or too large for the block as lzw.ts does',
+    async () => {
+      const [{ stored, bytes }] = await storedBlocks(LZW_FILES[0]!);
+      let seed = 7;
+      const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      let thrown = 0;
+      for (let trial = 0; trial < 60; trial++) {
+        const damaged = new Uint8Array(stored.subarray(0, Math.floor(stored.length * (0.2 + 0.8 * random()))));
+        for (let flip = 0; flip < trial % 4; flip++)
+          damaged[Math.floor(random() * damaged.length)]! ^= 1 << (trial % 8);
+        const size = trial % 3 === 0 ? 1000 : bytes;
+        const ours = lzwOutcome(() => decodeLzwTile(damaged, size));
+        expect(ours, `trial ${trial}`).toBe(lzwOutcome(() => decodeLzw(damaged, size)));
+        if (ours.startsWith('throws')) thrown++;
+      }
+      expect(thrown).toBeGreaterThan(0);
+      expect(thrown).toBeLessThan(60);
     },
   );
 });
