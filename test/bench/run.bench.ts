@@ -358,6 +358,14 @@ ratio(
   '',
   rounds.map((r) => r[1]!.cpuSeconds / r[2]!.cpuSeconds),
 );
+// The sites and their dossiers come last, on the main thread, and the script makes neither: the run without them.
+const withoutSites = (run: Figures) =>
+  run.seconds - run.stages.filter(([name]) => name.startsWith('site')).reduce((sum, [, seconds]) => sum + seconds, 0);
+ratio(
+  '2 threads less sites and dossiers / peer',
+  '(not a goal)',
+  rounds.map((r) => withoutSites(r[1]!) / r[2]!.seconds),
+);
 
 out(`\nWhere a run's wall time goes (median seconds of ${ROUNDS}, from its debug log's events)`);
 out(`${'stage'.padEnd(56)} ${'1 thread'.padStart(9)} ${'2 threads'.padStart(9)}`);
