@@ -25,6 +25,17 @@ export function utmEpsgFor(lon: number, lat: number): number {
   return (lat < 0 ? 32700 : 32600) + zone;
 }
 
+const LONLAT = '+proj=longlat +datum=WGS84 +no_defs';
+
+/** proj4 converters by definition pair, made once: making one parses both definitions (tens of microseconds). */
+const converters = new Map<string, proj4.Converter>();
+function converter(from: string, to: string): proj4.Converter {
+  const key = `${from}|${to}`;
+  let made = converters.get(key);
+  if (!made) converters.set(key, (made = proj4(from, to)));
+  return made;
+}
+
 /** A converter from lon/lat to `epsg`; throws RangeError for a CRS changewatch does not know. */
 export function toCrs(epsg: number): (position: Position) => Position {
   const definition = crsDefinition(epsg);
@@ -33,22 +44,28 @@ export function toCrs(epsg: number): (position: Position) => Position {
       `EPSG:${epsg} is not supported: changewatch reads scenes in WGS 84 / UTM, EPSG:4326 or EPSG:3857`,
     );
   }
-  const converter = proj4('+proj=longlat +datum=WGS84 +no_defs', definition);
-  return (position) => converter.forward([position[0], position[1]]) as Position;
+  const forward = converter(LONLAT, definition);
+  return (position) => forward.forward([position[0], position[1]]) as Position;
 }
 
 /** A converter from `epsg` back to lon/lat. */
 export function fromCrs(epsg: number): (position: Position) => Position {
   const definition = crsDefinition(epsg);
   if (!definition) throw new RangeError(`EPSG:${epsg} is not supported`);
-  const converter = proj4(definition, '+proj=longlat +datum=WGS84 +no_defs');
-  return (position) => converter.forward([position[0], position[1]]) as Position;
+  const inverse = converter(definition, LONLAT);
+  return (position) => inverse.forward([position[0], position[1]]) as Position;
 }
 
 /** Edges are densified to this many segments before projecting: a straight lon/lat edge bends in UTM. */
 const DENSIFY = 16;
 
-/** The geometry projected into `epsg`, edges densified so the projected outline stays faithful. */
+/**
+ * Edges shorter than this (degrees, in both longitude and latitude: about 100 m) are not densified: over such an
+ * edge the bend is below a micrometre, and the outlines of sites, traced along pixel edges, have thousands of them.
+ */
+const DENSIFY_FROM_DEGREES = 1e-3;
+
+/** The geometry projected into `epsg`, long edges densified so the projected outline stays faithful. */
 export function projectGeometry(geometry: AreaGeometry, epsg: number): Position[][][] {
   const forward = toCrs(epsg);
   return polygonsOf(geometry).map((polygon) =>
@@ -56,8 +73,10 @@ export function projectGeometry(geometry: AreaGeometry, epsg: number): Position[
       const out: Position[] = [];
       for (let i = 0; i < ring.length - 1; i++) {
         const [a, b] = [ring[i]!, ring[i + 1]!];
-        for (let step = 0; step < DENSIFY; step++) {
-          const t = step / DENSIFY;
+        const long = Math.abs(b[0] - a[0]) >= DENSIFY_FROM_DEGREES || Math.abs(b[1] - a[1]) >= DENSIFY_FROM_DEGREES;
+        const steps = long ? DENSIFY : 1;
+        for (let step = 0; step < steps; step++) {
+          const t = step / steps;
           out.push(forward([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]));
         }
       }
@@ -67,13 +86,24 @@ export function projectGeometry(geometry: AreaGeometry, epsg: number): Position[
   );
 }
 
+/**
+ * Bounds of geometries already projected, by geometry object and CRS: a block's outline is projected into each
+ * scene's CRS for every scene read over the block. Geometries are never modified once made.
+ */
+const boundsMade = new WeakMap<object, Map<number, [number, number, number, number]>>();
+
 /** Bounds [minX, minY, maxX, maxY] of the geometry in `epsg`. */
 export function projectedBounds(geometry: AreaGeometry, epsg: number): [number, number, number, number] {
+  const made = boundsMade.get(geometry) ?? new Map<number, [number, number, number, number]>();
+  boundsMade.set(geometry, made);
+  const known = made.get(epsg);
+  if (known) return [...known];
   let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
   for (const polygon of projectGeometry(geometry, epsg)) {
     for (const [x, y] of polygon[0] ?? []) {
       [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
     }
   }
+  made.set(epsg, [minX, minY, maxX, maxY]);
   return [minX, minY, maxX, maxY];
 }
