@@ -1,12 +1,14 @@
 /**
- * `npm run bench`: decode throughput of whole real COGs with changewatch's decoders (DEFLATE with libdeflate when
- * native/inflate is built, else node:zlib; typed-array LZW), with geotiff.js's default decoders, and with GDAL in
- * the same run; and range requests per window. Figures, not a pass/fail test: run it on an idle machine and compare runs of the same machine.
+ * `npm run bench`: decode throughput of whole real COGs with changewatch's decoders (native/inflate when built:
+ * libdeflate, its predictors and LZW; else node:zlib and the typed-array code), with geotiff.js's default decoders,
+ * and with GDAL in the same run, a round of each alternated; and range requests per window. Figures, not a
+ * pass/fail test: run it on an idle machine and compare runs of the same machine.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fromFile } from 'geotiff';
 import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
 import { RasterReader } from '../../pipeline/io/cog.reader.js';
@@ -69,39 +71,65 @@ async function geotiffDefault(path: string): Promise<{ ms: number; pixels: numbe
   return { ms: median(times), pixels };
 }
 
-async function changewatch(path: string): Promise<{ ms: number; pixels: number; times: number[] }> {
-  const times: number[] = [];
-  let pixels = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    const started = performance.now();
-    const reader = await RasterReader.open(new FileByteSource(path));
-    const { width, height, bands } = reader.info;
-    await reader.readWindow({ x0: 0, y0: 0, x1: width, y1: height });
-    times.push(performance.now() - started);
-    pixels = width * height * bands;
-  }
-  return { ms: median(times), pixels, times };
+/** One whole-file read with changewatch's decoders: milliseconds and pixels (samples). */
+async function changewatchOnce(path: string): Promise<{ ms: number; pixels: number }> {
+  const started = performance.now();
+  const reader = await RasterReader.open(new FileByteSource(path));
+  const { width, height, bands } = reader.info;
+  await reader.readWindow({ x0: 0, y0: 0, x1: width, y1: height });
+  return { ms: performance.now() - started, pixels: width * height * bands };
 }
 
-/** GDAL reading the whole file in one Debian python3 process (no process start-up in the figure). */
-function gdal(path: string): { ms: number; times: number[] } {
+/**
+ * GDAL in one long-lived Debian python3 process (no process start-up in the figure): each path written to it is
+ * opened and read whole once, and it answers the milliseconds. One process for the bench, so a round of GDAL can
+ * be taken right beside a round of changewatch (the load of a shared machine changes from second to second).
+ */
+function startGdal(): { read(path: string): Promise<number>; close(): void } {
   const script = [
-    'import json, sys, time',
+    'import sys, time',
     'from osgeo import gdal',
     'gdal.SetCacheMax(0)',
-    'times = []',
-    'for _ in range(int(sys.argv[2])):',
+    'for line in sys.stdin:',
     '    t = time.perf_counter()',
-    '    ds = gdal.Open(sys.argv[1])',
+    '    ds = gdal.Open(line.strip())',
     '    ds.ReadRaster()',
     '    ds = None',
-    '    times.append((time.perf_counter() - t) * 1000)',
-    'print(json.dumps(times))',
+    '    print((time.perf_counter() - t) * 1000, flush=True)',
   ].join('\n');
-  const times = JSON.parse(
-    execFileSync(DEBIAN_PYTHON, ['-c', script, path, String(ROUNDS)], { encoding: 'utf8' }).trim(),
-  ) as number[];
-  return { ms: median(times), times };
+  const child = spawn(DEBIAN_PYTHON, ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting: Array<(ms: number) => void> = [];
+  createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(Number(line)));
+  return {
+    read(path) {
+      return new Promise((resolve) => {
+        waiting.push(resolve);
+        child.stdin.write(`${path}\n`);
+      });
+    },
+    close: () => child.stdin.end(),
+  };
+}
+
+/**
+ * changewatch and GDAL reading a file whole, a round of each side by side (which goes first alternates), so each
+ * round's ratio compares the two under the same load.
+ */
+async function alternated(
+  path: string,
+  gdal: ReturnType<typeof startGdal>,
+): Promise<{ pixels: number; ours: number[]; gdals: number[] }> {
+  const ours: number[] = [];
+  const gdals: number[] = [];
+  let pixels = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 1) gdals.push(await gdal.read(path));
+    const read = await changewatchOnce(path);
+    ours.push(read.ms);
+    pixels = read.pixels;
+    if (round % 2 === 0) gdals.push(await gdal.read(path));
+  }
+  return { pixels, ours, gdals };
 }
 
 async function rangeRequests(): Promise<void> {
@@ -126,17 +154,27 @@ async function rangeRequests(): Promise<void> {
   }
 }
 
-/** cw/GDAL speed ratio of round i against round i, min-max over the rounds. */
-function spreadOf(ours: number[], gdals: number[]): string {
+/** cw/GDAL speed ratios of round i against round i: their median and min-max. */
+function ratiosOf(ours: number[], gdals: number[]): { median: number; spread: string } {
   const ratios = ours.map((ms, round) => gdals[round]! / ms);
-  return `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}×`;
+  return {
+    median: median(ratios),
+    spread: `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}×`,
+  };
 }
 
 const defaults: Array<{ ms: number; pixels: number }> = [];
 for (const file of FILES) defaults.push(await geotiffDefault(file.path));
-const ours: Array<{ ms: number; pixels: number; times: number[] }> = [];
-for (const file of FILES) ours.push(await changewatch(file.path));
-console.log(`Decode throughput, whole file, median of ${ROUNDS} rounds (Mpx/s; higher is better)`);
+// A first read of each file before the timed rounds: both sides then read from the page cache, JIT warm.
+for (const file of FILES) await changewatchOnce(file.path);
+const gdal = startGdal();
+for (const file of FILES) await gdal.read(file.path);
+console.log(
+  `Decode throughput, whole file, median of ${ROUNDS} rounds, changewatch and GDAL alternated round by round ` +
+    `(Mpx/s; higher is better; load average ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')})`,
+);
 console.log(`DEFLATE inflates with ${INFLATE_ENGINE}`);
 console.log(
   'file'.padEnd(48),
@@ -148,20 +186,27 @@ console.log(
   ' spread',
   ' goal (one thread each)',
 );
-FILES.forEach((file, index) => {
-  const peer = gdal(file.path);
-  const mpx = (ms: number) => ours[index]!.pixels / 1e6 / (ms / 1000);
-  const [cw, js, native] = [mpx(ours[index]!.ms), mpx(defaults[index]!.ms), mpx(peer.ms)];
+for (const [index, file] of FILES.entries()) {
+  const { pixels, ours, gdals } = await alternated(file.path, gdal);
+  const mpx = (ms: number) => pixels / 1e6 / (ms / 1000);
+  const [cw, js, native] = [mpx(median(ours)), mpx(defaults[index]!.ms), mpx(median(gdals))];
+  const ratios = ratiosOf(ours, gdals);
   console.log(
     file.name.padEnd(48),
     cw.toFixed(1).padStart(11),
     js.toFixed(1).padStart(10),
     native.toFixed(1).padStart(8),
     `${(cw / js).toFixed(2)}×`.padStart(11),
-    `${(cw / native).toFixed(2)}×`.padStart(8),
-    spreadOf(ours[index]!.times, peer.times).padStart(12),
+    `${ratios.median.toFixed(2)}×`.padStart(8),
+    ratios.spread.padStart(12),
     index === 1 ? ' ≥ 1.0× (the Earth Search layout)' : ' ≥ 0.7×',
   );
-});
+}
+gdal.close();
+console.log(
+  `load average after: ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}`,
+);
 await rangeRequests();
 rmSync(scratch, { recursive: true, force: true });
