@@ -330,6 +330,11 @@ for (let k = 0; k < 3; k++) {
     ].join(' '),
   );
 }
+// The decoders in use (the native module when built, else JavaScript and node:zlib), from the run's first log line.
+const inflate = (
+  JSON.parse(rounds[0]![1]!.stderr.split('\n').find((line) => line.includes('Run:Start'))!) as { inflate?: string }
+).inflate;
+out(`changewatch's inflate: ${inflate ?? 'not logged'}`);
 out(
   `outputs checked equal every round (clear counts and last-clear identical, NDVI within ${NDVI_TOLERANCE}, hectares within 0.1 %): ${agreement}`,
 );
