@@ -268,10 +268,7 @@ class AnalysisState {
       .then((result) => result.hectares);
     // Awaited before the first block is taken in; a run that stops before must not leave it unhandled.
     this.pixelAreaInPool?.catch(() => undefined);
-    this.decode =
-      pool &&
-      (async (coding, stored): ReturnType<TileDecoder> =>
-        (await pool.run({ type: 'decode-tiles', coding, stored }, signal ? { signal } : {})).tiles);
+    this.decode = pool?.decoder(signal);
   }
 
   /**

@@ -95,7 +95,8 @@ export async function readsForBlock(
 }
 
 /**
- * The observation dates of a period over one block, on this thread: {@link readsForBlock} (tiles decoded here),
+ * The observation dates of a period over one block, on this thread: {@link readsForBlock} (tiles decoded here, or
+ * by `decode`: the run's worker pool),
  * then the scenes brought onto the grid and mosaicked (workers/block.dates.ts): first observed value wins
  * (observed in every one of `bands`; `displayBands` are read along but do not decide).
  */
@@ -106,9 +107,14 @@ export async function datesForBlock(
   cloud: CloudCleanup,
   bands: readonly BandName[],
   reads: PeriodReads,
-  { signal, displayBands = [] }: { signal?: AbortSignal; displayBands?: readonly BandName[] } = {},
+  {
+    signal,
+    decode,
+    displayBands = [],
+  }: { signal?: AbortSignal; decode?: TileDecoder; displayBands?: readonly BandName[] } = {},
 ): Promise<DateBlock[]> {
   const read = [...new Set([...bands, ...displayBands])];
-  const found = await readsForBlock(observations, grid, opener, read, reads, { ...(signal ? { signal } : {}) });
+  const options = { ...(signal ? { signal } : {}), ...(decode ? { decode } : {}) };
+  const found = await readsForBlock(observations, grid, opener, read, reads, options);
   return datesOnGrid(found, grid, bands, cloud.excludeSnow, displayBands);
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { buffersOf, type WorkerResult, type WorkerTask } from '../../workers/tasks.js';
 import { ChangewatchError } from '../errors.js';
+import type { TileDecoder } from '../io/cog.reader.js';
 import { concurrencyLimit } from './limit.js';
 
 /**
@@ -84,6 +85,12 @@ export class ComputePool {
         cause: error,
       });
     }
+  }
+
+  /** A tile decoder that decodes in this pool's threads (a read's tiles then arrive in shared memory). */
+  decoder(signal?: AbortSignal): TileDecoder {
+    return async (coding, stored) =>
+      (await this.run({ type: 'decode-tiles', coding, stored }, signal ? { signal } : {})).tiles;
   }
 
   async destroy(): Promise<void> {

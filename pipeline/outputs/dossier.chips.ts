@@ -20,6 +20,7 @@ import { clearMask, type CloudCleanup } from '../../workers/change.block.js';
 import { datesForBlock, type PeriodReads } from '../analysis/block.read.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
 import type { Observation } from '../scenes/scene.select.js';
+import type { TileDecoder } from '../scenes/scene.read.js';
 import { drawable } from '../../workers/font.js';
 import { productOf } from '../../workers/products/index.js';
 import { ndviColour, NOT_SEEN_COLOUR, type Picture, type Rgb } from '../../workers/render.js';
@@ -79,7 +80,13 @@ export interface ChipInput {
   assetKeys: Record<string, string>;
   rasters: PublishedRasters;
   /** The individual scenes nearest the first detection, re-read for their own chips. */
-  scenes?: { plans: readonly SceneChipPlan[]; opener: RasterOpener; cloud: CloudCleanup };
+  scenes?: {
+    plans: readonly SceneChipPlan[];
+    opener: RasterOpener;
+    cloud: CloudCleanup;
+    /** Decodes the scenes' tiles (the run's worker pool); default: on this thread. */
+    decode?: TileDecoder;
+  };
 }
 
 /** One scene chip: the observation, its side of the first detection, and how much of the site it saw clear. */
@@ -285,9 +292,9 @@ async function sceneChip(input: ChipInput, place: SiteWindow, plan: SceneChipPla
   if (colouring === 'true colour') bands.push('blue');
   const { x0, y0, x1, y1 } = place.window;
   const grid: Grid = { epsg: input.summary.grid.epsg, width: x1 - x0, height: y1 - y0, transform: place.transform };
-  const { opener, cloud } = input.scenes!;
+  const { opener, cloud, decode } = input.scenes!;
   const reads: PeriodReads = { used: new Set(), dated: new Set(), skipped: new Map() };
-  const [block] = await datesForBlock([observation], grid, opener, cloud, bands, reads);
+  const [block] = await datesForBlock([observation], grid, opener, cloud, bands, reads, decode ? { decode } : {});
   if (!block) return undefined;
   const clear = clearMask(block, grid.width, grid.height, cloud.openPx, cloud.dilatePx);
   const map = sceneLayer(block.bands, clear, colouring, grid.width, grid.height);

@@ -11,6 +11,7 @@ import { datesForBlock, type PeriodReads } from '../analysis/block.read.js';
 import { ChangewatchError } from '../errors.js';
 import { itemObservations, type PeriodObservation } from '../scenes/item.scenes.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
+import type { TileDecoder } from '../scenes/scene.read.js';
 
 /**
  * A site's NDVI time series for its dossier: every observation of both windows behind the item, re-read from the
@@ -25,6 +26,8 @@ export interface SeriesSource {
   observations: readonly PeriodObservation[];
   opener: RasterOpener;
   cloud: CloudCleanup;
+  /** Decodes the scenes' tiles (the run's worker pool); default: on this thread. */
+  decode?: TileDecoder;
 }
 
 /** The series' source, or why the scenes could not be read again (the dossier says so). */
@@ -62,7 +65,9 @@ export async function siteSeries(source: SeriesSource, geometry: AreaGeometry, g
       )
       .map((e) => e.observation);
     const reads: PeriodReads = { used: new Set(), dated: new Set(), skipped: new Map() };
-    const blocks = await datesForBlock(observations, window, source.opener, source.cloud, ['red', 'nir'], reads);
+    const blocks = await datesForBlock(observations, window, source.opener, source.cloud, ['red', 'nir'], reads, {
+      ...(source.decode ? { decode: source.decode } : {}),
+    });
     for (const block of blocks) {
       const clear = clearMask(block, window.width, window.height, source.cloud.openPx, source.cloud.dilatePx);
       const point = sitePoint(inside, clear, block.bands);
@@ -108,11 +113,13 @@ export function seriesSources(input: {
   config: Config;
   aoi: Aoi;
   opener: RasterOpener;
+  decode?: TileDecoder;
 }): SeriesSources {
   return async (summary) => {
     try {
       const observations = await itemObservations({ ...input, summary });
-      return { source: { observations, opener: input.opener, cloud: input.config.analysis.cloud } };
+      const { opener, decode } = input;
+      return { source: { observations, opener, cloud: input.config.analysis.cloud, ...(decode ? { decode } : {}) } };
     } catch (error) {
       if (!(error instanceof ChangewatchError)) throw error;
       return { missing: `the scenes behind item ${summary.item} could not be found again (${error.message})` };

@@ -344,6 +344,7 @@ export async function buildDossier(input: DossierInput): Promise<DossierFile[]> 
   );
   const series = await seriesFiles(input);
   const plans = scenePlans(input, series.rows);
+  const source = 'source' in input.series ? input.series.source : undefined;
   const chips = await siteChips({
     siteId: site.id,
     product: site.properties.product,
@@ -351,8 +352,15 @@ export async function buildDossier(input: DossierInput): Promise<DossierFile[]> 
     summary: input.summary,
     assetKeys,
     rasters: input.rasters,
-    ...('source' in input.series && plans.length > 0
-      ? { scenes: { plans, opener: input.series.source.opener, cloud: input.series.source.cloud } }
+    ...(source && plans.length > 0
+      ? {
+          scenes: {
+            plans,
+            opener: source.opener,
+            cloud: source.cloud,
+            ...(source.decode && { decode: source.decode }),
+          },
+        }
       : {}),
   });
   const chipFiles: DossierFile[] = chips.flatMap((chip) => [

@@ -263,7 +263,12 @@ async function executePeriod(
 function dossierReaders(ctx: RunContext, aoi: Aoi) {
   const { finder, config, store } = ctx.adapters;
   const opener = ctx.adapters.opener();
-  return { rasters: publishedRasters(opener, store.url), series: seriesSources({ finder, config, aoi, opener }) };
+  // The scenes read again for the sites' chips and series have their tiles decoded in the run's worker pool.
+  const decode = ctx.adapters.pool().decoder();
+  return {
+    rasters: publishedRasters(opener, store.url),
+    series: seriesSources({ finder, config, aoi, opener, decode }),
+  };
 }
 
 /** Completes the publication of an item a killed run left unfinished, from what the store holds. */
