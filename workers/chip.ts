@@ -1,7 +1,7 @@
 import { chipGeo, type ChipGeo, type MapTransform } from './chip.geo.js';
 import { blankPicture, blitScaled, fillPolygon, fillRect, scanPolygon, strokeRect, strokeSegment } from './draw.js';
 import { drawText, GLYPH_HEIGHT, textWidth, wrapText } from './font.js';
-import { ndviColour, NOT_SEEN_COLOUR, type Picture, type Rgb } from './render.js';
+import { ndviColour, NOT_SEEN_COLOUR, paint, type Picture, type Rgb } from './render.js';
 import { stretch } from './accuracy/review.chip.js';
 
 /**
@@ -93,7 +93,7 @@ export function ndviLayer(
     if (outside[i]) continue;
     const value = values[i]!;
     const colour = Number.isNaN(value) ? NOT_SEEN_COLOUR : ndviColour(value);
-    rgba.set([colour[0], colour[1], colour[2], 255], i * 4);
+    paint(rgba, i, colour);
   }
   return { width, height, rgba };
 }
@@ -110,7 +110,7 @@ export function classLayer(
   for (let i = 0; i < width * height; i++) {
     if (codes[i] === nodata) continue;
     const colour = colours.get(codes[i]!) ?? NOT_SEEN_COLOUR;
-    rgba.set([colour[0], colour[1], colour[2], 255], i * 4);
+    paint(rgba, i, colour);
   }
   return { width, height, rgba };
 }
@@ -354,7 +354,7 @@ export function sceneLayer(
           ? [stretch(nir[i]!), stretch(red[i]!), stretch(green![i]!)]
           : ndviColour((nir[i]! - red[i]!) / (nir[i]! + red[i]!));
     const shown = clear[i] ? colour : colour.map((value, k) => Math.round((value + NOT_SEEN_COLOUR[k]!) / 2));
-    rgba.set([shown[0]!, shown[1]!, shown[2]!, 255], i * 4);
+    paint(rgba, i, shown as Rgb);
   }
   return { width, height, rgba };
 }

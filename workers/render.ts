@@ -16,7 +16,8 @@ export interface Picture {
 
 export type Rgb = readonly [number, number, number];
 
-function paint(rgba: Uint8Array, pixel: number, colour: Rgb): void {
+/** Pixel `pixel` (row-major index) opaque in `colour`; no array made per pixel. */
+export function paint(rgba: Uint8Array, pixel: number, colour: Rgb): void {
   const o = pixel * 4;
   rgba[o] = colour[0];
   rgba[o + 1] = colour[1];
