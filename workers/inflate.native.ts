@@ -2,9 +2,10 @@ import { createRequire } from 'node:module';
 
 /**
  * The native decoders (native/inflate/inflate.c: libdeflate's inflate, what GDAL inflates TIFF tiles with, 1.7-2.2×
- * node:zlib on real tiles; the TIFF predictors; LZW), loaded once per thread when built (`npm run build:inflate`,
- * which test/setup.sh and the Dockerfile run); without it tile.decode.ts decodes with node:zlib, workers/lzw.ts and
- * workers/predictor.ts, to the same bytes. Loading a compiled module is no I/O of the pipeline's: like node:zlib, it
+ * node:zlib on real tiles; the TIFF predictors; LZW; copying tiles into a window), loaded once per thread when built
+ * (`npm run build:inflate`, which test/setup.sh and the Dockerfile run); without it tile.decode.ts decodes with
+ * node:zlib, workers/lzw.ts and workers/predictor.ts, and tile.window.ts copies in typed-array loops, to the same
+ * bytes. Loading a compiled module is no I/O of the pipeline's: like node:zlib, it
  * is compute in native code.
  */
 
@@ -28,6 +29,22 @@ export interface NativeInflate {
    * small. Throws on a code beyond the table.
    */
   decodeLzw(input: Uint8Array, output: Uint8Array): number;
+  /**
+   * Copies `rows` rows of `count` samples of `sampleBytes` bytes, one every `step` bytes of a source row, to
+   * consecutive samples of a target row (offsets and strides in bytes). Throws when a row would reach outside.
+   */
+  copySamples(
+    source: Uint8Array,
+    sourceStart: number,
+    sourceRowBytes: number,
+    step: number,
+    target: Uint8Array,
+    targetStart: number,
+    targetRowBytes: number,
+    sampleBytes: number,
+    count: number,
+    rows: number,
+  ): void;
   /** libdeflate's version. */
   version: string;
 }

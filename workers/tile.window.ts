@@ -1,4 +1,5 @@
 import type { PixelWindow } from './grid.js';
+import { nativeInflate } from './inflate.native.js';
 
 /**
  * A raster window from its decoded tiles: each tile the window touches (shared memory, from the decoded-tile cache
@@ -106,6 +107,17 @@ export function assembleWindow(tiled: TiledWindow): WindowArray[] {
       if (tiled.planar && sample !== tile.sample) return;
       const offset = tiled.planar ? 0 : sample;
       const out = outs[band]!;
+      const first = ((top - tile.ty * tileHeight) * tileWidth + (left - tile.tx * tileWidth)) * stride + offset;
+      const last = first + ((bottom - top - 1) * tileWidth + (right - left - 1)) * stride;
+      // One native call per tile and band: memcpy rows (V8 copies from shared memory word by word). A tile short of
+      // its rows (a damaged stream) is left to the loops below, which read what it has.
+      if (nativeInflate && bottom > top && right > left && (last + 1) * bytes <= tile.data.byteLength) {
+        const target = (top - window.y0) * width + (left - window.x0);
+        const [rowBytes, step] = [tileWidth * stride * bytes, stride * bytes];
+        const into = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+        const args = [into, target * bytes, width * bytes, bytes, right - left, bottom - top] as const;
+        return nativeInflate.copySamples(tile.data, first * bytes, rowBytes, step, ...args);
+      }
       for (let y = top; y < bottom; y++) {
         const source = ((y - tile.ty * tileHeight) * tileWidth + (left - tile.tx * tileWidth)) * stride + offset;
         const target = (y - window.y0) * width + (left - window.x0);

@@ -13,6 +13,11 @@
  *   decodeLzw(input: Uint8Array, output: Uint8Array): number
  *     TIFF LZW, decoded as workers/lzw.ts decodes it (same codes accepted, same bytes): the bytes written; -1 when
  *     the output is too small (lzw.ts then decodes, growing its output); throws on a code beyond the table.
+ *   copySamples(source, sourceStart, sourceRowBytes, step, target, targetStart, targetRowBytes, sampleBytes,
+ *               count, rows): void
+ *     copies `rows` rows of `count` samples of `sampleBytes` bytes, one every `step` bytes of a source row, to
+ *     consecutive samples of a target row: a decoded tile's part of a window (workers/tile.window.ts), with plain
+ *     memcpy where V8 copies from shared memory word by word. Throws when a row would reach outside an array.
  *   version: string (libdeflate's)
  */
 #include <libdeflate.h>
@@ -310,6 +315,49 @@ static napi_value decode_lzw(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value copy_samples(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  void *source = NULL, *target = NULL;
+  size_t source_length = 0, target_length = 0;
+  int64_t n[10];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 10 ||
+      !bytes_of(env, argv[0], &source, &source_length) || !bytes_of(env, argv[4], &target, &target_length)) {
+    napi_throw_type_error(env, NULL, "copySamples: source and target must be Uint8Arrays");
+    return NULL;
+  }
+  for (int k = 1; k < 10; k++) {
+    if (k == 4) continue;
+    if (napi_get_value_int64(env, argv[k], &n[k]) != napi_ok || n[k] < 0 || n[k] > ((int64_t)1 << 40)) {
+      napi_throw_range_error(env, NULL, "copySamples: offsets, strides and counts are numbers from 0");
+      return NULL;
+    }
+  }
+  int64_t source_start = n[1], source_row = n[2], step = n[3], target_start = n[5], target_row = n[6];
+  int64_t size = n[7], count = n[8], rows = n[9];
+  if (rows == 0 || count == 0) return NULL;
+  if (size < 1 || step < size ||
+      source_start + (rows - 1) * source_row + (count - 1) * step + size > (int64_t)source_length ||
+      target_start + (rows - 1) * target_row + count * size > (int64_t)target_length) {
+    napi_throw_range_error(env, NULL, "copySamples: a row reaches outside the source or the target");
+    return NULL;
+  }
+  const uint8_t *from = (const uint8_t *)source + source_start;
+  uint8_t *to = (uint8_t *)target + target_start;
+  for (int64_t r = 0; r < rows; r++, from += source_row, to += target_row) {
+    if (step == size) {
+      memcpy(to, from, (size_t)(count * size));
+    } else if (size == 4) {
+      for (int64_t x = 0; x < count; x++) memcpy(to + 4 * x, from + x * step, 4);
+    } else if (size == 2) {
+      for (int64_t x = 0; x < count; x++) memcpy(to + 2 * x, from + x * step, 2);
+    } else {
+      for (int64_t x = 0; x < count; x++) memcpy(to + x * size, from + x * step, (size_t)size);
+    }
+  }
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_value function, version;
   struct libdeflate_decompressor *decompressor = libdeflate_alloc_decompressor();
@@ -324,6 +372,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "undoPredictor", function);
   napi_create_function(env, "decodeLzw", NAPI_AUTO_LENGTH, decode_lzw, NULL, &function);
   napi_set_named_property(env, exports, "decodeLzw", function);
+  napi_create_function(env, "copySamples", NAPI_AUTO_LENGTH, copy_samples, NULL, &function);
+  napi_set_named_property(env, exports, "copySamples", function);
   napi_create_string_utf8(env, LIBDEFLATE_VERSION_STRING, NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "version", version);
   return exports;

@@ -11,6 +11,7 @@ import {
   undoHorizontalDifferencing,
 } from '../../../workers/predictor.js';
 import { decodeLzwTile, inflateTile, inflateWithZlib } from '../../../workers/tile.decode.js';
+import { assembleWindow, type TiledWindow, type WindowTile } from '../../../workers/tile.window.js';
 import { SHARED_DATA } from '../../helpers/paths.js';
 
 /**
@@ -169,6 +170,52 @@ describe('native inflate', () => {
       }
       expect(thrown).toBeGreaterThan(0);
       expect(thrown).toBeLessThan(60);
+    },
+  );
+
+  it.skipIf(!nativeInflate)(
+    'copies tiles into windows as a pixel-by-pixel copy does (bands, edges, fill)',
+    async () => {
+      // The Bukavu export: 835×1121, 256² tiles of 2 interleaved Float32 bands, LZW.
+      const blocks = await storedBlocks(LZW_FILES[0]!);
+      const tiles: WindowTile[] = blocks.slice(0, 20).map(({ stored, bytes }, index) => ({
+        tx: index % 4,
+        ty: Math.floor(index / 4),
+        sample: 0,
+        rows: 256,
+        data: decodeLzwTile(stored, bytes, (size) => new Uint8Array(new SharedArrayBuffer(size))),
+      }));
+      const layout = {
+        dataType: 'float32',
+        fill: -1,
+        planar: false,
+        samples: 2,
+        tileWidth: 256,
+        tileHeight: 256,
+      } as const;
+      for (const [window, bands] of [
+        [{ x0: 0, y0: 0, x1: 835, y1: 1121 }, [0, 1]],
+        [{ x0: -7, y0: 250, x1: 300, y1: 1130 }, [1]],
+        [{ x0: 500, y0: -3, x1: 840, y1: 20 }, [1, 0]],
+      ] as const) {
+        const tiled: TiledWindow = { ...layout, window, bands: [...bands], imageWidth: 835, imageHeight: 1121, tiles };
+        const ours = assembleWindow(tiled);
+        const width = window.x1 - window.x0;
+        bands.forEach((sample, band) => {
+          const expected = new Int32Array(width * (window.y1 - window.y0)).fill(
+            new Int32Array(new Float32Array([-1]).buffer)[0]!,
+          );
+          for (let y = Math.max(0, window.y0); y < Math.min(1121, window.y1); y++) {
+            for (let x = Math.max(0, window.x0); x < Math.min(835, window.x1); x++) {
+              const tile = tiles[Math.floor(y / 256) * 4 + Math.floor(x / 256)]!.data;
+              const words = new Int32Array(tile.buffer, tile.byteOffset, tile.byteLength / 4);
+              expected[(y - window.y0) * width + (x - window.x0)] = words[((y % 256) * 256 + (x % 256)) * 2 + sample]!;
+            }
+          }
+          const got = new Int32Array(ours[band]!.buffer, ours[band]!.byteOffset, ours[band]!.length);
+          expect(Buffer.compare(Buffer.from(got.buffer), Buffer.from(expected.buffer)), JSON.stringify(window)).toBe(0);
+        });
+      }
     },
   );
 });
