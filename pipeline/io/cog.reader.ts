@@ -82,12 +82,18 @@ abstract class TiffBlockDecoder extends BaseDecoder {
   }
 }
 
-/** DEFLATE (TIFF compression 8 and the old 32946) with node:zlib, native code (workers/tile.decode.ts). */
+/**
+ * DEFLATE (TIFF compression 8 and the old 32946): libdeflate when native/inflate is built, else node:zlib
+ * (workers/tile.decode.ts).
+ */
 class ZlibDeflateDecoder extends TiffBlockDecoder {
   protected override readonly compression = 8;
 }
 
-/** LZW (TIFF compression 5) with changewatch's typed-array decoder; geotiff.js's allocates per table entry. */
+/**
+ * LZW (TIFF compression 5): native/inflate's decoder when built, else changewatch's typed-array one; geotiff.js's
+ * allocates per table entry.
+ */
 class TypedLzwDecoder extends TiffBlockDecoder {
   protected override readonly compression = 5;
 }
@@ -116,7 +122,7 @@ async function blockParameters(directory: ImageFileDirectory): Promise<BlockPara
 }
 
 let decodersRegistered = false;
-/** Registers the node:zlib DEFLATE and typed-array LZW decoders with geotiff.js (idempotent). */
+/** Registers changewatch's DEFLATE and LZW decoders (workers/tile.decode.ts) with geotiff.js (idempotent). */
 export function useFastDecoders(): void {
   if (decodersRegistered) return;
   const parameters = blockParameters as never;
