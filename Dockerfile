@@ -2,8 +2,8 @@
 # Multi-stage build: compile TypeScript with dev dependencies, ship only the runtime ones, run as non-root.
 FROM node:24-bookworm-slim AS build
 # The native inflate (native/inflate: libdeflate, 1.7-2.2x node:zlib on real tiles) builds against the image's Node
-# headers (/usr/local/include/node) with node-gyp, which needs python3, make and a C compiler.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make gcc libc6-dev libdeflate-dev \
+# headers (/usr/local/include/node) with node-gyp, which needs python3, make, gcc and g++ (gyp links with it).
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make gcc g++ libc6-dev libdeflate-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./

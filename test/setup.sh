@@ -25,7 +25,9 @@ command -v munged >/dev/null 2>&1 || need+=(munge)
 [ -x /usr/bin/time ] || need+=(time)
 # The native inflate (native/inflate, built below) links libdeflate, as GDAL does.
 [ -f /usr/include/libdeflate.h ] || need+=(libdeflate-dev)
+# node-gyp compiles it with gcc and links it with g++ (gyp's default linker).
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 
 if [ ${#need[@]} -gt 0 ]; then
