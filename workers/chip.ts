@@ -358,3 +358,22 @@ export function sceneLayer(
   }
   return { width, height, rgba };
 }
+
+/** The colour ramps a chip's legend can name, so a chip can be composed in a worker thread (functions do not cross). */
+export const CHIP_RAMPS = {
+  ndvi: { label: 'NDVI', low: -0.1, high: 0.9, colour: ndviColour },
+} as const satisfies Record<string, NonNullable<ChipLegend['ramp']>>;
+
+/** A legend whose ramp, if any, is one of {@link CHIP_RAMPS} by name. */
+export type NamedLegend = Omit<ChipLegend, 'ramp'> & { ramp?: keyof typeof CHIP_RAMPS };
+
+/** The worker task that composes a chip (the dossiers' chips are composed in the run's pool). */
+export interface ComposeChipTask {
+  type: 'compose-chip';
+  spec: Omit<ChipSpec, 'legend'> & { legend: NamedLegend };
+}
+
+export function composeChipTask({ spec }: ComposeChipTask): Chip {
+  const { ramp, ...legend } = spec.legend;
+  return composeChip({ ...spec, legend: { ...legend, ...(ramp ? { ramp: CHIP_RAMPS[ramp] } : {}) } });
+}

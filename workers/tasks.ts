@@ -3,6 +3,7 @@ import type { Grid } from '../aoi/rasterize.js';
 import { fetchedChangeBlock, type FetchedBlockTask } from './block.dates.js';
 import { changeBlock, type ChangeBlockResult, type ChangeBlockTask } from './change.block.js';
 import { decodeTilesTask, type DecodeTilesResult, type DecodeTilesTask } from './tile.decode.js';
+import { composeChipTask, type Chip, type ComposeChipTask } from './chip.js';
 
 /** The columns' pixel areas of a grid (aoi/pixel.area.ts), off the main thread at the start of a run. */
 export interface PixelAreaTask {
@@ -16,7 +17,8 @@ export interface ReadyTask {
 }
 
 /** Every task the worker pool runs, keyed by `type`: one registry, no `if` chains. Pure. */
-export type WorkerTask = ChangeBlockTask | FetchedBlockTask | DecodeTilesTask | PixelAreaTask | ReadyTask;
+export type WorkerTask =
+  ChangeBlockTask | FetchedBlockTask | DecodeTilesTask | PixelAreaTask | ComposeChipTask | ReadyTask;
 
 /** What each task type returns. */
 interface Results {
@@ -24,6 +26,7 @@ interface Results {
   'fetched-change-block': ChangeBlockResult;
   'decode-tiles': DecodeTilesResult;
   'pixel-area': { hectares: Float64Array };
+  'compose-chip': Chip;
   ready: { ready: true };
 }
 export type WorkerResult<T extends WorkerTask = WorkerTask> = Results[T['type']];
@@ -33,6 +36,7 @@ const KERNELS: { [K in WorkerTask['type']]: (task: Extract<WorkerTask, { type: K
   'fetched-change-block': fetchedChangeBlock,
   'decode-tiles': decodeTilesTask,
   'pixel-area': (task) => ({ hectares: pixelAreaHaByColumn(task.grid) }),
+  'compose-chip': composeChipTask,
   ready: () => ({ ready: true }),
 };
 

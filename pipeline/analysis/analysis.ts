@@ -10,7 +10,6 @@ import {
   type ChangeBlockResult,
 } from '../../workers/change.block.js';
 import type { FetchedBlockTask } from '../../workers/block.dates.js';
-import { runTask } from '../../workers/tasks.js';
 import {
   addClearArea,
   addLastClear,
@@ -27,7 +26,7 @@ import type { TileDecoder } from '../scenes/scene.read.js';
 import { readsForBlock, type PeriodReads } from './block.read.js';
 import { concurrencyLimit } from './limit.js';
 import { blockWindows, haloGrid, stripMasks, type BlockWindow } from './block.windows.js';
-import type { ComputePool } from './pool.js';
+import { computeOn, type ComputePool } from './pool.js';
 import { ProductPasses, type FinalClasses, type KeptPatches } from './product.passes.js';
 import { inputsOf, selectProducts, sensorOf, type ProductSelection } from './products.select.js';
 import { fusable, isRadar, passLevels, seriesForBlock } from './series.read.js';
@@ -387,11 +386,7 @@ async function startBlock(state: AnalysisState, index: number, window: PixelWind
   const { input } = state;
   if (input.replay) return { result: input.replay.result(index) };
   const task = await blockTask(state, window, state.insideOf(window));
-  return {
-    result: input.pool
-      ? input.pool.run(task, input.signal ? { signal: input.signal } : {})
-      : Promise.resolve(runTask(task)),
-  };
+  return { result: computeOn(input.pool, task, input.signal ? { signal: input.signal } : {}) };
 }
 
 /**

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { buffersOf, type WorkerResult, type WorkerTask } from '../../workers/tasks.js';
+import { buffersOf, runTask, type WorkerResult, type WorkerTask } from '../../workers/tasks.js';
 import { ChangewatchError } from '../errors.js';
-import type { TileDecoder } from '../io/cog.reader.js';
+import type { TileDecoder } from '../scenes/scene.read.js';
 import { concurrencyLimit } from './limit.js';
 
 /**
@@ -96,4 +96,13 @@ export class ComputePool {
   async destroy(): Promise<void> {
     await this.pool.destroy();
   }
+}
+
+/** Runs a task in the pool when there is one, else on this thread: the same kernel, the same result. */
+export function computeOn<T extends WorkerTask>(
+  pool: ComputePool | undefined,
+  task: T,
+  options: { signal?: AbortSignal } = {},
+): Promise<WorkerResult<T>> {
+  return pool ? pool.run(task, options) : Promise.resolve(runTask(task));
 }

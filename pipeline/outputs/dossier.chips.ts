@@ -1,3 +1,4 @@
+import { computeOn, type ComputePool } from '../analysis/pool.js';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import type { AreaGeometry } from '../../aoi/geometry.js';
@@ -6,12 +7,12 @@ import type { Summary } from '../../reports/summary.js';
 import { siteWindow, type SiteWindow } from '../../workers/chip.geo.js';
 import {
   classLayer,
-  composeChip,
   ndviLayer,
   sceneColouring,
   sceneLayer,
   type Chip,
   type ChipLegend,
+  type NamedLegend,
   type SceneColouring,
 } from '../../workers/chip.js';
 import type { Grid } from '../../aoi/rasterize.js';
@@ -23,7 +24,7 @@ import type { Observation } from '../scenes/scene.select.js';
 import type { TileDecoder } from '../scenes/scene.read.js';
 import { drawable } from '../../workers/font.js';
 import { productOf } from '../../workers/products/index.js';
-import { ndviColour, NOT_SEEN_COLOUR, type Picture, type Rgb } from '../../workers/render.js';
+import { NOT_SEEN_COLOUR, type Picture, type Rgb } from '../../workers/render.js';
 import type { PublishedRasters } from '../scenes/store.raster.js';
 import { VERSION } from '../version.js';
 
@@ -87,6 +88,8 @@ export interface ChipInput {
     /** Decodes the scenes' tiles (the run's worker pool); default: on this thread. */
     decode?: TileDecoder;
   };
+  /** Composes the chips in its threads (the run's pool); default: on this thread. */
+  pool?: ComputePool;
 }
 
 /** One scene chip: the observation, its side of the first detection, and how much of the site it saw clear. */
@@ -144,15 +147,15 @@ export async function encodeOpaquePng(picture: Picture, options: { dpi?: number 
   return new Uint8Array(await image.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer());
 }
 
-const NDVI_LEGEND: ChipLegend = {
-  ramp: { label: 'NDVI', low: -0.1, high: 0.9, colour: ndviColour },
+const NDVI_LEGEND: NamedLegend = {
+  ramp: 'ndvi',
   swatches: [
     { colour: NOT_SEEN_COLOUR, label: 'not seen clear' },
     { colour: null, label: 'outside the AOI' },
   ],
 };
 
-function classLegend(product: string): ChipLegend {
+function classLegend(product: string): NamedLegend {
   const swatches: ChipLegend['swatches'] = productOf(product)
     .classes.filter((entry) => !entry.nodata)
     .map((entry) => ({ colour: rgbOf(entry.colour), label: entry.name }));
@@ -241,10 +244,12 @@ async function chipFile(
     source: string;
   },
   map: Picture,
-  legend: ChipLegend,
+  legend: NamedLegend,
 ): Promise<ChipFile> {
   const epsg = input.summary.grid.epsg;
-  const chip = composeChip({ ...place, map, epsg, outline: place.rings, caption: plan.caption, legend });
+  const spec = { ...place, map, epsg, outline: place.rings, caption: plan.caption, legend };
+  // Composed in the run's pool while this thread reads and encodes the other chips (map is transferred).
+  const chip = await computeOn(input.pool, { type: 'compose-chip', spec });
   const png = withText(await encodeOpaquePng(chip.picture), [
     ['Title', plan.caption[0]!],
     ['Description', plan.caption.join(' | ')],
@@ -307,7 +312,7 @@ async function sceneChip(input: ChipInput, place: SiteWindow, plan: SceneChipPla
     COLOURING_NOTES[colouring],
     `Scene${ids.length > 1 ? 's' : ''}: ${ids.join(', ')}`,
   ];
-  const legend: ChipLegend =
+  const legend: NamedLegend =
     colouring === 'NDVI'
       ? { ...NDVI_LEGEND, swatches: [{ colour: NOT_SEEN_COLOUR, label: 'greyed: not seen clear' }] }
       : { swatches: [{ colour: NOT_SEEN_COLOUR, label: 'greyed: not seen clear' }] };

@@ -1,3 +1,4 @@
+import type { ComputePool } from '../analysis/pool.js';
 import { createHash } from 'node:crypto';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { dossierAccuracyLines, type AccuracyAsset } from '../../reports/accuracy.js';
@@ -106,7 +107,12 @@ export interface DossierInput {
   series: DossierSeries;
   /** The item's accuracy assessments (`assess publish`); those of the site's product are cited. */
   accuracy?: readonly AccuracyAsset[];
+  /** Composes the chips in its threads (the run's pool); default: on this thread. */
+  pool?: DossierPool;
 }
+
+/** The worker pool a dossier's chips are composed in (the run's), for the stages above this one. */
+export type DossierPool = ComputePool;
 
 export interface DossierFile {
   name: string;
@@ -352,6 +358,7 @@ export async function buildDossier(input: DossierInput): Promise<DossierFile[]> 
     summary: input.summary,
     assetKeys,
     rasters: input.rasters,
+    ...(input.pool ? { pool: input.pool } : {}),
     ...(source && plans.length > 0
       ? {
           scenes: {

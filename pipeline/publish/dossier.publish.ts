@@ -1,3 +1,4 @@
+import type { DossierPool } from '../outputs/dossier.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { AccuracyAsset } from '../../reports/accuracy.js';
 import type { Summary } from '../../reports/summary.js';
@@ -187,7 +188,7 @@ export async function seriesSource(
 /** The dossier of one site. */
 export function dossierFiles(
   source: DossierSource & { series: DossierSeries },
-  input: { aoi: Aoi; site: SiteFeature; runId: string; rasters: PublishedRasters },
+  input: { aoi: Aoi; site: SiteFeature; runId: string; rasters: PublishedRasters; pool?: DossierPool },
 ): Promise<DossierFile[]> {
   return buildDossier({ ...input, ...source });
 }
@@ -197,6 +198,8 @@ export interface DossierPublication {
   state: AoiState;
   runId: string;
   rasters: PublishedRasters;
+  /** The run's worker pool: the chips are composed in its threads. */
+  pool?: DossierPool;
   /** Finds the scenes behind an item again, for the sites' NDVI time series. */
   series: SeriesSources;
   onEvent?: (event: PublishEvent) => void;
@@ -258,7 +261,8 @@ export async function publishDossiers(store: ObjectStore, input: DossierPublicat
     const { site, item } = status.wanted.get(id)!;
     const runId = dossierRunId(input.state, { id: item.id, inputs: digestOf(item) }, input.runId);
     if (!sources.has(item.id)) sources.set(item.id, seriesSource(store, aoi.id, item, input.series));
-    const files = await dossierFiles(await sources.get(item.id)!, { aoi, site, runId, rasters: input.rasters });
+    const { rasters, pool } = input;
+    const files = await dossierFiles(await sources.get(item.id)!, { aoi, site, runId, rasters, ...(pool && { pool }) });
     entries[id]!.files = await putDossier(store, aoi.id, id, files);
     input.onEvent?.({ step: 'dossier', key: `${dossierFolder(aoi.id, id)}/index.html` });
   });

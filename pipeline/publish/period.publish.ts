@@ -1,3 +1,4 @@
+import type { DossierPool } from '../outputs/dossier.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { Config } from '../../config/config.schema.js';
 import type { Summary } from '../../reports/summary.js';
@@ -129,6 +130,8 @@ export interface Completion {
   basemap?: { url: string; attribution: string } | undefined;
   /** Finds an item's scenes again, for the sites' NDVI time series. */
   series: SeriesSources;
+  /** The run's worker pool: the dossiers' chips are composed in its threads. */
+  pool?: DossierPool;
   onEvent?: (event: PublishEvent) => void;
 }
 
@@ -142,8 +145,16 @@ export async function completePublication(store: ObjectStore, input: Completion)
   await publishCollection(store, aoi, onEvent);
   await pruneStale(store, aoi, { id: itemId, digest }, onEvent);
   await publishSites(store, aoi, input.siteRules, input.rasters, onEvent);
-  const { rasters, series } = input;
-  await publishDossiers(store, { aoi, state, runId, rasters, series, ...(onEvent ? { onEvent } : {}) });
+  const { rasters, series, pool } = input;
+  await publishDossiers(store, {
+    aoi,
+    state,
+    runId,
+    rasters,
+    series,
+    ...(pool && { pool }),
+    ...(onEvent && { onEvent }),
+  });
   const headline = headlineOf(summary);
   state.items[itemId] = { digest, scenes: [...new Set(input.scenes)], runId, ...(headline ? { headline } : {}) };
   const reportKey = await publishAoiReport(store, {

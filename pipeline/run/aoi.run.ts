@@ -263,11 +263,13 @@ async function executePeriod(
 function dossierReaders(ctx: RunContext, aoi: Aoi) {
   const { finder, config, store } = ctx.adapters;
   const opener = ctx.adapters.opener();
-  // The scenes read again for the sites' chips and series have their tiles decoded in the run's worker pool.
-  const decode = ctx.adapters.pool().decoder();
+  // The scenes read again for the sites' chips and series have their tiles decoded, and the chips composed, in the
+  // run's worker pool.
+  const pool = ctx.adapters.pool();
   return {
     rasters: publishedRasters(opener, store.url),
-    series: seriesSources({ finder, config, aoi, opener, decode }),
+    series: seriesSources({ finder, config, aoi, opener, decode: pool.decoder() }),
+    pool,
   };
 }
 
