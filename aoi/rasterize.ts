@@ -38,33 +38,45 @@ export function windowGrid(grid: Grid, window: PixelWindow): Grid {
  */
 export function rasterizer(geometry: AreaGeometry, grid: Grid): (window: PixelWindow) => Uint8Array {
   const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
-  const edges: Array<[number, number, number, number]> = [];
+  const edges: Edge[] = [];
   for (const polygon of projectGeometry(geometry, grid.epsg)) {
     for (const ring of polygon) {
       for (let i = 0; i < ring.length - 1; i++) {
         // Edges in pixel coordinates (column, row), so scanlines run along pixel-centre rows.
         const [x1, y1] = ring[i]!;
         const [x2, y2] = ring[i + 1]!;
-        edges.push([
-          (x1 - originX) / pixelWidth,
-          (y1 - originY) / pixelHeight,
-          (x2 - originX) / pixelWidth,
-          (y2 - originY) / pixelHeight,
-        ]);
+        edges.push(
+          edgeOf(
+            (x1 - originX) / pixelWidth,
+            (y1 - originY) / pixelHeight,
+            (x2 - originX) / pixelWidth,
+            (y2 - originY) / pixelHeight,
+          ),
+        );
       }
     }
   }
+  // By the first scanline they may cross: each window walks them down its rows, keeping only those under the row.
+  edges.sort((a, b) => a.low - b.low);
   return (window) => {
     const width = window.x1 - window.x0;
     const mask = new Uint8Array(width * (window.y1 - window.y0));
     const crossings: number[] = [];
+    const active: Edge[] = [];
+    let next = 0;
     for (let row = window.y0; row < window.y1; row++) {
       const y = row + 0.5;
+      while (next < edges.length && edges[next]!.low <= y) active.push(edges[next++]!);
       crossings.length = 0;
-      for (const [x1, y1, x2, y2] of edges) {
+      let kept = 0;
+      for (const edge of active) {
+        if (edge.high <= y) continue;
+        active[kept++] = edge;
         // Half-open rule: an edge counts when y is in [min, max), so a vertex on the scanline is counted once.
-        if ((y1 <= y && y < y2) || (y2 <= y && y < y1)) crossings.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
+        const { x1, y1, x2, y2 } = edge;
+        crossings.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
       }
+      active.length = kept;
       crossings.sort((a, b) => a - b);
       const at = (row - window.y0) * width - window.x0;
       for (let k = 0; k + 1 < crossings.length; k += 2) {
@@ -77,6 +89,25 @@ export function rasterizer(geometry: AreaGeometry, grid: Grid): (window: PixelWi
     return mask;
   };
 }
+
+/** A polygon edge in pixel coordinates, with the rows it spans: a scanline y crosses it when low ≤ y < high. */
+interface Edge {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  low: number;
+  high: number;
+}
+
+const edgeOf = (x1: number, y1: number, x2: number, y2: number): Edge => ({
+  x1,
+  y1,
+  x2,
+  y2,
+  low: Math.min(y1, y2),
+  high: Math.max(y1, y2),
+});
 
 export function rasterize(geometry: AreaGeometry, grid: Grid): Uint8Array {
   return rasterizer(geometry, grid)({ x0: 0, y0: 0, x1: grid.width, y1: grid.height });
