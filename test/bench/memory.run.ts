@@ -25,13 +25,25 @@ const opener: RasterOpener = {
   stats: () => ({ requests: 0, bytes: 0 }),
   close: () => Promise.resolve(),
 };
-const search = { scenes: [], maxCloudCover: 60 } as unknown as SceneSearch;
+// A search that found nothing, whole (a cast here once hid a field the summary reads, and the bench crashed).
+const search = (year: number): SceneSearch => ({
+  aoi: id,
+  period: { start: `${year}-01-01T00:00:00.000Z`, end: `${year}-02-01T00:00:00.000Z` },
+  maxCloudCover: 60,
+  scenes: [],
+  observations: [],
+  skipped: [],
+  unusable: [],
+});
 const window = (year: number) => ({
   text: `${year}`,
   start: `${year}-01-01T00:00:00.000Z`,
   end: `${year}-02-01T00:00:00.000Z`,
 });
-const periods = { baseline: { window: window(2021), search }, monitoring: { window: window(2022), search } };
+const periods = {
+  baseline: { window: window(2021), search: search(2021) },
+  monitoring: { window: window(2022), search: search(2022) },
+};
 const workDir = mkdtempSync(join(tmpdir(), 'cw-memory-'));
 try {
   const started = Date.now();
