@@ -247,7 +247,9 @@ async function chipFile(
   legend: NamedLegend,
 ): Promise<ChipFile> {
   const epsg = input.summary.grid.epsg;
-  const spec = { ...place, map, epsg, outline: place.rings, caption: plan.caption, legend };
+  // The rings once (as the outline): a task's plain arrays are copied to the worker, pixel by traced pixel.
+  const { rings, ...window } = place;
+  const spec = { ...window, map, epsg, outline: rings, caption: plan.caption, legend };
   // Composed in the run's pool while this thread reads and encodes the other chips (map is transferred).
   const chip = await computeOn(input.pool, { type: 'compose-chip', spec });
   const png = withText(await encodeOpaquePng(chip.picture), [
