@@ -141,9 +141,12 @@ function tilesOnGrid(
 ): Float32Array {
   const out = new Float32Array(grid.width * grid.height).fill(NaN);
   const covered = coveredPart(grid, band.width, band.height, offset);
-  const conversion = conversionOf(band, new TYPED_ARRAYS[tiled.dataType](0), physical);
+  // The fill as the assembled window stored it (a Float32 nodata such as -3.4e38 rounded, -1 in a uint8 as 255).
+  const stored = new TYPED_ARRAYS[tiled.dataType](1);
+  stored[0] = tiled.fill;
+  const conversion = conversionOf(band, stored, physical);
   const fill = new Float32Array(1);
-  convertRun(fill, 0, [tiled.fill], 0, 1, 1, conversion);
+  convertRun(fill, 0, stored, 0, 1, 1, conversion);
   if (!Number.isNaN(fill[0]!)) {
     for (let row = covered.top; row < covered.bottom; row++) {
       out.fill(fill[0]!, row * grid.width + covered.first, row * grid.width + covered.last);

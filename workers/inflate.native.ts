@@ -52,11 +52,18 @@ export interface NativeInflate {
 /** Where the built module lies, from workers/ (sources run by vitest) and from dist/workers/ (the build). */
 const CANDIDATES = ['../native/inflate/build/Release/inflate.node', '../../native/inflate/build/Release/inflate.node'];
 
+const REQUIRED = ['inflate', 'undoPredictor', 'decodeLzw', 'copySamples'] as const;
+
 function load(): { native?: NativeInflate; why: string } {
   const require = createRequire(import.meta.url);
   for (const path of CANDIDATES) {
     try {
-      return { native: require(path) as NativeInflate, why: 'built' };
+      const native = require(path) as Partial<NativeInflate>;
+      // A build from before a function was added would fail on its first call: say so, and decode in JavaScript.
+      const missing = REQUIRED.filter((name) => typeof native[name] !== 'function');
+      if (missing.length > 0)
+        return { why: `native/inflate is an older build (no ${missing.join(', ')}): npm run build:inflate` };
+      return { native: native as NativeInflate, why: 'built' };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // Built but not loadable (libdeflate0 missing, another platform's build): say why; node:zlib inflates.

@@ -11,13 +11,19 @@ import { assembleWindow, type TiledWindow } from '../../../workers/tile.window.j
 const IMAGE = { width: 21, height: 17 };
 const TILE = 8;
 
-function tiledWindow(planar: boolean, fill: number, window: TiledWindow['window']): TiledWindow {
+function tiledWindow(
+  planar: boolean,
+  fill: number,
+  window: TiledWindow['window'],
+  dataType: 'uint16' | 'float32' = 'uint16',
+): TiledWindow {
   const samples = 2;
   const tiles: TiledWindow['tiles'] = [];
   for (let ty = 0; ty * TILE < IMAGE.height; ty++) {
     for (let tx = 0; tx * TILE < IMAGE.width; tx++) {
       for (const sample of planar ? [0, 1] : [0]) {
-        const values = new Uint16Array(TILE * TILE * (planar ? 1 : samples));
+        const Typed = dataType === 'uint16' ? Uint16Array : Float32Array;
+        const values = new Typed(TILE * TILE * (planar ? 1 : samples));
         // Every sample its own value: row, column, band; a few equal the nodata 7.
         values.forEach((_, k) => {
           const pixel = planar ? k : k >> 1;
@@ -31,7 +37,7 @@ function tiledWindow(planar: boolean, fill: number, window: TiledWindow['window'
   }
   return {
     window,
-    dataType: 'uint16',
+    dataType,
     fill,
     bands: [0, 1],
     planar,
@@ -96,4 +102,21 @@ describe('datesOnGrid from tiles', () => {
       }
     },
   );
+
+  it('a Float32 window past the image edge filled with a nodata float32 cannot hold exactly (-3.4e38): NaN there', () => {
+    const window = { x0: -5, y0: -3, x1: 12, y1: 9 };
+    const grid: Grid = {
+      epsg: 32735,
+      width: window.x1 - window.x0,
+      height: window.y1 - window.y0,
+      transform: [1000 + window.x0 * 10, 10, 0, 5000 - window.y0 * 10, 0, -10],
+    };
+    const tiled = tiledWindow(false, -3.4e38, window, 'float32');
+    const direct = onGrid(tiled, false, -3.4e38, grid);
+    const assembled = onGrid(tiled, true, -3.4e38, grid);
+    const bits = (array: Float32Array) => [...new Uint32Array(array.buffer)];
+    expect(direct.map(bits)).toEqual(assembled.map(bits));
+    // The grid's first row lies above the image: not observed, never a reflectance of -3.4e34.
+    expect([...direct[0]!.subarray(0, grid.width)].every(Number.isNaN)).toBe(true);
+  });
 });
