@@ -284,7 +284,10 @@ export function timelineOf(
       const who = `${task}${line.runId ? ` run ${line.runId}` : ''}`;
       if (line.msg === 'Run:Shard:Planned')
         rows.push({ time: line.time, what: `${who}: share ${(line.mine as string[]).join(', ')}` });
-      if (line.msg === 'Aoi:Plan:Done') rows.push({ time: line.time, what: `${who}: ${line.aoi} plan ${line.action}` });
+      // A repair says what was missing: the timeline is what a failed test leaves to read.
+      const why = line.action === 'repair' ? ` (${String(line.reason)})` : '';
+      if (line.msg === 'Aoi:Plan:Done')
+        rows.push({ time: line.time, what: `${who}: ${line.aoi} plan ${line.action}${why}` });
       if (line.msg === 'Aoi:Run:Done')
         rows.push({ time: line.time, what: `${who}: ${line.aoi} ${line.outcome} in ${Number(line.ms) / 1000} s` });
       if (line.msg === 'Run:Done') rows.push({ time: line.time, what: `${who}: done` });

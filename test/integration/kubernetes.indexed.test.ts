@@ -285,7 +285,17 @@ describe('a Kubernetes Indexed Job runs the night (simulated controller, real pr
     expectSharesOfPlan(reports, planned, COMPLETIONS);
     // The replacement redid only its unfinished unit.
     const replacement = reports.find((report) => report.shard!.index === KILLED_INDEX)!;
-    expect(replacement.aois.map((entry) => entry.outcome)).toEqual(['nothing-new', 'ok']);
+    const [finished, unfinished] = replacement.aois;
+    expect(unfinished!.outcome).toBe('ok');
+    // The finished unit is not recomputed. Its link in the root catalog, which every pod reads, merges and writes
+    // back (checked once after writing), can be lost to another pod writing at the same moment: then, and only
+    // then, the replacement completes that link (seen once in CI, three pods publishing within 0.2 s).
+    if (finished!.outcome !== 'nothing-new') {
+      expect(finished!.outcome).toBe('repaired');
+      expect(finished!.reason).toMatch(
+        /publication is incomplete \(catalog\.json has no link to array-\w+\): completing it$/,
+      );
+    }
     await expectSameAsSingleRun(night, [killedRun!]);
     console.log(`kubernetes.indexed.test: wall time ${((Date.now() - start) / 1000).toFixed(1)} s`);
   }, 180_000);
