@@ -41,9 +41,11 @@ export function addZonalStats(
   const { width, classes, confidence, zone, pixelAreaHa } = input;
   if (zone.length !== classes.length)
     throw new RangeError(`zonalStats: zone has ${zone.length} pixels, classes ${classes.length}`);
-  // Index code (classes) or code × 256 + level (by confidence); `seen` marks the tallies to write back.
-  const byClass = seededTallies(stats.classes, 1);
-  const byLevel = confidence ? seededTallies(stats.byConfidence, 256) : undefined;
+  // Index code (classes) or code × 256 + level (by confidence). A tally is seeded from `stats` when first touched.
+  const byClass = startTallies(CLASS_TALLIES, (key) => stats.classes[key]);
+  const byLevel = confidence
+    ? startTallies(LEVEL_TALLIES, (key) => stats.byConfidence[key >> 8]?.[key & 255])
+    : undefined;
   let [pixels, hectares] = [stats.pixels, stats.hectares];
   for (let start = 0; start < classes.length; start += width) {
     const end = Math.min(start + width, classes.length);
@@ -53,59 +55,69 @@ export function addZonalStats(
       const code = classes[i]!;
       pixels++;
       hectares += area;
+      if (!byClass.seen[code]) touch(byClass, code);
       byClass.pixels[code]++;
       byClass.hectares[code] += area;
-      byClass.seen[code] = 1;
       if (byLevel) {
         const key = code * 256 + confidence![i]!;
+        if (!byLevel.seen[key]) touch(byLevel, key);
         byLevel.pixels[key]++;
         byLevel.hectares[key] += area;
-        byLevel.seen[key] = 1;
       }
     }
   }
   stats.pixels = pixels;
   stats.hectares = hectares;
-  writeTallies(byClass, (key) => (stats.classes[key] ??= { pixels: 0, hectares: 0 }));
+  endTallies(byClass, (key) => (stats.classes[key] ??= { pixels: 0, hectares: 0 }));
   if (byLevel) {
-    writeTallies(byLevel, (key) => ((stats.byConfidence[key >> 8] ??= {})[key & 255] ??= { pixels: 0, hectares: 0 }));
+    endTallies(byLevel, (key) => ((stats.byConfidence[key >> 8] ??= {})[key & 255] ??= { pixels: 0, hectares: 0 }));
   }
   return stats;
 }
 
+/**
+ * Running tallies of one call, in typed arrays made once per thread and handed back clean: the keys touched are
+ * listed, seeded from the statistics when first touched and written back (and cleared) at the end.
+ */
 interface Tallies {
   pixels: Float64Array;
   hectares: Float64Array;
   seen: Uint8Array;
+  touched: number[];
+  existing: (key: number) => ClassTally | undefined;
 }
 
-/** Typed tallies by code (`levels` 1) or by code and level (`levels` 256), seeded with the existing ones. */
-function seededTallies(
-  existing: Record<number, ClassTally> | Record<number, Record<number, ClassTally>>,
-  levels: 1 | 256,
-): Tallies {
-  const size = 256 * levels;
-  const tallies = { pixels: new Float64Array(size), hectares: new Float64Array(size), seen: new Uint8Array(size) };
-  const seed = (key: number, tally: ClassTally) => {
-    tallies.pixels[key] = tally.pixels;
-    tallies.hectares[key] = tally.hectares;
-  };
-  for (const [code, value] of Object.entries(existing)) {
-    if (levels === 1) seed(Number(code), value as ClassTally);
-    else
-      for (const [level, tally] of Object.entries(value as Record<number, ClassTally>))
-        seed(Number(code) * 256 + Number(level), tally);
-  }
-  return tallies;
+const tallies = (size: number): Tallies => ({
+  pixels: new Float64Array(size),
+  hectares: new Float64Array(size),
+  seen: new Uint8Array(size),
+  touched: [],
+  existing: () => undefined,
+});
+const CLASS_TALLIES = tallies(256);
+const LEVEL_TALLIES = tallies(256 * 256);
+
+function startTallies(running: Tallies, existing: Tallies['existing']): Tallies {
+  running.existing = existing;
+  return running;
 }
 
-function writeTallies(tallies: Tallies, tallyOf: (key: number) => ClassTally): void {
-  for (let key = 0; key < tallies.seen.length; key++) {
-    if (!tallies.seen[key]) continue;
+function touch(running: Tallies, key: number): void {
+  const tally = running.existing(key);
+  running.pixels[key] = tally?.pixels ?? 0;
+  running.hectares[key] = tally?.hectares ?? 0;
+  running.seen[key] = 1;
+  running.touched.push(key);
+}
+
+function endTallies(running: Tallies, tallyOf: (key: number) => ClassTally): void {
+  for (const key of running.touched) {
     const tally = tallyOf(key);
-    tally.pixels = tallies.pixels[key]!;
-    tally.hectares = tallies.hectares[key]!;
+    tally.pixels = running.pixels[key]!;
+    tally.hectares = running.hectares[key]!;
+    running.seen[key] = 0;
   }
+  running.touched.length = 0;
 }
 
 /** Area of a zone and of the part of it seen clear at least once (count > 0), hectares. */
