@@ -328,8 +328,9 @@ static napi_value copy_samples(napi_env env, napi_callback_info info) {
   }
   for (int k = 1; k < 10; k++) {
     if (k == 4) continue;
-    if (napi_get_value_int64(env, argv[k], &n[k]) != napi_ok || n[k] < 0 || n[k] > ((int64_t)1 << 40)) {
-      napi_throw_range_error(env, NULL, "copySamples: offsets, strides and counts are numbers from 0");
+    /* At most 2^30 each, so the bounds sums below (two products and a term) stay far inside int64. */
+    if (napi_get_value_int64(env, argv[k], &n[k]) != napi_ok || n[k] < 0 || n[k] > ((int64_t)1 << 30)) {
+      napi_throw_range_error(env, NULL, "copySamples: offsets, strides and counts are numbers from 0 to 2^30");
       return NULL;
     }
   }
