@@ -88,8 +88,8 @@ export interface ChipInput {
     /** Decodes the scenes' tiles (the run's worker pool); default: on this thread. */
     decode?: TileDecoder;
   };
-  /** Composes the chips in its threads (the run's pool); default: on this thread. */
-  pool?: ComputePool;
+  /** The pool to compose the chips in (the run's, started when first asked for); default: this thread. */
+  pool?: () => ComputePool;
 }
 
 /** One scene chip: the observation, its side of the first detection, and how much of the site it saw clear. */
@@ -251,7 +251,7 @@ async function chipFile(
   const { rings, ...window } = place;
   const spec = { ...window, map, epsg, outline: rings, caption: plan.caption, legend };
   // Composed in the run's pool while this thread reads and encodes the other chips (map is transferred).
-  const chip = await computeOn(input.pool, { type: 'compose-chip', spec });
+  const chip = await computeOn(input.pool?.(), { type: 'compose-chip', spec });
   const png = withText(await encodeOpaquePng(chip.picture), [
     ['Title', plan.caption[0]!],
     ['Description', plan.caption.join(' | ')],

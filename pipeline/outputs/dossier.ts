@@ -111,8 +111,11 @@ export interface DossierInput {
   pool?: DossierPool;
 }
 
-/** The worker pool a dossier's chips are composed in (the run's), for the stages above this one. */
-export type DossierPool = ComputePool;
+/**
+ * The worker pool a dossier's chips are composed in (the run's), for the stages above this one: asked for only when
+ * a chip is composed, so a step with nothing to draw starts no threads.
+ */
+export type DossierPool = () => ComputePool;
 
 export interface DossierFile {
   name: string;

@@ -1,3 +1,4 @@
+import type { TileDecoder } from '../scenes/scene.read.js';
 import { totalmem } from 'node:os';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import type { Adapters } from '../compose.js';
@@ -265,10 +266,12 @@ function dossierReaders(ctx: RunContext, aoi: Aoi) {
   const opener = ctx.adapters.opener();
   // The scenes read again for the sites' chips and series have their tiles decoded, and the chips composed, in the
   // run's worker pool.
-  const pool = ctx.adapters.pool();
+  // Asked for when first used: a repair with no site to draw or scene to read again starts no worker threads.
+  const pool = () => ctx.adapters.pool();
+  const decode: TileDecoder = (coding, stored, signal) => pool().decoder(signal)(coding, stored);
   return {
     rasters: publishedRasters(opener, store.url),
-    series: seriesSources({ finder, config, aoi, opener, decode: pool.decoder() }),
+    series: seriesSources({ finder, config, aoi, opener, decode }),
     pool,
   };
 }
