@@ -96,7 +96,7 @@ console.log(
 );
 for (const f of figures) {
   console.log(
-    `changewatch, ${f.threads} thread${f.threads > 1 ? 's' : ''}`.padEnd(28),
+    `changewatch, ${f.threads} worker${f.threads > 1 ? 's' : ''}`.padEnd(28),
     f.seconds.toFixed(2).padStart(8),
     f.cpuSeconds.toFixed(2).padStart(6),
     mpx(f.seconds).toFixed(1).padStart(8),
@@ -118,7 +118,7 @@ console.log(
   `(ratio ≤ 1.0 means changewatch is at least as fast as the numpy peer; both read the same ${first.dates} files)`,
 );
 console.log(
-  `spread over the rounds, seconds: changewatch 1 thread ${spread(rounds.map((r) => r.cw[0]!.seconds))}, 2 threads ${spread(rounds.map((r) => r.cw[1]!.seconds))}, numpy ${spread(rounds.map((r) => r.peer.seconds))}`,
+  `spread over the rounds, seconds: changewatch 1 worker ${spread(rounds.map((r) => r.cw[0]!.seconds))}, 2 workers ${spread(rounds.map((r) => r.cw[1]!.seconds))}, numpy ${spread(rounds.map((r) => r.peer.seconds))}`,
 );
 
 // The issue's ratios, each taken within a round (the runs of a round are back to back, so a busy machine slows
@@ -128,17 +128,17 @@ const ratio = (name: string, goal: string, values: number[]) =>
 console.log(`\nRatios within a round (median of ${ROUNDS}, min-max)`);
 console.log('ratio'.padEnd(44), 'median'.padStart(6), 'spread'.padStart(11), ' goal');
 ratio(
-  'whole chain, 2 threads / numpy peer (time)',
+  'whole chain, 2 workers / numpy peer (time)',
   '≤ 0.50',
   rounds.map((r) => r.cw[1]!.seconds / r.peer.seconds),
 );
 ratio(
-  'whole chain, 1 thread / numpy peer (time)',
+  'whole chain, 1 worker / numpy peer (time)',
   '',
   rounds.map((r) => r.cw[0]!.seconds / r.peer.seconds),
 );
 ratio(
-  'speed-up, 2 threads over 1 thread',
+  'speed-up, 2 workers over 1 (+ main thread)',
   '≥ 1.70',
   rounds.map((r) => r.cw[0]!.seconds / r.cw[1]!.seconds),
 );

@@ -168,7 +168,7 @@ function runChangewatch(threads: number): Figures {
     CHANGEWATCH_ANALYSIS_MAX_THREADS: String(threads),
   });
   const lossHa = published(store).summary.products['forest-loss']!.classes['forest-loss']?.hectares ?? 0;
-  return { ...run, name: `changewatch run, ${threads} thread${threads > 1 ? 's' : ''}`, lossHa, stages: stagesOf(run) };
+  return { ...run, name: `changewatch run, ${threads} worker${threads > 1 ? 's' : ''}`, lossHa, stages: stagesOf(run) };
 }
 
 function runPeer(spec: string): Figures {
@@ -344,22 +344,22 @@ const ratio = (name: string, goal: string, values: number[]) =>
 out(`\nRatios within a round (median of ${ROUNDS}, min-max)`);
 out(`${'ratio'.padEnd(44)} ${'median'.padStart(6)} ${'spread'.padStart(11)}  goal`);
 ratio(
-  'whole run, 2 threads / peer (time)',
+  'whole run, 2 workers / peer (time)',
   '≤ 0.50',
   rounds.map((r) => r[1]!.seconds / r[2]!.seconds),
 );
 ratio(
-  'whole run, 1 thread / peer (time)',
+  'whole run, 1 worker / peer (time)',
   '',
   rounds.map((r) => r[0]!.seconds / r[2]!.seconds),
 );
 ratio(
-  'speed-up, 2 threads over 1 thread',
+  'speed-up, 2 workers over 1 (+ main thread)',
   '≥ 1.70',
   rounds.map((r) => r[0]!.seconds / r[1]!.seconds),
 );
 ratio(
-  'CPU seconds, 2 threads / peer',
+  'CPU seconds, 2 workers / peer',
   '',
   rounds.map((r) => r[1]!.cpuSeconds / r[2]!.cpuSeconds),
 );
@@ -367,13 +367,13 @@ ratio(
 const withoutSites = (run: Figures) =>
   run.seconds - run.stages.filter(([name]) => name.startsWith('site')).reduce((sum, [, seconds]) => sum + seconds, 0);
 ratio(
-  '2 threads less sites and dossiers / peer',
+  '2 workers less sites and dossiers / peer',
   '(not a goal)',
   rounds.map((r) => withoutSites(r[1]!) / r[2]!.seconds),
 );
 
 out(`\nWhere a run's wall time goes (median seconds of ${ROUNDS}, from its debug log's events)`);
-out(`${'stage'.padEnd(56)} ${'1 thread'.padStart(9)} ${'2 threads'.padStart(9)}`);
+out(`${'stage'.padEnd(56)} ${'1 worker'.padStart(9)} ${'2 workers'.padStart(9)}`);
 for (const [at, [name]] of rounds[0]![1]!.stages.entries()) {
   const of = (k: number) =>
     median(rounds.map((r) => r[k]!.stages[at]?.[1] ?? Number.NaN))
