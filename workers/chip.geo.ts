@@ -32,14 +32,6 @@ const STEPS = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0
 /** Scale bar lengths, metres. */
 const BAR_METRES = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000];
 
-/** proj4 converters per EPSG code, made once: making one parses its definition (a tenth of a chip's time). */
-const CONVERTERS = new Map<number, { forward: ReturnType<typeof toCrs>; inverse: ReturnType<typeof fromCrs> }>();
-function converters(epsg: number) {
-  let found = CONVERTERS.get(epsg);
-  if (!found) CONVERTERS.set(epsg, (found = { forward: toCrs(epsg), inverse: fromCrs(epsg) }));
-  return found;
-}
-
 const decimalsOf = (step: number) => Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
 
 /** The widest label of a step (three integer digits), pixels. */
@@ -101,7 +93,8 @@ function scaleBar(metresPerPixel: number, mapWidth: number): ChipGeo['scaleBar']
  */
 export function chipGeo(epsg: number, transform: MapTransform, width: number, height: number, unit = 1): ChipGeo {
   const [originX, pixelWidth, , originY, , pixelHeight] = transform;
-  const { forward, inverse: toLonLat } = converters(epsg);
+  // aoi/aoi.project.ts makes each proj4 converter once: these are cheap to ask for per chip.
+  const [forward, toLonLat] = [toCrs(epsg), fromCrs(epsg)];
   const at = (column: number, row: number) =>
     toLonLat([originX + column * pixelWidth, originY + row * pixelHeight]) as [number, number];
   // Longitude labels stand side by side under the map; latitude labels one above the other beside it.
@@ -159,7 +152,7 @@ export function siteWindow(
   factors: readonly number[],
 ): SiteWindow {
   const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform as MapTransform;
-  const { forward } = converters(grid.epsg);
+  const forward = toCrs(grid.epsg);
   const projected = rings.map((ring) =>
     ring.map(([lon, lat]) => {
       const [x, y] = forward([lon, lat]) as [number, number];
