@@ -42,10 +42,7 @@ export function addZonalStats(
   if (zone.length !== classes.length)
     throw new RangeError(`zonalStats: zone has ${zone.length} pixels, classes ${classes.length}`);
   // Index code (classes) or code × 256 + level (by confidence). A tally is seeded from `stats` when first touched.
-  const byClass = startTallies(CLASS_TALLIES, (key) => stats.classes[key]);
-  const byLevel = confidence
-    ? startTallies(LEVEL_TALLIES, (key) => stats.byConfidence[key >> 8]?.[key & 255])
-    : undefined;
+  const [byClass, byLevel] = [CLASS_TALLIES, LEVEL_TALLIES];
   let [pixels, hectares] = [stats.pixels, stats.hectares];
   for (let start = 0; start < classes.length; start += width) {
     const end = Math.min(start + width, classes.length);
@@ -55,12 +52,13 @@ export function addZonalStats(
       const code = classes[i]!;
       pixels++;
       hectares += area;
-      if (!byClass.seen[code]) touch(byClass, code);
+      if (!byClass.seen[code]) touch(byClass, code, stats.classes[code]);
       byClass.pixels[code]++;
       byClass.hectares[code] += area;
-      if (byLevel) {
-        const key = code * 256 + confidence![i]!;
-        if (!byLevel.seen[key]) touch(byLevel, key);
+      if (confidence) {
+        const level = confidence[i]!;
+        const key = code * 256 + level;
+        if (!byLevel.seen[key]) touch(byLevel, key, stats.byConfidence[code]?.[level]);
         byLevel.pixels[key]++;
         byLevel.hectares[key] += area;
       }
@@ -69,7 +67,7 @@ export function addZonalStats(
   stats.pixels = pixels;
   stats.hectares = hectares;
   endTallies(byClass, (key) => (stats.classes[key] ??= { pixels: 0, hectares: 0 }));
-  if (byLevel) {
+  if (confidence) {
     endTallies(byLevel, (key) => ((stats.byConfidence[key >> 8] ??= {})[key & 255] ??= { pixels: 0, hectares: 0 }));
   }
   return stats;
@@ -84,7 +82,6 @@ interface Tallies {
   hectares: Float64Array;
   seen: Uint8Array;
   touched: number[];
-  existing: (key: number) => ClassTally | undefined;
 }
 
 const tallies = (size: number): Tallies => ({
@@ -92,18 +89,12 @@ const tallies = (size: number): Tallies => ({
   hectares: new Float64Array(size),
   seen: new Uint8Array(size),
   touched: [],
-  existing: () => undefined,
 });
 const CLASS_TALLIES = tallies(256);
 const LEVEL_TALLIES = tallies(256 * 256);
 
-function startTallies(running: Tallies, existing: Tallies['existing']): Tallies {
-  running.existing = existing;
-  return running;
-}
-
-function touch(running: Tallies, key: number): void {
-  const tally = running.existing(key);
+/** Marks `key` touched, its running sums starting from `tally`, what the statistics hold so far (if anything). */
+function touch(running: Tallies, key: number, tally: ClassTally | undefined): void {
   running.pixels[key] = tally?.pixels ?? 0;
   running.hectares[key] = tally?.hectares ?? 0;
   running.seen[key] = 1;
