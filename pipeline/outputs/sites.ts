@@ -38,19 +38,21 @@ export interface SiteRulesSaid {
 
 const round4 = (value: number) => Number(value.toFixed(4));
 
-/** The footprint as a label raster of its bounding box (loops, not spreads: a footprint may hold millions). */
-function footprintBox(footprint: Int32Array, grid: Grid) {
-  let [top, left, bottom, right] = [Infinity, Infinity, -Infinity, -Infinity];
+/** The footprint's bounding box on the grid, end-exclusive (loops, not spreads: a footprint may hold millions). */
+function footprintWindow(footprint: Int32Array, gridWidth: number): PixelWindow {
+  const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
   for (const pixel of footprint) {
-    const [row, column] = [Math.floor(pixel / grid.width), pixel % grid.width];
-    [top, bottom, left, right] = [
-      Math.min(top, row),
-      Math.max(bottom, row),
-      Math.min(left, column),
-      Math.max(right, column),
-    ];
+    const [row, column] = [Math.floor(pixel / gridWidth), pixel % gridWidth];
+    [box.x0, box.x1] = [Math.min(box.x0, column), Math.max(box.x1, column + 1)];
+    [box.y0, box.y1] = [Math.min(box.y0, row), Math.max(box.y1, row + 1)];
   }
-  const [width, height] = [right - left + 1, bottom - top + 1];
+  return box;
+}
+
+/** The footprint as a label raster of its bounding box. */
+function footprintBox(footprint: Int32Array, grid: Grid) {
+  const { x0: left, y0: top, x1, y1 } = footprintWindow(footprint, grid.width);
+  const [width, height] = [x1 - left, y1 - top];
   const raster = new Int32Array(width * height);
   for (const pixel of footprint)
     raster[(Math.floor(pixel / grid.width) - top) * width + (pixel % grid.width) - left] = 1;
@@ -64,12 +66,7 @@ type ZoneBurner = (window: PixelWindow) => Uint8Array;
 function zoneHectares(footprint: Int32Array, zones: Map<string, ZoneBurner>, area: Float64Array, width: number) {
   const out: Record<string, number> = {};
   if (footprint.length === 0) return out;
-  const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
-  for (const pixel of footprint) {
-    const [row, column] = [Math.floor(pixel / width), pixel % width];
-    [box.x0, box.x1] = [Math.min(box.x0, column), Math.max(box.x1, column + 1)];
-    [box.y0, box.y1] = [Math.min(box.y0, row), Math.max(box.y1, row + 1)];
-  }
+  const box = footprintWindow(footprint, width);
   for (const [id, burn] of zones) {
     const mask = burn(box);
     let hectares = 0;
