@@ -5,7 +5,7 @@ import { changeBlock, type ChangeBlockResult, type ChangeBlockTask, type DateBlo
 import type { GeoTransform } from './grid.js';
 import { CLEAR, NOT_OBSERVED, fmaskStates, nodataAsStored, qaPixelStates, sclStates } from './masks.js';
 import { alignedOffset, resampleToGrid, type PointTransformer } from './resample.js';
-import { assembleWindow, TYPED_ARRAYS, type TiledWindow, type WindowArray } from './tile.window.js';
+import { assembleWindow, samplesOf, TYPED_ARRAYS, type TiledWindow, type WindowArray } from './tile.window.js';
 
 /**
  * A block's observation dates from what was read of each scene over it: the windows' tiles decoded and
@@ -120,14 +120,6 @@ function alignedOnGrid(
   return out;
 }
 
-/** A decoded tile's samples as the window's data type (copied first if not aligned to the sample size). */
-function tileValues(tiled: TiledWindow, data: Uint8Array): WindowArray {
-  const Typed = TYPED_ARRAYS[tiled.dataType];
-  const size = Typed.BYTES_PER_ELEMENT;
-  const aligned = data.byteOffset % size === 0 ? data : data.slice();
-  return new Typed(aligned.buffer as ArrayBuffer, aligned.byteOffset, Math.floor(aligned.byteLength / size));
-}
-
 /**
  * {@link alignedOnGrid} from the window's tiles: each tile's rows converted straight onto the grid, without
  * assembling the window first. Window pixels outside the image hold the window's fill value, as assembled.
@@ -163,7 +155,7 @@ function tilesOnGrid(
   const y1 = Math.min(gy + covered.bottom, tiled.imageHeight);
   for (const tile of tiled.tiles) {
     if (tiled.planar && tile.sample !== sample) continue;
-    const values = tileValues(tiled, tile.data);
+    const values = samplesOf<WindowArray>(tile.data, TYPED_ARRAYS[tiled.dataType]);
     const left = Math.max(x0, tile.tx * tileWidth);
     const right = Math.min(x1, (tile.tx + 1) * tileWidth);
     const top = Math.max(y0, tile.ty * tileHeight);

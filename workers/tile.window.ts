@@ -57,15 +57,18 @@ export interface TiledWindow {
   tiles: WindowTile[];
 }
 
-/** An integer view of a tile's samples; a tile not aligned to its sample size is copied first. */
-function bitsOf(data: Uint8Array, bytes: 1 | 2 | 4 | 8): SampleBits {
+/** A view of a tile's bytes as `Typed` samples; a tile not aligned to the sample size is copied first. */
+export function samplesOf<T>(
+  data: Uint8Array,
+  Typed: { BYTES_PER_ELEMENT: number; new (buffer: ArrayBuffer, byteOffset: number, length: number): T },
+): T {
+  const bytes = Typed.BYTES_PER_ELEMENT;
   const aligned = data.byteOffset % bytes === 0 ? data : data.slice();
-  return new SAMPLE_BITS[bytes](
-    aligned.buffer as ArrayBuffer,
-    aligned.byteOffset,
-    Math.floor(aligned.byteLength / bytes),
-  );
+  return new Typed(aligned.buffer as ArrayBuffer, aligned.byteOffset, Math.floor(aligned.byteLength / bytes));
 }
+
+/** An integer view of a tile's samples, to copy them as bits. */
+const bitsOf = (data: Uint8Array, bytes: 1 | 2 | 4 | 8): SampleBits => samplesOf<SampleBits>(data, SAMPLE_BITS[bytes]);
 
 /** `count` samples from `view` at `source`, every `stride`-th (one band of interleaved pixels), to `out` at `target`. */
 function copyStrided(
