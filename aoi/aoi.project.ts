@@ -96,8 +96,8 @@ const boundsMade = new WeakMap<object, Map<number, [number, number, number, numb
 
 /** Bounds [minX, minY, maxX, maxY] of the geometry in `epsg`. */
 export function projectedBounds(geometry: AreaGeometry, epsg: number): [number, number, number, number] {
-  const made = boundsMade.get(geometry) ?? new Map<number, [number, number, number, number]>();
-  boundsMade.set(geometry, made);
+  let made = boundsMade.get(geometry);
+  if (!made) boundsMade.set(geometry, (made = new Map()));
   const known = made.get(epsg);
   if (known) return [...known];
   let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
