@@ -31,7 +31,7 @@ export class FileObjectStore implements ObjectStore {
 
   /**
    * Writes the body to a temporary file beside `target`, then `place` (rename or hard link) puts it there in one
-   * step; the temporary file never outlives the call.
+   * step; the temporary file never outlives a failed call, and `place` removes it when it leaves it behind.
    */
   private async viaTemporary(
     target: string,
@@ -39,13 +39,20 @@ export class FileObjectStore implements ObjectStore {
     place: (temporary: string, target: string) => Promise<void>,
   ): Promise<void> {
     const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const write = () =>
+      typeof body === 'object' && 'path' in body ? copyFile(body.path, temporary) : writeFile(temporary, body);
     try {
-      await mkdir(dirname(target), { recursive: true });
-      if (typeof body === 'object' && 'path' in body) await copyFile(body.path, temporary);
-      else await writeFile(temporary, body);
+      // The folder is made only when the write finds it missing: a dossier step puts thousands of files into
+      // folders that exist, and a mkdir for each cost more than the write.
+      await write().catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        await mkdir(dirname(target), { recursive: true });
+        await write();
+      });
       await place(temporary, target);
-    } finally {
+    } catch (error) {
       await rm(temporary, { force: true }).catch(() => undefined);
+      throw error;
     }
   }
 
@@ -69,7 +76,10 @@ export class FileObjectStore implements ObjectStore {
   async putIfAbsent(key: string, body: string, _options?: { contentType: string }): Promise<boolean> {
     const target = this.path(key);
     try {
-      await this.viaTemporary(target, body, link);
+      // The link leaves the temporary file's own name in place: it goes once the key has its name.
+      await this.viaTemporary(target, body, (temporary, linked) =>
+        link(temporary, linked).finally(() => rm(temporary, { force: true })),
+      );
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;

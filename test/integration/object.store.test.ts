@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -76,6 +76,20 @@ describe('FileObjectStore', () => {
     const store = new FileObjectStore(`file://${dir}`);
     await store.put('a/b.json', '{}', { contentType: 'application/json' });
     expect(readdirSync(join(dir, 'a'))).toEqual(['b.json']);
+    // Into a folder that exists, from a file, only-if-absent (a hard link), into folders that do not exist yet.
+    await store.put('a/c.json', { path: join(dir, 'a', 'b.json') }, { contentType: 'application/json' });
+    expect(await store.putIfAbsent('a/d.json', '[]', { contentType: 'application/json' })).toBe(true);
+    expect(await store.putIfAbsent('a/d.json', '{}', { contentType: 'application/json' })).toBe(false);
+    await store.put('x/y/z.json', '1', { contentType: 'application/json' });
+    expect(readdirSync(join(dir, 'a')).sort()).toEqual(['b.json', 'c.json', 'd.json']);
+    expect(readFileSync(join(dir, 'a', 'd.json'), 'utf8')).toBe('[]');
+    expect(readdirSync(join(dir, 'x', 'y'))).toEqual(['z.json']);
+    // A put that cannot take its place (a folder has the name) fails as E_WRITE and leaves nothing beside it.
+    mkdirSync(join(dir, 'a', 'e.json'));
+    await expect(store.put('a/e.json', '{}', { contentType: 'application/json' })).rejects.toMatchObject({
+      code: 'E_WRITE',
+    });
+    expect(readdirSync(join(dir, 'a')).sort()).toEqual(['b.json', 'c.json', 'd.json', 'e.json']);
     expect(new FileObjectStore('file://./out').root).toBe(join(process.cwd(), 'out'));
   });
 });
