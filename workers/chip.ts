@@ -2,6 +2,7 @@ import { chipGeo, type ChipGeo, type MapTransform } from './chip.geo.js';
 import { blankPicture, blitScaled, fillPolygon, fillRect, scanPolygon, strokeRect, strokeSegment } from './draw.js';
 import { drawText, GLYPH_HEIGHT, textWidth, wrapText } from './font.js';
 import { ndviColour, NOT_SEEN_COLOUR, paint, type Picture, type Rgb } from './render.js';
+import { encodePng, type PngOptions } from './png.js';
 import { stretch } from './accuracy/review.chip.js';
 
 /**
@@ -367,13 +368,24 @@ export const CHIP_RAMPS = {
 /** A legend whose ramp, if any, is one of {@link CHIP_RAMPS} by name. */
 export type NamedLegend = Omit<ChipLegend, 'ramp'> & { ramp?: keyof typeof CHIP_RAMPS };
 
-/** The worker task that composes a chip (the dossiers' chips are composed in the run's pool). */
+/**
+ * The worker task that composes a chip and encodes it as PNG with its `tEXt` chunks (the dossiers' chips, in the
+ * run's pool): only the file crosses back, not the picture.
+ */
 export interface ComposeChipTask {
   type: 'compose-chip';
   spec: Omit<ChipSpec, 'legend'> & { legend: NamedLegend };
+  text: PngOptions['text'];
 }
 
-export function composeChipTask({ spec }: ComposeChipTask): Chip {
+/** A composed chip as its PNG file, with the picture's size and everything else composing told. */
+export type ChipPng = Omit<Chip, 'picture'> & { png: Uint8Array; width: number; height: number };
+
+export function composeChipTask({ spec, text }: ComposeChipTask): ChipPng {
   const { ramp, ...legend } = spec.legend;
-  return composeChip({ ...spec, legend: { ...legend, ...(ramp ? { ramp: CHIP_RAMPS[ramp] } : {}) } });
+  const { picture, ...chip } = composeChip({
+    ...spec,
+    legend: { ...legend, ...(ramp ? { ramp: CHIP_RAMPS[ramp] } : {}) },
+  });
+  return { ...chip, width: picture.width, height: picture.height, png: encodePng(picture, text ? { text } : {}) };
 }

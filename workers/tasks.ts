@@ -3,7 +3,7 @@ import type { Grid } from '../aoi/rasterize.js';
 import { fetchedChangeBlock, type FetchedBlockTask } from './block.dates.js';
 import { changeBlock, type ChangeBlockResult, type ChangeBlockTask } from './change.block.js';
 import { decodeTilesTask, type DecodeTilesResult, type DecodeTilesTask } from './tile.decode.js';
-import { composeChipTask, type Chip, type ComposeChipTask } from './chip.js';
+import { composeChipTask, type ChipPng, type ComposeChipTask } from './chip.js';
 
 /** The columns' pixel areas of a grid (aoi/pixel.area.ts), off the main thread at the start of a run. */
 export interface PixelAreaTask {
@@ -26,7 +26,7 @@ interface Results {
   'fetched-change-block': ChangeBlockResult;
   'decode-tiles': DecodeTilesResult;
   'pixel-area': { hectares: Float64Array };
-  'compose-chip': Chip;
+  'compose-chip': ChipPng;
   ready: { ready: true };
 }
 export type WorkerResult<T extends WorkerTask = WorkerTask> = Results[T['type']];

@@ -4,7 +4,7 @@ import type { SampleDesign } from '../../reports/accuracy.js';
 import { windowGrid, type Grid } from '../../aoi/rasterize.js';
 import { reviewPage, type ReviewPoint } from '../../reports/review.page.js';
 import { reviewChip } from '../../workers/accuracy/review.chip.js';
-import { encodeOpaquePng } from '../outputs/dossier.chips.js';
+import { encodePng } from '../../workers/png.js';
 import type { PublishedRasters } from '../scenes/store.raster.js';
 import type { AssessedItem } from './assess.source.js';
 import { pointSceneChips, type SceneChipSource } from './scene.chips.js';
@@ -56,7 +56,7 @@ export async function writeReview(
     for (const [layerIndex, layer] of CHIP_LAYERS.entries()) {
       const { bands } = await readers[layerIndex]!.readWindow(window, { bands: [0], fill: Number.NaN });
       const file = `chips/${unit.id}-${layer.period}.png`;
-      await writeFile(join(folder, 'review', file), await encodeOpaquePng(reviewChip(bands[0]!, side, CHIP_ZOOM)));
+      await writeFile(join(folder, 'review', file), encodePng(reviewChip(bands[0]!, side, CHIP_ZOOM)));
       chips[layer.period] = file;
     }
     const scenes = input.scenes ? await writeSceneChips(folder, unit, design, input.scenes) : [];
@@ -108,7 +108,7 @@ async function writeSceneChips(
   const described: ReviewPoint['scenes'] = [];
   for (const chip of await pointSceneChips(source, grid, SCENE_ZOOM)) {
     const file = `chips/${unit.id}-${chip.date}.png`;
-    await writeFile(join(folder, 'review', file), await encodeOpaquePng(chip.picture));
+    await writeFile(join(folder, 'review', file), encodePng(chip.picture));
     described.push({ file, date: chip.date, period: chip.period, kind: chip.kind, scenes: chip.scenes });
   }
   return described;

@@ -1,6 +1,4 @@
 import { computeOn, type ComputePool } from '../analysis/pool.js';
-import { crc32 } from 'node:zlib';
-import sharp from 'sharp';
 import type { AreaGeometry } from '../../aoi/geometry.js';
 import { polygonsOf } from '../../aoi/geometry.js';
 import type { Summary } from '../../reports/summary.js';
@@ -22,7 +20,6 @@ import { datesForBlock, type PeriodReads } from '../analysis/block.read.js';
 import type { RasterOpener } from '../scenes/raster.opener.js';
 import type { Observation } from '../scenes/scene.select.js';
 import type { TileDecoder } from '../scenes/scene.read.js';
-import { drawable } from '../../workers/font.js';
 import { productOf } from '../../workers/products/index.js';
 import { NOT_SEEN_COLOUR, type Picture, type Rgb } from '../../workers/render.js';
 import type { PublishedRasters } from '../scenes/store.raster.js';
@@ -31,10 +28,10 @@ import { VERSION } from '../version.js';
 /**
  * The chips of a site's dossier, cut from the item's published rasters around the site (workers/chip.geo.ts says
  * which window): NDVI of the baseline and of the monitoring composite, and the product's classes, each with the
- * site's outline, a caption, ticks, scale bar, north arrow and legend (workers/chip.ts), as PNG (sharp). Each PNG
- * carries its caption in `tEXt` chunks (PNG 1.2 §4.2.3: Title, Description, Software, Source), which GDAL reports
- * as metadata, and has a `.aux.xml` sidecar (GDAL PAM) with its CRS and geotransform, so `gdalinfo` and a GIS place
- * it on the map.
+ * site's outline, a caption, ticks, scale bar, north arrow and legend (workers/chip.ts), as PNG (workers/png.ts,
+ * encoded in the worker thread that composes it). Each PNG carries its caption in `tEXt` chunks (PNG 1.2 §4.2.3:
+ * Title, Description, Software, Source), which GDAL reports as metadata, and has a `.aux.xml` sidecar (GDAL PAM)
+ * with its CRS and geotransform, so `gdalinfo` and a GIS place it on the map.
  */
 
 export interface ChipRecord {
@@ -106,45 +103,12 @@ const rgbOf = (hex: string): Rgb => [
   parseInt(hex.slice(4, 6), 16),
 ];
 
-/** One PNG chunk: length, type, data, CRC-32 over type and data (PNG 1.2 §3.2). */
-function chunk(type: string, data: Uint8Array): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-/** The PNG with `tEXt` chunks (keyword, NUL, Latin-1 text) inserted after IHDR (8-byte signature + 25-byte IHDR). */
-export function withText(png: Uint8Array, text: ReadonlyArray<readonly [string, string]>): Uint8Array {
-  const chunks = text.map(([keyword, value]) =>
-    chunk(
-      'tEXt',
-      Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(drawable(value), 'latin1')]),
-    ),
-  );
-  return new Uint8Array(Buffer.concat([png.subarray(0, 33), ...chunks, png.subarray(33)]));
-}
-
 /** GDAL PAM sidecar: the CRS and the geotransform of the PNG. */
 export function auxXml(epsg: number, transform: readonly number[]): string {
   return (
     `<PAMDataset>\n  <SRS>EPSG:${epsg}</SRS>\n` +
     `  <GeoTransform>${transform.map((value) => value.toFixed(6)).join(', ')}</GeoTransform>\n</PAMDataset>\n`
   );
-}
-
-/**
- * RGB PNG (the chips are opaque). zlib level 6 without adaptive filtering: a sixth of the time of level 9 with it, for
- * files about 12 % larger; a run writes three chips per changed site. `dpi`: the print resolution its `pHYs` chunk
- * states (a figure's 300); without it, sharp's default.
- */
-export async function encodeOpaquePng(picture: Picture, options: { dpi?: number } = {}): Promise<Uint8Array> {
-  const raw = Buffer.from(picture.rgba.buffer, picture.rgba.byteOffset, picture.rgba.byteLength);
-  let image = sharp(raw, { raw: { width: picture.width, height: picture.height, channels: 4 } }).removeAlpha();
-  if (options.dpi) image = image.withMetadata({ density: options.dpi });
-  return new Uint8Array(await image.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer());
 }
 
 const NDVI_LEGEND: NamedLegend = {
@@ -250,14 +214,14 @@ async function chipFile(
   // The rings once (as the outline): a task's plain arrays are copied to the worker, pixel by traced pixel.
   const { rings, ...window } = place;
   const spec = { ...window, map, epsg, outline: rings, caption: plan.caption, legend };
-  // Composed in the run's pool while this thread reads and encodes the other chips (map is transferred).
-  const chip = await computeOn(input.pool?.(), { type: 'compose-chip', spec });
-  const png = withText(await encodeOpaquePng(chip.picture), [
+  const text = [
     ['Title', plan.caption[0]!],
     ['Description', plan.caption.join(' | ')],
     ['Software', `changewatch ${VERSION}`],
     ['Source', plan.source],
-  ]);
+  ] as const;
+  // Composed and encoded in the run's pool while this thread reads the other chips (map is transferred).
+  const { png, ...chip } = await computeOn(input.pool?.(), { type: 'compose-chip', spec, text });
   const record: ChipRecord = {
     file: plan.file,
     layer: plan.layer,
@@ -266,8 +230,8 @@ async function chipFile(
     asset: plan.asset,
     window: plan.window,
     scenes: plan.scenes,
-    width: chip.picture.width,
-    height: chip.picture.height,
+    width: chip.width,
+    height: chip.height,
     level: place.level,
     rasterWindow: place.window,
     scale: place.scale,

@@ -25,7 +25,8 @@ import { resampleToGrid } from '../../workers/resample.js';
 import { ChangewatchError } from '../errors.js';
 import type { PublishedRaster, PublishedRasters } from '../scenes/store.raster.js';
 import { VERSION } from '../version.js';
-import { auxXml, encodeOpaquePng, withText } from './dossier.chips.js';
+import { auxXml } from './dossier.chips.js';
+import { encodePng } from '../../workers/png.js';
 import type { FigureLayer } from './figure.layers.js';
 import { pdfOfPicture } from './figure.pdf.js';
 
@@ -315,12 +316,15 @@ export async function renderFigure(input: FigureInput, request: FigureRequest): 
     const info = { title: caption.title, subject: description, producer: `changewatch ${VERSION}` };
     return { record, bytes: pdfOfPicture(chip.picture, FIGURE_DPI, info) };
   }
-  const png = withText(await encodeOpaquePng(chip.picture, { dpi: FIGURE_DPI }), [
-    ['Title', caption.title],
-    ['Description', description],
-    ['Copyright', caption.attribution],
-    ['Software', `changewatch ${VERSION}`],
-    ['Source', `${record.layers.join(', ')} of STAC item ${summary.item} (inputs ${summary.inputs})`],
-  ]);
+  const png = encodePng(chip.picture, {
+    dpi: FIGURE_DPI,
+    text: [
+      ['Title', caption.title],
+      ['Description', description],
+      ['Copyright', caption.attribution],
+      ['Software', `changewatch ${VERSION}`],
+      ['Source', `${record.layers.join(', ')} of STAC item ${summary.item} (inputs ${summary.inputs})`],
+    ],
+  });
   return { record, bytes: png, aux: auxXml(epsg, record.transform) };
 }

@@ -1,13 +1,11 @@
 import { crc32, inflateRawSync } from 'node:zlib';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { withText } from '../../../pipeline/outputs/dossier.chips.js';
 import { dossierFingerprint, type SiteFeature } from '../../../pipeline/outputs/dossier.js';
 import { zipArchive } from '../../../pipeline/outputs/zip.js';
 import type { AoiState } from '../../../pipeline/publish/aoi.state.js';
 import { dossierRunId } from '../../../pipeline/publish/dossier.publish.js';
 
-/** The dossier's containers: the ZIP writer, PNG text chunks, the fingerprint that says a dossier is stale, its run. */
+/** The dossier's containers: the ZIP writer, the fingerprint that says a dossier is stale, its run. */
 
 interface ZipRead {
   name: string;
@@ -70,29 +68,6 @@ describe('zipArchive', () => {
     expect(read[0]!.data.equals(Buffer.from(text))).toBe(true);
     expect(read[1]!.data.equals(Buffer.from(png))).toBe(true);
     expect(Buffer.from(zipArchive(entries)).equals(Buffer.from(zip))).toBe(true);
-  });
-});
-
-describe('PNG text chunks', () => {
-  it('inserts tEXt chunks after IHDR with valid CRCs; the PNG still decodes', async () => {
-    const png = new Uint8Array(
-      await sharp({ create: { width: 4, height: 3, channels: 3, background: { r: 1, g: 2, b: 3 } } })
-        .png()
-        .toBuffer(),
-    );
-    const tagged = Buffer.from(withText(png, [['Title', 'NDVI – baseline ≥ 0.6']]));
-    const chunks: string[] = [];
-    for (let at = 8; at < tagged.length;) {
-      const length = tagged.readUInt32BE(at);
-      const type = tagged.subarray(at + 4, at + 8).toString('latin1');
-      expect(tagged.readUInt32BE(at + 8 + length), type).toBe(crc32(tagged.subarray(at + 4, at + 8 + length)));
-      if (type === 'tEXt') chunks.push(tagged.subarray(at + 8, at + 8 + length).toString('latin1'));
-      else chunks.push(type);
-      at += 12 + length;
-    }
-    expect(chunks.slice(0, 2)).toEqual(['IHDR', 'Title\u0000NDVI - baseline >= 0.6']);
-    expect(chunks.at(-1)).toBe('IEND');
-    expect(await sharp(tagged).metadata()).toMatchObject({ width: 4, height: 3, format: 'png' });
   });
 });
 
