@@ -33,11 +33,21 @@ type Box = readonly [number, number, number, number];
 const boxText = (box: Box) => `[${box.map((value) => value.toFixed(4)).join(', ')}]`;
 const area = (box: Box) => Math.max(0, box[2] - box[0]) * Math.max(0, box[3] - box[1]);
 
+type Extent = Pick<RasterInfo, 'epsg' | 'transform' | 'width' | 'height'>;
+
+/** Boxes already made, by raster info: an opened file is checked on every window read from it (dossiers: many). */
+const boxesMade = new WeakMap<Extent, Box | undefined>();
+
 /**
  * The lon/lat box of a raster's extent: its outline densified (8 points an edge) and projected, as a footprint
  * is; undefined when its CRS is one changewatch cannot project (the read then says so) or it straddles ±180°.
  */
-export function rasterLonLatBox(info: Pick<RasterInfo, 'epsg' | 'transform' | 'width' | 'height'>): Box | undefined {
+export function rasterLonLatBox(info: Extent): Box | undefined {
+  if (!boxesMade.has(info)) boxesMade.set(info, lonLatBox(info));
+  return boxesMade.get(info);
+}
+
+function lonLatBox(info: Extent): Box | undefined {
   if (info.epsg === undefined || !crsDefinition(info.epsg)) return undefined;
   const inverse = fromCrs(info.epsg);
   const [originX, pixelWidth, , originY, , pixelHeight] = info.transform;
@@ -73,11 +83,7 @@ export function overlapShare(a: Box, b: Box): number {
  * Throws {@link SceneDisagreementError} when the file of `asset` is in another CRS than its item states (the
  * asset's own `proj:code`, else the item's), or covers a place the item's `bbox` does not.
  */
-export function checkSceneAgreement(
-  scene: Scene,
-  asset: SceneAsset,
-  info: Pick<RasterInfo, 'epsg' | 'transform' | 'width' | 'height'>,
-): void {
+export function checkSceneAgreement(scene: Scene, asset: SceneAsset, info: Extent): void {
   const stated = asset.epsg ?? scene.epsg;
   if (stated !== undefined && info.epsg !== undefined && stated !== info.epsg) {
     throw new SceneDisagreementError(
