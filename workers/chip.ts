@@ -368,13 +368,32 @@ export const CHIP_RAMPS = {
 /** A legend whose ramp, if any, is one of {@link CHIP_RAMPS} by name. */
 export type NamedLegend = Omit<ChipLegend, 'ramp'> & { ramp?: keyof typeof CHIP_RAMPS };
 
+type Values = ArrayLike<number>;
+
 /**
- * The worker task that composes a chip and encodes it as PNG with its `tEXt` chunks (the dossiers' chips, in the
- * run's pool): only the file crosses back, not the picture.
+ * What a chip's map shows, as values: the worker that composes the chip colours them ({@link ndviLayer},
+ * {@link classLayer}, {@link sceneLayer}), so the main thread only reads.
+ */
+export type ChipLayer = { width: number; height: number } & (
+  | { kind: 'ndvi'; values: Values; outside: Values }
+  | { kind: 'classes'; codes: Values; colours: ReadonlyArray<readonly [number, Rgb]>; nodata: number }
+  | { kind: 'scene'; bands: Parameters<typeof sceneLayer>[0]; clear: Values; colouring: SceneColouring }
+);
+
+export function layerPicture(layer: ChipLayer): Picture {
+  const { width, height } = layer;
+  if (layer.kind === 'ndvi') return ndviLayer(layer.values, layer.outside, width, height);
+  if (layer.kind === 'classes') return classLayer(layer.codes, new Map(layer.colours), layer.nodata, width, height);
+  return sceneLayer(layer.bands, layer.clear, layer.colouring, width, height);
+}
+
+/**
+ * The worker task that colours a chip's map, composes the chip and encodes it as PNG with its `tEXt` chunks (the
+ * dossiers' chips, in the run's pool): values go in (transferred), only the file comes back.
  */
 export interface ComposeChipTask {
   type: 'compose-chip';
-  spec: Omit<ChipSpec, 'legend'> & { legend: NamedLegend };
+  spec: Omit<ChipSpec, 'legend' | 'map'> & { legend: NamedLegend; layer: ChipLayer };
   text: PngOptions['text'];
 }
 
@@ -382,9 +401,11 @@ export interface ComposeChipTask {
 export type ChipPng = Omit<Chip, 'picture'> & { png: Uint8Array; width: number; height: number };
 
 export function composeChipTask({ spec, text }: ComposeChipTask): ChipPng {
-  const { ramp, ...legend } = spec.legend;
+  const { legend: named, layer, ...rest } = spec;
+  const { ramp, ...legend } = named;
   const { picture, ...chip } = composeChip({
-    ...spec,
+    ...rest,
+    map: layerPicture(layer),
     legend: { ...legend, ...(ramp ? { ramp: CHIP_RAMPS[ramp] } : {}) },
   });
   return { ...chip, width: picture.width, height: picture.height, png: encodePng(picture, text ? { text } : {}) };

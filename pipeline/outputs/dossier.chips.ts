@@ -4,11 +4,9 @@ import { polygonsOf } from '../../aoi/geometry.js';
 import type { Summary } from '../../reports/summary.js';
 import { siteWindow, type SiteWindow } from '../../workers/chip.geo.js';
 import {
-  classLayer,
-  ndviLayer,
   sceneColouring,
-  sceneLayer,
   type Chip,
+  type ChipLayer,
   type ChipLegend,
   type NamedLegend,
   type SceneColouring,
@@ -21,7 +19,7 @@ import type { RasterOpener } from '../scenes/raster.opener.js';
 import type { Observation } from '../scenes/scene.select.js';
 import type { TileDecoder } from '../scenes/scene.read.js';
 import { productOf } from '../../workers/products/index.js';
-import { NOT_SEEN_COLOUR, type Picture, type Rgb } from '../../workers/render.js';
+import { NOT_SEEN_COLOUR, type Rgb } from '../../workers/render.js';
 import type { PublishedRasters } from '../scenes/store.raster.js';
 import { VERSION } from '../version.js';
 
@@ -198,7 +196,6 @@ async function placeSite(input: ChipInput): Promise<{ place: SiteWindow; read: R
   return { place, read };
 }
 
-/** The three chips of a site: NDVI before, NDVI after, the product's classes. */
 /** A chip's PNG (caption in its tEXt chunks), sidecar and record. */
 async function chipFile(
   input: ChipInput,
@@ -207,20 +204,21 @@ async function chipFile(
     file: string;
     source: string;
   },
-  map: Picture,
+  layer: ChipLayer,
   legend: NamedLegend,
 ): Promise<ChipFile> {
   const epsg = input.summary.grid.epsg;
   // The rings once (as the outline): a task's plain arrays are copied to the worker, pixel by traced pixel.
   const { rings, ...window } = place;
-  const spec = { ...window, map, epsg, outline: rings, caption: plan.caption, legend };
+  const spec = { ...window, layer, epsg, outline: rings, caption: plan.caption, legend };
   const text = [
     ['Title', plan.caption[0]!],
     ['Description', plan.caption.join(' | ')],
     ['Software', `changewatch ${VERSION}`],
     ['Source', plan.source],
   ] as const;
-  // Composed and encoded in the run's pool while this thread reads the other chips (map is transferred).
+  // Coloured, composed and encoded in the run's pool while this thread reads the other chips (the layer's values
+  // are transferred: the caller no longer uses them).
   const { png, ...chip } = await computeOn(input.pool?.(), { type: 'compose-chip', spec, text });
   const record: ChipRecord = {
     file: plan.file,
@@ -268,7 +266,15 @@ async function sceneChip(input: ChipInput, place: SiteWindow, plan: SceneChipPla
   const [block] = await datesForBlock([observation], grid, opener, cloud, bands, reads, decode ? { decode } : {});
   if (!block) return undefined;
   const clear = clearMask(block, grid.width, grid.height, cloud.openPx, cloud.dilatePx);
-  const map = sceneLayer(block.bands, clear, colouring, grid.width, grid.height);
+  const { red, nir, green, blue } = block.bands;
+  const layer: ChipLayer = {
+    kind: 'scene',
+    width: grid.width,
+    height: grid.height,
+    bands: { red: red!, nir: nir!, ...(green && { green }), ...(blue && { blue }) },
+    clear,
+    colouring,
+  };
   const ids = scenes.map((scene) => scene.id).filter((id) => reads.used.has(id));
   const side = plan.role === 'before' ? 'the last observation before' : 'the first observation on or after';
   const what = colouring.charAt(0).toUpperCase() + colouring.slice(1);
@@ -282,10 +288,10 @@ async function sceneChip(input: ChipInput, place: SiteWindow, plan: SceneChipPla
     colouring === 'NDVI'
       ? { ...NDVI_LEGEND, swatches: [{ colour: NOT_SEEN_COLOUR, label: 'greyed: not seen clear' }] }
       : { swatches: [{ colour: NOT_SEEN_COLOUR, label: 'greyed: not seen clear' }] };
-  const layer = plan.role === 'before' ? ('scene-before' as const) : ('scene-after' as const);
+  const role = plan.role === 'before' ? ('scene-before' as const) : ('scene-after' as const);
   const source = `STAC item${ids.length > 1 ? 's' : ''} ${ids.join(', ')}, read again around the site`;
-  const chipPlan = { layer, asset: `scene ${ids.join(' ')}`, window: observation.date, scenes: ids, caption };
-  return chipFile(input, place, { ...chipPlan, file: `chip-${layer}.png`, source }, map, legend);
+  const chipPlan = { layer: role, asset: `scene ${ids.join(' ')}`, window: observation.date, scenes: ids, caption };
+  return chipFile(input, place, { ...chipPlan, file: `chip-${role}.png`, source }, layer, legend);
 }
 
 export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
@@ -295,14 +301,16 @@ export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
   const product = productOf(input.product);
   const nodata = product.classes.find((entry) => entry.nodata)?.value ?? 255;
   const codes = await read(input.product, nodata);
-  const outside = Uint8Array.from({ length: codes.length }, (_, i) => (codes[i] === nodata ? 1 : 0));
-  const colours = new Map(product.classes.map((entry) => [entry.value, rgbOf(entry.colour)] as const));
+  const outside = new Uint8Array(codes.length);
+  for (let i = 0; i < codes.length; i++) outside[i] = codes[i] === nodata ? 1 : 0;
+  const colours = product.classes.map((entry) => [entry.value, rgbOf(entry.colour)] as const);
   const files: ChipFile[] = [];
+  // The classes chip comes last: its task takes the codes (transferred), each NDVI chip's a copy of `outside`.
   for (const plan of chipPlans(input)) {
-    const map =
+    const map: ChipLayer =
       plan.layer === 'classes'
-        ? classLayer(codes, colours, nodata, width, height)
-        : ndviLayer(await read(plan.asset, NaN), outside, width, height);
+        ? { kind: 'classes', width, height, codes, colours, nodata }
+        : { kind: 'ndvi', width, height, values: await read(plan.asset, NaN), outside: outside.slice() };
     const legend = plan.layer === 'classes' ? classLegend(input.product) : NDVI_LEGEND;
     const file = `chip-${plan.layer === 'classes' ? input.product : plan.layer}.png`;
     const source = `${plan.asset} of STAC item ${input.summary.item} (inputs ${input.summary.inputs})`;
