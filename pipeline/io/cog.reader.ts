@@ -500,6 +500,20 @@ function lookUpTile(key: string): Pick<TileLookup, 'data' | 'pending'> | undefin
 }
 
 /**
+ * A decoded tile must hold all its rows (a strip at the foot of the image has fewer): a stream that ends early
+ * (a damaged file) decodes without an error in both inflate and LZW, and its missing pixels would be read as fill.
+ */
+function checkWhole(tile: TileLookup['tile'], data: Uint8Array, coding: TileCoding): void {
+  const { width, samples, bytesPerSample } = coding.layout;
+  const needed = tile.rows * width * samples * bytesPerSample;
+  if (data.byteLength < needed) {
+    throw new Error(
+      `tile ${tile.tx},${tile.ty} (sample ${tile.sample}) decodes to ${data.byteLength} bytes of its ${needed}: its stream ends early`,
+    );
+  }
+}
+
+/**
  * Decodes the stored tiles of one file into shared memory (workers/tile.decode.ts), the cache's form: on this
  * thread by default; a run passes one that decodes in its worker pool.
  */
@@ -652,11 +666,13 @@ export class RasterReader {
         signal,
       );
       try {
-        return await decode(
+        const tiles = await decode(
           coding,
           stored.map((bytes) => new Uint8Array(bytes)),
           signal,
         );
+        missing.forEach((lookup, index) => checkWhole(lookup.tile, tiles[index]!, coding));
+        return tiles;
       } catch (error) {
         if (signal?.aborted) throw error;
         throw new ChangewatchError(

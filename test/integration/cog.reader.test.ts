@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
+import { fromFile } from 'geotiff';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -243,6 +245,35 @@ describe('range requests', () => {
     expect(error).toBeInstanceOf(ChangewatchError);
     expect((error as ChangewatchError).code).toBe('E_READ');
     expect((error as Error).message).toMatch(/truncated; fetch it again/);
+  });
+
+  it('a tile whose stream ends early (half its pixels) fails with E_DECODE naming it, not fill where pixels were', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-short-'));
+    const path = join(dir, 'B04-short-tile.tif');
+    const bytes = readFileSync(join(SHARED_DATA, MOROCCO_B04));
+    const tiff = await fromFile(join(SHARED_DATA, MOROCCO_B04));
+    const directory = (await tiff.getImage(0)).getFileDirectory();
+    const offsets = (await directory.loadValue('TileOffsets')) as number[];
+    const counts = (await directory.loadValue('TileByteCounts')) as number[];
+    await tiff.close();
+    // Tile 1,1 of 512 × 512 UInt16: a whole zlib stream of its first 256 rows, in its place (the rest of its bytes
+    // unchanged): both inflates decode it without an error.
+    const short = deflateSync(new Uint8Array(256 * 512 * 2));
+    const tile = 1 * 3 + 1; // of 3 × 3
+    expect(short.length).toBeLessThan(counts[tile]!);
+    bytes.set(short, offsets[tile]!);
+    writeFileSync(path, bytes);
+    const reader = await open(new FileByteSource(path));
+    const error = await reader.readWindow({ x0: 600, y0: 600, x1: 700, y1: 700 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChangewatchError);
+    expect((error as ChangewatchError).code).toBe('E_DECODE');
+    expect((error as Error).message).toMatch(
+      /cannot decode 1 tiles \(tile 1,1 \(sample 0\) decodes to 262144 bytes of its 524288: its stream ends early\): the file may be corrupt/,
+    );
+    // The tiles around it still read as GDAL reads them.
+    const around = { x0: 0, y0: 0, x1: 512, y1: 1098 };
+    const [band] = (await reader.readWindow(around)).bands;
+    expectSameBytes(band!, gdalWindow(join(SHARED_DATA, MOROCCO_B04), around, { bytesPerSample: 2 })[0]);
   });
 
   it('a file that is not a GeoTIFF fails with E_DECODE', async () => {
