@@ -4,6 +4,7 @@ import { fetchedChangeBlock, type FetchedBlockTask } from './block.dates.js';
 import { changeBlock, type ChangeBlockResult, type ChangeBlockTask } from './change.block.js';
 import { decodeTilesTask, type DecodeTilesResult, type DecodeTilesTask } from './tile.decode.js';
 import { composeChipTask, type ChipPng, type ComposeChipTask } from './chip.js';
+import { encodeTileTask, type EncodeTileTask } from './cog.tile.js';
 
 /** The columns' pixel areas of a grid (aoi/pixel.area.ts), off the main thread at the start of a run. */
 export interface PixelAreaTask {
@@ -18,7 +19,7 @@ export interface ReadyTask {
 
 /** Every task the worker pool runs, keyed by `type`: one registry, no `if` chains. Pure. */
 export type WorkerTask =
-  ChangeBlockTask | FetchedBlockTask | DecodeTilesTask | PixelAreaTask | ComposeChipTask | ReadyTask;
+  ChangeBlockTask | FetchedBlockTask | DecodeTilesTask | PixelAreaTask | ComposeChipTask | EncodeTileTask | ReadyTask;
 
 /** What each task type returns. */
 interface Results {
@@ -27,6 +28,7 @@ interface Results {
   'decode-tiles': DecodeTilesResult;
   'pixel-area': { hectares: Float64Array };
   'compose-chip': ChipPng;
+  'encode-tile': { bytes: Uint8Array };
   ready: { ready: true };
 }
 export type WorkerResult<T extends WorkerTask = WorkerTask> = Results[T['type']];
@@ -37,6 +39,7 @@ const KERNELS: { [K in WorkerTask['type']]: (task: Extract<WorkerTask, { type: K
   'decode-tiles': decodeTilesTask,
   'pixel-area': (task) => ({ hectares: pixelAreaHaByColumn(task.grid) }),
   'compose-chip': composeChipTask,
+  'encode-tile': encodeTileTask,
   ready: () => ({ ready: true }),
 };
 

@@ -80,6 +80,16 @@ export interface AnalysisSink {
   composites(window: PixelWindow, inside: Uint8Array, result: ChangeBlockResult | null): void;
   /** Pass 2: one block's final classes, for every block of the grid. */
   classified(window: PixelWindow, inside: Uint8Array, classes: BlockClasses): void;
+  /**
+   * Resolves once the work the sink set going elsewhere (tiles compressed in the pool) is back within its bound;
+   * awaited after each block, so that work cannot pile up in memory.
+   */
+  drain?(): Promise<void>;
+}
+
+/** Every sink's {@link AnalysisSink.drain}, in turn. */
+async function drainSinks(sinks: readonly AnalysisSink[]): Promise<void> {
+  for (const sink of sinks) await sink.drain?.();
 }
 
 /** One product's figures. */
@@ -411,6 +421,7 @@ async function computeBlocks(state: AnalysisState, stripe?: StripeBlocks): Promi
       if (!window.any) {
         const outside = new Uint8Array((window.x1 - window.x0) * (window.y1 - window.y0));
         for (const sink of sinks) sink.composites(window, outside, null);
+        await drainSinks(sinks);
         continue;
       }
       const compute = (await startBlock(state, index, window)).result;
@@ -420,6 +431,7 @@ async function computeBlocks(state: AnalysisState, stripe?: StripeBlocks): Promi
         input.signal?.throwIfAborted();
         if (stripe) await stripe.keep(index, result);
         else takeBlock(state, index, window, result);
+        await drainSinks(sinks);
         input.onBlock?.({ block: ++done, blocks: computed });
       });
       taken = placed;
@@ -443,7 +455,7 @@ async function computeBlocks(state: AnalysisState, stripe?: StripeBlocks): Promi
 }
 
 /** Pass 2 over every block: final classes to the sinks, zonal statistics added up. */
-function classifyBlocks(state: AnalysisState): void {
+async function classifyBlocks(state: AnalysisState): Promise<void> {
   const { input } = state;
   const sinks = input.sinks ?? [];
   for (const [index, window] of state.windows.entries()) {
@@ -460,6 +472,7 @@ function classifyBlocks(state: AnalysisState): void {
         };
       }
       for (const sink of sinks) sink.classified(window, new Uint8Array(pixels), classes);
+      await drainSinks(sinks);
       continue;
     }
     const inside = state.insideOf(window);
@@ -470,6 +483,7 @@ function classifyBlocks(state: AnalysisState): void {
     }
     for (const agreement of state.agreements) agreement.add(window, inside, classes, state.blockArea(window));
     for (const sink of sinks) sink.classified(window, inside, classes);
+    await drainSinks(sinks);
   }
 }
 
@@ -585,6 +599,6 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   await state.pixelAreaReady();
   // Patches across block seams, and the minimum mapping unit (and other patch rules) on their true areas.
   const keptPatches = state.passes.flatMap((passes) => passes.decide());
-  classifyBlocks(state);
+  await classifyBlocks(state);
   return analysisRun(state, keptPatches, blocks);
 }

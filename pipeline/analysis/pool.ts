@@ -5,6 +5,7 @@ import { Piscina } from 'piscina';
 import { buffersOf, runTask, type WorkerResult, type WorkerTask } from '../../workers/tasks.js';
 import { ChangewatchError } from '../errors.js';
 import type { TileDecoder } from '../scenes/scene.read.js';
+import type { TileEncoder } from '../io/cog.writer.js';
 import { concurrencyLimit } from './limit.js';
 
 /**
@@ -91,6 +92,12 @@ export class ComputePool {
   decoder(signal?: AbortSignal): TileDecoder {
     return async (coding, stored) =>
       (await this.run({ type: 'decode-tiles', coding, stored }, signal ? { signal } : {})).tiles;
+  }
+
+  /** A COG tile encoder that compresses in this pool's threads (the tile is transferred there). */
+  tileEncoder(signal?: AbortSignal): TileEncoder {
+    return async (tile, tileSize, samples, dataType) =>
+      (await this.run({ type: 'encode-tile', tile, tileSize, samples, dataType }, signal ? { signal } : {})).bytes;
   }
 
   async destroy(): Promise<void> {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import type { TypedArray } from 'geotiff';
 import { halve, overviewSizes, type OverviewResampling } from '../../workers/overview.js';
 import type { GeoTransform } from '../../workers/grid.js';
 import { ChangewatchError } from '../errors.js';
 import type { DataType } from './cog.reader.js';
+import { encodeTile, TIFF_TYPES } from '../../workers/cog.tile.js';
 
 /**
  * A small Cloud-Optimized GeoTIFF writer (no JavaScript library writes COGs): classic little-endian TIFF, 512×512
@@ -19,7 +19,19 @@ import type { DataType } from './cog.reader.js';
  * of its level, and halved into its parent overview tile, which is compressed in turn when all its children have
  * arrived. Memory holds only the tiles still being filled (about one row of tiles per level when blocks arrive
  * row by row), whatever the raster's size; `finish` lays the scratch tiles out in the COG order.
+ *
+ * With a {@link TileEncoder} (the run's worker pool) a whole tile is compressed there while blocks go on arriving:
+ * `drain` bounds how many are out, and the file is the same byte for byte (tiles are laid out by their place, not
+ * by when they came back).
  */
+
+/** Compresses a whole tile elsewhere (workers/cog.tile.ts in a worker thread); `tile` is no longer the caller's. */
+export type TileEncoder = (
+  tile: TypedArray,
+  tileSize: number,
+  samples: number,
+  dataType: DataType,
+) => Promise<Uint8Array>;
 
 export interface CogOptions {
   width: number;
@@ -56,17 +68,6 @@ export interface WrittenFile {
   sha256: string;
 }
 
-const TYPES = {
-  uint8: { array: Uint8Array, bits: 8, format: 1 },
-  int8: { array: Int8Array, bits: 8, format: 2 },
-  uint16: { array: Uint16Array, bits: 16, format: 1 },
-  int16: { array: Int16Array, bits: 16, format: 2 },
-  uint32: { array: Uint32Array, bits: 32, format: 1 },
-  int32: { array: Int32Array, bits: 32, format: 2 },
-  float32: { array: Float32Array, bits: 32, format: 3 },
-  float64: { array: Float64Array, bits: 64, format: 3 },
-} as const;
-
 const SHORT = 3;
 const LONG = 4;
 const ASCII = 2;
@@ -92,33 +93,6 @@ export function gdalMetadataXml(metadata: Record<string, string>, bandNames: str
   return items.length === 0 ? undefined : `<GDALMetadata>\n${items.join('\n')}\n</GDALMetadata>\n`;
 }
 
-/** Horizontal differencing (predictor 2) of one tile, in place, per sample with stride `samples`. */
-function predictIntegers(tile: TypedArray, tileSize: number, samples: number): void {
-  const rowLength = tileSize * samples;
-  for (let row = 0; row < tileSize; row++) {
-    const start = row * rowLength;
-    for (let i = rowLength - 1; i >= samples; i--) tile[start + i] = tile[start + i]! - tile[start + i - samples]!;
-  }
-}
-
-/** Floating-point predictor (TIFF Technical Note 3): bytes of each row split into planes, MSB first, then differenced. */
-function predictFloats(bytes: Uint8Array, tileSize: number, samples: number, bytesPerSample: number): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  const values = tileSize * samples;
-  const rowBytes = values * bytesPerSample;
-  for (let row = 0; row < tileSize; row++) {
-    const base = row * rowBytes;
-    for (let value = 0; value < values; value++) {
-      for (let byte = 0; byte < bytesPerSample; byte++) {
-        // Little-endian input: byte `byte` of a value goes to plane bytesPerSample − 1 − byte (MSB plane first).
-        out[base + (bytesPerSample - 1 - byte) * values + value] = bytes[base + value * bytesPerSample + byte]!;
-      }
-    }
-    for (let i = rowBytes - 1; i >= samples; i--) out[base + i] = (out[base + i]! - out[base + i - samples]!) & 0xff;
-  }
-  return out;
-}
-
 function geoKeys(epsg: number): number[] {
   const geographic = epsg === 4326;
   // GeoKeyDirectory header: version 1, revision 1.0, number of keys; then (key, location 0, count 1, value).
@@ -132,18 +106,6 @@ function geoKeys(epsg: number): number[] {
 
 function nodataText(nodata: number): string {
   return Number.isNaN(nodata) ? 'nan' : String(nodata);
-}
-
-function encodeTile(tile: TypedArray, tileSize: number, samples: number, dataType: DataType): Buffer {
-  const { bits, format } = TYPES[dataType];
-  let bytes: Uint8Array;
-  if (format === 3) {
-    bytes = predictFloats(new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength), tileSize, samples, bits / 8);
-  } else {
-    predictIntegers(tile, tileSize, samples);
-    bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
-  }
-  return deflateSync(bytes, { level: 6 });
 }
 
 interface PendingTile {
@@ -166,6 +128,8 @@ interface LevelState {
   fd: number;
   path: string;
   written: number;
+  /** 1 once a tile is whole (its compressed bytes may still be on their way to the scratch file). */
+  complete: Uint8Array;
   offsets: Float64Array;
   lengths: Float64Array;
 }
@@ -296,10 +260,15 @@ export class CogWriter {
   private readonly fill: number;
   private readonly levels: LevelState[];
   private closed = false;
+  /** Tiles being compressed by {@link encode}, and the first failure among them. */
+  private readonly encoding = new Set<Promise<void>>();
+  private failure: unknown;
 
   constructor(
     readonly path: string,
     private readonly options: CogOptions,
+    /** Where whole tiles are compressed; default: here, as they complete. */
+    private readonly encode?: TileEncoder,
   ) {
     this.tileSize = options.tileSize ?? 512;
     this.samples = options.samples ?? 1;
@@ -325,6 +294,7 @@ export class CogWriter {
           fd: onDisk(this.folder, () => openSync(scratch, 'w+')),
           path: scratch,
           written: 0,
+          complete: new Uint8Array(across * down),
           offsets: new Float64Array(across * down).fill(-1),
           lengths: new Float64Array(across * down),
         });
@@ -341,7 +311,7 @@ export class CogWriter {
   }
 
   private newTile(level: LevelState, tx: number, ty: number): PendingTile {
-    const { array: Typed } = TYPES[this.options.dataType];
+    const { array: Typed } = TIFF_TYPES[this.options.dataType];
     const bands = Array.from({ length: this.samples }, () => {
       const band = new Typed(this.tileSize * this.tileSize) as TypedArray;
       if (this.fill !== 0) band.fill(this.fill);
@@ -382,7 +352,7 @@ export class CogWriter {
     for (let ty = Math.floor(y0 / size); ty * size < y0 + height; ty++) {
       for (let tx = Math.floor(x0 / size); tx * size < x0 + width; tx++) {
         const index = ty * level.across + tx;
-        if (level.offsets[index]! >= 0)
+        if (level.complete[index])
           throw new RangeError(`CogWriter: tile ${tx},${ty} of level ${levelIndex} written twice`);
         let tile = level.pending.get(index);
         if (!tile) {
@@ -427,7 +397,7 @@ export class CogWriter {
     const parent = this.levels[levelIndex + 1];
     let halves: ArrayLike<number>[] | undefined;
     if (parent) {
-      const { array: Typed } = TYPES[this.options.dataType];
+      const { array: Typed } = TIFF_TYPES[this.options.dataType];
       const make = (length: number) => new Typed(length) as unknown as { length: number; [i: number]: number };
       halves = tile.bands.map((band) => {
         // Only the tile's pixels inside the raster take part: the padding must not enter an average.
@@ -443,30 +413,53 @@ export class CogWriter {
     let interleaved: TypedArray;
     if (this.samples === 1) interleaved = tile.bands[0]!;
     else {
-      const { array: Typed } = TYPES[this.options.dataType];
+      const { array: Typed } = TIFF_TYPES[this.options.dataType];
       interleaved = new Typed(size * size * this.samples) as TypedArray;
       for (let s = 0; s < this.samples; s++) {
         const band = tile.bands[s]!;
         for (let i = 0; i < size * size; i++) interleaved[i * this.samples + s] = band[i]!;
       }
     }
-    const encoded = encodeTile(interleaved, size, this.samples, this.options.dataType);
     const index = ty * level.across + tx;
-    onDisk(this.folder, () => writeAll(level.fd, encoded, level.written));
-    level.offsets[index] = level.written;
-    level.lengths[index] = encoded.length;
-    level.written += encoded.length;
+    level.complete[index] = 1;
+    if (this.encode) this.encodeAside(level, index, interleaved);
+    else this.store(level, index, encodeTile(interleaved, size, this.samples, this.options.dataType));
     if (parent && halves) {
       this.place(levelIndex + 1, (tx * size) / 2, (ty * size) / 2, Math.ceil(width / 2), Math.ceil(height / 2), halves);
     }
   }
 
+  /** A compressed tile to its level's scratch file. */
+  private store(level: LevelState, index: number, encoded: Uint8Array): void {
+    onDisk(this.folder, () => writeAll(level.fd, encoded, level.written));
+    level.offsets[index] = level.written;
+    level.lengths[index] = encoded.length;
+    level.written += encoded.length;
+  }
+
+  private encodeAside(level: LevelState, index: number, tile: TypedArray): void {
+    const job: Promise<void> = this.encode!(tile, this.tileSize, this.samples, this.options.dataType)
+      // An aborted writer has closed its scratch files: their descriptors may already belong to other files.
+      .then((encoded) => (this.closed ? undefined : this.store(level, index, encoded)))
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => this.encoding.delete(job));
+    this.encoding.add(job);
+  }
+
+  /** Resolves once at most `limit` tiles are being compressed elsewhere; throws the first such compression's failure. */
+  async drain(limit = 0): Promise<void> {
+    while (this.encoding.size > limit) await Promise.race(this.encoding);
+    if (this.failure !== undefined) throw this.failure;
+  }
+
   /** Fills what was never written with nodata, lays the file out in the COG order and removes the scratch files. */
-  finish(): WrittenFile {
+  async finish(): Promise<WrittenFile> {
     if (this.closed) throw new Error('CogWriter: already finished');
     const level0 = this.levels[0]!;
     for (let index = 0; index < level0.offsets.length; index++) {
-      if (level0.offsets[index]! >= 0) continue;
+      if (level0.complete[index]) continue;
       const tx = index % level0.across;
       const ty = Math.floor(index / level0.across);
       const tile = level0.pending.get(index) ?? this.newTile(level0, tx, ty);
@@ -474,6 +467,7 @@ export class CogWriter {
       this.complete(0, tx, ty, tile);
     }
     try {
+      await this.drain();
       return this.assemble();
     } finally {
       this.discardScratch();
@@ -508,7 +502,7 @@ export class CogWriter {
 
   /** The IFD of one level, sorted by tag; tile offsets are zeros until {@link placeTileData} knows them. */
   private levelIfd(level: LevelState, index: number, metadata: string | undefined): Entry[] {
-    const { bits, format } = TYPES[this.options.dataType];
+    const { bits, format } = TIFF_TYPES[this.options.dataType];
     const { options, samples, tileSize } = this;
     const rgb = options.photometric === 'rgb';
     const entries: Entry[] = [
@@ -611,9 +605,9 @@ export class CogWriter {
 }
 
 /** Writes whole arrays as a COG at `path` (small rasters and tests): the same streamed writer, fed tile by tile. */
-export function writeCog(path: string, input: CogInput): WrittenFile {
+export async function writeCog(path: string, input: CogInput): Promise<WrittenFile> {
   const { bands, ...options } = input;
-  const { array: Typed } = TYPES[input.dataType];
+  const { array: Typed } = TIFF_TYPES[input.dataType];
   for (const band of bands) {
     if (!(band instanceof Typed) || band.length !== input.width * input.height) {
       throw new RangeError(`writeCog: every band must be a ${Typed.name} of ${input.width}×${input.height}`);
@@ -627,7 +621,7 @@ export function writeCog(path: string, input: CogInput): WrittenFile {
       const rows = bands.map((band) => band.subarray(y0 * input.width, (y0 + height) * input.width));
       writer.writeBlock(0, y0, input.width, height, rows);
     }
-    return writer.finish();
+    return await writer.finish();
   } catch (error) {
     writer.abort();
     throw error;

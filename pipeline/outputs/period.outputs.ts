@@ -100,7 +100,7 @@ export function plannedOutputs(selection: ProductSelection): string[] {
 }
 
 export async function periodOutputs(input: PeriodOutputsInput): Promise<{ files: OutputFile[]; summary: Summary }> {
-  const { rasters, pictures } = input.rasters.finish();
+  const { rasters, pictures } = await input.rasters.finish();
   const files: OutputFile[] = [...rasters, polygonsFile(input.run), ...(await previewFiles(input, pictures))];
   const unsited = buildSummary({ ...input, files });
   const summary: Summary = { ...unsited, sites: await input.countSites({ summary: unsited, files }) };

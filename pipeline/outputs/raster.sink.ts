@@ -23,7 +23,7 @@ import {
 } from '../../workers/render.js';
 import type { AnalysisSink, BlockClasses } from '../analysis/analysis.js';
 import type { ProductSelection, SelectedProduct } from '../analysis/products.select.js';
-import { CogWriter, type CogOptions } from '../io/cog.writer.js';
+import { CogWriter, type CogOptions, type TileEncoder } from '../io/cog.writer.js';
 
 /** A full disk under the work folder, said as such (the rasters are the largest files a run writes). */
 export { noSpaceLeft } from '../io/cog.writer.js';
@@ -293,6 +293,8 @@ export class RasterOutputSink implements AnalysisSink {
     private readonly workDir: string,
     private readonly windows: { baseline: string; monitoring: string },
     private readonly resolution: number,
+    /** Where the rasters' tiles are compressed (the run's worker pool); default: this thread. */
+    private readonly encode?: TileEncoder,
   ) {}
 
   open(grid: Grid, selection: ProductSelection): void {
@@ -300,7 +302,7 @@ export class RasterOutputSink implements AnalysisSink {
     const specs = rasterSpecs(this.windows, selection, this.resolution);
     const place = { width: grid.width, height: grid.height, epsg: grid.epsg, transform: grid.transform };
     for (const spec of specs) {
-      const writer = new CogWriter(join(this.workDir, `${spec.asset}.tif`), { ...place, ...spec.options });
+      const writer = new CogWriter(join(this.workDir, `${spec.asset}.tif`), { ...place, ...spec.options }, this.encode);
       this.writers.set(spec.asset, { writer, spec });
     }
     this.ndvi = {
@@ -368,11 +370,16 @@ export class RasterOutputSink implements AnalysisSink {
     addClassBlock(this.display!, placed, display);
   }
 
+  /** A block's tiles are being compressed elsewhere: resolves once each raster has at most two out. */
+  async drain(): Promise<void> {
+    for (const { writer } of this.writers.values()) await writer.drain(2);
+  }
+
   /** Closes the COGs (in asset order) and draws the previews. */
-  finish(): { rasters: OutputFile[]; pictures: { before: Picture; after: Picture; overlay: Picture } } {
+  async finish(): Promise<{ rasters: OutputFile[]; pictures: { before: Picture; after: Picture; overlay: Picture } }> {
     const rasters: OutputFile[] = [];
     for (const { writer, spec } of this.writers.values()) {
-      const written = writer.finish();
+      const written = await writer.finish();
       rasters.push({
         asset: spec.asset,
         file: `${spec.asset}.tif`,

@@ -7,8 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
 import { RasterReader } from '../../pipeline/io/cog.reader.js';
 import { CogWriter, writeCog, type CogInput } from '../../pipeline/io/cog.writer.js';
+import { ComputePool } from '../../pipeline/analysis/pool.js';
 import { normalizedDifference } from '../../workers/indices.js';
-import { DEBIAN_PYTHON, SHARED_DATA } from '../helpers/paths.js';
+import { DEBIAN_PYTHON, ROOT, SHARED_DATA } from '../helpers/paths.js';
 
 /** GDAL's own COG validator and gdalinfo statistics, from Debian's python3-gdal. */
 function gdalCheck(path: string): {
@@ -65,7 +66,7 @@ beforeAll(async () => {
 
 async function roundTrip(name: string, input: CogInput) {
   const path = join(dir, name);
-  writeCog(path, input);
+  await writeCog(path, input);
   const check = gdalCheck(path);
   const reader = await RasterReader.open(new FileByteSource(path));
   const back = await reader.readWindow({ x0: 0, y0: 0, x1: input.width, y1: input.height });
@@ -149,18 +150,8 @@ describe('CogWriter: COGs GDAL validates, whose values GDAL and geotiff.js read 
     expect(Buffer.from(back.bands[1]!.buffer).equals(Buffer.from(b.buffer))).toBe(true);
   });
 
-  it('streams blocks in any order and of any size into the same file, filling what was never written', async () => {
-    const options = {
-      width,
-      height,
-      dataType: 'float32' as const,
-      epsg: 32735,
-      transform: [701_410, 10, 0, 9_730_510, 0, -10] as const,
-      nodata: NaN,
-      resampling: 'average' as const,
-    };
-    const whole = writeCog(join(dir, 'whole.tif'), { ...options, bands: [ndvi] });
-    // Blocks of 300×200 (not tile-aligned) in a shuffled order; one block left out, to be filled with nodata.
+  /** The Bukavu NDVI as blocks of 300×200 (not tile-aligned) in a shuffled order, one left out. */
+  function shuffledBlocks() {
     const blocks: Array<[number, number]> = [];
     for (let y0 = 0; y0 < height; y0 += 200) for (let x0 = 0; x0 < width; x0 += 300) blocks.push([x0, y0]);
     let seed = 7;
@@ -169,10 +160,11 @@ describe('CogWriter: COGs GDAL validates, whose values GDAL and geotiff.js read 
       const j = seed % (i + 1);
       [blocks[i], blocks[j]] = [blocks[j]!, blocks[i]!];
     }
-    const [skipX, skipY] = blocks.pop()!;
-    const skipped = Float32Array.from(ndvi);
-    const streamedPath = join(dir, 'streamed.tif');
-    const writer = new CogWriter(streamedPath, options);
+    const skip = blocks.pop()!;
+    return { blocks, skip };
+  }
+
+  function writeBlocks(writer: CogWriter, blocks: ReadonlyArray<readonly [number, number]>): void {
     for (const [x0, y0] of blocks) {
       const w = Math.min(300, width - x0);
       const h = Math.min(200, height - y0);
@@ -180,10 +172,31 @@ describe('CogWriter: COGs GDAL validates, whose values GDAL and geotiff.js read 
       for (let y = 0; y < h; y++) block.set(ndvi.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
       writer.writeBlock(x0, y0, w, h, [block]);
     }
+  }
+
+  const streamOptions = () => ({
+    width,
+    height,
+    dataType: 'float32' as const,
+    epsg: 32735,
+    transform: [701_410, 10, 0, 9_730_510, 0, -10] as const,
+    nodata: NaN,
+    resampling: 'average' as const,
+  });
+
+  it('streams blocks in any order and of any size into the same file, filling what was never written', async () => {
+    const options = streamOptions();
+    const whole = await writeCog(join(dir, 'whole.tif'), { ...options, bands: [ndvi] });
+    const { blocks, skip } = shuffledBlocks();
+    const [skipX, skipY] = skip;
+    const skipped = Float32Array.from(ndvi);
+    const streamedPath = join(dir, 'streamed.tif');
+    const writer = new CogWriter(streamedPath, options);
+    writeBlocks(writer, blocks);
     for (let y = skipY; y < Math.min(height, skipY + 200); y++)
       skipped.fill(NaN, y * width + skipX, y * width + Math.min(width, skipX + 300));
-    const streamed = writer.finish();
-    const reference = writeCog(join(dir, 'skipped.tif'), { ...options, bands: [skipped] });
+    const streamed = await writer.finish();
+    const reference = await writeCog(join(dir, 'skipped.tif'), { ...options, bands: [skipped] });
     const bytes = readFileSync(streamedPath);
     expect(bytes.equals(readFileSync(reference.path))).toBe(true);
     expect(streamed.size).toBe(bytes.length);
@@ -192,6 +205,39 @@ describe('CogWriter: COGs GDAL validates, whose values GDAL and geotiff.js read 
     expect(readdirSync(dir).filter((name) => name.endsWith('.part'))).toEqual([]);
     expect(gdalCheck(streamedPath).errors).toEqual([]);
     expect(() => writer.writeBlock(0, 0, 1, 1, [new Float32Array(1)])).toThrow(/finished/);
+  });
+
+  it('with its tiles compressed in a worker pool, writes the same bytes; a failed compression fails the file', async () => {
+    const options = streamOptions();
+    const { blocks } = shuffledBlocks();
+    const here = new CogWriter(join(dir, 'here.tif'), options);
+    writeBlocks(here, blocks);
+    const expected = await here.finish();
+    const pool = new ComputePool({ entry: join(ROOT, 'dist', 'workers', 'pool.entry.js'), maxThreads: 2 });
+    try {
+      const pooled = new CogWriter(join(dir, 'pooled.tif'), options, pool.tileEncoder());
+      writeBlocks(pooled, blocks);
+      await pooled.drain(1);
+      const written = await pooled.finish();
+      expect(written.sha256).toBe(expected.sha256);
+      expect(readFileSync(written.path).equals(readFileSync(expected.path))).toBe(true);
+      // Tiles of nodata, which compress to a few bytes.
+      const empty = { ...options, bands: [new Float32Array(width * height).fill(NaN)] };
+      const emptyHere = await writeCog(join(dir, 'empty-here.tif'), empty);
+      const emptyPooled = new CogWriter(join(dir, 'empty-pooled.tif'), options, pool.tileEncoder());
+      expect((await emptyPooled.finish()).sha256).toBe(emptyHere.sha256);
+      // A compression that fails (here: a tile the worker cannot encode) surfaces at the next drain or finish.
+      const failing = new CogWriter(join(dir, 'failing.tif'), options, (tile, size, samples) =>
+        pool.tileEncoder()(tile, size, samples, 'no-such-type' as never),
+      );
+      writeBlocks(failing, blocks);
+      const error = await failing.finish().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'E_COMPUTE' });
+      failing.abort();
+      expect(readdirSync(dir).filter((name) => name.startsWith('failing'))).toEqual([]);
+    } finally {
+      await pool.destroy();
+    }
   });
 
   it('refuses a pixel written twice', () => {

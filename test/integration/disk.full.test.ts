@@ -54,7 +54,7 @@ describe('a full disk where rasters are written', () => {
     mkdirSync(work);
     let error: unknown;
     try {
-      writeCog(join(work, 'red.tif'), {
+      await writeCog(join(work, 'red.tif'), {
         width,
         height,
         dataType: 'float32',

@@ -49,7 +49,7 @@ const expected = new Map<string, TypedArray[][]>();
 
 beforeAll(async () => {
   const source = await RasterReaderFree.readAll(MOROCCO_B04);
-  writeCog(PREDICTOR_2, {
+  await writeCog(PREDICTOR_2, {
     width: 1098,
     height: 1098,
     dataType: 'uint16',

@@ -1,0 +1,75 @@
+import { deflateSync } from 'node:zlib';
+import type { TypedArray } from 'geotiff';
+import type { DataType } from './tile.window.js';
+
+/**
+ * One tile of a COG as stored: the TIFF predictor applied (2, horizontal differencing, for integers; 3, the
+ * floating-point predictor of TIFF Technical Note 3, for floats), then DEFLATE (zlib level 6). Pure, so the COG
+ * writer (pipeline/io/cog.writer.ts) has its tiles compressed in the run's worker threads while it goes on.
+ */
+
+/** Each sample type: its typed array, TIFF BitsPerSample and SampleFormat (1 unsigned, 2 signed, 3 float). */
+export const TIFF_TYPES = {
+  uint8: { array: Uint8Array, bits: 8, format: 1 },
+  int8: { array: Int8Array, bits: 8, format: 2 },
+  uint16: { array: Uint16Array, bits: 16, format: 1 },
+  int16: { array: Int16Array, bits: 16, format: 2 },
+  uint32: { array: Uint32Array, bits: 32, format: 1 },
+  int32: { array: Int32Array, bits: 32, format: 2 },
+  float32: { array: Float32Array, bits: 32, format: 3 },
+  float64: { array: Float64Array, bits: 64, format: 3 },
+} as const satisfies Record<DataType, { array: unknown; bits: number; format: number }>;
+
+/** Horizontal differencing (predictor 2) of one tile, in place, per sample with stride `samples`. */
+function predictIntegers(tile: TypedArray, tileSize: number, samples: number): void {
+  const rowLength = tileSize * samples;
+  for (let row = 0; row < tileSize; row++) {
+    const start = row * rowLength;
+    for (let i = rowLength - 1; i >= samples; i--) tile[start + i] = tile[start + i]! - tile[start + i - samples]!;
+  }
+}
+
+/** Floating-point predictor (TIFF Technical Note 3): bytes of each row split into planes, MSB first, then differenced. */
+function predictFloats(bytes: Uint8Array, tileSize: number, samples: number, bytesPerSample: number): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  const values = tileSize * samples;
+  const rowBytes = values * bytesPerSample;
+  for (let row = 0; row < tileSize; row++) {
+    const base = row * rowBytes;
+    for (let value = 0; value < values; value++) {
+      for (let byte = 0; byte < bytesPerSample; byte++) {
+        // Little-endian input: byte `byte` of a value goes to plane bytesPerSample − 1 − byte (MSB plane first).
+        out[base + (bytesPerSample - 1 - byte) * values + value] = bytes[base + value * bytesPerSample + byte]!;
+      }
+    }
+    for (let i = rowBytes - 1; i >= samples; i--) out[base + i] = (out[base + i]! - out[base + i - samples]!) & 0xff;
+  }
+  return out;
+}
+
+/** A whole tile (`tileSize`², samples interleaved) as stored; an integer tile is differenced in place. */
+export function encodeTile(tile: TypedArray, tileSize: number, samples: number, dataType: DataType): Uint8Array {
+  const { bits, format } = TIFF_TYPES[dataType];
+  let bytes: Uint8Array;
+  if (format === 3) {
+    bytes = predictFloats(new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength), tileSize, samples, bits / 8);
+  } else {
+    predictIntegers(tile, tileSize, samples);
+    bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
+  }
+  return deflateSync(bytes, { level: 6 });
+}
+
+/** The worker task that encodes one COG tile: the tile in (transferred), its stored bytes out. */
+export interface EncodeTileTask {
+  type: 'encode-tile';
+  tile: TypedArray;
+  tileSize: number;
+  samples: number;
+  dataType: DataType;
+}
+
+export function encodeTileTask(task: EncodeTileTask): { bytes: Uint8Array } {
+  // Copied: node:zlib's output (Node 24) lies in memory that cannot be transferred back to the main thread.
+  return { bytes: new Uint8Array(encodeTile(task.tile, task.tileSize, task.samples, task.dataType)) };
+}
