@@ -260,6 +260,8 @@ export class CogWriter {
   private readonly fill: number;
   private readonly levels: LevelState[];
   private closed = false;
+  /** `finish` has begun: no more blocks, and no second `finish`. */
+  private finishing = false;
   /** Tiles being compressed by {@link encode}, and the first failure among them. */
   private readonly encoding = new Set<Promise<void>>();
   private failure: unknown;
@@ -327,7 +329,7 @@ export class CogWriter {
    * raster must be written exactly once (pixels never written are filled with nodata by {@link finish}).
    */
   writeBlock(x0: number, y0: number, width: number, height: number, bands: readonly ArrayLike<number>[]): void {
-    if (this.closed) throw new Error('CogWriter: already finished');
+    if (this.closed || this.finishing) throw new Error('CogWriter: already finished');
     if (bands.length !== this.samples)
       throw new RangeError(`CogWriter: ${bands.length} bands, expected ${this.samples}`);
     if (x0 < 0 || y0 < 0 || x0 + width > this.options.width || y0 + height > this.options.height)
@@ -456,21 +458,26 @@ export class CogWriter {
 
   /** Fills what was never written with nodata, lays the file out in the COG order and removes the scratch files. */
   async finish(): Promise<WrittenFile> {
-    if (this.closed) throw new Error('CogWriter: already finished');
-    const level0 = this.levels[0]!;
-    for (let index = 0; index < level0.offsets.length; index++) {
-      if (level0.complete[index]) continue;
-      const tx = index % level0.across;
-      const ty = Math.floor(index / level0.across);
-      const tile = level0.pending.get(index) ?? this.newTile(level0, tx, ty);
-      level0.pending.delete(index);
-      this.complete(0, tx, ty, tile);
-    }
+    if (this.closed || this.finishing) throw new Error('CogWriter: already finished');
+    this.finishing = true;
     try {
+      const level0 = this.levels[0]!;
+      for (let index = 0; index < level0.offsets.length; index++) {
+        if (level0.complete[index]) continue;
+        const tx = index % level0.across;
+        const ty = Math.floor(index / level0.across);
+        const tile = level0.pending.get(index) ?? this.newTile(level0, tx, ty);
+        level0.pending.delete(index);
+        this.complete(0, tx, ty, tile);
+        // A raster written in part leaves many tiles to fill: they go out a few at a time, as blocks' tiles do.
+        await this.drain(2);
+      }
       await this.drain();
+      // Aborted meanwhile: the scratch files are closed, and their descriptors may be another file's by now.
+      if (this.closed) throw new Error('CogWriter: aborted while finishing');
       return this.assemble();
     } finally {
-      this.discardScratch();
+      if (!this.closed) this.discardScratch();
     }
   }
 

@@ -1,10 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync, linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFile, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ChangewatchError } from '../errors.js';
 import { processAlive } from '../host.js';
 import type { ObjectBody, ObjectStore } from '../ports.js';
 import { checkKey } from './object.store.key.js';
+
+/** Removes a put's temporary file, if it is there; a failure to is left to the abandoned-file sweep. */
+function removeQuietly(temporary: string): void {
+  try {
+    rmSync(temporary, { force: true });
+  } catch {
+    // removeAbandoned takes it once this process is gone
+  }
+}
 
 /** A put's temporary file beside its target: `<name>.tmp-<pid>-<8 hex>`. */
 const TEMPORARY = /\.tmp-(\d+)-[0-9a-f]{8}$/;
@@ -32,26 +42,33 @@ export class FileObjectStore implements ObjectStore {
   /**
    * Writes the body to a temporary file beside `target`, then `place` (rename or hard link) puts it there in one
    * step; the temporary file never outlives a failed call, and `place` removes it when it leaves it behind.
+   *
+   * A body in memory is written synchronously, and placed so: the folder store is a local folder, and a dossier step
+   * puts thousands of small files, each of which took four round trips through libuv's threads when written
+   * asynchronously (1,600 files of 12 kB: 0.40 s against 0.13 s, 0.30 against 0.13 CPU s). A body in a file (a
+   * raster, maybe gigabytes) is copied asynchronously, so the run's timers (its lease's heartbeat) keep running.
    */
   private async viaTemporary(
     target: string,
     body: ObjectBody,
-    place: (temporary: string, target: string) => Promise<void>,
+    place: (temporary: string, target: string) => void,
   ): Promise<void> {
     const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const write = () =>
-      typeof body === 'object' && 'path' in body ? copyFile(body.path, temporary) : writeFile(temporary, body);
+    const source = typeof body === 'object' && 'path' in body ? body.path : undefined;
+    const write = () => (source ? copyFile(source, temporary) : writeFileSync(temporary, body as Uint8Array | string));
     try {
-      // The folder is made only when the write finds it missing: a dossier step puts thousands of files into
-      // folders that exist, and a mkdir for each cost more than the write.
-      await write().catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-        await mkdir(dirname(target), { recursive: true });
+      try {
         await write();
-      });
-      await place(temporary, target);
+      } catch (error) {
+        // The folder is made only when the write finds it missing (most puts go into folders that exist); a
+        // missing source file is the caller's error, said as it is.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || (source && !existsSync(source))) throw error;
+        mkdirSync(dirname(target), { recursive: true });
+        await write();
+      }
+      place(temporary, target);
     } catch (error) {
-      await rm(temporary, { force: true }).catch(() => undefined);
+      removeQuietly(temporary);
       throw error;
     }
   }
@@ -61,7 +78,7 @@ export class FileObjectStore implements ObjectStore {
     // The key is checked first: an unsafe key is refused as such, not reported as a failed write.
     const target = this.path(key);
     try {
-      await this.viaTemporary(target, body, rename);
+      await this.viaTemporary(target, body, renameSync);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       throw new ChangewatchError(
@@ -77,9 +94,14 @@ export class FileObjectStore implements ObjectStore {
     const target = this.path(key);
     try {
       // The link leaves the temporary file's own name in place: it goes once the key has its name.
-      await this.viaTemporary(target, body, (temporary, linked) =>
-        link(temporary, linked).finally(() => rm(temporary, { force: true })),
-      );
+      await this.viaTemporary(target, body, (temporary, linked) => {
+        try {
+          linkSync(temporary, linked);
+        } finally {
+          // Linked, the key exists whatever becomes of the temporary name: a failure to remove it is not the put's.
+          removeQuietly(temporary);
+        }
+      });
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;

@@ -217,8 +217,8 @@ async function chipFile(
     ['Software', `changewatch ${VERSION}`],
     ['Source', plan.source],
   ] as const;
-  // Coloured, composed and encoded in the run's pool while this thread reads the other chips (the layer's values
-  // are transferred: the caller no longer uses them).
+  // Coloured, composed and encoded in the run's pool while this thread reads for the other dossiers being built (the
+  // layer's values are transferred: the caller no longer uses them).
   const { png, ...chip } = await computeOn(input.pool?.(), { type: 'compose-chip', spec, text });
   const record: ChipRecord = {
     file: plan.file,
@@ -305,7 +305,8 @@ export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
   for (let i = 0; i < codes.length; i++) outside[i] = codes[i] === nodata ? 1 : 0;
   const colours = product.classes.map((entry) => [entry.value, rgbOf(entry.colour)] as const);
   const files: ChipFile[] = [];
-  // The classes chip comes last: its task takes the codes (transferred), each NDVI chip's a copy of `outside`.
+  // The classes chip's task takes the codes (transferred; nothing reads them after it), each NDVI chip's a copy of
+  // `outside` (one array cannot go to two tasks).
   for (const plan of chipPlans(input)) {
     const map: ChipLayer =
       plan.layer === 'classes'

@@ -58,7 +58,7 @@ export interface WantedDossier {
   fingerprint: string;
 }
 
-/** Builds at most this many dossiers at once: reads, drawing and PNG encoding (sharp's threads) overlap. */
+/** Builds at most this many dossiers at once: one's reads and writes overlap others' chips in the worker pool. */
 const CONCURRENCY = 4;
 
 const digestOf = (item: ResultItem) => String(item.properties['changewatch:inputs']);

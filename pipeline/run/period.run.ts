@@ -200,7 +200,7 @@ export async function computeAndPublish(
   // The folder follows TMPDIR; it needs room for the rasters of one period (about 3 bytes a pixel).
   const workDir = makeWorkDir(aoi.id);
   const windows = { baseline: periods.baseline.window.text, monitoring: periods.monitoring.window.text };
-  // Their tiles are compressed in the pool while the blocks go on (and the main thread publishes).
+  // Their tiles are compressed in the pool while the blocks go on and this thread takes them in.
   const encode = adapters.pool?.tileEncoder(options.signal);
   const rasters = new RasterOutputSink(workDir, windows, plan.resolution, encode);
   const signal = options.signal ? { signal: options.signal } : {};

@@ -226,6 +226,18 @@ describe('CogWriter: COGs GDAL validates, whose values GDAL and geotiff.js read 
       const emptyHere = await writeCog(join(dir, 'empty-here.tif'), empty);
       const emptyPooled = new CogWriter(join(dir, 'empty-pooled.tif'), options, pool.tileEncoder());
       expect((await emptyPooled.finish()).sha256).toBe(emptyHere.sha256);
+      // Aborted with tiles out, and while finishing: what comes back later is dropped, nothing is left behind.
+      const aborted = new CogWriter(join(dir, 'aborted.tif'), options, pool.tileEncoder());
+      writeBlocks(aborted, blocks);
+      aborted.abort();
+      await aborted.drain();
+      const abortedFinishing = new CogWriter(join(dir, 'aborted-finishing.tif'), options, pool.tileEncoder());
+      writeBlocks(abortedFinishing, blocks);
+      const finishing = abortedFinishing.finish();
+      await expect(abortedFinishing.finish()).rejects.toThrow(/already finished/);
+      abortedFinishing.abort();
+      await expect(finishing).rejects.toThrow(/aborted while finishing/);
+      expect(readdirSync(dir).filter((name) => name.startsWith('aborted'))).toEqual([]);
       // A compression that fails (here: a tile the worker cannot encode) surfaces at the next drain or finish.
       const failing = new CogWriter(join(dir, 'failing.tif'), options, (tile, size, samples) =>
         pool.tileEncoder()(tile, size, samples, 'no-such-type' as never),

@@ -84,6 +84,11 @@ describe('FileObjectStore', () => {
     expect(readdirSync(join(dir, 'a')).sort()).toEqual(['b.json', 'c.json', 'd.json']);
     expect(readFileSync(join(dir, 'a', 'd.json'), 'utf8')).toBe('[]');
     expect(readdirSync(join(dir, 'x', 'y'))).toEqual(['z.json']);
+    // A source file that is not there is said as such, and makes no folder for the key.
+    await expect(
+      store.put('gone/a.tif', { path: join(dir, 'no-such.tif') }, { contentType: 'image/tiff' }),
+    ).rejects.toMatchObject({ code: 'E_WRITE', message: /cannot write \(ENOENT\)/ });
+    expect(readdirSync(dir).sort()).toEqual(['a', 'x']);
     // A put that cannot take its place (a folder has the name) fails as E_WRITE and leaves nothing beside it.
     mkdirSync(join(dir, 'a', 'e.json'));
     await expect(store.put('a/e.json', '{}', { contentType: 'application/json' })).rejects.toMatchObject({
