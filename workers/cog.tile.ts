@@ -60,6 +60,14 @@ export function encodeTile(tile: TypedArray, tileSize: number, samples: number, 
   return deflateSync(bytes, { level: 6 });
 }
 
+/** Compresses a whole tile elsewhere (a worker thread, with {@link encodeTile}); `tile` is no longer the caller's. */
+export type TileEncoder = (
+  tile: TypedArray,
+  tileSize: number,
+  samples: number,
+  dataType: DataType,
+) => Promise<Uint8Array>;
+
 /** The worker task that encodes one COG tile: the tile in (transferred), its stored bytes out. */
 export interface EncodeTileTask {
   type: 'encode-tile';

@@ -5,7 +5,7 @@ import { Piscina } from 'piscina';
 import { buffersOf, runTask, type WorkerResult, type WorkerTask } from '../../workers/tasks.js';
 import { ChangewatchError } from '../errors.js';
 import type { TileDecoder } from '../scenes/scene.read.js';
-import type { TileEncoder } from '../io/cog.writer.js';
+import type { TileEncoder } from '../../workers/cog.tile.js';
 import { concurrencyLimit } from './limit.js';
 
 /**

@@ -6,7 +6,7 @@ import { halve, overviewSizes, type OverviewResampling } from '../../workers/ove
 import type { GeoTransform } from '../../workers/grid.js';
 import { ChangewatchError } from '../errors.js';
 import type { DataType } from './cog.reader.js';
-import { encodeTile, TIFF_TYPES } from '../../workers/cog.tile.js';
+import { encodeTile, TIFF_TYPES, type TileEncoder } from '../../workers/cog.tile.js';
 
 /**
  * A small Cloud-Optimized GeoTIFF writer (no JavaScript library writes COGs): classic little-endian TIFF, 512×512
@@ -24,14 +24,6 @@ import { encodeTile, TIFF_TYPES } from '../../workers/cog.tile.js';
  * `drain` bounds how many are out, and the file is the same byte for byte (tiles are laid out by their place, not
  * by when they came back).
  */
-
-/** Compresses a whole tile elsewhere (workers/cog.tile.ts in a worker thread); `tile` is no longer the caller's. */
-export type TileEncoder = (
-  tile: TypedArray,
-  tileSize: number,
-  samples: number,
-  dataType: DataType,
-) => Promise<Uint8Array>;
 
 export interface CogOptions {
   width: number;

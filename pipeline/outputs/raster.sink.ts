@@ -23,7 +23,8 @@ import {
 } from '../../workers/render.js';
 import type { AnalysisSink, BlockClasses } from '../analysis/analysis.js';
 import type { ProductSelection, SelectedProduct } from '../analysis/products.select.js';
-import { CogWriter, type CogOptions, type TileEncoder } from '../io/cog.writer.js';
+import { CogWriter, type CogOptions } from '../io/cog.writer.js';
+import type { TileEncoder } from '../../workers/cog.tile.js';
 
 /** A full disk under the work folder, said as such (the rasters are the largest files a run writes). */
 export { noSpaceLeft } from '../io/cog.writer.js';
