@@ -378,6 +378,13 @@ export class RasterOutputSink implements AnalysisSink {
 
   /** Closes the COGs (in asset order) and draws the previews. */
   async finish(): Promise<{ rasters: OutputFile[]; pictures: { before: Picture; after: Picture; overlay: Picture } }> {
+    // The previews first: they are drawn here while the pool compresses the rasters' last tiles.
+    const before = ndviPicture(this.ndvi!.baseline);
+    const after = ndviPicture(this.ndvi!.monitoring);
+    const colours = new Map<number, Rgb>(
+      (this.lead?.preview?.palette ?? []).map((entry) => [entry.code, rgbOf(entry.colour)]),
+    );
+    const overlay = classesOver(after, this.display!, colours);
     const rasters: OutputFile[] = [];
     for (const { writer, spec } of this.writers.values()) {
       const written = await writer.finish();
@@ -394,12 +401,6 @@ export class RasterOutputSink implements AnalysisSink {
       });
     }
     this.writers.clear();
-    const before = ndviPicture(this.ndvi!.baseline);
-    const after = ndviPicture(this.ndvi!.monitoring);
-    const colours = new Map<number, Rgb>(
-      (this.lead?.preview?.palette ?? []).map((entry) => [entry.code, rgbOf(entry.colour)]),
-    );
-    const overlay = classesOver(after, this.display!, colours);
     return { rasters, pictures: { before, after, overlay } };
   }
 
