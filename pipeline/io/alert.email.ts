@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { AlertChannel, AlertDelivery, AlertMessage } from '../ports.js';
 import { VERSION } from '../version.js';
 import { withAlertRetries, type AlertRetryEvent, type AlertRetryPolicy, type AttemptResult } from './alert.retry.js';
@@ -106,22 +106,29 @@ function readCa(caFile: string | undefined): { ca?: string; problem?: AlertDeliv
 export function emailChannel(options: EmailChannelOptions): AlertChannel {
   const target = `smtp://${options.host}:${options.port}`;
   const { ca, problem } = readCa(options.caFile);
-  const transport = createTransport({
-    host: options.host,
-    port: options.port,
-    secure: options.security === 'tls',
-    requireTLS: options.security === 'starttls',
-    ignoreTLS: options.security === 'none',
-    connectionTimeout: options.timeoutMs,
-    greetingTimeout: options.timeoutMs,
-    socketTimeout: options.timeoutMs,
-    logger: false,
-    ...(options.user ? { auth: { user: options.user, pass: options.password ?? '' } } : {}),
-    ...(ca ? { tls: { ca: [ca] } } : {}),
-  });
+  // nodemailer is loaded on the first message, not at start-up (about 0.1 s of every command's start otherwise).
+  let transport: Promise<Transporter> | undefined;
+  const transportOf = () =>
+    (transport ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport({
+        host: options.host,
+        port: options.port,
+        secure: options.security === 'tls',
+        requireTLS: options.security === 'starttls',
+        ignoreTLS: options.security === 'none',
+        connectionTimeout: options.timeoutMs,
+        greetingTimeout: options.timeoutMs,
+        socketTimeout: options.timeoutMs,
+        logger: false,
+        ...(options.user ? { auth: { user: options.user, pass: options.password ?? '' } } : {}),
+        ...(ca ? { tls: { ca: [ca] } } : {}),
+      }),
+    ));
   const attempt = async (message: AlertMessage): Promise<AttemptResult> => {
     try {
-      const info = await transport.sendMail({
+      const info = await (
+        await transportOf()
+      ).sendMail({
         from: options.from,
         to: [...options.to],
         subject: message.subject,
@@ -154,6 +161,6 @@ export function emailChannel(options: EmailChannelOptions): AlertChannel {
         ...(options.onRetry ? { onRetry: options.onRetry } : {}),
       });
     },
-    close: async () => transport.close(),
+    close: async () => (await transport)?.close(),
   };
 }
