@@ -1,7 +1,7 @@
-import { GetObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ChangewatchError } from '../errors.js';
 import type { ByteSource } from '../ports.js';
-import { parseS3Url } from './s3.client.js';
+import { awsS3, parseS3Url } from './s3.client.js';
 
 /**
  * S3 `GetObject` with `Range`, through the same seam as HTTP and files. Transient faults are retried by the SDK
@@ -28,7 +28,7 @@ export class S3ByteSource implements ByteSource {
     let response;
     try {
       response = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: range }),
+        new (awsS3().GetObjectCommand)({ Bucket: this.bucket, Key: this.key, Range: range }),
         options.signal ? { abortSignal: options.signal } : {},
       );
     } catch (error) {
@@ -53,7 +53,7 @@ export class S3ByteSource implements ByteSource {
 
   private classify(error: unknown, offset: number): ChangewatchError {
     const name = (error as { name?: string }).name ?? 'Error';
-    const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+    const status = error instanceof awsS3().S3ServiceException ? error.$metadata.httpStatusCode : undefined;
     if (name === 'InvalidRange' || status === 416) {
       return new ChangewatchError(
         'E_READ',

@@ -1,19 +1,9 @@
-import {
-  AbortMultipartUploadCommand,
-  ListMultipartUploadsCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3ServiceException,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
 import { ChangewatchError } from '../errors.js';
 import type { ObjectBody, ObjectStore } from '../ports.js';
 import { checkKey } from './object.store.key.js';
-import { parseS3Url } from './s3.client.js';
+import { awsS3, awsStorage, parseS3Url } from './s3.client.js';
 
 /**
  * Where the AWS SDK's default credential chain looks, in its order (AWS SDK for JavaScript v3,
@@ -58,7 +48,7 @@ export class S3ObjectStore implements ObjectStore {
         { cause: error },
       );
     }
-    const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+    const status = error instanceof awsS3().S3ServiceException ? error.$metadata.httpStatusCode : undefined;
     const transient = status === undefined || status >= 500 || status === 429;
     return new ChangewatchError(
       transient ? 'E_NETWORK' : action === 'read' ? 'E_READ' : 'E_WRITE',
@@ -76,7 +66,7 @@ export class S3ObjectStore implements ObjectStore {
           ? body
           : createReadStream(body.path);
     try {
-      const upload = new Upload({
+      const upload = new (awsStorage().Upload)({
         client: this.client,
         params: {
           Bucket: this.bucket,
@@ -103,7 +93,7 @@ export class S3ObjectStore implements ObjectStore {
   async putIfAbsent(key: string, body: string, options: { contentType: string }): Promise<boolean> {
     try {
       await this.client.send(
-        new PutObjectCommand({
+        new (awsS3().PutObjectCommand)({
           Bucket: this.bucket,
           Key: this.key(key),
           Body: body,
@@ -113,7 +103,7 @@ export class S3ObjectStore implements ObjectStore {
       );
       return true;
     } catch (error) {
-      const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+      const status = error instanceof awsS3().S3ServiceException ? error.$metadata.httpStatusCode : undefined;
       if (status === 412 || status === 409) return false;
       if (status === 501) {
         // Swift's s3api answers 501 to conditional writes: fall back to look-then-write, which two processes
@@ -128,7 +118,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Uint8Array | null> {
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      const response = await this.client.send(
+        new (awsS3().GetObjectCommand)({ Bucket: this.bucket, Key: this.key(key) }),
+      );
       return (await response.Body?.transformToByteArray()) ?? new Uint8Array();
     } catch (error) {
       if ((error as { name?: string }).name === 'NoSuchKey') return null;
@@ -144,7 +136,7 @@ export class S3ObjectStore implements ObjectStore {
       let page;
       try {
         page = await this.client.send(
-          new ListObjectsV2Command({
+          new (awsS3().ListObjectsV2Command)({
             Bucket: this.bucket,
             Prefix: full,
             ...(token ? { ContinuationToken: token } : {}),
@@ -163,7 +155,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      await this.client.send(new (awsS3().DeleteObjectCommand)({ Bucket: this.bucket, Key: this.key(key) }));
     } catch (error) {
       throw this.fail('delete', key, error);
     }
@@ -178,7 +170,7 @@ export class S3ObjectStore implements ObjectStore {
       let page;
       try {
         page = await this.client.send(
-          new ListMultipartUploadsCommand({
+          new (awsS3().ListMultipartUploadsCommand)({
             Bucket: this.bucket,
             Prefix: this.prefix ? `${this.prefix}/${prefix}` : prefix,
             ...(keyMarker ? { KeyMarker: keyMarker, UploadIdMarker: uploadMarker } : {}),
@@ -191,7 +183,13 @@ export class S3ObjectStore implements ObjectStore {
         if (!upload.Key || !upload.UploadId) continue;
         if (except && upload.Key.startsWith(this.prefix ? `${this.prefix}/${except}` : except)) continue;
         await this.client
-          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }))
+          .send(
+            new (awsS3().AbortMultipartUploadCommand)({
+              Bucket: this.bucket,
+              Key: upload.Key,
+              UploadId: upload.UploadId,
+            }),
+          )
           .catch((error: unknown) => {
             throw this.fail('abort the upload of', upload.Key!, error);
           });
