@@ -442,10 +442,16 @@ export class CogWriter {
     this.encoding.add(job);
   }
 
-  /** Resolves once at most `limit` tiles are being compressed elsewhere; throws the first such compression's failure. */
+  /**
+   * Resolves once at most `limit` tiles are being compressed elsewhere. After a compression failed, waits for every
+   * one still out to settle, then throws that failure: nothing is left running in the pool for a caller that then
+   * aborts the writer or closes the pool.
+   */
   async drain(limit = 0): Promise<void> {
-    while (this.encoding.size > limit) await Promise.race(this.encoding);
-    if (this.failure !== undefined) throw this.failure;
+    while (this.encoding.size > limit && this.failure === undefined) await Promise.race(this.encoding);
+    if (this.failure === undefined) return;
+    await Promise.all(this.encoding);
+    throw this.failure;
   }
 
   /** Fills what was never written with nodata, lays the file out in the COG order and removes the scratch files. */
