@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import type { TypedArray } from 'geotiff';
-import type { DataType } from './tile.window.js';
+import { TYPED_ARRAYS, type DataType } from './tile.window.js';
 
 /**
  * One tile of a COG as stored: the TIFF predictor applied (2, horizontal differencing, for integers; 3, the
@@ -8,17 +8,20 @@ import type { DataType } from './tile.window.js';
  * writer (pipeline/io/cog.writer.ts) has its tiles compressed in the run's worker threads while it goes on.
  */
 
-/** Each sample type: its typed array, TIFF BitsPerSample and SampleFormat (1 unsigned, 2 signed, 3 float). */
-export const TIFF_TYPES = {
-  uint8: { array: Uint8Array, bits: 8, format: 1 },
-  int8: { array: Int8Array, bits: 8, format: 2 },
-  uint16: { array: Uint16Array, bits: 16, format: 1 },
-  int16: { array: Int16Array, bits: 16, format: 2 },
-  uint32: { array: Uint32Array, bits: 32, format: 1 },
-  int32: { array: Int32Array, bits: 32, format: 2 },
-  float32: { array: Float32Array, bits: 32, format: 3 },
-  float64: { array: Float64Array, bits: 64, format: 3 },
-} as const satisfies Record<DataType, { array: unknown; bits: number; format: number }>;
+/** TIFF SampleFormat of each sample type: 1 unsigned integer, 2 signed integer, 3 floating point. */
+export const SAMPLE_FORMATS: Readonly<Record<DataType, 1 | 2 | 3>> = {
+  uint8: 1,
+  int8: 2,
+  uint16: 1,
+  int16: 2,
+  uint32: 1,
+  int32: 2,
+  float32: 3,
+  float64: 3,
+};
+
+/** TIFF BitsPerSample of a sample type. */
+export const sampleBits = (dataType: DataType): number => TYPED_ARRAYS[dataType].BYTES_PER_ELEMENT * 8;
 
 /** Horizontal differencing (predictor 2) of one tile, in place, per sample with stride `samples`. */
 function predictIntegers(tile: TypedArray, tileSize: number, samples: number): void {
@@ -49,10 +52,17 @@ function predictFloats(bytes: Uint8Array, tileSize: number, samples: number, byt
 
 /** A whole tile (`tileSize`², samples interleaved) as stored; an integer tile is differenced in place. */
 export function encodeTile(tile: TypedArray, tileSize: number, samples: number, dataType: DataType): Uint8Array {
-  const { bits, format } = TIFF_TYPES[dataType];
+  const format = SAMPLE_FORMATS[dataType];
+  if (format === undefined) throw new RangeError(`encodeTile: no TIFF sample type ${JSON.stringify(dataType)}`);
   let bytes: Uint8Array;
   if (format === 3) {
-    bytes = predictFloats(new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength), tileSize, samples, bits / 8);
+    const bytesPerSample = TYPED_ARRAYS[dataType].BYTES_PER_ELEMENT;
+    bytes = predictFloats(
+      new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength),
+      tileSize,
+      samples,
+      bytesPerSample,
+    );
   } else {
     predictIntegers(tile, tileSize, samples);
     bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);

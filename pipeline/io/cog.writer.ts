@@ -6,7 +6,8 @@ import { halve, overviewSizes, type OverviewResampling } from '../../workers/ove
 import type { GeoTransform } from '../../workers/grid.js';
 import { ChangewatchError } from '../errors.js';
 import type { DataType } from './cog.reader.js';
-import { encodeTile, TIFF_TYPES, type TileEncoder } from '../../workers/cog.tile.js';
+import { encodeTile, sampleBits, SAMPLE_FORMATS, type TileEncoder } from '../../workers/cog.tile.js';
+import { TYPED_ARRAYS } from '../../workers/tile.window.js';
 
 /**
  * A small Cloud-Optimized GeoTIFF writer (no JavaScript library writes COGs): classic little-endian TIFF, 512×512
@@ -305,7 +306,7 @@ export class CogWriter {
   }
 
   private newTile(level: LevelState, tx: number, ty: number): PendingTile {
-    const { array: Typed } = TIFF_TYPES[this.options.dataType];
+    const Typed = TYPED_ARRAYS[this.options.dataType];
     const bands = Array.from({ length: this.samples }, () => {
       const band = new Typed(this.tileSize * this.tileSize) as TypedArray;
       if (this.fill !== 0) band.fill(this.fill);
@@ -391,7 +392,7 @@ export class CogWriter {
     const parent = this.levels[levelIndex + 1];
     let halves: ArrayLike<number>[] | undefined;
     if (parent) {
-      const { array: Typed } = TIFF_TYPES[this.options.dataType];
+      const Typed = TYPED_ARRAYS[this.options.dataType];
       const make = (length: number) => new Typed(length) as unknown as { length: number; [i: number]: number };
       halves = tile.bands.map((band) => {
         // Only the tile's pixels inside the raster take part: the padding must not enter an average.
@@ -407,7 +408,7 @@ export class CogWriter {
     let interleaved: TypedArray;
     if (this.samples === 1) interleaved = tile.bands[0]!;
     else {
-      const { array: Typed } = TIFF_TYPES[this.options.dataType];
+      const Typed = TYPED_ARRAYS[this.options.dataType];
       interleaved = new Typed(size * size * this.samples) as TypedArray;
       for (let s = 0; s < this.samples; s++) {
         const band = tile.bands[s]!;
@@ -507,7 +508,8 @@ export class CogWriter {
 
   /** The IFD of one level, sorted by tag; tile offsets are zeros until {@link placeTileData} knows them. */
   private levelIfd(level: LevelState, index: number, metadata: string | undefined): Entry[] {
-    const { bits, format } = TIFF_TYPES[this.options.dataType];
+    const bits = sampleBits(this.options.dataType);
+    const format = SAMPLE_FORMATS[this.options.dataType];
     const { options, samples, tileSize } = this;
     const rgb = options.photometric === 'rgb';
     const entries: Entry[] = [
@@ -612,7 +614,7 @@ export class CogWriter {
 /** Writes whole arrays as a COG at `path` (small rasters and tests): the same streamed writer, fed tile by tile. */
 export async function writeCog(path: string, input: CogInput): Promise<WrittenFile> {
   const { bands, ...options } = input;
-  const { array: Typed } = TIFF_TYPES[input.dataType];
+  const Typed = TYPED_ARRAYS[input.dataType];
   for (const band of bands) {
     if (!(band instanceof Typed) || band.length !== input.width * input.height) {
       throw new RangeError(`writeCog: every band must be a ${Typed.name} of ${input.width}×${input.height}`);

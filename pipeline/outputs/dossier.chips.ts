@@ -308,14 +308,14 @@ export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
   // The classes chip's task takes the codes (transferred; nothing reads them after it), each NDVI chip's a copy of
   // `outside` (one array cannot go to two tasks).
   for (const plan of chipPlans(input)) {
-    const map: ChipLayer =
+    const layer: ChipLayer =
       plan.layer === 'classes'
         ? { kind: 'classes', width, height, codes, colours, nodata }
         : { kind: 'ndvi', width, height, values: await read(plan.asset, NaN), outside: outside.slice() };
     const legend = plan.layer === 'classes' ? classLegend(input.product) : NDVI_LEGEND;
     const file = `chip-${plan.layer === 'classes' ? input.product : plan.layer}.png`;
     const source = `${plan.asset} of STAC item ${input.summary.item} (inputs ${input.summary.inputs})`;
-    files.push(await chipFile(input, place, { ...plan, file, source }, map, legend));
+    files.push(await chipFile(input, place, { ...plan, file, source }, layer, legend));
   }
   for (const plan of input.scenes?.plans ?? []) {
     const chip = await sceneChip(input, place, plan);

@@ -25,7 +25,8 @@ function raw(picture: Picture) {
 /**
  * zlib level 6 without adaptive row filters: measured on the Rusizi tile's four 919 × 1103 previews, 43-60 ms and
  * 646-735 KB each, against 250-288 ms and 845-964 KB at level 9 with adaptive filtering (the filters suit
- * photographs, not flat class colours and smooth ramps). The dossiers' chips use the same.
+ * photographs, not flat class colours and smooth ramps). The dossiers' chips are encoded in the workers
+ * (workers/png.ts, level 3).
  */
 const png = { compressionLevel: 6, adaptiveFiltering: false } as const;
 
