@@ -51,6 +51,8 @@ interface ProcessRun {
 
 interface Figures extends ProcessRun {
   name: string;
+  /** The folder the process wrote its outputs to. */
+  out: string;
   lossHa: number;
   /** Seconds per stage of the run, from its debug log. */
   stages: Array<[string, number]>;
@@ -161,24 +163,33 @@ function published(store: string): Published {
   return { summary: JSON.parse(readFileSync(file('summary'), 'utf8')) as Published['summary'], file };
 }
 
+/**
+ * A folder no earlier run wrote to. Each run writes ~1,800 files: on ext4 without a journal (this machine's root), a
+ * file created within a minute of a mass deletion first steps over every recently deleted inode of its block group
+ * (`recently_deleted` in ext4's inode allocator), which cost a run a second of kernel time on its main thread when
+ * the previous round's store was deleted just before it. The folders are deleted with the bench's.
+ */
+let runs = 0;
+const freshFolder = (name: string) => join(base, `${name}-${++runs}`);
+
 function runChangewatch(threads: number): Figures {
-  const store = join(base, `store-${threads}`);
-  rmSync(store, { recursive: true, force: true });
+  const store = freshFolder(`store-${threads}`);
   const run = timed(process.execPath, [CLI, '--config', config, '--store', `file://${store}`, 'run'], {
     CHANGEWATCH_ANALYSIS_MAX_THREADS: String(threads),
   });
   const lossHa = published(store).summary.products['forest-loss']!.classes['forest-loss']?.hectares ?? 0;
-  return { ...run, name: `changewatch run, ${threads} worker${threads > 1 ? 's' : ''}`, lossHa, stages: stagesOf(run) };
+  const name = `changewatch run, ${threads} worker${threads > 1 ? 's' : ''}`;
+  return { ...run, name, out: store, lossHa, stages: stagesOf(run) };
 }
 
 function runPeer(spec: string): Figures {
-  rmSync(peerDir, { recursive: true, force: true });
-  mkdirSync(peerDir);
-  const run = timed(DEBIAN_PYTHON, [PEER, spec, peerDir]);
-  const figures = JSON.parse(readFileSync(join(peerDir, 'summary.json'), 'utf8')) as {
+  const out = freshFolder('peer');
+  mkdirSync(out);
+  const run = timed(DEBIAN_PYTHON, [PEER, spec, out]);
+  const figures = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
     hectares: Record<string, number>;
   };
-  return { ...run, name: 'numpy + GDAL script (COGs)', lossHa: figures.hectares['3'] ?? 0, stages: [] };
+  return { ...run, name: 'numpy + GDAL script (COGs)', out, lossHa: figures.hectares['3'] ?? 0, stages: [] };
 }
 
 /** The peer's input: the grid, scenes and parameters the run published (its summary), the same files and AOI. */
@@ -235,12 +246,12 @@ function compare(ours: ArrayLike<number>, theirs: ArrayLike<number>) {
  * days identical, NDVI within NDVI_TOLERANCE with NaN in the same pixels, hectares per class within 0.1 %. Throws
  * on any mismatch; returns what it saw of the class rasters (a threshold pixel may fall either way).
  */
-async function checkOutputs(run: Figures, store: string): Promise<string> {
-  const { summary, file } = published(store);
+async function checkOutputs(run: Figures, peer: Figures): Promise<string> {
+  const { summary, file } = published(run.out);
   const problems: string[] = [];
   const seen: string[] = [];
   for (const asset of [...IDENTICAL, ...NDVI, ...CLASSES]) {
-    const [ours, theirs] = [await readRaster(file(asset)), await readRaster(join(peerDir, `${asset}.tif`))];
+    const [ours, theirs] = [await readRaster(file(asset)), await readRaster(join(peer.out, `${asset}.tif`))];
     if (ours.info.transform.join() !== theirs.info.transform.join() || ours.values.length !== theirs.values.length)
       problems.push(`${asset}: grids differ (${ours.info.transform} vs ${theirs.info.transform})`);
     const found = compare(ours.values, theirs.values);
@@ -251,9 +262,14 @@ async function checkOutputs(run: Figures, store: string): Promise<string> {
     if (NDVI.includes(asset)) seen.push(`${asset} max |Δ| ${found.worst.toExponential(1)}`);
     if (CLASSES.includes(asset)) seen.push(`${asset} ${found.differ} px differ`);
   }
-  const peer = JSON.parse(readFileSync(join(peerDir, 'summary.json'), 'utf8')) as { hectares: Record<string, number> };
+  const peerSummary = JSON.parse(readFileSync(join(peer.out, 'summary.json'), 'utf8')) as {
+    hectares: Record<string, number>;
+  };
   for (const { value, name } of productOf('forest-loss').classes.filter((c) => !c.nodata)) {
-    const [ours, theirs] = [summary.products['forest-loss']!.classes[name]?.hectares ?? 0, peer.hectares[value] ?? 0];
+    const [ours, theirs] = [
+      summary.products['forest-loss']!.classes[name]?.hectares ?? 0,
+      peerSummary.hectares[value] ?? 0,
+    ];
     const off = theirs > 1 ? Math.abs(ours - theirs) / theirs > HECTARE_TOLERANCE : Math.abs(ours - theirs) > 0.05;
     if (off) problems.push(`${name}: ${ours} ha against the peer's ${theirs} ha`);
   }
@@ -272,7 +288,6 @@ const load = () =>
 const loadBefore = load();
 const base = mkdtempSync(join(tmpdir(), 'cw-bench-run-'));
 const aoiDir = join(base, 'aoi');
-const peerDir = join(base, 'peer');
 mkdirSync(aoiDir);
 const catalog = await buildBukavuCatalog(join(base, 'inputs'), RUSIZI_SERIES);
 await writeTileAoi(aoiDir);
@@ -289,9 +304,9 @@ writeFileSync(
 );
 
 // A first run, not counted: it reads the files into the page cache and gives the peer its grid and scenes.
-runChangewatch(2);
-const spec = writePeerSpec(join(base, 'store-2'));
-const { grid, periods } = published(join(base, 'store-2')).summary;
+const first = runChangewatch(2);
+const spec = writePeerSpec(first.out);
+const { grid, periods } = published(first.out).summary;
 const runners = [() => runChangewatch(1), () => runChangewatch(2), () => runPeer(spec)];
 const rounds: Figures[][] = [];
 let agreement = '';
@@ -301,7 +316,7 @@ for (let round = 0; round < ROUNDS; round++) {
   const figures: Figures[] = [];
   for (const k of order) figures[k] = runners[k]!();
   // The peer's COGs of this round against each changewatch run of this round.
-  for (const threads of [1, 2]) agreement = await checkOutputs(figures[threads - 1]!, join(base, `store-${threads}`));
+  for (const threads of [1, 2]) agreement = await checkOutputs(figures[threads - 1]!, figures[2]!);
   rounds.push(figures);
 }
 
