@@ -75,9 +75,12 @@ export interface ChipInput {
   /** Store key of each asset of the item. */
   assetKeys: Record<string, string>;
   rasters: PublishedRasters;
-  /** The individual scenes nearest the first detection, re-read for their own chips. */
+  /**
+   * The individual scenes nearest the first detection, re-read for their own chips. The plans may come later (they
+   * follow from the site's time series): the chips of the published rasters do not wait for them.
+   */
   scenes?: {
-    plans: readonly SceneChipPlan[];
+    plans: readonly SceneChipPlan[] | Promise<readonly SceneChipPlan[]>;
     opener: RasterOpener;
     cloud: CloudCleanup;
     /** Decodes the scenes' tiles (the run's worker pool); default: on this thread. */
@@ -294,8 +297,8 @@ async function sceneChip(input: ChipInput, place: SiteWindow, plan: SceneChipPla
   return chipFile(input, place, { ...chipPlan, file: `chip-${role}.png`, source }, layer, legend);
 }
 
-export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
-  const { place, read } = await placeSite(input);
+/** The chips of the item's published rasters: NDVI of both periods and the product's classes, in that order. */
+async function rasterChips(input: ChipInput, place: SiteWindow, read: ReadBand): Promise<ChipFile[]> {
   const { x0, y0, x1, y1 } = place.window;
   const [width, height] = [x1 - x0, y1 - y0];
   const product = productOf(input.product);
@@ -304,10 +307,9 @@ export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
   const outside = new Uint8Array(codes.length);
   for (let i = 0; i < codes.length; i++) outside[i] = codes[i] === nodata ? 1 : 0;
   const colours = product.classes.map((entry) => [entry.value, rgbOf(entry.colour)] as const);
-  const files: ChipFile[] = [];
   // The classes chip's task takes the codes (transferred; nothing reads them after it), each NDVI chip's a copy of
   // `outside` (one array cannot go to two tasks).
-  for (const plan of chipPlans(input)) {
+  const chip = async (plan: ReturnType<typeof chipPlans>[number]) => {
     const layer: ChipLayer =
       plan.layer === 'classes'
         ? { kind: 'classes', width, height, codes, colours, nodata }
@@ -315,11 +317,26 @@ export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
     const legend = plan.layer === 'classes' ? classLegend(input.product) : NDVI_LEGEND;
     const file = `chip-${plan.layer === 'classes' ? input.product : plan.layer}.png`;
     const source = `${plan.asset} of STAC item ${input.summary.item} (inputs ${input.summary.inputs})`;
-    files.push(await chipFile(input, place, { ...plan, file, source }, layer, legend));
-  }
-  for (const plan of input.scenes?.plans ?? []) {
-    const chip = await sceneChip(input, place, plan);
-    if (chip) files.push(chip);
-  }
-  return files;
+    return chipFile(input, place, { ...plan, file, source }, layer, legend);
+  };
+  return Promise.all(chipPlans(input).map(chip));
+}
+
+/**
+ * A site's chips: the published rasters' ({@link rasterChips}), then the scenes' in the plans' order. All are read
+ * and composed at once, so the pool composes one while this thread reads for the next.
+ */
+export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
+  const placed = placeSite(input);
+  const fromRasters = async () => {
+    const { place, read } = await placed;
+    return rasterChips(input, place, read);
+  };
+  // The plans are awaited at once, beside the site's window, so a series that failed is never left unheard.
+  const fromScenes = async () => {
+    const [plans, { place }] = await Promise.all([input.scenes?.plans ?? [], placed]);
+    const chips = await Promise.all(plans.map((plan) => sceneChip(input, place, plan)));
+    return chips.filter((chip) => chip !== undefined);
+  };
+  return (await Promise.all([fromRasters(), fromScenes()])).flat();
 }

@@ -351,28 +351,32 @@ export async function buildDossier(input: DossierInput): Promise<DossierFile[]> 
   const assetKeys = Object.fromEntries(
     Object.entries(input.item.assets).map(([asset, entry]) => [asset, assetKeyOf(input.itemKey, entry.href)]),
   );
-  const series = await seriesFiles(input);
-  const plans = scenePlans(input, series.rows);
+  // The series and the chips of the published rasters at once; the scene chips follow the series (its rows say
+  // which observations are nearest the first detection).
+  const seriesDone = seriesFiles(input);
   const source = 'source' in input.series ? input.series.source : undefined;
-  const chips = await siteChips({
-    siteId: site.id,
-    product: site.properties.product,
-    geometry: site.geometry,
-    summary: input.summary,
-    assetKeys,
-    rasters: input.rasters,
-    ...(input.pool ? { pool: input.pool } : {}),
-    ...(source && plans.length > 0
-      ? {
-          scenes: {
-            plans,
-            opener: source.opener,
-            cloud: source.cloud,
-            ...(source.decode && { decode: source.decode }),
-          },
-        }
-      : {}),
-  });
+  const [series, chips] = await Promise.all([
+    seriesDone,
+    siteChips({
+      siteId: site.id,
+      product: site.properties.product,
+      geometry: site.geometry,
+      summary: input.summary,
+      assetKeys,
+      rasters: input.rasters,
+      ...(input.pool ? { pool: input.pool } : {}),
+      ...(source
+        ? {
+            scenes: {
+              plans: seriesDone.then((done) => scenePlans(input, done.rows)),
+              opener: source.opener,
+              cloud: source.cloud,
+              ...(source.decode && { decode: source.decode }),
+            },
+          }
+        : {}),
+    }),
+  ]);
   const chipFiles: DossierFile[] = chips.flatMap((chip) => [
     { name: chip.record.file, body: chip.png, contentType: 'image/png' },
     { name: `${chip.record.file}.aux.xml`, body: utf8(chip.aux), contentType: 'application/xml' },
