@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encodePng } from '../../../workers/png.js';
@@ -34,6 +34,19 @@ describe('encodePng', () => {
     const rgb = Uint8Array.from({ length: 37 * 23 * 3 }, (_, i) => image.rgba[Math.floor(i / 3) * 4 + (i % 3)]!);
     expect(Buffer.from(data).equals(Buffer.from(rgb))).toBe(true);
     expect(chunksOf(png).map((chunk) => chunk.type)).toEqual(['IHDR', 'IDAT', 'IEND']);
+  });
+
+  it('writes a row equal to the one above as Up (filter 2), which decodes to the same pixels', async () => {
+    // Rows 1 and 2 repeat row 0 in colour (their alpha differs: it is not written), row 3 differs in its last blue.
+    const rows = [0, 0, 0, 1].map((last) => [10, 20, 30, 255, 40, 50, 60, 255, 70, 80, 90 + last, 255]);
+    rows[2]![3] = 7;
+    const image: Picture = { width: 3, height: 4, rgba: Uint8Array.from(rows.flat()) };
+    const png = encodePng(image);
+    const scanlines = inflateSync(chunksOf(png).find((chunk) => chunk.type === 'IDAT')!.data);
+    expect([0, 1, 2, 3].map((row) => scanlines[row * 10])).toEqual([0, 2, 2, 0]);
+    for (const row of [1, 2]) expect([...scanlines.subarray(row * 10 + 1, row * 10 + 10)]).toEqual(Array(9).fill(0));
+    const { data } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect([...data]).toEqual(rows.flatMap((row) => [...row.slice(0, 3), ...row.slice(4, 7), ...row.slice(8, 11)]));
   });
 
   it('states its text in tEXt chunks (in Latin-1) and its print resolution in pHYs, before the pixels', async () => {
