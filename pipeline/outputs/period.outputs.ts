@@ -73,23 +73,27 @@ async function previewFiles(
     ...(preview?.palette ?? []).map((entry) => ({ colour: entry.colour, label: entry.label })),
     { colour: '238443', label: `monitoring NDVI, ${scale} m per preview pixel` },
   ];
-  return [
-    png('preview-baseline', await encodePng(before), `Baseline NDVI (${baseline}), ${scale} m/px`, ['overview']),
-    png('preview-monitoring', await encodePng(after), `Monitoring NDVI (${monitoring}), ${scale} m/px`, ['overview']),
-    png(
-      'preview-change',
-      await encodePng(overlay),
-      `${capitalised(noun)} over the monitoring NDVI, same extent as the NDVI previews, ${scale} m/px`,
-      ['overview'],
+  // Encoded at once (sharp works off this thread), while the pool compresses the rasters' last tiles.
+  return Promise.all([
+    encodePng(before).then((bytes) =>
+      png('preview-baseline', bytes, `Baseline NDVI (${baseline}), ${scale} m/px`, ['overview']),
     ),
-    png(
-      'preview',
-      await pngWithLegend(overlay, `${aoi.name}: ${noun} ${monitoring} vs ${baseline}`, legend),
-      `${capitalised(noun)} over the monitoring NDVI, with legend`,
-      ['overview', 'visual'],
+    encodePng(after).then((bytes) =>
+      png('preview-monitoring', bytes, `Monitoring NDVI (${monitoring}), ${scale} m/px`, ['overview']),
     ),
-    png('thumbnail', await thumbnailPng(overlay), `${capitalised(noun)} thumbnail`, ['thumbnail']),
-  ];
+    encodePng(overlay).then((bytes) =>
+      png(
+        'preview-change',
+        bytes,
+        `${capitalised(noun)} over the monitoring NDVI, same extent as the NDVI previews, ${scale} m/px`,
+        ['overview'],
+      ),
+    ),
+    pngWithLegend(overlay, `${aoi.name}: ${noun} ${monitoring} vs ${baseline}`, legend).then((bytes) =>
+      png('preview', bytes, `${capitalised(noun)} over the monitoring NDVI, with legend`, ['overview', 'visual']),
+    ),
+    thumbnailPng(overlay).then((bytes) => png('thumbnail', bytes, `${capitalised(noun)} thumbnail`, ['thumbnail'])),
+  ]);
 }
 
 const PREVIEW_ASSETS = ['preview-baseline', 'preview-monitoring', 'preview-change', 'preview', 'thumbnail'];
@@ -100,8 +104,10 @@ export function plannedOutputs(selection: ProductSelection): string[] {
 }
 
 export async function periodOutputs(input: PeriodOutputsInput): Promise<{ files: OutputFile[]; summary: Summary }> {
-  const { rasters, pictures } = await input.rasters.finish();
-  const files: OutputFile[] = [...rasters, polygonsFile(input.run), ...(await previewFiles(input, pictures))];
+  // The previews are drawn first and encoded while the rasters are finished.
+  const previews = previewFiles(input, input.rasters.pictures());
+  const [rasters, pngs] = await Promise.all([input.rasters.finish(), previews]);
+  const files: OutputFile[] = [...rasters, polygonsFile(input.run), ...pngs];
   const unsited = buildSummary({ ...input, files });
   const summary: Summary = { ...unsited, sites: await input.countSites({ summary: unsited, files }) };
   files.push({

@@ -376,15 +376,21 @@ export class RasterOutputSink implements AnalysisSink {
     for (const { writer } of this.writers.values()) await writer.drain(2);
   }
 
-  /** Closes the COGs (in asset order) and draws the previews. */
-  async finish(): Promise<{ rasters: OutputFile[]; pictures: { before: Picture; after: Picture; overlay: Picture } }> {
-    // The previews first: they are drawn here while the pool compresses the rasters' last tiles.
+  /**
+   * The previews' pictures, from the reduced blocks: NDVI of both periods, and the lead product's classes over the
+   * monitoring NDVI.
+   */
+  pictures(): { before: Picture; after: Picture; overlay: Picture } {
     const before = ndviPicture(this.ndvi!.baseline);
     const after = ndviPicture(this.ndvi!.monitoring);
     const colours = new Map<number, Rgb>(
       (this.lead?.preview?.palette ?? []).map((entry) => [entry.code, rgbOf(entry.colour)]),
     );
-    const overlay = classesOver(after, this.display!, colours);
+    return { before, after, overlay: classesOver(after, this.display!, colours) };
+  }
+
+  /** Closes the COGs, in asset order. */
+  async finish(): Promise<OutputFile[]> {
     const rasters: OutputFile[] = [];
     for (const { writer, spec } of this.writers.values()) {
       const written = await writer.finish();
@@ -401,7 +407,7 @@ export class RasterOutputSink implements AnalysisSink {
       });
     }
     this.writers.clear();
-    return { rasters, pictures: { before, after, overlay } };
+    return rasters;
   }
 
   /** Removes unfinished rasters (a failed or cancelled run). */
