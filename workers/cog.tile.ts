@@ -1,11 +1,12 @@
-import { deflateSync } from 'node:zlib';
 import type { TypedArray } from 'geotiff';
+import { deflateZlib } from './deflate.js';
 import { TYPED_ARRAYS, type DataType } from './tile.window.js';
 
 /**
  * One tile of a COG as stored: the TIFF predictor applied (2, horizontal differencing, for integers; 3, the
- * floating-point predictor of TIFF Technical Note 3, for floats), then DEFLATE (zlib level 6). Pure, so the COG
- * writer (pipeline/io/cog.writer.ts) has its tiles compressed in the run's worker threads while it goes on.
+ * floating-point predictor of TIFF Technical Note 3, for floats), then DEFLATE at level 6 (workers/deflate.ts).
+ * Pure, so the COG writer (pipeline/io/cog.writer.ts) has its tiles compressed in the run's worker threads while it
+ * goes on.
  */
 
 /** TIFF SampleFormat of each sample type: 1 unsigned integer, 2 signed integer, 3 floating point. */
@@ -67,7 +68,7 @@ export function encodeTile(tile: TypedArray, tileSize: number, samples: number, 
     predictIntegers(tile, tileSize, samples);
     bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
   }
-  return deflateSync(bytes, { level: 6 });
+  return deflateZlib(bytes, 6);
 }
 
 /** Compresses a whole tile elsewhere (a worker thread, with {@link encodeTile}); `tile` is no longer the caller's. */
@@ -88,6 +89,5 @@ export interface EncodeTileTask {
 }
 
 export function encodeTileTask(task: EncodeTileTask): { bytes: Uint8Array } {
-  // Copied: node:zlib's output (Node 24) lies in memory that cannot be transferred back to the main thread.
-  return { bytes: new Uint8Array(encodeTile(task.tile, task.tileSize, task.samples, task.dataType)) };
+  return { bytes: encodeTile(task.tile, task.tileSize, task.samples, task.dataType) };
 }

@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 
 /**
  * The native decoders (native/inflate/inflate.c: libdeflate's inflate, what GDAL inflates TIFF tiles with, 1.7-2.2×
- * node:zlib on real tiles; the TIFF predictors; LZW; copying tiles into a window), loaded once per thread when built
+ * node:zlib on real tiles; the TIFF predictors; LZW; copying tiles into a window) and libdeflate's compressor
+ * (workers/deflate.ts), loaded once per thread when built
  * (`npm run build:inflate`, which test/setup.sh and the Dockerfile run); without it tile.decode.ts decodes with
  * node:zlib, workers/lzw.ts and workers/predictor.ts, and tile.window.ts copies in typed-array loops, to the same
  * bytes. Loading a compiled module is no I/O of the pipeline's: like node:zlib, it
@@ -45,6 +46,8 @@ export interface NativeInflate {
     count: number,
     rows: number,
   ): void;
+  /** A zlib stream of `input` at libdeflate's `level` (0-12), in a new array of its exact length. */
+  deflate(input: Uint8Array, level: number): Uint8Array;
   /** libdeflate's version. */
   version: string;
 }
@@ -52,7 +55,7 @@ export interface NativeInflate {
 /** Where the built module lies, from workers/ (sources run by vitest) and from dist/workers/ (the build). */
 const CANDIDATES = ['../native/inflate/build/Release/inflate.node', '../../native/inflate/build/Release/inflate.node'];
 
-const REQUIRED = ['inflate', 'undoPredictor', 'decodeLzw', 'copySamples'] as const;
+const REQUIRED = ['inflate', 'undoPredictor', 'decodeLzw', 'copySamples', 'deflate'] as const;
 
 function load(): { native?: NativeInflate; why: string } {
   const require = createRequire(import.meta.url);

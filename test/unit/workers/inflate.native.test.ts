@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { fromFile } from 'geotiff';
 import { describe, expect, it } from 'vitest';
+import { deflateZlib } from '../../../workers/deflate.js';
 import { INFLATE_ENGINE, nativeInflate } from '../../../workers/inflate.native.js';
 import { decodeLzw } from '../../../workers/lzw.js';
 import {
@@ -216,6 +217,25 @@ describe('native inflate', () => {
           expect(Buffer.compare(Buffer.from(got.buffer), Buffer.from(expected.buffer)), JSON.stringify(window)).toBe(0);
         });
       }
+    },
+  );
+
+  it.skipIf(!nativeInflate)(
+    'deflates real tiles into zlib streams node:zlib inflates back, at every level, each a transferable array',
+    async () => {
+      const blocks = (await storedBlocks(FILES[1]!)).map(({ stored, bytes }) => inflateWithZlib(stored, bytes));
+      for (const level of [0, 1, 3, 6, 9, 12]) {
+        for (const block of blocks.slice(0, 4)) {
+          const stream = deflateZlib(block, level);
+          expect(stream.buffer).toBeInstanceOf(ArrayBuffer);
+          expect(stream.byteOffset).toBe(0);
+          expect(stream.buffer.byteLength).toBe(stream.length);
+          expect(Buffer.compare(inflateSync(stream), block), `level ${level}`).toBe(0);
+          if (level > 0) expect(stream.length).toBeLessThan(block.length);
+        }
+      }
+      expect(Buffer.compare(inflateSync(deflateZlib(new Uint8Array(0), 6)), Buffer.alloc(0))).toBe(0);
+      expect(() => nativeInflate!.deflate(blocks[0]!, 13)).toThrow(/level from 0 to 12/);
     },
   );
 });
