@@ -150,7 +150,7 @@ export function estimateReadBytes(
   return Math.round(total);
 }
 
-export function planAoi(input: {
+export interface AoiPlanInput {
   aoi: Pick<Aoi, 'id' | 'areaHa'>;
   windows: { baseline: TimeInterval; monitoring: TimeInterval };
   scenes: { baseline: readonly Scene[]; monitoring: readonly Scene[] };
@@ -164,15 +164,60 @@ export function planAoi(input: {
   /** The asset keys the computation would publish (the period plan's). */
   outputs: readonly string[];
   memoryLimitBytes: number;
-}): AoiPlan {
+}
+
+type Decision = Pick<AoiPlan, 'action' | 'reason'>;
+
+function noScenes(input: AoiPlanInput): Decision | undefined {
+  const empty = (['baseline', 'monitoring'] as const).find((period) => input.scenes[period].length === 0);
+  if (!empty) return undefined;
+  const reason = `no usable scene in the ${empty} window ${input.windows[empty].text}: nothing can be computed yet`;
+  return { action: 'no-scenes', reason };
+}
+
+/** The item is there; whatever a killed run left undone after it is completed, never recomputed. */
+function publishedAlready(input: AoiPlanInput): Decision | undefined {
+  const gaps = input.published.gaps ?? [];
+  if (input.force || input.published.digest !== input.digest || gaps.some((gap) => gap.step === 'assets')) {
+    return undefined;
+  }
+  if (gaps.length === 0) {
+    return { action: 'nothing-new', reason: `item ${input.itemId} is published from these scenes and parameters` };
+  }
+  const why = gaps.map((gap) => gap.why).join('; ');
+  return {
+    action: 'repair',
+    reason: `item ${input.itemId} is published but its publication is incomplete (${why}): completing it`,
+  };
+}
+
+function tooLarge(input: AoiPlanInput, estimatedMemoryBytes: number): Decision | undefined {
+  if (estimatedMemoryBytes <= input.memoryLimitBytes) return undefined;
+  const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+  const grid = `the ${(input.gridPixels / 1e6).toFixed(0)} Mpx grid needs about ${gib(estimatedMemoryBytes)} GiB`;
+  return {
+    action: 'too-large',
+    reason: `${grid}, over the limit of ${gib(input.memoryLimitBytes)} GiB: raise analysis.memoryLimitMiB, use a coarser analysis.resolution, or split the AOI`,
+  };
+}
+
+/** Why the item is computed (again). */
+function computeReason(input: AoiPlanInput, newScenes: readonly string[]): string {
+  const lost = (input.published.gaps ?? []).find((gap) => gap.step === 'assets');
+  if (input.force) return 'recomputation forced (--force)';
+  if (lost) return `item ${input.itemId} is published but ${lost.why}: recomputing`;
+  if (input.published.digest === undefined) return `item ${input.itemId} is not published yet`;
+  if (newScenes.length > 0) return `${newScenes.length} new scene(s) since the published item`;
+  return 'parameters or software changed since the published item';
+}
+
+export function planAoi(input: AoiPlanInput): AoiPlan {
   const ids = {
     baseline: input.scenes.baseline.map((scene) => scene.id),
     monitoring: input.scenes.monitoring.map((scene) => scene.id),
   };
   const used = new Set(input.published.scenes);
   const newScenes = [...new Set([...ids.baseline, ...ids.monitoring])].filter((id) => !used.has(id));
-  const scenes = [...input.scenes.baseline, ...input.scenes.monitoring];
-  const estimatedBytes = estimateReadBytes(scenes, input.outputs, input.gridPixels, input.resolution);
   const estimatedMemoryBytes = Math.round(RUN_BASE_BYTES + input.gridPixels * RUN_BYTES_PER_PIXEL);
   const base = {
     estimatedMemoryBytes,
@@ -183,49 +228,15 @@ export function planAoi(input: {
     scenes: ids,
     newScenes,
   };
-  if (ids.baseline.length === 0 || ids.monitoring.length === 0) {
-    const empty = ids.baseline.length === 0 ? 'baseline' : 'monitoring';
-    return {
-      ...base,
-      action: 'no-scenes',
-      reason: `no usable scene in the ${empty} window ${input.windows[empty].text}: nothing can be computed yet`,
-      estimatedBytes: 0,
-      outputs: [],
-    };
-  }
-  const gaps = input.published.gaps ?? [];
-  const assetsLost = gaps.some((gap) => gap.step === 'assets');
-  if (!input.force && input.published.digest === input.digest && !assetsLost) {
-    // The item is there; whatever a killed run left undone after it is completed, never recomputed.
-    const repair = gaps.length > 0;
-    return {
-      ...base,
-      action: repair ? 'repair' : 'nothing-new',
-      reason: repair
-        ? `item ${input.itemId} is published but its publication is incomplete (${gaps.map((gap) => gap.why).join('; ')}): completing it`
-        : `item ${input.itemId} is published from these scenes and parameters`,
-      estimatedBytes: 0,
-      outputs: [],
-    };
-  }
-  if (estimatedMemoryBytes > input.memoryLimitBytes) {
-    const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
-    return {
-      ...base,
-      action: 'too-large',
-      reason: `the ${(input.gridPixels / 1e6).toFixed(0)} Mpx grid needs about ${gib(estimatedMemoryBytes)} GiB, over the limit of ${gib(input.memoryLimitBytes)} GiB: raise analysis.memoryLimitMiB, use a coarser analysis.resolution, or split the AOI`,
-      estimatedBytes: 0,
-      outputs: [],
-    };
-  }
-  const reason = input.force
-    ? 'recomputation forced (--force)'
-    : assetsLost
-      ? `item ${input.itemId} is published but ${gaps.find((gap) => gap.step === 'assets')!.why}: recomputing`
-      : input.published.digest === undefined
-        ? `item ${input.itemId} is not published yet`
-        : newScenes.length > 0
-          ? `${newScenes.length} new scene(s) since the published item`
-          : 'parameters or software changed since the published item';
-  return { ...base, action: 'compute', reason, estimatedBytes, outputs: [...input.outputs] };
+  const held = noScenes(input) ?? publishedAlready(input) ?? tooLarge(input, estimatedMemoryBytes);
+  if (held) return { ...base, ...held, estimatedBytes: 0, outputs: [] };
+  const scenes = [...input.scenes.baseline, ...input.scenes.monitoring];
+  const estimatedBytes = estimateReadBytes(scenes, input.outputs, input.gridPixels, input.resolution);
+  return {
+    ...base,
+    action: 'compute',
+    reason: computeReason(input, newScenes),
+    estimatedBytes,
+    outputs: [...input.outputs],
+  };
 }
