@@ -29,84 +29,90 @@ export type PointTransformer = (x: number, y: number) => [number, number];
 /** Error budget of the approximate transformer, in source pixels (GDAL's default is 0.125). */
 export const MAX_APPROXIMATION_ERROR_PX = 0.125;
 
+/** A target pixel's centre (column, row) in source pixel coordinates. */
+type ToSource = (column: number, row: number) => [number, number];
+
+/** Every target pixel's centre in source pixel coordinates, as `at` places it. */
+function fillCoordinates(target: TargetGrid, at: ToSource): { columns: Float64Array; rows: Float64Array } {
+  const columns = new Float64Array(target.width * target.height);
+  const rows = new Float64Array(target.width * target.height);
+  for (let row = 0; row < target.height; row++) {
+    for (let column = 0; column < target.width; column++) {
+      const [c, r] = at(column, row);
+      columns[row * target.width + column] = c;
+      rows[row * target.width + column] = r;
+    }
+  }
+  return { columns, rows };
+}
+
+/** `exact` evaluated on a mesh every `step` target pixels, and interpolated bilinearly in between. */
+function meshTransform(target: TargetGrid, exact: ToSource, step: number): ToSource {
+  const meshWidth = Math.ceil(target.width / step) + 1;
+  const meshHeight = Math.ceil(target.height / step) + 1;
+  const meshC = new Float64Array(meshWidth * meshHeight);
+  const meshR = new Float64Array(meshWidth * meshHeight);
+  for (let my = 0; my < meshHeight; my++) {
+    for (let mx = 0; mx < meshWidth; mx++) {
+      const [c, r] = exact(mx * step, my * step);
+      meshC[my * meshWidth + mx] = c;
+      meshR[my * meshWidth + mx] = r;
+    }
+  }
+  return (column, row) => {
+    const fx = column / step;
+    const fy = row / step;
+    const mx = Math.min(Math.floor(fx), meshWidth - 2);
+    const my = Math.min(Math.floor(fy), meshHeight - 2);
+    const ax = fx - mx;
+    const ay = fy - my;
+    const at = (mesh: Float64Array) => {
+      const i = my * meshWidth + mx;
+      return (
+        mesh[i]! * (1 - ax) * (1 - ay) +
+        mesh[i + 1]! * ax * (1 - ay) +
+        mesh[i + meshWidth]! * (1 - ax) * ay +
+        mesh[i + meshWidth + 1]! * ax * ay
+      );
+    };
+    return [at(meshC), at(meshR)];
+  };
+}
+
+/** Whether the mesh's interpolation stays within the error budget at the middle of each of its cells. */
+function meshHolds(target: TargetGrid, exact: ToSource, approximate: ToSource, step: number): boolean {
+  for (let my = 0; my * step < target.height; my++) {
+    for (let mx = 0; mx * step < target.width; mx++) {
+      const column = Math.min(target.width - 1, mx * step + step / 2);
+      const row = Math.min(target.height - 1, my * step + step / 2);
+      const [c, r] = exact(column, row);
+      const [ac, ar] = approximate(column, row);
+      // Negated so that a NaN (a point the transformer cannot place) fails too.
+      if (!(Math.max(Math.abs(c - ac), Math.abs(r - ar)) <= MAX_APPROXIMATION_ERROR_PX)) return false;
+    }
+  }
+  return true;
+}
+
 function sourcePixelCoordinates(
   source: SourceRaster,
   target: TargetGrid,
   transformer: PointTransformer | undefined,
 ): { columns: Float64Array; rows: Float64Array } {
-  const count = target.width * target.height;
-  const columns = new Float64Array(count);
-  const rows = new Float64Array(count);
   const [sx0, sdx, , sy0, , sdy] = source.transform;
   const [tx0, tdx, , ty0, , tdy] = target.transform;
-  const toSource = (x: number, y: number): [number, number] => {
+  const exact: ToSource = (column, row) => {
+    const [x, y] = [tx0 + (column + 0.5) * tdx, ty0 + (row + 0.5) * tdy];
     const [u, v] = transformer ? transformer(x, y) : [x, y];
     return [(u - sx0) / sdx, (v - sy0) / sdy];
   };
-  if (!transformer) {
-    for (let row = 0; row < target.height; row++) {
-      const y = ty0 + (row + 0.5) * tdy;
-      for (let column = 0; column < target.width; column++) {
-        const [c, r] = toSource(tx0 + (column + 0.5) * tdx, y);
-        columns[row * target.width + column] = c;
-        rows[row * target.width + column] = r;
-      }
-    }
-    return { columns, rows };
-  }
+  if (!transformer) return fillCoordinates(target, exact);
   // Approximate: exact on a mesh, bilinear in between; halve the step until the mid-cell error is small enough.
-  for (let step = 32; ; step = Math.max(1, step >> 1)) {
-    const meshWidth = Math.ceil(target.width / step) + 1;
-    const meshHeight = Math.ceil(target.height / step) + 1;
-    const meshC = new Float64Array(meshWidth * meshHeight);
-    const meshR = new Float64Array(meshWidth * meshHeight);
-    for (let my = 0; my < meshHeight; my++) {
-      for (let mx = 0; mx < meshWidth; mx++) {
-        const [c, r] = toSource(tx0 + (mx * step + 0.5) * tdx, ty0 + (my * step + 0.5) * tdy);
-        meshC[my * meshWidth + mx] = c;
-        meshR[my * meshWidth + mx] = r;
-      }
-    }
-    const interpolate = (column: number, row: number): [number, number] => {
-      const fx = column / step;
-      const fy = row / step;
-      const mx = Math.min(Math.floor(fx), meshWidth - 2);
-      const my = Math.min(Math.floor(fy), meshHeight - 2);
-      const ax = fx - mx;
-      const ay = fy - my;
-      const at = (mesh: Float64Array) => {
-        const i = my * meshWidth + mx;
-        return (
-          mesh[i]! * (1 - ax) * (1 - ay) +
-          mesh[i + 1]! * ax * (1 - ay) +
-          mesh[i + meshWidth]! * (1 - ax) * ay +
-          mesh[i + meshWidth + 1]! * ax * ay
-        );
-      };
-      return [at(meshC), at(meshR)];
-    };
-    let worst = 0;
-    for (let my = 0; my + 1 < meshHeight && worst <= MAX_APPROXIMATION_ERROR_PX; my++) {
-      for (let mx = 0; mx + 1 < meshWidth; mx++) {
-        const column = Math.min(target.width - 1, mx * step + step / 2);
-        const row = Math.min(target.height - 1, my * step + step / 2);
-        const exact = toSource(tx0 + (column + 0.5) * tdx, ty0 + (row + 0.5) * tdy);
-        const approx = interpolate(column, row);
-        worst = Math.max(worst, Math.abs(exact[0] - approx[0]), Math.abs(exact[1] - approx[1]));
-      }
-    }
-    if (worst <= MAX_APPROXIMATION_ERROR_PX || step === 1) {
-      for (let row = 0; row < target.height; row++) {
-        for (let column = 0; column < target.width; column++) {
-          const [c, r] =
-            step === 1 ? toSource(tx0 + (column + 0.5) * tdx, ty0 + (row + 0.5) * tdy) : interpolate(column, row);
-          columns[row * target.width + column] = c;
-          rows[row * target.width + column] = r;
-        }
-      }
-      return { columns, rows };
-    }
+  for (let step = 32; step > 1; step >>= 1) {
+    const approximate = meshTransform(target, exact, step);
+    if (meshHolds(target, exact, approximate, step)) return fillCoordinates(target, approximate);
   }
+  return fillCoordinates(target, exact);
 }
 
 /** The whole-pixel offset of target in source when both grids share pixel size and alignment. */
