@@ -84,6 +84,45 @@ function logSkippedRuns(task: ScheduledTask, log: Logger): void {
   );
 }
 
+/** The heartbeat, and its writer: at each change and every {@link HEARTBEAT_EVERY_MS}, with the next fire time. */
+function heartbeatWriter(file: string, log: Logger, nextRun: () => Date | null) {
+  const heartbeat: Heartbeat = {
+    pid: process.pid,
+    at: new Date().toISOString(),
+    status: 'idle',
+    nextRun: null,
+    lastRun: null,
+    lastError: null,
+  };
+  const beat = async (changes: Partial<Heartbeat> = {}) => {
+    Object.assign(heartbeat, changes, { at: new Date().toISOString(), nextRun: nextRun()?.toISOString() ?? null });
+    await writeHeartbeat(file, heartbeat).catch((error: unknown) =>
+      log.warn({ err: error, file }, 'Heartbeat:Write:Failed'),
+    );
+  };
+  return { heartbeat, beat };
+}
+
+/** A run's outcome kept in the heartbeat; a failure is logged, not thrown: the schedule goes on. */
+function recordedRun(run: Promise<RunReport>, heartbeat: Heartbeat, log: Logger): Promise<RunReport | undefined> {
+  return run
+    .then((report) => {
+      heartbeat.lastRun = {
+        runId: report.runId,
+        endedAt: report.endedAt,
+        failed: report.aois.filter((aoi) => aoi.outcome === 'failed').length,
+        aois: report.aois.length,
+      };
+      heartbeat.lastError = null;
+      return report;
+    })
+    .catch((error: unknown) => {
+      heartbeat.lastError = (error as Error).message;
+      log.error({ err: error }, 'Schedule:Run:Failed');
+      return undefined;
+    });
+}
+
 export function startScheduler(input: {
   config: Config;
   log: Logger;
@@ -94,45 +133,13 @@ export function startScheduler(input: {
   const file = config.schedule.heartbeatFile;
   const controller = new AbortController();
   let running: Promise<RunReport | undefined> | undefined;
-  const heartbeat: Heartbeat = {
-    pid: process.pid,
-    at: new Date().toISOString(),
-    status: 'idle',
-    nextRun: null,
-    lastRun: null,
-    lastError: null,
-  };
-  const beat = async (changes: Partial<Heartbeat> = {}) => {
-    Object.assign(heartbeat, changes, {
-      at: new Date().toISOString(),
-      nextRun: task.getNextRun()?.toISOString() ?? null,
-    });
-    await writeHeartbeat(file, heartbeat).catch((error: unknown) =>
-      log.warn({ err: error, file }, 'Heartbeat:Write:Failed'),
-    );
-  };
+  const { heartbeat, beat } = heartbeatWriter(file, log, () => task.getNextRun());
   const task = cron.schedule(
     config.schedule.cron,
     async (context) => {
       if (controller.signal.aborted) return;
       await beat({ status: 'running' });
-      running = input
-        .run(controller.signal, context.date)
-        .then((report) => {
-          heartbeat.lastRun = {
-            runId: report.runId,
-            endedAt: report.endedAt,
-            failed: report.aois.filter((aoi) => aoi.outcome === 'failed').length,
-            aois: report.aois.length,
-          };
-          heartbeat.lastError = null;
-          return report;
-        })
-        .catch((error: unknown) => {
-          heartbeat.lastError = (error as Error).message;
-          log.error({ err: error }, 'Schedule:Run:Failed');
-          return undefined;
-        });
+      running = recordedRun(input.run(controller.signal, context.date), heartbeat, log);
       await running;
       running = undefined;
       await beat({ status: controller.signal.aborted ? 'stopping' : 'idle' });
