@@ -21,8 +21,9 @@ import { zipArchive } from './zip.js';
  * A site's evidence dossier: its chips (outputs/dossier.chips.ts) with their sidecars, `evidence.json` (the site,
  * the scenes behind each period, the parameters, software, run, and the sha256 of every output cited and every
  * file), `manifest.sha256` (`sha256sum` format), `dossier.zip` (all of it under one folder named after the site)
- * and `index.html`. Built from the published item alone, so a repair or `changewatch sites dossier` rebuilds the
- * same bytes. True-colour chips of the source scenes and the per-observation time series are not in it yet.
+ * and `index.html`, with the site's NDVI time series (outputs/dossier.series.ts) and the scenes nearest its first
+ * detection as chips of their own, both re-read from the source scenes the item names. Built from the published
+ * item and those scenes, so a repair or `changewatch sites dossier` rebuilds the same bytes.
  */
 
 export type SiteFeature = SitesCollection['features'][number];
@@ -345,16 +346,20 @@ async function seriesFiles(
   return { files, record, rows };
 }
 
-/** Every file of the dossier, `index.html` last (the order to publish them in). */
-export async function buildDossier(input: DossierInput): Promise<DossierFile[]> {
+/**
+ * The site's time series and its chips. The series and the chips of the published rasters are made at once; the
+ * scene chips follow the series (its rows say which observations are nearest the first detection).
+ */
+async function seriesAndChips(input: DossierInput, assetKeys: Record<string, string>) {
   const { site } = input;
-  const assetKeys = Object.fromEntries(
-    Object.entries(input.item.assets).map(([asset, entry]) => [asset, assetKeyOf(input.itemKey, entry.href)]),
-  );
-  // The series and the chips of the published rasters at once; the scene chips follow the series (its rows say
-  // which observations are nearest the first detection).
   const seriesDone = seriesFiles(input);
   const source = 'source' in input.series ? input.series.source : undefined;
+  const scenes = source && {
+    plans: seriesDone.then((done) => scenePlans(input, done.rows)),
+    opener: source.opener,
+    cloud: source.cloud,
+    ...(source.decode && { decode: source.decode }),
+  };
   const [series, chips] = await Promise.all([
     seriesDone,
     siteChips({
@@ -365,18 +370,33 @@ export async function buildDossier(input: DossierInput): Promise<DossierFile[]> 
       assetKeys,
       rasters: input.rasters,
       ...(input.pool ? { pool: input.pool } : {}),
-      ...(source
-        ? {
-            scenes: {
-              plans: seriesDone.then((done) => scenePlans(input, done.rows)),
-              opener: source.opener,
-              cloud: source.cloud,
-              ...(source.decode && { decode: source.decode }),
-            },
-          }
-        : {}),
+      ...(scenes ? { scenes } : {}),
     }),
   ]);
+  return { series, chips };
+}
+
+/** `manifest.sha256` of the listed files, and `dossier.zip` of them with it, under the site's folder. */
+function packaged(siteId: string, listed: readonly DossierFile[]): { manifest: DossierFile; zip: DossierFile } {
+  const manifest = {
+    name: 'manifest.sha256',
+    body: utf8(listed.map((file) => `${sha256(file.body)}  ${file.name}\n`).join('')),
+    contentType: 'text/plain; charset=utf-8',
+  };
+  const entries = [...listed, manifest].map((file) => ({
+    name: `${siteId}/${file.name}`,
+    data: file.body,
+    stored: file.contentType === 'image/png',
+  }));
+  return { manifest, zip: { name: 'dossier.zip', body: zipArchive(entries), contentType: 'application/zip' } };
+}
+
+/** Every file of the dossier, `index.html` last (the order to publish them in). */
+export async function buildDossier(input: DossierInput): Promise<DossierFile[]> {
+  const assetKeys = Object.fromEntries(
+    Object.entries(input.item.assets).map(([asset, entry]) => [asset, assetKeyOf(input.itemKey, entry.href)]),
+  );
+  const { series, chips } = await seriesAndChips(input, assetKeys);
   const chipFiles: DossierFile[] = chips.flatMap((chip) => [
     { name: chip.record.file, body: chip.png, contentType: 'image/png' },
     { name: `${chip.record.file}.aux.xml`, body: utf8(chip.aux), contentType: 'application/xml' },
@@ -399,22 +419,6 @@ export async function buildDossier(input: DossierInput): Promise<DossierFile[]> 
     body: utf8(dossierPage(pageModel(input, evidence))),
     contentType: 'text/html; charset=utf-8',
   };
-  const listed = [...chipFiles, ...series.files, evidenceFile, index];
-  const manifest = {
-    name: 'manifest.sha256',
-    body: utf8(listed.map((file) => `${sha256(file.body)}  ${file.name}\n`).join('')),
-    contentType: 'text/plain; charset=utf-8',
-  };
-  const zip = {
-    name: 'dossier.zip',
-    body: zipArchive(
-      [...listed, manifest].map((file) => ({
-        name: `${site.id}/${file.name}`,
-        data: file.body,
-        stored: file.contentType === 'image/png',
-      })),
-    ),
-    contentType: 'application/zip',
-  };
+  const { manifest, zip } = packaged(input.site.id, [...chipFiles, ...series.files, evidenceFile, index]);
   return [...chipFiles, ...series.files, evidenceFile, manifest, zip, index];
 }
