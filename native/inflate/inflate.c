@@ -33,6 +33,8 @@
 #include <emmintrin.h>
 #endif
 
+#define KEPT_SCRATCH_BYTES ((size_t)4 << 20)
+
 /* One thread's libdeflate state: neither its decompressor nor its compressors may be shared across threads. */
 struct codecs {
   struct libdeflate_decompressor *decompressor;
@@ -424,6 +426,12 @@ static napi_value deflate(napi_env env, napi_callback_info info) {
   }
   if (napi_create_arraybuffer(env, written, &data, &buffer) != napi_ok) return NULL;
   memcpy(data, codecs->scratch, written);
+  /* Tiles and chips need well under this; a print figure's stream is not kept for the rest of the thread's life. */
+  if (codecs->scratch_length > KEPT_SCRATCH_BYTES) {
+    free(codecs->scratch);
+    codecs->scratch = NULL;
+    codecs->scratch_length = 0;
+  }
   if (napi_create_typedarray(env, napi_uint8_array, written, buffer, 0, &result) != napi_ok) return NULL;
   return result;
 }

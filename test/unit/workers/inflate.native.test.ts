@@ -235,6 +235,10 @@ describe('native inflate', () => {
         }
       }
       expect(Buffer.compare(inflateSync(deflateZlib(new Uint8Array(0), 6)), Buffer.alloc(0))).toBe(0);
+      // Beyond the scratch buffer the thread keeps (4 MiB): compressed, then the next stream still right.
+      const large = Uint8Array.from({ length: 6 << 20 }, (_, i) => ((i * 31) >> 7) & 0xff);
+      expect(Buffer.compare(inflateSync(deflateZlib(large, 2)), large)).toBe(0);
+      expect(Buffer.compare(inflateSync(deflateZlib(blocks[0]!, 6)), blocks[0]!)).toBe(0);
       expect(() => nativeInflate!.deflate(blocks[0]!, 13)).toThrow(/level from 0 to 12/);
     },
   );
