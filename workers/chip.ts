@@ -134,7 +134,7 @@ function frameRect(
  * footprint would cover a small site whole): the pixels outside it within one unit of an edge in `colour` (cyan for
  * the outline), the next ones in black.
  */
-function drawOutline(picture: Picture, spec: ChipSpec, x: number, y: number, outline: readonly Ring[], colour: Rgb) {
+function drawOutline(picture: Picture, spec: FrameSpec, x: number, y: number, outline: readonly Ring[], colour: Rgb) {
   const [width, height] = [spec.map.width * spec.scale, spec.map.height * spec.scale];
   const unit = spec.unit ?? 1;
   const rings = outline.map((ring) => ring.map(([px, py]) => [px * spec.scale, py * spec.scale] as const));
@@ -284,8 +284,44 @@ export const chipWidth = (mapWidth: number, unit = 1): number =>
 /** The map width that makes a chip (or figure) `width` pixels wide at `unit`. */
 export const mapWidthFor = (width: number, unit = 1): number => width - (LEFT + RIGHT) * unit;
 
+/** What is drawn on or about a chip's map whatever the layer: its outline, its ticks, scale bar and north. */
+export interface MapFrame {
+  /** The outline over the map, transparent elsewhere, map-sized. */
+  outline: Picture;
+  geo: ChipGeo;
+}
+
+type FrameSpec = Pick<ChipSpec, 'scale' | 'epsg' | 'transform' | 'outline' | 'unit'> & {
+  map: Pick<Picture, 'width' | 'height'>;
+};
+
+/** The georeference of the enlarged map: the window's, each pixel divided by the scale. */
+function mapTransformOf(spec: FrameSpec): MapTransform {
+  const [originX, pixelWidth, , originY, , pixelHeight] = spec.transform;
+  return [originX, pixelWidth / spec.scale, 0, originY, 0, pixelHeight / spec.scale];
+}
+
+/** The map's frame, once for every chip of the same window and outline (a site's five). */
+export function mapFrame(spec: FrameSpec): MapFrame {
+  const [width, height] = [spec.map.width * spec.scale, spec.map.height * spec.scale];
+  const outline: Picture = { width, height, rgba: new Uint8Array(width * height * 4) };
+  drawOutline(outline, spec, 0, 0, spec.outline, OUTLINE);
+  return { outline, geo: chipGeo(spec.epsg, mapTransformOf(spec), width, height, spec.unit ?? 1) };
+}
+
+/** The opaque pixels of `overlay` onto `picture` at (x, y). */
+function drawOver(picture: Picture, overlay: Picture, x: number, y: number): void {
+  for (let row = 0; row < overlay.height; row++) {
+    for (let column = 0; column < overlay.width; column++) {
+      const from = (row * overlay.width + column) * 4;
+      if (overlay.rgba[from + 3] === 0) continue;
+      picture.rgba.set(overlay.rgba.subarray(from, from + 4), ((y + row) * picture.width + x + column) * 4);
+    }
+  }
+}
+
 /** The chip: caption, map with outline and ticks, scale bar and north arrow, legend. */
-export function composeChip(spec: ChipSpec): Chip {
+export function composeChip(spec: ChipSpec, frame: MapFrame = mapFrame(spec)): Chip {
   const unit = spec.unit ?? 1;
   const [pad, line] = [PAD * unit, LINE * unit];
   const [mapWidth, mapHeight] = [spec.map.width * spec.scale, spec.map.height * spec.scale];
@@ -294,9 +330,8 @@ export function composeChip(spec: ChipSpec): Chip {
   const titleLines = wrapText(spec.caption[0] ?? '', width - 2 * pad, unit).length;
   const map = { x: LEFT * unit, y: pad + lines.length * line + 6 * unit, width: mapWidth, height: mapHeight };
   const footer = map.y + mapHeight + 6 * unit + line + 4 * unit;
-  const [originX, pixelWidth, , originY, , pixelHeight] = spec.transform;
-  const mapTransform: MapTransform = [originX, pixelWidth / spec.scale, 0, originY, 0, pixelHeight / spec.scale];
-  const geo = chipGeo(spec.epsg, mapTransform, mapWidth, mapHeight, unit);
+  const mapTransform = mapTransformOf(spec);
+  const { geo } = frame;
   const legend = legendLayout(spec.legend, pad, footer + 30 * unit, width - 2 * pad, unit);
   const height = footer + 30 * unit + legend.height + pad;
   const picture = blankPicture(width, height, WHITE);
@@ -305,7 +340,7 @@ export function composeChip(spec: ChipSpec): Chip {
     if (k < titleLines) drawText(picture, pad + unit, pad + k * line, text, TEXT, unit);
   });
   blitScaled(picture, spec.map, map.x, map.y, spec.scale, HATCH);
-  drawOutline(picture, spec, map.x, map.y, spec.outline, OUTLINE);
+  drawOver(picture, frame.outline, map.x, map.y);
   drawZones(picture, spec, map);
   frameRect(picture, map.x - unit, map.y - unit, mapWidth + 2 * unit, mapHeight + 2 * unit, FRAME, unit);
   drawTicks(picture, geo, map, unit);
@@ -313,10 +348,10 @@ export function composeChip(spec: ChipSpec): Chip {
   drawNorthArrow(picture, geo.northRadians, width - (RIGHT + 8) * unit, footer + 13 * unit, unit);
   drawLegend(picture, legend.placed, unit);
   const transform: MapTransform = [
-    originX - map.x * mapTransform[1],
+    mapTransform[0] - map.x * mapTransform[1],
     mapTransform[1],
     0,
-    originY - map.y * mapTransform[5],
+    mapTransform[3] - map.y * mapTransform[5],
     0,
     mapTransform[5],
   ];
@@ -388,25 +423,30 @@ export function layerPicture(layer: ChipLayer): Picture {
 }
 
 /**
- * The worker task that colours a chip's map, composes the chip and encodes it as PNG with its `tEXt` chunks (the
- * dossiers' chips, in the run's pool): values go in (transferred), only the file comes back.
+ * The worker task that composes the chips of one map window (a site's dossier chips): the outline, ticks and scale
+ * bar once ({@link mapFrame}), then each chip's layer coloured, composed and encoded as PNG with its `tEXt` chunks.
+ * Values go in (transferred), only the files come back.
  */
-export interface ComposeChipTask {
-  type: 'compose-chip';
-  spec: Omit<ChipSpec, 'legend' | 'map'> & { legend: NamedLegend; layer: ChipLayer };
-  text: PngOptions['text'];
+export interface ComposeChipsTask {
+  type: 'compose-chips';
+  frame: Omit<ChipSpec, 'legend' | 'map' | 'caption' | 'zones'> & { map: Pick<Picture, 'width' | 'height'> };
+  chips: Array<{ layer: ChipLayer; caption: readonly string[]; legend: NamedLegend; text?: PngOptions['text'] }>;
 }
 
 /** A composed chip as its PNG file, with the picture's size and everything else composing told. */
 export type ChipPng = Omit<Chip, 'picture'> & { png: Uint8Array; width: number; height: number };
 
-export function composeChipTask({ spec, text }: ComposeChipTask): ChipPng {
-  const { legend: named, layer, ...rest } = spec;
-  const { ramp, ...legend } = named;
-  const { picture, ...chip } = composeChip({
-    ...rest,
-    map: layerPicture(layer),
-    legend: { ...legend, ...(ramp ? { ramp: CHIP_RAMPS[ramp] } : {}) },
+export function composeChipsTask({ frame: shared, chips }: ComposeChipsTask): ChipPng[] {
+  const frame = mapFrame(shared);
+  return chips.map(({ layer, caption, legend: named, text }) => {
+    const { ramp, ...legend } = named;
+    const spec: ChipSpec = {
+      ...shared,
+      map: layerPicture(layer),
+      caption,
+      legend: { ...legend, ...(ramp ? { ramp: CHIP_RAMPS[ramp] } : {}) },
+    };
+    const { picture, ...chip } = composeChip(spec, frame);
+    return { ...chip, width: picture.width, height: picture.height, png: encodePng(picture, text ? { text } : {}) };
   });
-  return { ...chip, width: picture.width, height: picture.height, png: encodePng(picture, text ? { text } : {}) };
 }

@@ -3,7 +3,7 @@ import type { Grid } from '../aoi/rasterize.js';
 import { fetchedChangeBlock, type FetchedBlockTask } from './block.dates.js';
 import { changeBlock, type ChangeBlockResult, type ChangeBlockTask } from './change.block.js';
 import { decodeTilesTask, type DecodeTilesResult, type DecodeTilesTask } from './tile.decode.js';
-import { composeChipTask, type ChipPng, type ComposeChipTask } from './chip.js';
+import { composeChipsTask, type ChipPng, type ComposeChipsTask } from './chip.js';
 import { encodeTileTask, type EncodeTileTask } from './cog.tile.js';
 
 /** The columns' pixel areas of a grid (aoi/pixel.area.ts), off the main thread at the start of a run. */
@@ -19,7 +19,7 @@ export interface ReadyTask {
 
 /** Every task the worker pool runs, keyed by `type`: one registry, no `if` chains. Pure. */
 export type WorkerTask =
-  ChangeBlockTask | FetchedBlockTask | DecodeTilesTask | PixelAreaTask | ComposeChipTask | EncodeTileTask | ReadyTask;
+  ChangeBlockTask | FetchedBlockTask | DecodeTilesTask | PixelAreaTask | ComposeChipsTask | EncodeTileTask | ReadyTask;
 
 /** What each task type returns. */
 interface Results {
@@ -27,7 +27,7 @@ interface Results {
   'fetched-change-block': ChangeBlockResult;
   'decode-tiles': DecodeTilesResult;
   'pixel-area': { hectares: Float64Array };
-  'compose-chip': ChipPng;
+  'compose-chips': ChipPng[];
   'encode-tile': { bytes: Uint8Array };
   ready: { ready: true };
 }
@@ -38,7 +38,7 @@ const KERNELS: { [K in WorkerTask['type']]: (task: Extract<WorkerTask, { type: K
   'fetched-change-block': fetchedChangeBlock,
   'decode-tiles': decodeTilesTask,
   'pixel-area': (task) => ({ hectares: pixelAreaHaByColumn(task.grid) }),
-  'compose-chip': composeChipTask,
+  'compose-chips': composeChipsTask,
   'encode-tile': encodeTileTask,
   ready: () => ({ ready: true }),
 };

@@ -8,6 +8,7 @@ import {
   type Chip,
   type ChipLayer,
   type ChipLegend,
+  type ChipPng,
   type NamedLegend,
   type SceneColouring,
 } from '../../workers/chip.js';
@@ -199,31 +200,27 @@ async function placeSite(input: ChipInput): Promise<{ place: SiteWindow; read: R
   return { place, read };
 }
 
-/** A chip's PNG (caption in its tEXt chunks), sidecar and record. */
-async function chipFile(
-  input: ChipInput,
-  place: SiteWindow,
-  plan: { layer: ChipRecord['layer']; asset: string; window: string; scenes: string[]; caption: string[] } & {
-    file: string;
-    source: string;
-  },
-  layer: ChipLayer,
-  legend: NamedLegend,
-): Promise<ChipFile> {
-  const epsg = input.summary.grid.epsg;
-  // The rings once (as the outline): a task's plain arrays are copied to the worker, pixel by traced pixel.
-  const { rings, ...window } = place;
-  const spec = { ...window, layer, epsg, outline: rings, caption: plan.caption, legend };
-  const text = [
-    ['Title', plan.caption[0]!],
-    ['Description', plan.caption.join(' | ')],
-    ['Software', `changewatch ${VERSION}`],
-    ['Source', plan.source],
-  ] as const;
-  // Coloured, composed and encoded in the run's pool while this thread reads for the other dossiers being built (the
-  // layer's values are transferred: the caller no longer uses them).
-  const { png, ...chip } = await computeOn(input.pool?.(), { type: 'compose-chip', spec, text });
-  const record: ChipRecord = {
+/** What a chip shows and says, and where its pixels come from. */
+interface ChipPlan {
+  layer: ChipRecord['layer'];
+  asset: string;
+  window: string;
+  scenes: string[];
+  caption: string[];
+  file: string;
+  /** The `Source` of its PNG's text. */
+  source: string;
+}
+
+/** One chip to compose: its plan, its layer's values and its legend. */
+interface ChipJob {
+  plan: ChipPlan;
+  layer: ChipLayer;
+  legend: NamedLegend;
+}
+
+function chipRecord(input: ChipInput, place: SiteWindow, plan: ChipPlan, chip: Omit<ChipPng, 'png'>): ChipRecord {
+  return {
     file: plan.file,
     layer: plan.layer,
     title: plan.caption[0]!,
@@ -236,13 +233,44 @@ async function chipFile(
     level: place.level,
     rasterWindow: place.window,
     scale: place.scale,
-    epsg,
+    epsg: input.summary.grid.epsg,
     transform: [...chip.transform],
     map: chip.map,
     scaleBar: chip.geo.scaleBar,
     northDegrees: Number(((chip.geo.northRadians * 180) / Math.PI).toFixed(4)),
   };
-  return { record, png, aux: auxXml(record.epsg, record.transform) };
+}
+
+/**
+ * The site's chips composed in one task of the run's pool (the outline, ticks and scale bar drawn once for all),
+ * while this thread reads for the other dossiers being built: each PNG (caption in its tEXt chunks), its sidecar
+ * and record. The layers' values are transferred: the caller no longer uses them.
+ */
+async function composedChips(input: ChipInput, place: SiteWindow, jobs: readonly ChipJob[]): Promise<ChipFile[]> {
+  const { x0, y0, x1, y1 } = place.window;
+  const frame = {
+    map: { width: x1 - x0, height: y1 - y0 },
+    scale: place.scale,
+    epsg: input.summary.grid.epsg,
+    transform: place.transform,
+    outline: place.rings,
+  };
+  const chips = jobs.map(({ plan, layer, legend }) => ({
+    layer,
+    caption: plan.caption,
+    legend,
+    text: [
+      ['Title', plan.caption[0]!],
+      ['Description', plan.caption.join(' | ')],
+      ['Software', `changewatch ${VERSION}`],
+      ['Source', plan.source],
+    ] as const,
+  }));
+  const composed = await computeOn(input.pool?.(), { type: 'compose-chips', frame, chips });
+  return composed.map(({ png, ...chip }, k) => {
+    const record = chipRecord(input, place, jobs[k]!.plan, chip);
+    return { record, png, aux: auxXml(record.epsg, record.transform) };
+  });
 }
 
 const COLOURING_NOTES: Record<SceneColouring, string> = {
@@ -252,8 +280,8 @@ const COLOURING_NOTES: Record<SceneColouring, string> = {
   NDVI: 'NDVI: the scene carries no green or blue band, so neither true nor false colour.',
 };
 
-/** The scene of one observation nearest the first detection, re-read around the site as its own chip. */
-async function sceneChip(input: ChipInput, place: SiteWindow, plan: SceneChipPlan): Promise<ChipFile | undefined> {
+/** The scene of one observation nearest the first detection, re-read around the site for a chip of its own. */
+async function sceneJob(input: ChipInput, place: SiteWindow, plan: SceneChipPlan): Promise<ChipJob | undefined> {
   const { observation } = plan;
   const scenes = observation.scenes;
   const colouring = sceneColouring({
@@ -293,12 +321,13 @@ async function sceneChip(input: ChipInput, place: SiteWindow, plan: SceneChipPla
       : { swatches: [{ colour: NOT_SEEN_COLOUR, label: 'greyed: not seen clear' }] };
   const role = plan.role === 'before' ? ('scene-before' as const) : ('scene-after' as const);
   const source = `STAC item${ids.length > 1 ? 's' : ''} ${ids.join(', ')}, read again around the site`;
-  const chipPlan = { layer: role, asset: `scene ${ids.join(' ')}`, window: observation.date, scenes: ids, caption };
-  return chipFile(input, place, { ...chipPlan, file: `chip-${role}.png`, source }, layer, legend);
+  const asset = `scene ${ids.join(' ')}`;
+  const file = `chip-${role}.png`;
+  return { plan: { layer: role, asset, window: observation.date, scenes: ids, caption, file, source }, layer, legend };
 }
 
 /** The chips of the item's published rasters: NDVI of both periods and the product's classes, in that order. */
-async function rasterChips(input: ChipInput, place: SiteWindow, read: ReadBand): Promise<ChipFile[]> {
+async function rasterJobs(input: ChipInput, place: SiteWindow, read: ReadBand): Promise<ChipJob[]> {
   const { x0, y0, x1, y1 } = place.window;
   const [width, height] = [x1 - x0, y1 - y0];
   const product = productOf(input.product);
@@ -309,7 +338,7 @@ async function rasterChips(input: ChipInput, place: SiteWindow, read: ReadBand):
   const colours = product.classes.map((entry) => [entry.value, rgbOf(entry.colour)] as const);
   // The classes chip's task takes the codes (transferred; nothing reads them after it), each NDVI chip's a copy of
   // `outside` (one array cannot go to two tasks).
-  const chip = async (plan: ReturnType<typeof chipPlans>[number]) => {
+  const job = async (plan: ReturnType<typeof chipPlans>[number]): Promise<ChipJob> => {
     const layer: ChipLayer =
       plan.layer === 'classes'
         ? { kind: 'classes', width, height, codes, colours, nodata }
@@ -317,26 +346,27 @@ async function rasterChips(input: ChipInput, place: SiteWindow, read: ReadBand):
     const legend = plan.layer === 'classes' ? classLegend(input.product) : NDVI_LEGEND;
     const file = `chip-${plan.layer === 'classes' ? input.product : plan.layer}.png`;
     const source = `${plan.asset} of STAC item ${input.summary.item} (inputs ${input.summary.inputs})`;
-    return chipFile(input, place, { ...plan, file, source }, layer, legend);
+    return { plan: { ...plan, file, source }, layer, legend };
   };
-  return Promise.all(chipPlans(input).map(chip));
+  return Promise.all(chipPlans(input).map(job));
 }
 
 /**
- * A site's chips: the published rasters' ({@link rasterChips}), then the scenes' in the plans' order. All are read
- * and composed at once, so the pool composes one while this thread reads for the next.
+ * A site's chips: the published rasters' ({@link rasterJobs}), then the scenes' in the plans' order. All are read
+ * at once, then composed together.
  */
 export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
   const placed = placeSite(input);
   const fromRasters = async () => {
     const { place, read } = await placed;
-    return rasterChips(input, place, read);
+    return rasterJobs(input, place, read);
   };
   // The plans are awaited at once, beside the site's window, so a series that failed is never left unheard.
   const fromScenes = async () => {
     const [plans, { place }] = await Promise.all([input.scenes?.plans ?? [], placed]);
-    const chips = await Promise.all(plans.map((plan) => sceneChip(input, place, plan)));
-    return chips.filter((chip) => chip !== undefined);
+    const jobs = await Promise.all(plans.map((plan) => sceneJob(input, place, plan)));
+    return jobs.filter((job) => job !== undefined);
   };
-  return (await Promise.all([fromRasters(), fromScenes()])).flat();
+  const jobs = (await Promise.all([fromRasters(), fromScenes()])).flat();
+  return composedChips(input, (await placed).place, jobs);
 }

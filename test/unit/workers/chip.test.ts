@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { fromCrs } from '../../../aoi/aoi.project.js';
-import { CAPTION, classLayer, composeChip, ndviLayer, OUTLINE } from '../../../workers/chip.js';
+import {
+  CAPTION,
+  CHIP_RAMPS,
+  classLayer,
+  composeChip,
+  composeChipsTask,
+  layerPicture,
+  ndviLayer,
+  OUTLINE,
+  type NamedLegend,
+} from '../../../workers/chip.js';
 import { chipGeo, degreeLabel, siteWindow } from '../../../workers/chip.geo.js';
 import { blankPicture, blitScaled, scanPolygon, strokeSegment } from '../../../workers/draw.js';
 import { drawable, drawText, GLYPH_WIDTH, textWidth, wrapText } from '../../../workers/font.js';
+import { encodePng } from '../../../workers/png.js';
 import { NOT_SEEN_COLOUR, type Picture } from '../../../workers/render.js';
 
 /** Dossier chips: the bitmap font, drawing, where a chip sits on the Earth, and the chip itself. */
@@ -168,6 +179,53 @@ describe('a chip', () => {
     // The picture's georeference puts the map's corner at the window's origin.
     const [x0, dx, , y0, , dy] = chip.transform;
     expect([x0 + chip.map.x * dx, y0 + chip.map.y * dy, dx, dy]).toEqual([702000, 9729000, 2.5, -2.5]);
+  });
+
+  it("a window's chips composed together (one outline and frame) are each the chip composed alone", () => {
+    const [width, height] = [64, 48];
+    const outline = [
+      [
+        [20, 10],
+        [41, 10],
+        [41, 30],
+        [30, 37],
+        [20, 10],
+      ] as Array<readonly [number, number]>,
+    ];
+    const frame = { map: { width, height }, scale: 4, epsg: 32735, transform: GRID.transform, outline };
+    const values = Float32Array.from({ length: width * height }, (_, i) => ((i * 37) % 100) / 100);
+    const codes = Uint8Array.from({ length: width * height }, (_, i) => (i % 7 === 0 ? 255 : i % 3));
+    const colours = [[0, [10, 20, 30]] as const, [1, [200, 0, 0]] as const, [2, [0, 200, 0]] as const];
+    const chips = [
+      {
+        layer: { kind: 'ndvi' as const, width, height, values, outside: codes.map((code) => (code === 255 ? 1 : 0)) },
+        caption: ['NDVI chip', 'its second paragraph, long enough to wrap onto a line of its own in the chip'],
+        legend: { ramp: 'ndvi' as const, swatches: [{ colour: null, label: 'outside' }] },
+        text: [['Title', 'NDVI chip']] as const,
+      },
+      {
+        layer: { kind: 'classes' as const, width, height, codes, colours, nodata: 255 },
+        caption: ['Classes chip'],
+        legend: { swatches: [{ colour: [200, 0, 0] as const, label: 'loss' }] },
+      },
+    ];
+    const together = composeChipsTask({ type: 'compose-chips', frame, chips });
+    expect(together).toHaveLength(2);
+    chips.forEach((chip, k) => {
+      const { ramp, ...legend } = chip.legend as NamedLegend;
+      const alone = composeChip({
+        ...frame,
+        map: layerPicture(chip.layer),
+        caption: chip.caption,
+        legend: { ...legend, ...(ramp ? { ramp: CHIP_RAMPS[ramp] } : {}) },
+      });
+      const png = encodePng(alone.picture, chip.text ? { text: chip.text } : {});
+      expect(Buffer.compare(Buffer.from(together[k]!.png), Buffer.from(png)), `chip ${k}`).toBe(0);
+      expect(together[k]!.map).toEqual(alone.map);
+      expect(together[k]!.transform).toEqual(alone.transform);
+    });
+    // The two captions differ in length, so the maps (and outlines) sit at different heights.
+    expect(together[0]!.map.y).not.toBe(together[1]!.map.y);
   });
 
   it('classes in their colours; nodata transparent', () => {
