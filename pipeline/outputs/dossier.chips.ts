@@ -23,6 +23,7 @@ import { productOf } from '../../workers/products/index.js';
 import { NOT_SEEN_COLOUR, type Rgb } from '../../workers/render.js';
 import type { PublishedRasters } from '../scenes/store.raster.js';
 import { VERSION } from '../version.js';
+import { allSettled } from '../settle.js';
 
 /**
  * The chips of a site's dossier, cut from the item's published rasters around the site (workers/chip.geo.ts says
@@ -348,7 +349,7 @@ async function rasterJobs(input: ChipInput, place: SiteWindow, read: ReadBand): 
     const source = `${plan.asset} of STAC item ${input.summary.item} (inputs ${input.summary.inputs})`;
     return { plan: { ...plan, file, source }, layer, legend };
   };
-  return Promise.all(chipPlans(input).map(job));
+  return allSettled(...chipPlans(input).map(job));
 }
 
 /**
@@ -363,10 +364,10 @@ export async function siteChips(input: ChipInput): Promise<ChipFile[]> {
   };
   // The plans are awaited at once, beside the site's window, so a series that failed is never left unheard.
   const fromScenes = async () => {
-    const [plans, { place }] = await Promise.all([input.scenes?.plans ?? [], placed]);
-    const jobs = await Promise.all(plans.map((plan) => sceneJob(input, place, plan)));
+    const [plans, { place }] = await allSettled(Promise.resolve(input.scenes?.plans ?? []), placed);
+    const jobs = await allSettled(...plans.map((plan) => sceneJob(input, place, plan)));
     return jobs.filter((job) => job !== undefined);
   };
-  const jobs = (await Promise.all([fromRasters(), fromScenes()])).flat();
+  const jobs = (await allSettled(fromRasters(), fromScenes())).flat();
   return composedChips(input, (await placed).place, jobs);
 }

@@ -16,6 +16,7 @@ import type { SitesCollection } from './sites.js';
 import type { ResultItem } from './stac.js';
 import { ACCURACY_ASSET_PREFIX, assetKeyOf } from './layout.js';
 import { zipArchive } from './zip.js';
+import { allSettled } from '../settle.js';
 
 /**
  * A site's evidence dossier: its chips (outputs/dossier.chips.ts) with their sidecars, `evidence.json` (the site,
@@ -360,7 +361,7 @@ async function seriesAndChips(input: DossierInput, assetKeys: Record<string, str
     cloud: source.cloud,
     ...(source.decode && { decode: source.decode }),
   };
-  const [series, chips] = await Promise.all([
+  const [series, chips] = await allSettled(
     seriesDone,
     siteChips({
       siteId: site.id,
@@ -372,7 +373,7 @@ async function seriesAndChips(input: DossierInput, assetKeys: Record<string, str
       ...(input.pool ? { pool: input.pool } : {}),
       ...(scenes ? { scenes } : {}),
     }),
-  ]);
+  );
   return { series, chips };
 }
 

@@ -9,6 +9,7 @@ import { encodePng, pngWithLegend, PREVIEW_MAX_SIDE, thumbnailPng } from './prev
 import { leadProduct } from '../../workers/products/index.js';
 import { rasterAssets, type RasterOutputSink } from './raster.sink.js';
 import { buildSummary } from './summary.build.js';
+import { allSettled } from '../settle.js';
 
 /**
  * Everything one period publishes, as files: the rasters the sink wrote (composites' NDVI, clear counts, every
@@ -104,9 +105,10 @@ export function plannedOutputs(selection: ProductSelection): string[] {
 }
 
 export async function periodOutputs(input: PeriodOutputsInput): Promise<{ files: OutputFile[]; summary: Summary }> {
-  // The previews are drawn first and encoded while the rasters are finished.
+  // The previews are drawn first and encoded while the rasters are finished. Both settle before a failure is
+  // thrown, so nothing is still posting to the pool when the caller aborts the writers and closes it.
   const previews = previewFiles(input, input.rasters.pictures());
-  const [rasters, pngs] = await Promise.all([input.rasters.finish(), previews]);
+  const [rasters, pngs] = await allSettled(input.rasters.finish(), previews);
   const files: OutputFile[] = [...rasters, polygonsFile(input.run), ...pngs];
   const unsited = buildSummary({ ...input, files });
   const summary: Summary = { ...unsited, sites: await input.countSites({ summary: unsited, files }) };
