@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import nodeModule from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 // Node's module compile cache: V8's code for our modules and dependencies is kept on disk and checked against each
 // file's contents, so a command starts without compiling them again (`changewatch --help` took 0.38 s against
@@ -11,11 +11,23 @@ import { join } from 'node:path';
 const { enableCompileCache } = nodeModule as typeof nodeModule & {
   enableCompileCache?: (directory?: string) => { directory?: string };
 };
-const cacheHome = process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
-const cache = enableCompileCache?.(
-  process.env['NODE_COMPILE_CACHE'] || join(cacheHome, 'changewatch', 'node-compile-cache'),
-);
-if (cache?.directory) process.env['NODE_COMPILE_CACHE'] ??= cache.directory;
+// Without a folder, none: Node's own default is the temp folder.
+const folder = compileCacheFolder();
+const cache = folder === undefined ? undefined : enableCompileCache?.(folder);
+if (cache?.directory) process.env['NODE_COMPILE_CACHE'] = cache.directory;
+
+/** NODE_COMPILE_CACHE, else the XDG cache folder (an absolute XDG_CACHE_HOME, else ~/.cache); none without a home. */
+function compileCacheFolder(): string | undefined {
+  if (process.env['NODE_COMPILE_CACHE']) return process.env['NODE_COMPILE_CACHE'];
+  const xdg = process.env['XDG_CACHE_HOME'];
+  try {
+    const home = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache');
+    return join(home, 'changewatch', 'node-compile-cache');
+  } catch {
+    // No HOME and no passwd entry (an arbitrary user id in a container): no cache, rather than no command.
+    return undefined;
+  }
+}
 
 const { runCli } = await import('./cli/cli.js');
 const { routeProcessWarnings } = await import('./log.js');
