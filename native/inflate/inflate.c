@@ -392,11 +392,12 @@ static napi_value deflate(napi_env env, napi_callback_info info) {
   napi_value argv[2], buffer, result;
   void *input = NULL, *data = NULL;
   size_t input_length = 0, bound = 0, written = 0;
-  int32_t level = -1;
+  double requested = -1;
+  int level = -1;
   struct codecs *codecs = codecs_of(env);
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
-      !bytes_of(env, argv[0], &input, &input_length) || napi_get_value_int32(env, argv[1], &level) != napi_ok ||
-      level < 0 || level > 12) {
+      !bytes_of(env, argv[0], &input, &input_length) || napi_get_value_double(env, argv[1], &requested) != napi_ok ||
+      !(requested >= 0 && requested <= 12) || requested != (double)(int)requested) {
     napi_throw_type_error(env, NULL, "deflate(input, level): a Uint8Array and a level from 0 to 12");
     return NULL;
   }
@@ -404,6 +405,7 @@ static napi_value deflate(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "deflate: no codecs for this thread");
     return NULL;
   }
+  level = (int)requested;
   if (codecs->compressors[level] == NULL) codecs->compressors[level] = libdeflate_alloc_compressor(level);
   if (codecs->compressors[level] == NULL) {
     napi_throw_error(env, NULL, "deflate: libdeflate could not allocate a compressor");
@@ -424,15 +426,18 @@ static napi_value deflate(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "deflate: libdeflate found its bound too small");
     return NULL;
   }
-  if (napi_create_arraybuffer(env, written, &data, &buffer) != napi_ok) return NULL;
-  memcpy(data, codecs->scratch, written);
+  if (napi_create_arraybuffer(env, written, &data, &buffer) == napi_ok) memcpy(data, codecs->scratch, written);
+  else data = NULL;
   /* Tiles and chips need well under this; a print figure's stream is not kept for the rest of the thread's life. */
   if (codecs->scratch_length > KEPT_SCRATCH_BYTES) {
     free(codecs->scratch);
     codecs->scratch = NULL;
     codecs->scratch_length = 0;
   }
-  if (napi_create_typedarray(env, napi_uint8_array, written, buffer, 0, &result) != napi_ok) return NULL;
+  if (data == NULL || napi_create_typedarray(env, napi_uint8_array, written, buffer, 0, &result) != napi_ok) {
+    napi_throw_error(env, NULL, "deflate: could not allocate the stream's array");
+    return NULL;
+  }
   return result;
 }
 

@@ -239,7 +239,9 @@ describe('native inflate', () => {
       const large = Uint8Array.from({ length: 6 << 20 }, (_, i) => ((i * 31) >> 7) & 0xff);
       expect(Buffer.compare(inflateSync(deflateZlib(large, 2)), large)).toBe(0);
       expect(Buffer.compare(inflateSync(deflateZlib(blocks[0]!, 6)), blocks[0]!)).toBe(0);
-      expect(() => nativeInflate!.deflate(blocks[0]!, 13)).toThrow(/level from 0 to 12/);
+      for (const level of [13, -1, 2.5, NaN]) {
+        expect(() => nativeInflate!.deflate(blocks[0]!, level), `level ${level}`).toThrow(/level from 0 to 12/);
+      }
     },
   );
 });
