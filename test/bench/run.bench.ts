@@ -169,8 +169,8 @@ function published(store: string): Published {
  * (`recently_deleted` in ext4's inode allocator), which cost a run a second of kernel time on its main thread when
  * the previous round's store was deleted just before it. The folders are deleted with the bench's.
  */
-let runs = 0;
-const freshFolder = (name: string) => join(base, `${name}-${++runs}`);
+let folders = 0;
+const freshFolder = (name: string) => join(base, `${name}-${++folders}`);
 
 function runChangewatch(threads: number): Figures {
   const store = freshFolder(`store-${threads}`);
@@ -287,6 +287,8 @@ const load = () =>
 
 const loadBefore = load();
 const base = mkdtempSync(join(tmpdir(), 'cw-bench-run-'));
+// Every run's store is kept until the end (see freshFolder): removed however the bench ends, a failed check included.
+process.on('exit', () => rmSync(base, { recursive: true, force: true }));
 const aoiDir = join(base, 'aoi');
 mkdirSync(aoiDir);
 const catalog = await buildBukavuCatalog(join(base, 'inputs'), RUSIZI_SERIES);
@@ -399,4 +401,3 @@ for (const [at, [name]] of rounds[0]![1]!.stages.entries()) {
 out(
   `load average (1, 5, 15 min): ${loadBefore} before, ${load()} after: others' work on the machine slows every figure`,
 );
-rmSync(base, { recursive: true, force: true });
