@@ -1,16 +1,16 @@
-import { crc32 } from 'node:zlib';
-import { deflateZlib } from './deflate.js';
+import { crc32, deflateSync } from 'node:zlib';
 import { drawable } from './font.js';
 import type { Picture } from './render.js';
 
 /**
- * An opaque picture as PNG (ISO/IEC 15948): 8-bit RGB, DEFLATE level 2 (workers/deflate.ts), with `tEXt` chunks
- * (keyword, NUL, Latin-1 text: PNG 1.2 §4.2.3, which GDAL reports as metadata) and, for print, a `pHYs` chunk
- * stating the resolution. Synchronous and free of I/O, so a worker thread encodes the chips it composes and only
- * the file crosses back. Measured on 200 dossier chips of the Rusizi tile (330 × 479, mostly flat colour, maps
- * enlarged 4×, repeated rows as Up), best of 3: libdeflate level 2 took 166 ms for 4.1 MB, node:zlib level 2
- * 136-161 ms for 4.8 MB, zlib level 3 194-204 ms for 4.5 MB, libdeflate level 4 199-213 ms for 3.8 MB, zlib level 6
- * about 700 ms for 3.5 MB. Adaptive row filters made these files larger, not smaller.
+ * An opaque picture as PNG (ISO/IEC 15948): 8-bit RGB, node:zlib at level 2, with `tEXt` chunks (keyword, NUL,
+ * Latin-1 text: PNG 1.2 §4.2.3, which GDAL reports as metadata) and, for print, a `pHYs` chunk stating the
+ * resolution. Synchronous and free of I/O, so a worker thread encodes the chips it composes and only the file
+ * crosses back. Measured on 200 dossier chips of the Rusizi tile (330 × 479, mostly flat colour, maps enlarged 4×,
+ * repeated rows as Up), best of 3, twice: node:zlib level 2 131-182 ms for 4.8 MB, libdeflate level 2 172-260 ms for
+ * 4.1 MB (faster on the COG tiles, workers/deflate.ts, not on these long repeats), zlib level 3 242 ms for 4.5 MB,
+ * zlib level 6 about 700 ms for 3.5 MB. Adaptive row filters made these files larger, not smaller. node:zlib also
+ * makes a chip's bytes the same whether or not native/inflate is built.
  */
 
 const SIGNATURE = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
@@ -98,7 +98,7 @@ export function encodePng(picture: Picture, options: PngOptions = {}): Uint8Arra
       header(width, height),
       ...(options.dpi ? [physical(options.dpi)] : []),
       ...(options.text ?? []).map(textChunk),
-      chunk('IDAT', deflateZlib(scanlines(picture), 2)),
+      chunk('IDAT', new Uint8Array(deflateSync(scanlines(picture), { level: 2 }))),
       chunk('IEND', new Uint8Array(0)),
     ]),
   );
