@@ -98,7 +98,7 @@ export function encodePng(picture: Picture, options: PngOptions = {}): Uint8Arra
       header(width, height),
       ...(options.dpi ? [physical(options.dpi)] : []),
       ...(options.text ?? []).map(textChunk),
-      chunk('IDAT', new Uint8Array(deflateSync(scanlines(picture), { level: 2 }))),
+      chunk('IDAT', deflateSync(scanlines(picture), { level: 2 })),
       chunk('IEND', new Uint8Array(0)),
     ]),
   );
