@@ -14,6 +14,8 @@ export function halve<T extends Numeric>(
   method: OverviewResampling,
   nodata: number | undefined,
   make: (length: number) => T,
+  /** Values from one row of `band` to the next: more than `width` when the region is part of a wider array. */
+  stride = width,
 ): { data: T; width: number; height: number } {
   const outWidth = Math.ceil(width / 2);
   const outHeight = Math.ceil(height / 2);
@@ -26,14 +28,14 @@ export function halve<T extends Numeric>(
       const x0 = x * 2;
       const y0 = y * 2;
       if (method === 'nearest') {
-        out[y * outWidth + x] = band[y0 * width + x0]!;
+        out[y * outWidth + x] = band[y0 * stride + x0]!;
         continue;
       }
       let sum = 0;
       let count = 0;
       for (let dy = 0; dy < 2 && y0 + dy < height; dy++) {
         for (let dx = 0; dx < 2 && x0 + dx < width; dx++) {
-          const value = band[(y0 + dy) * width + x0 + dx]!;
+          const value = band[(y0 + dy) * stride + x0 + dx]!;
           if (missing(value)) continue;
           sum += value;
           count++;

@@ -4,7 +4,7 @@ import { fetchedChangeBlock, type FetchedBlockTask } from './block.dates.js';
 import { changeBlock, type ChangeBlockResult, type ChangeBlockTask } from './change.block.js';
 import { decodeTilesTask, type DecodeTilesResult, type DecodeTilesTask } from './tile.decode.js';
 import { composeChipsTask, type ChipPng, type ComposeChipsTask } from './chip.js';
-import { encodeTileTask, type EncodeTileTask } from './cog.tile.js';
+import { encodeTileTask, type EncodedTile, type EncodeTileTask } from './cog.tile.js';
 
 /** The columns' pixel areas of a grid (aoi/pixel.area.ts), off the main thread at the start of a run. */
 export interface PixelAreaTask {
@@ -28,7 +28,7 @@ interface Results {
   'decode-tiles': DecodeTilesResult;
   'pixel-area': { hectares: Float64Array };
   'compose-chips': ChipPng[];
-  'encode-tile': { bytes: Uint8Array };
+  'encode-tile': EncodedTile;
   ready: { ready: true };
 }
 export type WorkerResult<T extends WorkerTask = WorkerTask> = Results[T['type']];

@@ -94,10 +94,10 @@ export class ComputePool {
       (await this.run({ type: 'decode-tiles', coding, stored }, signal ? { signal } : {})).tiles;
   }
 
-  /** A COG tile encoder that compresses in this pool's threads (the tile is transferred there). */
+  /** A COG tile encoder that compresses in this pool's threads (the tile is transferred there and back). */
   tileEncoder(signal?: AbortSignal): TileEncoder {
-    return async (tile, tileSize, samples, dataType) =>
-      (await this.run({ type: 'encode-tile', tile, tileSize, samples, dataType }, signal ? { signal } : {})).bytes;
+    return (tile, tileSize, samples, dataType) =>
+      this.run({ type: 'encode-tile', tile, tileSize, samples, dataType }, signal ? { signal } : {});
   }
 
   async destroy(): Promise<void> {

@@ -101,11 +101,23 @@ function nodataText(nodata: number): string {
   return Number.isNaN(nodata) ? 'nan' : String(nodata);
 }
 
+/** A rectangle of a tile, in the tile's own pixels, end-exclusive. */
+interface TileArea {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
 interface PendingTile {
   /** One full tileSize² array per sample; pixels beyond the raster's edge stay at the fill value. */
   bands: TypedArray[];
-  /** 1 where a pixel has been written: a pixel written twice is a caller's bug that would corrupt the file. */
-  written: Uint8Array;
+  /**
+   * The rectangles written so far: a pixel written twice is a caller's bug that would corrupt the file. A block
+   * covers a tile in one rectangle, a parent tile takes four: a map of its pixels was a quarter of the writers'
+   * memory.
+   */
+  areas: TileArea[];
   /** Pixels written so far, against the tile's pixels inside the raster. */
   filled: number;
   expected: number;
@@ -126,6 +138,9 @@ interface LevelState {
   offsets: Float64Array;
   lengths: Float64Array;
 }
+
+/** Tile arrays kept for reuse, per length: enough for the tiles of a block on their way to the pool and back. */
+const SPARE_TILES = 8;
 
 /** Bytes are copied to the final file in chunks of this size. */
 const COPY_CHUNK = 4 * 1024 * 1024;
@@ -258,6 +273,13 @@ export class CogWriter {
   /** Tiles being compressed by {@link encode}, and the first failure among them. */
   private readonly encoding = new Set<Promise<void>>();
   private failure: unknown;
+  /**
+   * Arrays of finished tiles, filled again for the next: allocating a megabyte per tile made most of a run's
+   * garbage, and its peak memory followed how late the collector came.
+   */
+  private readonly spare = new Map<number, TypedArray[]>();
+  /** Per level, each sample's tile halved for the parent level, which copies it at once. */
+  private readonly halfScratch: TypedArray[][] = [];
 
   constructor(
     readonly path: string,
@@ -305,16 +327,25 @@ export class CogWriter {
     return dirname(this.path);
   }
 
+  /** An array of `length` samples at the fill value: a spare one refilled, else a new one. */
+  private takeArray(length: number): TypedArray {
+    const reused = this.spare.get(length)?.pop();
+    if (reused) return reused.fill(this.fill);
+    const array = new TYPED_ARRAYS[this.options.dataType](length) as TypedArray;
+    return this.fill === 0 ? array : array.fill(this.fill);
+  }
+
+  private recycle(array: TypedArray): void {
+    let spares = this.spare.get(array.length);
+    if (!spares) this.spare.set(array.length, (spares = []));
+    if (spares.length < SPARE_TILES) spares.push(array);
+  }
+
   private newTile(level: LevelState, tx: number, ty: number): PendingTile {
-    const Typed = TYPED_ARRAYS[this.options.dataType];
-    const bands = Array.from({ length: this.samples }, () => {
-      const band = new Typed(this.tileSize * this.tileSize) as TypedArray;
-      if (this.fill !== 0) band.fill(this.fill);
-      return band;
-    });
+    const bands = Array.from({ length: this.samples }, () => this.takeArray(this.tileSize * this.tileSize));
     const width = Math.min(this.tileSize, level.width - tx * this.tileSize);
     const height = Math.min(this.tileSize, level.height - ty * this.tileSize);
-    return { bands, written: new Uint8Array(this.tileSize * this.tileSize), filled: 0, expected: width * height };
+    return { bands, areas: [], filled: 0, expected: width * height };
   }
 
   /**
@@ -358,14 +389,15 @@ export class CogWriter {
         const right = Math.min(x0 + width, (tx + 1) * size);
         const top = Math.max(y0, ty * size);
         const bottom = Math.min(y0 + height, (ty + 1) * size);
-        for (let y = top; y < bottom; y++) {
-          const to = (y - ty * size) * size + (left - tx * size);
-          for (let x = 0; x < right - left; x++) {
-            if (tile.written[to + x])
-              throw new RangeError(`CogWriter: pixel ${left + x},${y} of level ${levelIndex} written twice`);
-            tile.written[to + x] = 1;
-          }
+        const area = { x0: left - tx * size, y0: top - ty * size, x1: right - tx * size, y1: bottom - ty * size };
+        const overlap = tile.areas.find(
+          (other) => area.x0 < other.x1 && other.x0 < area.x1 && area.y0 < other.y1 && other.y0 < area.y1,
+        );
+        if (overlap) {
+          const [x, y] = [tx * size + Math.max(area.x0, overlap.x0), ty * size + Math.max(area.y0, overlap.y0)];
+          throw new RangeError(`CogWriter: pixel ${x},${y} of level ${levelIndex} written twice`);
         }
+        tile.areas.push(area);
         for (let s = 0; s < this.samples; s++) {
           const source = bands[s]!;
           const target = tile.bands[s]!;
@@ -389,39 +421,50 @@ export class CogWriter {
     const size = this.tileSize;
     const width = Math.min(size, level.width - tx * size);
     const height = Math.min(size, level.height - ty * size);
-    const parent = this.levels[levelIndex + 1];
-    let halves: ArrayLike<number>[] | undefined;
-    if (parent) {
-      const Typed = TYPED_ARRAYS[this.options.dataType];
-      const make = (length: number) => new Typed(length) as unknown as { length: number; [i: number]: number };
-      halves = tile.bands.map((band) => {
-        // Only the tile's pixels inside the raster take part: the padding must not enter an average.
-        let region = band as unknown as { length: number; [i: number]: number };
-        if (width < size || height < size) {
-          region = make(width * height);
-          for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) region[y * width + x] = band[y * size + x]!;
-        }
-        return halve(region, width, height, this.options.resampling, this.options.nodata, make).data;
-      });
-    }
-    // Interleave samples (the arrays are per band) before predicting and compressing.
-    let interleaved: TypedArray;
-    if (this.samples === 1) interleaved = tile.bands[0]!;
-    else {
-      const Typed = TYPED_ARRAYS[this.options.dataType];
-      interleaved = new Typed(size * size * this.samples) as TypedArray;
-      for (let s = 0; s < this.samples; s++) {
-        const band = tile.bands[s]!;
-        for (let i = 0; i < size * size; i++) interleaved[i * this.samples + s] = band[i]!;
-      }
-    }
+    const halves = this.levels[levelIndex + 1] ? this.halve(levelIndex, tile, width, height) : undefined;
+    const interleaved = this.interleave(tile.bands);
     const index = ty * level.across + tx;
     level.complete[index] = 1;
     if (this.encode) this.encodeAside(level, index, interleaved);
-    else this.store(level, index, encodeTile(interleaved, size, this.samples, this.options.dataType));
-    if (parent && halves) {
+    else {
+      this.store(level, index, encodeTile(interleaved, size, this.samples, this.options.dataType));
+      this.recycle(interleaved);
+    }
+    if (halves) {
       this.place(levelIndex + 1, (tx * size) / 2, (ty * size) / 2, Math.ceil(width / 2), Math.ceil(height / 2), halves);
     }
+  }
+
+  /**
+   * Each band of a tile halved for the parent level, into this level's scratch (the parent tile copies it before
+   * the level completes another). Only the tile's pixels inside the raster take part: the padding must not enter an
+   * average.
+   */
+  private halve(levelIndex: number, tile: PendingTile, width: number, height: number): TypedArray[] {
+    const half = Math.ceil(this.tileSize / 2);
+    const scratch = (this.halfScratch[levelIndex] ??= tile.bands.map(
+      () => new TYPED_ARRAYS[this.options.dataType](half * half) as TypedArray,
+    ));
+    type Values = { length: number; [i: number]: number };
+    return tile.bands.map((band, sample) => {
+      const into = (length: number) => scratch[sample]!.subarray(0, length) as unknown as Values;
+      const { resampling, nodata } = this.options;
+      return halve(band as unknown as Values, width, height, resampling, nodata, into, this.tileSize)
+        .data as unknown as TypedArray;
+    });
+  }
+
+  /** The bands' samples side by side, as a tile is stored (the bands' arrays are then free). */
+  private interleave(bands: TypedArray[]): TypedArray {
+    if (this.samples === 1) return bands[0]!;
+    const size = this.tileSize;
+    const interleaved = this.takeArray(size * size * this.samples);
+    for (let s = 0; s < this.samples; s++) {
+      const band = bands[s]!;
+      for (let i = 0; i < size * size; i++) interleaved[i * this.samples + s] = band[i]!;
+      this.recycle(band);
+    }
+    return interleaved;
   }
 
   /** A compressed tile to its level's scratch file. */
@@ -434,8 +477,12 @@ export class CogWriter {
 
   private encodeAside(level: LevelState, index: number, tile: TypedArray): void {
     const job: Promise<void> = this.encode!(tile, this.tileSize, this.samples, this.options.dataType)
-      // An aborted writer has closed its scratch files: their descriptors may already belong to other files.
-      .then((encoded) => (this.closed ? undefined : this.store(level, index, encoded)))
+      .then(({ bytes, tile: returned }) => {
+        // An aborted writer has closed its scratch files: their descriptors may already belong to other files.
+        if (this.closed) return;
+        this.store(level, index, bytes);
+        this.recycle(returned);
+      })
       .catch((error: unknown) => {
         this.failure ??= error;
       })

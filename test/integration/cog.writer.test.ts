@@ -252,6 +252,38 @@ describe('CogWriter: COGs GDAL validates, whose values GDAL and geotiff.js read 
     }
   });
 
+  it('fills a tile whose array held a finished tile before with nodata, or zeros where there is none', async () => {
+    // Tiles are written left to right; the arrays of the first ones are reused for the tiles never written.
+    for (const [dataType, nodata, Typed] of [
+      ['uint8', undefined, Uint8Array],
+      ['float32', NaN, Float32Array],
+    ] as const) {
+      const path = join(dir, `reused-${dataType}.tif`);
+      const size = { width: 1100, height: 600 };
+      const writer = new CogWriter(path, {
+        ...size,
+        dataType,
+        ...(nodata === undefined ? {} : { nodata }),
+        epsg: 32735,
+        transform: [700_000, 10, 0, 9_730_000, 0, -10],
+        resampling: 'average',
+      });
+      writer.writeBlock(0, 0, 1024, 512, [new Typed(1024 * 512).fill(7)]);
+      await writer.finish();
+      const reader = await RasterReader.open(new FileByteSource(path));
+      const band = (await reader.readWindow({ x0: 0, y0: 0, x1: size.width, y1: size.height })).bands[0]!;
+      await reader.close();
+      const fill = nodata ?? 0;
+      const wrong = [...band.keys()].filter((i) => {
+        const [x, y] = [i % size.width, Math.floor(i / size.width)];
+        const expected = x < 1024 && y < 512 ? 7 : fill;
+        return !Object.is(band[i], expected);
+      });
+      expect(wrong.length, `${dataType}: pixels neither written nor ${fill}`).toBe(0);
+      expect(gdalCheck(path).errors).toEqual([]);
+    }
+  });
+
   it('refuses a pixel written twice', () => {
     const writer = new CogWriter(join(dir, 'twice.tif'), {
       width: 600,
