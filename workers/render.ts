@@ -59,34 +59,71 @@ export function ndviColour(value: number): Rgb {
 /** Colour of ground inside the AOI that was not seen clear. */
 export const NOT_SEEN_COLOUR: Rgb = [189, 189, 189];
 
-/**
- * A picture being reduced from blocks: each reduced cell accumulates what the blocks covering it add, so blocks
- * may arrive in any order and the full-resolution raster is never held whole.
- */
-export interface NdviReduction {
-  width: number;
-  height: number;
-  factor: number;
-  /** Per reduced cell: sum of the NDVI seen, pixels seen, pixels inside the AOI. */
+/** What the blocks added to one row of reduced cells: per cell, the NDVI seen summed, pixels seen, pixels inside. */
+interface NdviCells {
   sum: Float64Array;
   seen: Uint32Array;
   covered: Uint32Array;
 }
 
+/**
+ * A picture being reduced from blocks: each reduced cell accumulates what the blocks covering it add, so blocks
+ * may arrive in any order and the full-resolution raster is never held whole. A row of cells is painted and its
+ * sums let go once every grid pixel under it was added: blocks come row by row, so only a few rows are open at a
+ * time (the sums of every cell were 16 bytes a cell, 81 MiB for Kahuzi-Biega's two previews).
+ */
+export interface NdviReduction {
+  width: number;
+  height: number;
+  factor: number;
+  gridWidth: number;
+  gridHeight: number;
+  /** Rows of cells still being added to, by row. */
+  open: Map<number, NdviCells>;
+  /** Grid pixels added under each row of cells, inside the AOI or not. */
+  added: Float64Array;
+  /** The picture, row by row as rows are finished. */
+  rgba: Uint8Array;
+}
+
 export function ndviReduction(width: number, height: number, maxSide: number): NdviReduction {
   const factor = reductionFactor(width, height, maxSide);
-  const cells = Math.ceil(width / factor) * Math.ceil(height / factor);
+  const [outWidth, outHeight] = [Math.ceil(width / factor), Math.ceil(height / factor)];
   return {
-    width: Math.ceil(width / factor),
-    height: Math.ceil(height / factor),
+    width: outWidth,
+    height: outHeight,
     factor,
-    sum: new Float64Array(cells),
-    seen: new Uint32Array(cells),
-    covered: new Uint32Array(cells),
+    gridWidth: width,
+    gridHeight: height,
+    open: new Map(),
+    added: new Float64Array(outHeight),
+    rgba: new Uint8Array(outWidth * outHeight * 4),
   };
 }
 
-/** Adds a block (`width`×`height` at column `x0`, row `y0` of the full grid). */
+function openCells(reduction: NdviReduction, row: number): NdviCells {
+  let cells = reduction.open.get(row);
+  if (!cells) {
+    const width = reduction.width;
+    cells = { sum: new Float64Array(width), seen: new Uint32Array(width), covered: new Uint32Array(width) };
+    reduction.open.set(row, cells);
+  }
+  return cells;
+}
+
+/** Outside the AOI transparent, not seen grey, else the green ramp of the cell's mean. */
+function paintNdviRow(reduction: NdviReduction, row: number, cells: NdviCells): void {
+  for (let x = 0; x < reduction.width; x++) {
+    if (cells.covered[x] === 0) continue;
+    const seen = cells.seen[x]!;
+    paint(reduction.rgba, row * reduction.width + x, seen === 0 ? NOT_SEEN_COLOUR : ndviColour(cells.sum[x]! / seen));
+  }
+}
+
+/**
+ * Adds a block (`width`×`height` at column `x0`, row `y0` of the full grid); every block of the grid must be added
+ * once, those outside the AOI too (`inside` all 0), for its rows of cells to be finished.
+ */
 export function addNdviBlock(
   reduction: NdviReduction,
   block: { x0: number; y0: number; width: number; height: number },
@@ -95,29 +132,30 @@ export function addNdviBlock(
 ): void {
   const { factor } = reduction;
   for (let y = 0; y < block.height; y++) {
-    const cellRow = Math.floor((block.y0 + y) / factor) * reduction.width;
+    const row = Math.floor((block.y0 + y) / factor);
+    const cells = openCells(reduction, row);
     for (let x = 0; x < block.width; x++) {
       const i = y * block.width + x;
       if (!inside[i]) continue;
-      const cell = cellRow + Math.floor((block.x0 + x) / factor);
-      reduction.covered[cell]!++;
+      const cell = Math.floor((block.x0 + x) / factor);
+      cells.covered[cell]!++;
       const value = ndvi[i]!;
       if (Number.isNaN(value)) continue;
-      reduction.sum[cell]! += value;
-      reduction.seen[cell]!++;
+      cells.sum[cell]! += value;
+      cells.seen[cell]!++;
     }
+    reduction.added[row]! += block.width;
+    const rows = Math.min(reduction.gridHeight, (row + 1) * factor) - row * factor;
+    if (reduction.added[row] !== reduction.gridWidth * rows) continue;
+    paintNdviRow(reduction, row, cells);
+    reduction.open.delete(row);
   }
 }
 
-/** NDVI picture: outside the AOI transparent, not seen grey, else the green ramp of the cell's mean. */
+/** The NDVI picture: rows of cells not finished (blocks never added) are painted from what they have. */
 export function ndviPicture(reduction: NdviReduction): Picture {
-  const rgba = new Uint8Array(reduction.width * reduction.height * 4);
-  for (let cell = 0; cell < reduction.sum.length; cell++) {
-    if (reduction.covered[cell] === 0) continue;
-    const seen = reduction.seen[cell]!;
-    paint(rgba, cell, seen === 0 ? NOT_SEEN_COLOUR : ndviColour(reduction.sum[cell]! / seen));
-  }
-  return { width: reduction.width, height: reduction.height, rgba };
+  for (const [row, cells] of reduction.open) paintNdviRow(reduction, row, cells);
+  return { width: reduction.width, height: reduction.height, rgba: reduction.rgba };
 }
 
 /** Classes reduced from blocks: each cell keeps the code of highest priority seen in it (-1 for none yet). */

@@ -345,8 +345,8 @@ export class RasterOutputSink implements AnalysisSink {
           ndvi[i] = result[period].ndvi[i]!;
           count[i] = result[period].count[i]!;
         }
-        addNdviBlock(this.ndvi![period], block, ndvi, inside);
       }
+      addNdviBlock(this.ndvi![period], block, ndvi, inside);
       this.write(`ndvi-${period}`, window, ndvi);
       this.write(`clear-count-${period}`, window, count);
     }
