@@ -32,11 +32,8 @@ export function windowGrid(grid: Grid, window: PixelWindow): Grid {
   };
 }
 
-/**
- * Burns windows of the grid one at a time, with the same arithmetic (in whole-grid pixel coordinates) whichever
- * window is asked, so blocks burnt separately agree with the whole grid burnt at once.
- */
-export function rasterizer(geometry: AreaGeometry, grid: Grid): (window: PixelWindow) => Uint8Array {
+/** The polygons' edges in pixel coordinates of `grid`, by the first scanline they may cross. */
+function pixelEdges(geometry: AreaGeometry, grid: Grid): Edge[] {
   const [originX, pixelWidth, , originY, , pixelHeight] = grid.transform;
   const edges: Edge[] = [];
   for (const polygon of projectGeometry(geometry, grid.epsg)) {
@@ -56,37 +53,81 @@ export function rasterizer(geometry: AreaGeometry, grid: Grid): (window: PixelWi
       }
     }
   }
-  // By the first scanline they may cross: each window walks them down its rows, keeping only those under the row.
   edges.sort((a, b) => a.low - b.low);
+  return edges;
+}
+
+/**
+ * Calls `run(row, start, end)` for each run of pixels inside, columns [start, end) within the window, row by row,
+ * with the same arithmetic (in whole-grid pixel coordinates) whichever window is asked, so windows burnt
+ * separately agree with the whole grid burnt at once.
+ */
+function scanWindow(edges: Edge[], window: PixelWindow, run: (row: number, start: number, end: number) => void): void {
+  const crossings: number[] = [];
+  const active: Edge[] = [];
+  let next = 0;
+  // Each window walks the edges down its rows, keeping only those under the row.
+  for (let row = window.y0; row < window.y1; row++) {
+    const y = row + 0.5;
+    while (next < edges.length && edges[next]!.low <= y) active.push(edges[next++]!);
+    crossings.length = 0;
+    let kept = 0;
+    for (const edge of active) {
+      if (edge.high <= y) continue;
+      active[kept++] = edge;
+      // Half-open rule: an edge counts when y is in [min, max), so a vertex on the scanline is counted once.
+      const { x1, y1, x2, y2 } = edge;
+      crossings.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
+    }
+    active.length = kept;
+    crossings.sort((a, b) => a - b);
+    for (let k = 0; k + 1 < crossings.length; k += 2) {
+      // Pixel centres x + 0.5 within [start, end).
+      const start = Math.max(window.x0, Math.ceil(crossings[k]! - 0.5));
+      const end = Math.min(window.x1, Math.ceil(crossings[k + 1]! - 0.5));
+      if (end > start) run(row, start, end);
+    }
+  }
+}
+
+/** Burns windows of the grid one at a time: 1 where the pixel centre is inside, row-major over the window. */
+export function rasterizer(geometry: AreaGeometry, grid: Grid): (window: PixelWindow) => Uint8Array {
+  const edges = pixelEdges(geometry, grid);
   return (window) => {
     const width = window.x1 - window.x0;
     const mask = new Uint8Array(width * (window.y1 - window.y0));
-    const crossings: number[] = [];
-    const active: Edge[] = [];
-    let next = 0;
-    for (let row = window.y0; row < window.y1; row++) {
-      const y = row + 0.5;
-      while (next < edges.length && edges[next]!.low <= y) active.push(edges[next++]!);
-      crossings.length = 0;
-      let kept = 0;
-      for (const edge of active) {
-        if (edge.high <= y) continue;
-        active[kept++] = edge;
-        // Half-open rule: an edge counts when y is in [min, max), so a vertex on the scanline is counted once.
-        const { x1, y1, x2, y2 } = edge;
-        crossings.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
-      }
-      active.length = kept;
-      crossings.sort((a, b) => a - b);
+    scanWindow(edges, window, (row, start, end) => {
       const at = (row - window.y0) * width - window.x0;
-      for (let k = 0; k + 1 < crossings.length; k += 2) {
-        // Pixel centres x + 0.5 within [start, end).
-        const start = Math.max(window.x0, Math.ceil(crossings[k]! - 0.5));
-        const end = Math.min(window.x1, Math.ceil(crossings[k + 1]! - 0.5));
-        if (end > start) mask.fill(1, at + start, at + end);
-      }
-    }
+      mask.fill(1, at + start, at + end);
+    });
     return mask;
+  };
+}
+
+/**
+ * Rows of a window as runs of pixels inside: row r's runs are the column pairs [start, end) at
+ * `runs[2k], runs[2k + 1]` for k from `first[r]` to `first[r + 1]` − 1. A few bytes a row where a mask takes one a
+ * pixel.
+ */
+export interface RowRuns {
+  window: PixelWindow;
+  first: Uint32Array;
+  runs: Int32Array;
+}
+
+/** Like {@link rasterizer}, the same pixels, as runs. */
+export function runRasterizer(geometry: AreaGeometry, grid: Grid): (window: PixelWindow) => RowRuns {
+  const edges = pixelEdges(geometry, grid);
+  return (window) => {
+    const first = new Uint32Array(window.y1 - window.y0 + 1);
+    const runs: number[] = [];
+    scanWindow(edges, window, (row, start, end) => {
+      runs.push(start, end);
+      first[row - window.y0 + 1] = runs.length / 2;
+    });
+    // Rows without runs start where the row before them ended.
+    for (let r = 1; r < first.length; r++) first[r] = Math.max(first[r]!, first[r - 1]!);
+    return { window, first, runs: Int32Array.from(runs) };
   };
 }
 

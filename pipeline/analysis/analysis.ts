@@ -2,7 +2,7 @@ import type { DisplayComposite } from '../../workers/display.js';
 import { aoiGrid } from '../../aoi/aoi.grid.js';
 import type { Aoi } from '../../aoi/aoi.schema.js';
 import { pixelAreaHaByColumn } from '../../aoi/pixel.area.js';
-import { rasterizer, type Grid, type PixelWindow } from '../../aoi/rasterize.js';
+import { runRasterizer, type Grid, type PixelWindow } from '../../aoi/rasterize.js';
 import {
   cleanupHalo,
   DEFAULT_CLOUD_CLEANUP,
@@ -243,10 +243,10 @@ class AnalysisState {
     const scenes = [...input.baseline, ...input.monitoring].flatMap((observation) => observation.scenes);
     this.selection = input.products ?? selectProducts(input.aoi.analyses, scenes);
     this.inputs = inputsOf(this.selection);
-    this.insideOf = stripMasks(rasterizer(input.aoi.geometry, this.grid), this.grid, this.blockSize);
+    this.insideOf = stripMasks(runRasterizer(input.aoi.geometry, this.grid), this.grid, this.blockSize);
     this.zones = input.aoi.zones.map((zone) => ({
       id: zone.id,
-      maskOf: stripMasks(rasterizer(zone.geometry, this.grid), this.grid, this.blockSize),
+      maskOf: stripMasks(runRasterizer(zone.geometry, this.grid), this.grid, this.blockSize),
       clear: clearArea(),
       lastClear: emptyLastClear(),
     }));

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fromCrs } from '../../../aoi/aoi.project.js';
+import type { PolygonGeometry } from '../../../aoi/geometry.js';
 import { pixelAreaHaByColumn } from '../../../aoi/pixel.area.js';
-import { rasterize } from '../../../aoi/rasterize.js';
+import { rasterize, rasterizer, runRasterizer, type Grid, type RowRuns } from '../../../aoi/rasterize.js';
+import { stripMasks } from '../../../pipeline/analysis/block.windows.js';
 
 describe('rasterize', () => {
   it('burns pixels whose centres fall inside, holes excluded', () => {
@@ -27,6 +29,78 @@ describe('rasterize', () => {
     });
     const rows = Array.from({ length: 5 }, (_, y) => [...mask.subarray(y * 6, y * 6 + 6)].join(''));
     expect(rows).toEqual(['000000', '011110', '010110', '011110', '000000']);
+  });
+});
+
+/** A concave polygon with slanted edges and a hole, over a 37 × 29 grid of 10 m pixels. */
+function starWithHole(): { geometry: PolygonGeometry; grid: Grid } {
+  const inverse = fromCrs(32735);
+  const at = (x: number, y: number) => inverse([700_000 + x, 9_730_000 - y]);
+  const outer = [
+    [13, 7],
+    [201, 33],
+    [362, 11],
+    [290, 151],
+    [355, 281],
+    [180, 202],
+    [21, 270],
+    [95, 140],
+    [13, 7],
+  ];
+  const hole = [
+    [150, 90],
+    [150, 160],
+    [220, 160],
+    [220, 90],
+    [150, 90],
+  ];
+  return {
+    geometry: { type: 'Polygon', coordinates: [outer.map(([x, y]) => at(x!, y!)), hole.map(([x, y]) => at(x!, y!))] },
+    grid: { epsg: 32735, width: 37, height: 29, transform: [700_000, 10, 0, 9_730_000, 0, -10] },
+  };
+}
+
+/** A window's mask drawn from its runs. */
+function maskOfRuns({ window, first, runs }: RowRuns): Uint8Array {
+  const width = window.x1 - window.x0;
+  const mask = new Uint8Array(width * (window.y1 - window.y0));
+  for (let r = 0; r + 1 < first.length; r++) {
+    for (let k = first[r]!; k < first[r + 1]!; k++)
+      mask.fill(1, r * width + runs[2 * k]! - window.x0, r * width + runs[2 * k + 1]! - window.x0);
+  }
+  return mask;
+}
+
+describe('runRasterizer and strip masks', () => {
+  const { geometry, grid } = starWithHole();
+  const burn = rasterizer(geometry, grid);
+  const windows = [
+    { x0: 0, y0: 0, x1: 37, y1: 29 },
+    { x0: 5, y0: 3, x1: 30, y1: 21 },
+    { x0: 16, y0: 8, x1: 17, y1: 17 },
+    { x0: 0, y0: 28, x1: 37, y1: 29 },
+  ];
+
+  it('gives the same pixels as runs as the mask does, holes and concave rows included', () => {
+    const runsOf = runRasterizer(geometry, grid);
+    const whole = burn(windows[0]!);
+    expect(whole.includes(1) && whole.includes(0)).toBe(true);
+    // Rows of two runs and more: the concave edges and the hole.
+    const { first } = runsOf(windows[0]!);
+    expect(Math.max(...first.subarray(1).map((end, r) => end - first[r]!))).toBeGreaterThanOrEqual(2);
+    for (const window of windows) expect(maskOfRuns(runsOf(window))).toEqual(burn(window));
+  });
+
+  it("cuts each block's mask out of its strip as the block burnt alone", () => {
+    const insideOf = stripMasks(runRasterizer(geometry, grid), grid, 8);
+    for (let y0 = 0; y0 < grid.height; y0 += 8) {
+      for (let x0 = 0; x0 < grid.width; x0 += 8) {
+        const window = { x0, y0, x1: Math.min(grid.width, x0 + 8), y1: Math.min(grid.height, y0 + 8) };
+        expect(insideOf(window)).toEqual(burn(window));
+      }
+    }
+    // A strip asked again, out of order, after the others.
+    expect(insideOf({ x0: 3, y0: 9, x1: 7, y1: 15 })).toEqual(burn({ x0: 3, y0: 9, x1: 7, y1: 15 }));
   });
 });
 
