@@ -109,15 +109,19 @@ interface TileArea {
   y1: number;
 }
 
-interface PendingTile {
-  /** One full tileSize² array per sample; pixels beyond the raster's edge stay at the fill value. */
+/** A rectangle written into a tile not yet whole: its pixels, row-major, one array per sample. */
+interface TilePiece extends TileArea {
   bands: TypedArray[];
-  /**
-   * The rectangles written so far: a pixel written twice is a caller's bug that would corrupt the file. A block
-   * covers a tile in one rectangle, a parent tile takes four: a map of its pixels was a quarter of the writers'
-   * memory.
-   */
-  areas: TileArea[];
+}
+
+/**
+ * A tile written in part. Its pieces are kept as they came, and the tile's own arrays made once it is whole: a row of
+ * overview tiles waits half filled for the next row of blocks, and whole arrays (with a map of the pixels written)
+ * made the 139 MiB of tiles pending at Kahuzi-Biega's peak.
+ */
+interface PendingTile {
+  /** A pixel written twice is a caller's bug that would corrupt the file: pieces never overlap. */
+  pieces: TilePiece[];
   /** Pixels written so far, against the tile's pixels inside the raster. */
   filled: number;
   expected: number;
@@ -262,6 +266,26 @@ function onDisk<T>(folder: string, call: () => T): T {
   }
 }
 
+/** Copies `width`×`height` values from (`fromX`, `fromY`) of a row-major array to (`toX`, `toY`) of another. */
+function copyRect(
+  source: ArrayLike<number>,
+  sourceWidth: number,
+  fromX: number,
+  fromY: number,
+  target: TypedArray,
+  targetWidth: number,
+  toX: number,
+  toY: number,
+  width: number,
+  height: number,
+): void {
+  for (let y = 0; y < height; y++) {
+    const from = (fromY + y) * sourceWidth + fromX;
+    const to = (toY + y) * targetWidth + toX;
+    for (let x = 0; x < width; x++) target[to + x] = source[from + x]!;
+  }
+}
+
 export class CogWriter {
   private readonly tileSize: number;
   private readonly samples: number;
@@ -327,12 +351,12 @@ export class CogWriter {
     return dirname(this.path);
   }
 
-  /** An array of `length` samples at the fill value: a spare one refilled, else a new one. */
-  private takeArray(length: number): TypedArray {
+  /** An array of `length` samples at the fill value (or as it comes, when it is all written over next). */
+  private takeArray(length: number, filled = true): TypedArray {
     const reused = this.spare.get(length)?.pop();
-    if (reused) return reused.fill(this.fill);
+    if (reused) return filled ? reused.fill(this.fill) : reused;
     const array = new TYPED_ARRAYS[this.options.dataType](length) as TypedArray;
-    return this.fill === 0 ? array : array.fill(this.fill);
+    return this.fill === 0 || !filled ? array : array.fill(this.fill);
   }
 
   private recycle(array: TypedArray): void {
@@ -341,11 +365,25 @@ export class CogWriter {
     if (spares.length < SPARE_TILES) spares.push(array);
   }
 
-  private newTile(level: LevelState, tx: number, ty: number): PendingTile {
-    const bands = Array.from({ length: this.samples }, () => this.takeArray(this.tileSize * this.tileSize));
+  /** Pixels of tile `tx`, `ty` of `level` inside the raster. */
+  private tilePixels(level: LevelState, tx: number, ty: number): number {
     const width = Math.min(this.tileSize, level.width - tx * this.tileSize);
     const height = Math.min(this.tileSize, level.height - ty * this.tileSize);
-    return { bands, areas: [], filled: 0, expected: width * height };
+    return width * height;
+  }
+
+  /** A tile's arrays: its pieces copied in (their arrays then free), the fill value elsewhere. */
+  private wholeTile(pieces: readonly TilePiece[]): TypedArray[] {
+    const size = this.tileSize;
+    const bands = Array.from({ length: this.samples }, () => this.takeArray(size * size));
+    for (const piece of pieces) {
+      const width = piece.x1 - piece.x0;
+      piece.bands.forEach((values, s) => {
+        copyRect(values, width, 0, 0, bands[s]!, size, piece.x0, piece.y0, width, piece.y1 - piece.y0);
+        this.recycle(values);
+      });
+    }
+    return bands;
   }
 
   /**
@@ -380,49 +418,54 @@ export class CogWriter {
         const index = ty * level.across + tx;
         if (level.complete[index])
           throw new RangeError(`CogWriter: tile ${tx},${ty} of level ${levelIndex} written twice`);
-        let tile = level.pending.get(index);
-        if (!tile) {
-          tile = this.newTile(level, tx, ty);
-          level.pending.set(index, tile);
-        }
         const left = Math.max(x0, tx * size);
         const right = Math.min(x0 + width, (tx + 1) * size);
         const top = Math.max(y0, ty * size);
         const bottom = Math.min(y0 + height, (ty + 1) * size);
         const area = { x0: left - tx * size, y0: top - ty * size, x1: right - tx * size, y1: bottom - ty * size };
-        const overlap = tile.areas.find(
+        const pixels = (right - left) * (bottom - top);
+        const tile = level.pending.get(index);
+        if (!tile && pixels === this.tilePixels(level, tx, ty)) {
+          // The whole tile at once (a block over it): straight into the tile's arrays.
+          const whole = bands.map((values) => {
+            const band = this.takeArray(size * size);
+            copyRect(values, width, left - x0, top - y0, band, size, area.x0, area.y0, right - left, bottom - top);
+            return band;
+          });
+          this.complete(levelIndex, tx, ty, whole);
+          continue;
+        }
+        const pending = tile ?? { pieces: [], filled: 0, expected: this.tilePixels(level, tx, ty) };
+        level.pending.set(index, pending);
+        const overlap = pending.pieces.find(
           (other) => area.x0 < other.x1 && other.x0 < area.x1 && area.y0 < other.y1 && other.y0 < area.y1,
         );
         if (overlap) {
           const [x, y] = [tx * size + Math.max(area.x0, overlap.x0), ty * size + Math.max(area.y0, overlap.y0)];
           throw new RangeError(`CogWriter: pixel ${x},${y} of level ${levelIndex} written twice`);
         }
-        tile.areas.push(area);
-        for (let s = 0; s < this.samples; s++) {
-          const source = bands[s]!;
-          const target = tile.bands[s]!;
-          for (let y = top; y < bottom; y++) {
-            const from = (y - y0) * width + (left - x0);
-            const to = (y - ty * size) * size + (left - tx * size);
-            for (let x = 0; x < right - left; x++) target[to + x] = source[from + x]!;
-          }
-        }
-        tile.filled += (right - left) * (bottom - top);
-        if (tile.filled === tile.expected) {
+        const pieceBands = bands.map((values) => {
+          const piece = this.takeArray(pixels, false);
+          copyRect(values, width, left - x0, top - y0, piece, right - left, 0, 0, right - left, bottom - top);
+          return piece;
+        });
+        pending.pieces.push({ ...area, bands: pieceBands });
+        pending.filled += pixels;
+        if (pending.filled === pending.expected) {
           level.pending.delete(index);
-          this.complete(levelIndex, tx, ty, tile);
+          this.complete(levelIndex, tx, ty, this.wholeTile(pending.pieces));
         }
       }
     }
   }
 
-  private complete(levelIndex: number, tx: number, ty: number, tile: PendingTile): void {
+  private complete(levelIndex: number, tx: number, ty: number, bands: TypedArray[]): void {
     const level = this.levels[levelIndex]!;
     const size = this.tileSize;
     const width = Math.min(size, level.width - tx * size);
     const height = Math.min(size, level.height - ty * size);
-    const halves = this.levels[levelIndex + 1] ? this.halve(levelIndex, tile, width, height) : undefined;
-    const interleaved = this.interleave(tile.bands);
+    const halves = this.levels[levelIndex + 1] ? this.halve(levelIndex, bands, width, height) : undefined;
+    const interleaved = this.interleave(bands);
     const index = ty * level.across + tx;
     level.complete[index] = 1;
     if (this.encode) this.encodeAside(level, index, interleaved);
@@ -440,13 +483,13 @@ export class CogWriter {
    * the level completes another). Only the tile's pixels inside the raster take part: the padding must not enter an
    * average.
    */
-  private halve(levelIndex: number, tile: PendingTile, width: number, height: number): TypedArray[] {
+  private halve(levelIndex: number, bands: TypedArray[], width: number, height: number): TypedArray[] {
     const half = Math.ceil(this.tileSize / 2);
-    const scratch = (this.halfScratch[levelIndex] ??= tile.bands.map(
+    const scratch = (this.halfScratch[levelIndex] ??= bands.map(
       () => new TYPED_ARRAYS[this.options.dataType](half * half) as TypedArray,
     ));
     type Values = { length: number; [i: number]: number };
-    return tile.bands.map((band, sample) => {
+    return bands.map((band, sample) => {
       const into = (length: number) => scratch[sample]!.subarray(0, length) as unknown as Values;
       const { resampling, nodata } = this.options;
       return halve(band as unknown as Values, width, height, resampling, nodata, into, this.tileSize)
@@ -512,9 +555,9 @@ export class CogWriter {
         if (level0.complete[index]) continue;
         const tx = index % level0.across;
         const ty = Math.floor(index / level0.across);
-        const tile = level0.pending.get(index) ?? this.newTile(level0, tx, ty);
+        const pieces = level0.pending.get(index)?.pieces ?? [];
         level0.pending.delete(index);
-        this.complete(0, tx, ty, tile);
+        this.complete(0, tx, ty, this.wholeTile(pieces));
         // A raster written in part leaves many tiles to fill: they go out a few at a time, as blocks' tiles do.
         await this.drain(2);
       }
