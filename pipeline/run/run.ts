@@ -168,35 +168,10 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
         signal: options.signal,
       })
     : undefined;
-  if (share) adapters = share.adapters;
+  const ctx = runContext(share?.adapters ?? adapters, options, { runId, started, now, log });
   const aoiOf = (unit: WorkUnit) => night.find((aoi) => aoi.id === unit.aoi)!;
   const aois = share ? share.mine.filter((unit) => unit.kind === 'aoi').map(aoiOf) : night;
-  const ctx: RunContext = {
-    adapters,
-    runId,
-    started,
-    now,
-    log,
-    force: options.force ?? false,
-    dryRun: options.dryRun ?? false,
-    plans: [],
-    ...(options.task ? { task: options.task } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  };
-  const report: RunReport = {
-    runId,
-    software: { name: 'changewatch', version: VERSION },
-    startedAt: started.toISOString(),
-    endedAt: started.toISOString(),
-    dryRun: ctx.dryRun,
-    force: ctx.force,
-    store: redactUrl(adapters.store.url),
-    stac: redactUrl(adapters.finder.url),
-    aois: [],
-    plans: ctx.plans,
-    ...(share ? { shard: share.report, stripes: [] } : {}),
-  };
+  const report = emptyReport(ctx, share?.report);
   log.info(
     { aois: aois.map((aoi) => aoi.id), store: report.store, dryRun: report.dryRun, inflate: INFLATE_ENGINE },
     'Run:Start',
@@ -211,15 +186,51 @@ export async function runAll(adapters: Adapters, options: RunOptions = {}): Prom
     }
   } finally {
     // Worker threads and open rasters are not kept between runs (the scheduler runs once a night).
-    await adapters.close();
+    await ctx.adapters.close();
   }
   report.endedAt = now().toISOString();
   if (ctx.stopped) report.stopped = ctx.stopped;
   if (!ctx.dryRun) await finishRun(ctx, night, report);
   // After everything the run publishes; never fails the run (pipeline/run/alerts.run.ts).
-  if (!ctx.dryRun) await sendRunAlerts(adapters, { runId, now, log, signal: options.signal }, aois, report.aois);
+  if (!ctx.dryRun) await sendRunAlerts(ctx.adapters, { runId, now, log, signal: options.signal }, aois, report.aois);
   log.info({ outcomes: Object.fromEntries(report.aois.map((entry) => [entry.aoi, entry.outcome])) }, 'Run:Done');
   return report;
+}
+
+/** What every AOI of a run shares: its adapters (an array task's, when sharded), identity, clock and options. */
+function runContext(
+  adapters: Adapters,
+  options: RunOptions,
+  run: Pick<RunContext, 'runId' | 'started' | 'now' | 'log'>,
+): RunContext {
+  return {
+    adapters,
+    ...run,
+    force: options.force ?? false,
+    dryRun: options.dryRun ?? false,
+    plans: [],
+    ...(options.task ? { task: options.task } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+}
+
+/** The run's report before any AOI has run: who ran, where to, and the shard's part when sharded. */
+function emptyReport(ctx: RunContext, shard: RunReport['shard']): RunReport {
+  const started = ctx.started.toISOString();
+  return {
+    runId: ctx.runId,
+    software: { name: 'changewatch', version: VERSION },
+    startedAt: started,
+    endedAt: started,
+    dryRun: ctx.dryRun,
+    force: ctx.force,
+    store: redactUrl(ctx.adapters.store.url),
+    stac: redactUrl(ctx.adapters.finder.url),
+    aois: [],
+    plans: ctx.plans,
+    ...(shard ? { shard, stripes: [] } : {}),
+  };
 }
 
 /**
