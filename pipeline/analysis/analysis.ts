@@ -25,7 +25,7 @@ import type { Observation } from '../scenes/scene.select.js';
 import type { TileDecoder } from '../scenes/scene.read.js';
 import { readsForBlock, type PeriodReads } from './block.read.js';
 import { concurrencyLimit } from './limit.js';
-import { blockWindows, haloGrid, stripMasks, type BlockWindow } from './block.windows.js';
+import { blockWindows, haloGrid, StripMasks, type BlockWindow } from './block.windows.js';
 import { computeOn, type ComputePool } from './pool.js';
 import { ProductPasses, type FinalClasses, type KeptPatches } from './product.passes.js';
 import { inputsOf, selectProducts, sensorOf, type ProductSelection } from './products.select.js';
@@ -243,16 +243,16 @@ class AnalysisState {
     const scenes = [...input.baseline, ...input.monitoring].flatMap((observation) => observation.scenes);
     this.selection = input.products ?? selectProducts(input.aoi.analyses, scenes);
     this.inputs = inputsOf(this.selection);
-    this.insideOf = stripMasks(runRasterizer(input.aoi.geometry, this.grid), this.grid, this.blockSize);
-    this.zones = input.aoi.zones.map((zone) => ({
-      id: zone.id,
-      maskOf: stripMasks(runRasterizer(zone.geometry, this.grid), this.grid, this.blockSize),
-      clear: clearArea(),
-      lastClear: emptyLastClear(),
-    }));
+    const aoiMasks = new StripMasks(runRasterizer(input.aoi.geometry, this.grid), this.grid, this.blockSize);
+    this.insideOf = (window) => aoiMasks.mask(window);
+    this.zones = input.aoi.zones.map((zone) => {
+      const masks = new StripMasks(runRasterizer(zone.geometry, this.grid), this.grid, this.blockSize);
+      const maskOf = (window: PixelWindow) => masks.mask(window);
+      return { id: zone.id, maskOf, clear: clearArea(), lastClear: emptyLastClear() };
+    });
     this.passes = this.selection.products.map((selected) => new ProductPasses(selected));
     this.agreements = ProductAgreement.of(this.selection.products);
-    this.windows = blockWindows(this.grid, this.blockSize, this.insideOf);
+    this.windows = blockWindows(this.grid, this.blockSize, (window) => aoiMasks.touches(window));
     const split = (period: PeriodName, radar: boolean) =>
       input[period].filter((observation) => isRadar(observation) === radar);
     const products = this.selection.products.map((selected) => ({ ...selected, product: productOf(selected.type) }));

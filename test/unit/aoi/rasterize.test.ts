@@ -3,7 +3,7 @@ import { fromCrs } from '../../../aoi/aoi.project.js';
 import type { PolygonGeometry } from '../../../aoi/geometry.js';
 import { pixelAreaHaByColumn } from '../../../aoi/pixel.area.js';
 import { rasterize, rasterizer, runRasterizer, type Grid, type RowRuns } from '../../../aoi/rasterize.js';
-import { stripMasks } from '../../../pipeline/analysis/block.windows.js';
+import { StripMasks } from '../../../pipeline/analysis/block.windows.js';
 
 describe('rasterize', () => {
   it('burns pixels whose centres fall inside, holes excluded', () => {
@@ -92,15 +92,20 @@ describe('runRasterizer and strip masks', () => {
   });
 
   it("cuts each block's mask out of its strip as the block burnt alone", () => {
-    const insideOf = stripMasks(runRasterizer(geometry, grid), grid, 8);
+    const masks = new StripMasks(runRasterizer(geometry, grid), grid, 8);
+    const touched: boolean[] = [];
     for (let y0 = 0; y0 < grid.height; y0 += 8) {
       for (let x0 = 0; x0 < grid.width; x0 += 8) {
         const window = { x0, y0, x1: Math.min(grid.width, x0 + 8), y1: Math.min(grid.height, y0 + 8) };
-        expect(insideOf(window)).toEqual(burn(window));
+        expect(masks.mask(window)).toEqual(burn(window));
+        expect(masks.touches(window)).toBe(burn(window).includes(1));
+        touched.push(masks.touches(window));
       }
     }
+    // Blocks inside and blocks wholly outside (the corners, the hole).
+    expect(new Set(touched)).toEqual(new Set([true, false]));
     // A strip asked again, out of order, after the others.
-    expect(insideOf({ x0: 3, y0: 9, x1: 7, y1: 15 })).toEqual(burn({ x0: 3, y0: 9, x1: 7, y1: 15 }));
+    expect(masks.mask({ x0: 3, y0: 9, x1: 7, y1: 15 })).toEqual(burn({ x0: 3, y0: 9, x1: 7, y1: 15 }));
   });
 });
 
