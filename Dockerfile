@@ -31,5 +31,6 @@ USER node
 # The scheduler touches its heartbeat every minute; three missed beats mean it is stuck or gone.
 HEALTHCHECK --interval=1m --timeout=10s --start-period=30s --retries=3 \
   CMD ["node", "/app/dist/pipeline/main.js", "health", "--max-age", "180"]
-ENTRYPOINT ["node", "/app/dist/pipeline/main.js"]
+# With the CLI's V8 flags (pipeline/node.flags.ts), as its shebang.
+ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/dist/pipeline/main.js"]
 CMD ["schedule"]

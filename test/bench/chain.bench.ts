@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUKAVU_SERIES, buildBukavuCatalog } from '../helpers/bukavu.js';
+import { CLI_NODE_FLAGS } from '../../pipeline/node.flags.js';
 import { DEBIAN_PYTHON, ROOT } from '../helpers/paths.js';
 
 interface ChainFigures {
@@ -39,7 +40,7 @@ const ROUNDS = 3;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const runChangewatch = (threads: number) =>
   JSON.parse(
-    execFileSync(process.execPath, [runner, catalog.catalog, String(threads)], { encoding: 'utf8' })
+    execFileSync(process.execPath, [...CLI_NODE_FLAGS, runner, catalog.catalog, String(threads)], { encoding: 'utf8' })
       .trim()
       .split('\n')
       .pop()!,

@@ -1,12 +1,13 @@
 /**
  * `npm run bench`, third part: peak memory against grid size, up to Kahuzi-Biega's 170 Mpx grid at 10 m (each AOI
- * in its own process). Blocks stream to disk, so peak memory should not follow the grid: this prints the growth
+ * in its own process, with the CLI's V8 flags). Blocks stream to disk, so peak memory should not follow the grid: this prints the growth
  * per grid pixel between the smallest and the largest, against the figure run plans use to refuse AOIs over
  * analysis.memoryLimitMiB, and the issue's bound of 2 GiB.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { RUN_BASE_BYTES, RUN_BYTES_PER_PIXEL } from '../../pipeline/run/run.plan.js';
+import { CLI_NODE_FLAGS } from '../../pipeline/node.flags.js';
 import { ROOT } from '../helpers/paths.js';
 
 interface MemoryFigures {
@@ -21,7 +22,10 @@ const runner = join(ROOT, 'dist-bench', 'test', 'bench', 'memory.run.js');
 const figures = ['namoya', 'kamituga', 'kibali', 'kahuzi-biega'].map(
   (aoi) =>
     JSON.parse(
-      execFileSync(process.execPath, [runner, aoi], { encoding: 'utf8' }).trim().split('\n').pop()!,
+      execFileSync(process.execPath, [...CLI_NODE_FLAGS, runner, aoi], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop()!,
     ) as MemoryFigures,
 );
 const mib = (bytes: number) => (bytes / 1_048_576).toFixed(0);

@@ -21,6 +21,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunReport } from '../../pipeline/run/run.js';
 import { buildBukavuCatalog } from '../helpers/bukavu.js';
+import { CLI_NODE_FLAGS } from '../../pipeline/node.flags.js';
 import { CLI } from '../helpers/paths.js';
 import { rectangleAoi } from '../helpers/run.site.js';
 
@@ -68,7 +69,7 @@ function writeAois(dir: string): void {
 function runCli(args: string[], env: Record<string, string>): Promise<TaskRun & { stdout: string }> {
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
-    const child = spawn('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, CLI, ...args], {
+    const child = spawn('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...CLI_NODE_FLAGS, CLI, ...args], {
       env: { ...process.env, CHANGEWATCH_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

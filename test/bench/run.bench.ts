@@ -19,6 +19,7 @@ import { FileByteSource } from '../../pipeline/io/byte.source.file.js';
 import { RasterReader } from '../../pipeline/io/cog.reader.js';
 import { productOf } from '../../workers/products/index.js';
 import { RUSIZI_SERIES, buildBukavuCatalog } from '../helpers/bukavu.js';
+import { CLI_NODE_FLAGS } from '../../pipeline/node.flags.js';
 import { CLI, DEBIAN_PYTHON, ROOT, childEnv } from '../helpers/paths.js';
 import { WINDOWS } from '../helpers/run.site.js';
 import { storedAssetPath } from '../helpers/store.asset.js';
@@ -174,9 +175,13 @@ const freshFolder = (name: string) => join(base, `${name}-${++folders}`);
 
 function runChangewatch(threads: number): Figures {
   const store = freshFolder(`store-${threads}`);
-  const run = timed(process.execPath, [CLI, '--config', config, '--store', `file://${store}`, 'run'], {
-    CHANGEWATCH_ANALYSIS_MAX_THREADS: String(threads),
-  });
+  const run = timed(
+    process.execPath,
+    [...CLI_NODE_FLAGS, CLI, '--config', config, '--store', `file://${store}`, 'run'],
+    {
+      CHANGEWATCH_ANALYSIS_MAX_THREADS: String(threads),
+    },
+  );
   const lossHa = published(store).summary.products['forest-loss']!.classes['forest-loss']?.hectares ?? 0;
   const name = `changewatch run, ${threads} worker${threads > 1 ? 's' : ''}`;
   return { ...run, name, out: store, lossHa, stages: stagesOf(run) };
