@@ -143,7 +143,10 @@ interface LevelState {
   lengths: Float64Array;
 }
 
-/** Tile arrays kept for reuse, per length: enough for the tiles of a block on their way to the pool and back. */
+/**
+ * Arrays kept for reuse, per length (whole tiles, interleaved tiles, half tiles: see `recycle`): enough for the tiles of
+ * a block on their way to the pool and back.
+ */
 const SPARE_TILES = 8;
 
 /** Bytes are copied to the final file in chunks of this size. */
@@ -359,7 +362,15 @@ export class CogWriter {
     return this.fill === 0 || !filled ? array : array.fill(this.fill);
   }
 
+  /**
+   * Keeps an array for reuse if its length recurs: a whole tile's band, its samples interleaved, or a half tile (an
+   * overview's piece). Pieces of blocks not aligned to the tiles come in lengths that seldom recur, and kept they
+   * would pile up with the grid.
+   */
   private recycle(array: TypedArray): void {
+    const size = this.tileSize;
+    const half = Math.ceil(size / 2);
+    if (![size * size, size * size * this.samples, half * half].includes(array.length)) return;
     let spares = this.spare.get(array.length);
     if (!spares) this.spare.set(array.length, (spares = []));
     if (spares.length < SPARE_TILES) spares.push(array);
@@ -400,7 +411,8 @@ export class CogWriter {
       if (band.length !== width * height)
         throw new RangeError(`CogWriter: a band of ${band.length} for ${width}×${height}`);
     }
-    this.place(0, x0, y0, width, height, bands);
+    // An empty block writes nothing (and would meet a piece's edge as an overlap).
+    if (width > 0 && height > 0) this.place(0, x0, y0, width, height, bands);
   }
 
   private place(
@@ -501,7 +513,7 @@ export class CogWriter {
   private interleave(bands: TypedArray[]): TypedArray {
     if (this.samples === 1) return bands[0]!;
     const size = this.tileSize;
-    const interleaved = this.takeArray(size * size * this.samples);
+    const interleaved = this.takeArray(size * size * this.samples, false);
     for (let s = 0; s < this.samples; s++) {
       const band = bands[s]!;
       for (let i = 0; i < size * size; i++) interleaved[i * this.samples + s] = band[i]!;
@@ -578,6 +590,8 @@ export class CogWriter {
 
   private discardScratch(): void {
     this.closed = true;
+    this.spare.clear();
+    this.halfScratch.length = 0;
     for (const level of this.levels) {
       closeSync(level.fd);
       rmSync(level.path, { force: true });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLI_NODE_FLAGS } from '../../pipeline/node.flags.js';
 import { ROOT } from '../helpers/paths.js';
 
 /**
@@ -14,8 +15,11 @@ describe('Dockerfile', () => {
   it('runs an entry point the build produces, as a non-root user', () => {
     const entrypoint = /^ENTRYPOINT\s+(\[.*\])$/m.exec(dockerfile);
     expect(entrypoint).not.toBeNull();
-    const [node, script] = JSON.parse(entrypoint![1]!) as string[];
+    const [node, ...rest] = JSON.parse(entrypoint![1]!) as string[];
     expect(node).toBe('node');
+    // node starts with the CLI's V8 flags, as the CLI's shebang does (test/unit/node.flags.test.ts).
+    const script = rest.pop();
+    expect(rest).toEqual(CLI_NODE_FLAGS);
     expect(script).toMatch(/^\/app\//);
     expect(existsSync(join(ROOT, script!.replace(/^\/app\//, '')))).toBe(true);
     expect(dockerfile).toMatch(/^USER\s+node$/m);

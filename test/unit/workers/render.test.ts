@@ -61,6 +61,30 @@ describe('render', () => {
     expect([...outside.rgba]).toEqual(new Array(8).fill(0));
   });
 
+  it('paints each row of cells once its grid rows are all added, and a row never finished from what it has', () => {
+    // 4 × 3 grid reduced by 2 (max side 2): cell rows cover grid rows 0-1 and 2 (the last, one row high).
+    const reduction = ndviReduction(4, 3, 2);
+    const add = (x0: number, y0: number, height: number, value: number) =>
+      addNdviBlock(
+        reduction,
+        { x0, y0, width: 2, height },
+        new Float32Array(2 * height).fill(value),
+        new Uint8Array(2 * height).fill(1),
+      );
+    add(0, 0, 2, 0.2);
+    expect(reduction.open.size).toBe(1);
+    expect([...reduction.rgba.subarray(0, 8)]).toEqual(new Array(8).fill(0));
+    add(2, 0, 2, 0.45);
+    // The first row is whole: painted, its sums gone.
+    expect(reduction.open.has(0)).toBe(false);
+    expect([...reduction.rgba.subarray(0, 8)]).toEqual([...ndviColour(0.2), 255, ...ndviColour(0.45), 255]);
+    // Of the last row only the left block came: its right cell stays transparent, its left cell is painted.
+    add(0, 2, 1, 0.7);
+    expect(reduction.open.has(1)).toBe(true);
+    const picture = ndviPicture(reduction);
+    expect([...picture.rgba.subarray(8, 16)]).toEqual([...ndviColour(0.7), 255, 0, 0, 0, 0]);
+  });
+
   it('shows the class of highest priority present in a reduced cell, over the base', () => {
     const base = { width: 2, height: 1, rgba: Uint8Array.from([1, 2, 3, 255, 4, 5, 6, 255]) };
     const classes = Uint8Array.from([1, 3, 1, 1, 0, 1, 1, 1]);
