@@ -275,9 +275,9 @@ export function rasterAssets(selection: Pick<ProductSelection, 'products' | 'dis
   return rasterSpecs({ baseline: '', monitoring: '' }, selection, 0).map((spec) => spec.asset);
 }
 
-/** A block of the `last-clear` raster: the monitoring period's last clear day inside the AOI, else nodata. */
-function lastClearBand(inside: Uint8Array, result: ChangeBlockResult | null): Uint16Array {
-  const band = new Uint16Array(inside.length).fill(LAST_CLEAR_NODATA);
+/** A block of the `last-clear` raster, into `band`: the monitoring period's last clear day inside the AOI, else nodata. */
+function lastClearBand(band: Uint16Array, inside: Uint8Array, result: ChangeBlockResult | null): Uint16Array {
+  band.fill(LAST_CLEAR_NODATA);
   if (!result) return band;
   const lastDay = result.monitoring.lastDay;
   for (let i = 0; i < band.length; i++) if (inside[i] && lastDay[i]! >= 0) band[i] = lastDay[i]!;
@@ -289,6 +289,11 @@ export class RasterOutputSink implements AnalysisSink {
   private ndvi?: Record<(typeof PERIODS)[number], NdviReduction>;
   private display?: ClassReduction;
   private lead?: AnyProduct;
+  /**
+   * A block's bands on their way to the writers, which copy them at once: one set reused for every block (new
+   * arrays for each block were the main thread's largest garbage after the writers' own).
+   */
+  private scratch = { ndvi: new Float32Array(0), count: new Uint16Array(0), lastClear: new Uint16Array(0) };
 
   constructor(
     private readonly workDir: string,
@@ -333,12 +338,25 @@ export class RasterOutputSink implements AnalysisSink {
     }
   }
 
+  /** The scratch bands, at least `pixels` long. */
+  private scratchFor(pixels: number) {
+    if (this.scratch.ndvi.length < pixels) {
+      this.scratch = {
+        ndvi: new Float32Array(pixels),
+        count: new Uint16Array(pixels),
+        lastClear: new Uint16Array(pixels),
+      };
+    }
+    return this.scratch;
+  }
+
   composites(window: PixelWindow, inside: Uint8Array, result: ChangeBlockResult | null): void {
     const pixels = inside.length;
     const block = { x0: window.x0, y0: window.y0, width: window.x1 - window.x0, height: window.y1 - window.y0 };
+    const scratch = this.scratchFor(pixels);
     for (const period of PERIODS) {
-      const ndvi = new Float32Array(pixels).fill(NaN);
-      const count = new Uint16Array(pixels).fill(CLEAR_COUNT_NODATA);
+      const ndvi = scratch.ndvi.subarray(0, pixels).fill(NaN);
+      const count = scratch.count.subarray(0, pixels).fill(CLEAR_COUNT_NODATA);
       if (result) {
         for (let i = 0; i < pixels; i++) {
           if (!inside[i]) continue;
@@ -350,7 +368,7 @@ export class RasterOutputSink implements AnalysisSink {
       this.write(`ndvi-${period}`, window, ndvi);
       this.write(`clear-count-${period}`, window, count);
     }
-    this.write('last-clear', window, lastClearBand(inside, result));
+    this.write('last-clear', window, lastClearBand(scratch.lastClear.subarray(0, pixels), inside, result));
     this.writeDisplay(window, pixels, result);
   }
 
