@@ -376,10 +376,16 @@ export class CogWriter {
     if (spares.length < SPARE_TILES) spares.push(array);
   }
 
-  /** Pixels of tile `tx`, `ty` of `level` inside the raster. */
-  private tilePixels(level: LevelState, tx: number, ty: number): number {
+  /** The part of tile `tx`, `ty` of `level` inside the raster (less than the tile at its right and bottom edges). */
+  private tileExtent(level: LevelState, tx: number, ty: number): { width: number; height: number } {
     const width = Math.min(this.tileSize, level.width - tx * this.tileSize);
     const height = Math.min(this.tileSize, level.height - ty * this.tileSize);
+    return { width, height };
+  }
+
+  /** Pixels of tile `tx`, `ty` of `level` inside the raster. */
+  private tilePixels(level: LevelState, tx: number, ty: number): number {
+    const { width, height } = this.tileExtent(level, tx, ty);
     return width * height;
   }
 
@@ -448,7 +454,7 @@ export class CogWriter {
           continue;
         }
         const pending = tile ?? { pieces: [], filled: 0, expected: this.tilePixels(level, tx, ty) };
-        level.pending.set(index, pending);
+        if (!tile) level.pending.set(index, pending);
         const overlap = pending.pieces.find(
           (other) => area.x0 < other.x1 && other.x0 < area.x1 && area.y0 < other.y1 && other.y0 < area.y1,
         );
@@ -474,8 +480,7 @@ export class CogWriter {
   private complete(levelIndex: number, tx: number, ty: number, bands: TypedArray[]): void {
     const level = this.levels[levelIndex]!;
     const size = this.tileSize;
-    const width = Math.min(size, level.width - tx * size);
-    const height = Math.min(size, level.height - ty * size);
+    const { width, height } = this.tileExtent(level, tx, ty);
     const halves = this.levels[levelIndex + 1] ? this.halve(levelIndex, bands, width, height) : undefined;
     const interleaved = this.interleave(bands);
     const index = ty * level.across + tx;
